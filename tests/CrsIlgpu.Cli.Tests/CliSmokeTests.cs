@@ -1,0 +1,7 @@
+namespace CrsIlgpu.Cli.Tests;
+
+public class CliSmokeTests
+{
+    [Fact]
+    public void Placeholder() => Assert.True(true);
+}
