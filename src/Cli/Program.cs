@@ -1,6 +1,26 @@
+using System.CommandLine;
+using CrsIlgpu.Cli.Commands;
+
 namespace CrsIlgpu.Cli;
 
 public static class Program
 {
-    public static int Main(string[] args) => 0;
+    public static int Main(string[] args)
+    {
+        // Redirected output (logs, CI) would otherwise wrap tables at 80 columns.
+        if (Console.IsOutputRedirected)
+            Spectre.Console.AnsiConsole.Profile.Width = 160;
+        return BuildRoot().Parse(args).Invoke();
+    }
+
+    public static RootCommand BuildRoot()
+    {
+        var root = new RootCommand("crs: a Vision Transformer with hand-written ILGPU kernels and WTA-CRS sampled backprop");
+        root.Options.Add(CommonOptions.Device);
+        root.Options.Add(CommonOptions.MemoryLimit);
+        root.Subcommands.Add(DevicesCommand.Create());
+        root.Subcommands.Add(KernelsCommand.Create());
+        // bench: added with the GEMM family
+        return root;
+    }
 }

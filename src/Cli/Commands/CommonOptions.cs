@@ -1,0 +1,61 @@
+using System.CommandLine;
+using CrsIlgpu.Kernels.Runtime;
+using CrsIlgpu.Kernels.Runtime.Memory;
+
+namespace CrsIlgpu.Cli.Commands;
+
+/// <summary>Options every command understands, and the one place that turns them into a device.</summary>
+public static class CommonOptions
+{
+    public static readonly Option<string> Device = CreateDevice();
+
+    public static readonly Option<string?> MemoryLimit = new("--memory-limit")
+    {
+        Description = "Most bytes the memory pool may reserve, e.g. 8GiB or 512MiB; a request past it fails with the pool's state",
+        Recursive = true,
+    };
+
+    private static Option<string> CreateDevice()
+    {
+        var option = new Option<string>("--device")
+        {
+            Description = "auto (CUDA if present, else CPU), cuda or cpu",
+            DefaultValueFactory = _ => "auto",
+            Recursive = true,
+        };
+        option.AcceptOnlyFromAmong("auto", "cuda", "cpu");
+        return option;
+    }
+
+    public static DeviceOptions DeviceOptions(ParseResult parse, bool profile = false, bool recordTimeline = false)
+    {
+        var kind = parse.GetValue(Device) switch
+        {
+            "cuda" => DeviceKind.Cuda,
+            "cpu" => DeviceKind.Cpu,
+            _ => DeviceKind.Auto,
+        };
+        long? limit = null;
+        if (parse.GetValue(MemoryLimit) is { } text)
+        {
+            if (!ByteSize.TryParse(text, out var bytes) || bytes <= 0)
+                throw new CrsException($"--memory-limit: '{text}' is not a byte count like 8GiB, 512MiB or 1000000");
+            limit = bytes;
+        }
+        return new DeviceOptions { Kind = kind, MemoryLimit = limit, Profile = profile, RecordMemoryTimeline = recordTimeline };
+    }
+
+    /// <summary>Runs a command body: user errors print one line on stderr and give their exit code, no stack trace.</summary>
+    public static int Run(Func<int> body)
+    {
+        try
+        {
+            return body();
+        }
+        catch (CrsException ex)
+        {
+            Console.Error.WriteLine("error: " + ex.Message);
+            return ex.ExitCode;
+        }
+    }
+}

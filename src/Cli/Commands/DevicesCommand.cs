@@ -1,0 +1,43 @@
+using System.CommandLine;
+using System.Text.Json;
+using CrsIlgpu.Kernels.Runtime;
+using CrsIlgpu.Kernels.Runtime.Memory;
+using Spectre.Console;
+
+namespace CrsIlgpu.Cli.Commands;
+
+/// <summary>`crs devices`: every accelerator ILGPU sees, and which one --device picks.</summary>
+public static class DevicesCommand
+{
+    public static Command Create()
+    {
+        var json = new Option<bool>("--json") { Description = "Print JSON instead of a table" };
+        var command = new Command("devices", "List the accelerators (CUDA GPUs and the CPU) and their properties");
+        command.Options.Add(json);
+        command.SetAction(parse => CommonOptions.Run(() =>
+        {
+            var devices = DeviceContext.ListDevices();
+            if (parse.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(devices, new JsonSerializerOptions
+                {
+                    WriteIndented = true,
+                    PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+                }));
+                return 0;
+            }
+
+            var table = new Table().AddColumns("#", "name", "kind", "compute", "memory", "SMs", "warp", "max threads/group");
+            foreach (var d in devices)
+            {
+                table.AddRow(d.Index.ToString(), Markup.Escape(d.Name), d.Kind, d.ComputeCapability ?? "-",
+                    ByteSize.Format(d.MemoryBytes), d.Multiprocessors.ToString(), d.WarpSize.ToString(), d.MaxThreadsPerGroup.ToString());
+            }
+            AnsiConsole.Write(table);
+            if (!devices.Any(d => d.Kind == "Cuda"))
+                Console.WriteLine($"No CUDA device: {DeviceContext.DescribeMissingCuda()}. --device auto uses the CPU.");
+            return 0;
+        }));
+        return command;
+    }
+}

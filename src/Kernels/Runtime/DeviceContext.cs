@@ -1,0 +1,140 @@
+using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
+using CrsIlgpu.Kernels.Runtime.Memory;
+using ILGPU;
+using ILGPU.Runtime;
+using ILGPU.Runtime.CPU;
+using ILGPU.Runtime.Cuda;
+
+namespace CrsIlgpu.Kernels.Runtime;
+
+/// <summary>
+/// The device a run uses: the ILGPU context and accelerator, the memory pool every buffer comes
+/// from, the profiler every launch reports to, and the loaded kernels.
+/// </summary>
+public sealed class DeviceContext : IDisposable
+{
+    private readonly ConcurrentDictionary<string, Delegate> _kernels = new();
+
+    private DeviceContext(Context context, Accelerator accelerator, ExecutionMode mode, DeviceOptions options)
+    {
+        Context = context;
+        Accelerator = accelerator;
+        Mode = mode;
+        Pool = new MemoryPool(new AcceleratorAllocator(accelerator), options.MemoryLimit, options.RecordMemoryTimeline);
+        Profiler = new Profiler(accelerator.Synchronize) { Enabled = options.Profile };
+    }
+
+    public Context Context { get; }
+
+    public Accelerator Accelerator { get; }
+
+    public ExecutionMode Mode { get; }
+
+    public MemoryPool Pool { get; }
+
+    public Profiler Profiler { get; }
+
+    public bool IsCuda => Accelerator.AcceleratorType == AcceleratorType.Cuda;
+
+    public string Description => $"{Accelerator.Name} ({Accelerator.AcceleratorType}, {(Mode == ExecutionMode.Kernels ? "ILGPU kernels" : "C# CPU backend")})";
+
+    /// <summary>Builds the ILGPU context with every backend this project uses.</summary>
+    public static Context CreateIlgpuContext() =>
+        Context.Create(b => b.CPU(CPUDeviceKind.Nvidia).Cuda().EnableAlgorithms());
+
+    public static DeviceContext Create(DeviceOptions? options = null)
+    {
+        options ??= new DeviceOptions();
+        var context = CreateIlgpuContext();
+        try
+        {
+            var cuda = context.GetCudaDevices();
+            Accelerator accelerator;
+            switch (options.Kind)
+            {
+                case DeviceKind.Cuda when cuda.Count == 0:
+                    throw new CrsException($"--device cuda: {DescribeMissingCuda()}");
+                case DeviceKind.Cuda:
+                case DeviceKind.Auto when cuda.Count > 0:
+                    accelerator = cuda[0].CreateAccelerator(context);
+                    break;
+                default:
+                    accelerator = context.CreateCPUAccelerator(0);
+                    break;
+            }
+
+            var isCuda = accelerator.AcceleratorType == AcceleratorType.Cuda;
+            var mode = options.Mode ?? (isCuda ? ExecutionMode.Kernels : ExecutionMode.CpuBackend);
+            if (isCuda && mode == ExecutionMode.CpuBackend)
+                throw new CrsException("the C# CPU backend cannot run on a CUDA device; use --device cpu");
+            return new DeviceContext(context, accelerator, mode, options);
+        }
+        catch
+        {
+            context.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Every accelerator ILGPU can see, CUDA first.</summary>
+    public static IReadOnlyList<DeviceInfo> ListDevices()
+    {
+        using var context = CreateIlgpuContext();
+        var result = new List<DeviceInfo>();
+        foreach (var device in context.Devices.OrderBy(d => d.AcceleratorType == AcceleratorType.Cuda ? 0 : 1))
+        {
+            string? capability = device is CudaDevice cd && cd.Architecture is { } arch
+                ? $"{arch.Major}.{arch.Minor}"
+                : null;
+            var isCpu = device.AcceleratorType == AcceleratorType.CPU;
+            result.Add(new DeviceInfo(
+                result.Count,
+                isCpu ? $"{device.Name} on {HostProcessorName()} ({Environment.ProcessorCount} cores)" : device.Name,
+                device.AcceleratorType.ToString(),
+                capability,
+                // The CPU accelerator reports no real limit; its memory is the host's.
+                isCpu ? GC.GetGCMemoryInfo().TotalAvailableMemoryBytes : device.MemorySize,
+                device.NumMultiprocessors,
+                device.WarpSize,
+                device.MaxNumThreadsPerGroup));
+        }
+        return result;
+    }
+
+    private static string HostProcessorName()
+    {
+        try
+        {
+            var line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
+            return line?.Split(':', 2)[1].Trim() ?? "host CPU";
+        }
+        catch (IOException)
+        {
+            return "host CPU";
+        }
+    }
+
+    /// <summary>Names what is missing when no CUDA device is visible: the driver, or a device.</summary>
+    public static string DescribeMissingCuda()
+    {
+        if (!NativeLibrary.TryLoad("libcuda.so.1", out var handle) && !NativeLibrary.TryLoad("libcuda.so", out handle))
+            return "no CUDA driver found (libcuda.so.1 is not loadable); this machine has no NVIDIA GPU driver";
+        NativeLibrary.Free(handle);
+        return "the CUDA driver is installed but reports no CUDA device";
+    }
+
+    /// <summary>Loads a kernel once per context; later calls return the cached delegate.</summary>
+    public T Kernel<T>(string name, Func<Accelerator, T> load)
+        where T : Delegate =>
+        (T)_kernels.GetOrAdd(name, _ => load(Accelerator));
+
+    public void Synchronize() => Accelerator.Synchronize();
+
+    public void Dispose()
+    {
+        Pool.Dispose();
+        Accelerator.Dispose();
+        Context.Dispose();
+    }
+}

@@ -1,0 +1,17 @@
+namespace CrsIlgpu.Kernels.Runtime;
+
+/// <summary>Everything that decides how a <see cref="DeviceContext"/> is built.</summary>
+public sealed record DeviceOptions
+{
+    public DeviceKind Kind { get; init; } = DeviceKind.Auto;
+
+    /// <summary>Null: kernels on CUDA, the C# backend on the CPU.</summary>
+    public ExecutionMode? Mode { get; init; }
+
+    /// <summary>Bytes the pool may reserve from the driver; null means no limit but the device's.</summary>
+    public long? MemoryLimit { get; init; }
+
+    public bool RecordMemoryTimeline { get; init; }
+
+    public bool Profile { get; init; }
+}

@@ -1,0 +1,21 @@
+namespace CrsIlgpu.Kernels.Runtime;
+
+/// <summary>Every kernel of the project by its stable name, for the PTX gate, benches and the profiler.</summary>
+public static class KernelCatalog
+{
+    private static readonly Lazy<IReadOnlyList<KernelEntry>> Entries = new(() =>
+    {
+        var all = new List<KernelEntry>();
+        // Each kernel family adds its entries here.
+        var names = all.GroupBy(e => e.Name).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+        if (names.Count > 0)
+            throw new InvalidOperationException("duplicate kernel names: " + string.Join(", ", names));
+        return all;
+    });
+
+    public static IReadOnlyList<KernelEntry> All => Entries.Value;
+
+    public static KernelEntry Get(string name) =>
+        All.FirstOrDefault(e => e.Name == name)
+        ?? throw new CrsException($"no kernel named '{name}'; known kernels: {string.Join(", ", All.Select(e => e.Name))}");
+}

@@ -1,0 +1,10 @@
+namespace CrsIlgpu.Kernels.Runtime.Memory;
+
+/// <summary>The driver side of the pool: takes and returns whole segments.</summary>
+public interface IDeviceAllocator
+{
+    /// <summary>Allocates a segment; throws <see cref="DriverOutOfMemoryException"/> when the device is full.</summary>
+    DeviceSegment AllocateSegment(long id, long bytes);
+
+    void FreeSegment(DeviceSegment segment);
+}
