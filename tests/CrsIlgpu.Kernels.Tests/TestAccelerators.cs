@@ -1,37 +1,39 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using ILGPU;
+using CrsIlgpu.Kernels.Runtime;
 using ILGPU.Runtime;
-using ILGPU.Runtime.CPU;
-using ILGPU.Runtime.Cuda;
 
 namespace CrsIlgpu.Kernels.Tests;
 
 /// <summary>
-/// One shared ILGPU accelerator for kernel tests: the CPU accelerator mimicking an NVIDIA device
-/// (warp 32), or CUDA when CRS_TEST_DEVICE=cuda (used on the GPU machine).
+/// Shared devices for kernel tests. <see cref="Kernels"/> runs the ILGPU kernels: on the CPU
+/// accelerator mimicking an NVIDIA device (warp 32), or on CUDA when CRS_TEST_DEVICE=cuda (the GPU
+/// machine). <see cref="CpuBackend"/> runs the vectorized C# backend on host buffers.
 /// </summary>
 public static class TestAccelerators
 {
-    private static readonly Lazy<(Context Context, Accelerator Accelerator)> Shared = new(Create);
+    private static readonly Lazy<DeviceContext> KernelDevice = new(() => DeviceContext.Create(new DeviceOptions
+    {
+        Kind = IsCuda ? DeviceKind.Cuda : DeviceKind.Cpu,
+        Mode = ExecutionMode.Kernels,
+    }));
 
-    public static Accelerator Accelerator => Shared.Value.Accelerator;
+    private static readonly Lazy<DeviceContext> CpuDevice = new(() => DeviceContext.Create(new DeviceOptions
+    {
+        Kind = DeviceKind.Cpu,
+        Mode = ExecutionMode.CpuBackend,
+    }));
+
+    /// <summary>ILGPU kernels on the CPU accelerator (or CUDA with CRS_TEST_DEVICE=cuda).</summary>
+    public static DeviceContext Kernels => KernelDevice.Value;
+
+    /// <summary>The C# CPU backend.</summary>
+    public static DeviceContext CpuBackend => CpuDevice.Value;
+
+    public static Accelerator Accelerator => Kernels.Accelerator;
 
     public static bool IsCuda =>
         string.Equals(Environment.GetEnvironmentVariable("CRS_TEST_DEVICE"), "cuda", StringComparison.OrdinalIgnoreCase);
-
-    private static (Context, Accelerator) Create()
-    {
-        var context = Context.Create(b => b.CPU(CPUDeviceKind.Nvidia).Cuda().EnableAlgorithms());
-        if (IsCuda)
-        {
-            var cuda = context.GetCudaDevices();
-            if (cuda.Count == 0)
-                throw new InvalidOperationException("CRS_TEST_DEVICE=cuda but no CUDA device is visible");
-            return (context, cuda[0].CreateAccelerator(context));
-        }
-        return (context, context.CreateCPUAccelerator(0));
-    }
 
     /// <summary>
     /// ILGPU's CPU accelerator reports out-of-bounds accesses through Debug.Assert / Trace; with no
