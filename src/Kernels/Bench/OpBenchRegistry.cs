@@ -1,0 +1,13 @@
+using CrsIlgpu.Kernels.Runtime;
+
+namespace CrsIlgpu.Kernels.Bench;
+
+/// <summary>Every family's bench cases, in the order `crs bench ops` prints them.</summary>
+public static class OpBenchRegistry
+{
+    public static IReadOnlyList<(string Family, Func<DeviceContext, OpBenchSize, IEnumerable<IOpBenchCase>> Cases)> Families { get; } =
+    [
+        ("elementwise", ElementwiseBench.Cases),
+        ("attention", AttentionBench.Cases),
+    ];
+}

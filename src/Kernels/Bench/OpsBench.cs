@@ -1,0 +1,45 @@
+using CrsIlgpu.Kernels.Runtime;
+
+namespace CrsIlgpu.Kernels.Bench;
+
+/// <summary>
+/// `crs bench ops`: every op of every family at ViT sizes; the device's implementation (ILGPU
+/// kernel, or the C# CPU backend) and the plain reference timed in the same run.
+/// </summary>
+public static class OpsBench
+{
+    public static BenchReport Run(DeviceContext device, IReadOnlyList<OpBenchSize> sizes, string? familyFilter, bool includeReference, Action<string>? progress = null)
+    {
+        var families = OpBenchRegistry.Families.Where(f => familyFilter is null || f.Family == familyFilter).ToList();
+        if (families.Count == 0)
+            throw new CrsException($"--family: no family '{familyFilter}'; known: {string.Join(", ", OpBenchRegistry.Families.Select(f => f.Family))}");
+        var main = device.Mode == ExecutionMode.Kernels ? "ilgpu-kernel" : "cpu-backend";
+        var rows = new List<BenchRow>();
+        foreach (var size in sizes)
+        {
+            foreach (var (family, cases) in families)
+            {
+                foreach (var c in cases(device, size))
+                {
+                    using (c)
+                    {
+                        var op = $"{c.Op} ({size.Name})";
+                        progress?.Invoke($"{op}: {main}");
+                        rows.Add(Row(op, c, main, BenchTimer.Measure(c.Run, device.Synchronize, warmupSeconds: 0.1, minSeconds: 0.3)));
+                        if (!includeReference)
+                            continue;
+                        progress?.Invoke($"{op}: reference");
+                        rows.Add(Row(op, c, "reference", BenchTimer.Measure(c.RunReference, () => { }, warmupSeconds: 0, minSeconds: 0.2, minRepeats: 1)));
+                    }
+                }
+            }
+        }
+        var ratios = BenchReport.RatiosOf(rows, main, "reference").ToList();
+        return new BenchReport(device.Description, rows, ratios, []);
+    }
+
+    private static BenchRow Row(string op, IOpBenchCase c, string impl, (int Repeats, double MeanMs, double MinMs) t) =>
+        new(op, c.Shape, impl, t.Repeats, t.MeanMs, t.MinMs,
+            c.Flops > 0 ? c.Flops / (t.MeanMs * 1e6) : null,
+            c.Bytes > 0 ? c.Bytes / (t.MeanMs * 1e6) : null);
+}
