@@ -27,19 +27,20 @@ public readonly record struct AdamStepScalars(
         if (step < 1)
             throw new ArgumentOutOfRangeException(nameof(step), step, "Adam steps are 1-based");
         double lr = hp.LearningRate, wd = hp.WeightDecay, beta1 = hp.Beta1, beta2 = hp.Beta2;
+        // Everything in double from the double hyper-parameters, rounded to fp32 once, as torch does.
         var decoupled = hp.DecayMode == AdamDecayMode.Decoupled;
         var biasCorrection1 = 1 - Math.Pow(beta1, step);
         var biasCorrection2 = 1 - Math.Pow(beta2, step);
         return new AdamStepScalars(
             gradScale,
-            decoupled ? 0f : hp.WeightDecay,
+            decoupled ? 0f : (float)wd,
             decoupled ? (float)(1 - lr * wd) : 1f,
-            hp.Beta1,
+            (float)beta1,
             (float)(1 - beta1),
-            hp.Beta2,
+            (float)beta2,
             (float)(1 - beta2),
             (float)(lr / biasCorrection1),
             (float)Math.Sqrt(biasCorrection2),
-            hp.Epsilon);
+            (float)hp.Epsilon);
     }
 }

@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -44,7 +43,7 @@ public static class OptimCpu
         }
     }
 
-    /// <summary>Sum of squares of <paramref name="x"/>: fp32 within chunks of <see cref="SquaresChunk"/>, double across them.</summary>
+    /// <summary>Sum of squares of <paramref name="x"/>: fp32 SIMD lanes within chunks of <see cref="SquaresChunk"/>, double across them.</summary>
     public static unsafe double SumOfSquares(ReadOnlySpan<float> x)
     {
         var chunks = (x.Length + SquaresChunk - 1) / SquaresChunk;
@@ -52,10 +51,10 @@ public static class OptimCpu
         {
             double total = 0;
             for (var c = 0; c < chunks; c++)
-                total += TensorPrimitives.SumOfSquares(x.Slice(c * SquaresChunk, Math.Min(SquaresChunk, x.Length - c * SquaresChunk)));
+                total += SumOfSquaresChunk(x.Slice(c * SquaresChunk, Math.Min(SquaresChunk, x.Length - c * SquaresChunk)));
             return total;
         }
-        var partials = new float[chunks];
+        var partials = new double[chunks];
         var n = x.Length;
         fixed (float* xp = x)
         {
@@ -63,13 +62,54 @@ public static class OptimCpu
             Parallel.For(0, chunks, c =>
             {
                 var start = c * SquaresChunk;
-                partials[c] = TensorPrimitives.SumOfSquares(new ReadOnlySpan<float>((float*)xa + start, Math.Min(SquaresChunk, n - start)));
+                partials[c] = SumOfSquaresChunk(new ReadOnlySpan<float>((float*)xa + start, Math.Min(SquaresChunk, n - start)));
             });
         }
         double sum = 0;
         foreach (var partial in partials)
             sum += partial;
         return sum;
+    }
+
+    /// <summary>
+    /// fp32 sum of squares of one chunk with two vector accumulators (TensorPrimitives.SumOfSquares
+    /// measured 4-5x slower per element on 8K-element slices than on whole arrays).
+    /// </summary>
+    private static double SumOfSquaresChunk(ReadOnlySpan<float> x)
+    {
+        var i = 0;
+        ref var xr = ref MemoryMarshal.GetReference(x);
+        double sum = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var step = Vector512<float>.Count;
+            Vector512<float> acc0 = default, acc1 = default;
+            for (; i <= x.Length - 2 * step; i += 2 * step)
+            {
+                var a = Vector512.LoadUnsafe(ref xr, (nuint)i);
+                var b = Vector512.LoadUnsafe(ref xr, (nuint)(i + step));
+                acc0 += a * a;
+                acc1 += b * b;
+            }
+            sum = Vector512.Sum(acc0 + acc1);
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            var step = Vector256<float>.Count;
+            Vector256<float> acc0 = default, acc1 = default;
+            for (; i <= x.Length - 2 * step; i += 2 * step)
+            {
+                var a = Vector256.LoadUnsafe(ref xr, (nuint)i);
+                var b = Vector256.LoadUnsafe(ref xr, (nuint)(i + step));
+                acc0 += a * a;
+                acc1 += b * b;
+            }
+            sum = Vector256.Sum(acc0 + acc1);
+        }
+        var tail = 0f;
+        for (; i < x.Length; i++)
+            tail += x[i] * x[i];
+        return sum + tail;
     }
 
     private static void AdamRange(Span<float> p, ReadOnlySpan<float> g, Span<float> m, Span<float> v, in AdamStepScalars s)

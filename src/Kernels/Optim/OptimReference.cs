@@ -10,7 +10,7 @@ public static class OptimReference
     /// <summary>One Adam/AdamW step of torch.optim.Adam / AdamW (non-amsgrad) on fp32 state.</summary>
     public static void Adam(Span<float> p, ReadOnlySpan<float> g, Span<float> m, Span<float> v, AdamHyperParameters hp, int step, float gradScale = 1f)
     {
-        double lr = hp.LearningRate, beta1 = hp.Beta1, beta2 = hp.Beta2, eps = hp.Epsilon, wd = hp.WeightDecay;
+        var (lr, beta1, beta2, eps, wd) = (hp.LearningRate, hp.Beta1, hp.Beta2, hp.Epsilon, hp.WeightDecay);
         for (var i = 0; i < p.Length; i++)
         {
             double param = p[i];
