@@ -9,5 +9,6 @@ public static class OpBenchRegistry
     [
         ("elementwise", ElementwiseBench.Cases),
         ("attention", AttentionBench.Cases),
+        ("optim", OptimBench.Cases),
     ];
 }

@@ -9,6 +9,7 @@ public static class KernelCatalog
         // Each kernel family adds its entries here.
         all.AddRange(Elementwise.ElementwiseKernels.Catalog);
         all.AddRange(Attention.AttentionKernels.Catalog);
+        all.AddRange(Optim.OptimKernels.Catalog);
         var names = all.GroupBy(e => e.Name).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
         if (names.Count > 0)
             throw new InvalidOperationException("duplicate kernel names: " + string.Join(", ", names));
