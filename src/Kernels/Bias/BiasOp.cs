@@ -11,7 +11,7 @@ public static class BiasOp
     public static void Add(DeviceContext device, Tensor y, Tensor b)
     {
         var cols = CheckRowsByBias(BiasKernels.AddName, y, b);
-        if (cols == 0)
+        if (y.Length == 0)
             return;
         using var _ = device.Profiler.Launch(BiasKernels.AddName, y.Length, 8.0 * y.Length + 4.0 * cols);
         if (device.Mode == ExecutionMode.Kernels)
