@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using System.Numerics.Tensors;
 
 namespace CrsIlgpu.Kernels.Embed;
@@ -17,21 +18,32 @@ public static unsafe class EmbedCpu
         fixed (float* pi = images, pp = patches)
         {
             var (src, dst) = ((nint)pi, (nint)pp);
-            var down = height / patch;
-            // One task per (image, patch row): P image rows of every channel feed W/P patches.
-            void PatchRow(int job)
+            // One task per image; each image row segment of P floats goes to its patch's (c, py) slot.
+            void Image(int b)
             {
-                int b = job / down, ph = job % down, across = width / patch, rowLength = channels * patch * patch;
-                for (var c = 0; c < channels; c++)
-                    for (var py = 0; py < patch; py++)
-                    {
-                        var imageRow = (float*)src + (((long)b * channels + c) * height + ph * patch + py) * width;
-                        var target = (float*)dst + ((long)job * across) * rowLength + (c * patch + py) * patch;
-                        for (var pw = 0; pw < across; pw++)
-                            new ReadOnlySpan<float>(imageRow + pw * patch, patch).CopyTo(new Span<float>(target + (long)pw * rowLength, patch));
-                    }
+                int down = height / patch, across = width / patch, rowLength = channels * patch * patch;
+                for (var ph = 0; ph < down; ph++)
+                    for (var c = 0; c < channels; c++)
+                        for (var py = 0; py < patch; py++)
+                        {
+                            var imageRow = (float*)src + (((long)b * channels + c) * height + ph * patch + py) * width;
+                            var target = (float*)dst + ((long)b * down + ph) * across * rowLength + (c * patch + py) * patch;
+                            // P is 4..16 floats, too short for a memmove call: 4-float vector copies, or a plain loop.
+                            if (patch % 4 == 0)
+                            {
+                                for (var pw = 0; pw < across; pw++)
+                                    for (var px = 0; px < patch; px += 4)
+                                        Vector128.Store(Vector128.Load(imageRow + pw * patch + px), target + (long)pw * rowLength + px);
+                            }
+                            else
+                            {
+                                for (var pw = 0; pw < across; pw++)
+                                    for (var px = 0; px < patch; px++)
+                                        target[(long)pw * rowLength + px] = imageRow[pw * patch + px];
+                            }
+                        }
             }
-            For(batch * down, patches.Length, PatchRow);
+            For(batch, patches.Length, Image);
         }
     }
 
