@@ -9,6 +9,9 @@ public static class OpBenchRegistry
     [
         ("elementwise", ElementwiseBench.Cases),
         ("attention", AttentionBench.Cases),
+        ("activation", ActivationBench.Cases),
+        ("bias", BiasBench.Cases),
+        ("embed", EmbedBench.Cases),
         ("optim", OptimBench.Cases),
     ];
 }

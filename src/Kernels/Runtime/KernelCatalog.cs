@@ -10,6 +10,9 @@ public static class KernelCatalog
         all.AddRange(Elementwise.ElementwiseKernels.Catalog);
         all.AddRange(Attention.AttentionKernels.Catalog);
         all.AddRange(Optim.OptimKernels.Catalog);
+        all.AddRange(Activation.ActivationKernels.Catalog);
+        all.AddRange(Bias.BiasKernels.Catalog);
+        all.AddRange(Embed.EmbedKernels.Catalog);
         var names = all.GroupBy(e => e.Name).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
         if (names.Count > 0)
             throw new InvalidOperationException("duplicate kernel names: " + string.Join(", ", names));

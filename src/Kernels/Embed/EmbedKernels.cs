@@ -1,0 +1,109 @@
+using System.Reflection;
+using CrsIlgpu.Kernels.Bias;
+using CrsIlgpu.Kernels.Runtime;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace CrsIlgpu.Kernels.Embed;
+
+/// <summary>
+/// Embedding kernels: patch extraction (im2col of the stride = kernel patch conv), class-token
+/// concat and its backward split, position-embedding add and its gradient. The two gradients that
+/// sum over the batch use <see cref="ColumnSumTile"/> (deterministic, one pass: the batch is small).
+/// </summary>
+public static class EmbedKernels
+{
+    public const string PatchExtractName = "patch_extract";
+    public const string ClsConcatName = "cls_concat";
+    public const string ClsSplitTokensName = "cls_split_tokens";
+    public const string ClsGradName = "cls_grad";
+    public const string PosAddName = "pos_add";
+    public const string PosGradName = "pos_grad";
+
+    public const int DefaultGroupSize = 256;
+
+    public static IReadOnlyList<KernelEntry> Catalog { get; } =
+    [
+        new(PatchExtractName, "Embed", Method(nameof(EmbedExtractPatches)), KernelGrouping.Implicit, "images [B,C,H,W] -> patches [B*(H/P)*(W/P), C*P*P], columns (c, py, px)"),
+        new(ClsConcatName, "Embed", Method(nameof(EmbedClsConcat)), KernelGrouping.Implicit, "x [B,N+1,D] = [cls; tokens [B,N,D]]"),
+        new(ClsSplitTokensName, "Embed", Method(nameof(EmbedClsSplitTokens)), KernelGrouping.Implicit, "dtokens [B,N,D] = dx[:, 1:, :]"),
+        new(ClsGradName, "Embed", Method(nameof(EmbedClsGradSums)), KernelGrouping.Explicit, "dcls [D] = sum over b of dx[b, 0, :]"),
+        new(PosAddName, "Embed", Method(nameof(EmbedPosAdd)), KernelGrouping.Implicit, "x [B,L,D] += pos [L,D]"),
+        new(PosGradName, "Embed", Method(nameof(EmbedPosGradSums)), KernelGrouping.Explicit, "dpos [L,D] = sum over b of dx[b, :, :]"),
+    ];
+
+    // One thread per patch element, in output order: writes are coalesced, reads come in runs of P floats.
+    internal static void EmbedExtractPatches(Index1D i, ArrayView<float> images, ArrayView<float> patches, int channels, int height, int width, int patch)
+    {
+        int k = i;
+        var area = patch * patch;
+        var rowLength = channels * area;
+        var row = k / rowLength;
+        var col = k - row * rowLength;
+        var c = col / area;
+        var inPatch = col - c * area;
+        var py = inPatch / patch;
+        var px = inPatch - py * patch;
+        var across = width / patch;
+        var perImage = height / patch * across;
+        var b = row / perImage;
+        var p = row - b * perImage;
+        var ph = p / across;
+        var pw = p - ph * across;
+        patches[k] = images[(((long)b * channels + c) * height + ph * patch + py) * width + pw * patch + px];
+    }
+
+    internal static void EmbedClsConcat(Index1D i, ArrayView<float> tokens, ArrayView<float> cls, ArrayView<float> x, int tokensPerImage, int dim)
+    {
+        int k = i;
+        var perImage = (tokensPerImage + 1) * dim;
+        var b = k / perImage;
+        var inImage = k - b * perImage;
+        x[k] = inImage < dim ? cls[inImage] : tokens[(long)b * tokensPerImage * dim + inImage - dim];
+    }
+
+    internal static void EmbedClsSplitTokens(Index1D i, ArrayView<float> dx, ArrayView<float> dtokens, int tokensPerImage, int dim)
+    {
+        int k = i;
+        var perImage = tokensPerImage * dim;
+        var b = k / perImage;
+        dtokens[k] = dx[(long)b * (perImage + dim) + dim + k - b * perImage];
+    }
+
+    // dcls: the class rows dx[b, 0, :] are a [B, D] matrix with row stride (N+1)·D.
+    internal static void EmbedClsGradSums(ArrayView<float> dx, ArrayView<float> dcls, int batch, int dim, int rowStride) =>
+        ColumnSumTile.Sum(dx, 0, rowStride, batch, dim, batch, dcls);
+
+    internal static void EmbedPosAdd(Index1D i, ArrayView<float> x, ArrayView<float> pos, int posLength) => x[i] += pos[i % posLength];
+
+    // dpos: dx viewed as a [B, L·D] matrix, summed over its B rows.
+    internal static void EmbedPosGradSums(ArrayView<float> dx, ArrayView<float> dpos, int batch, int posLength) =>
+        ColumnSumTile.Sum(dx, 0, posLength, batch, posLength, batch, dpos);
+
+    public static void LaunchExtractPatches(DeviceContext device, ArrayView<float> images, ArrayView<float> patches, int channels, int height, int width, int patch) =>
+        device.Kernel(PatchExtractName, acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int>(EmbedExtractPatches))
+            ((int)patches.Length, images, patches, channels, height, width, patch);
+
+    public static void LaunchClsConcat(DeviceContext device, ArrayView<float> tokens, ArrayView<float> cls, ArrayView<float> x, int tokensPerImage, int dim) =>
+        device.Kernel(ClsConcatName, acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(EmbedClsConcat))
+            ((int)x.Length, tokens, cls, x, tokensPerImage, dim);
+
+    public static void LaunchClsSplitTokens(DeviceContext device, ArrayView<float> dx, ArrayView<float> dtokens, int tokensPerImage, int dim) =>
+        device.Kernel(ClsSplitTokensName, acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(EmbedClsSplitTokens))
+            ((int)dtokens.Length, dx, dtokens, tokensPerImage, dim);
+
+    public static void LaunchClsGrad(DeviceContext device, ArrayView<float> dx, ArrayView<float> dcls, int batch, int tokensPerImage, int dim, int groupSize = DefaultGroupSize) =>
+        device.Kernel(ClsGradName, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int, int>(EmbedClsGradSums))
+            (new KernelConfig(ColumnSumTile.GroupCount(dim, 1, groupSize), groupSize), dx, dcls, batch, dim, (tokensPerImage + 1) * dim);
+
+    public static void LaunchPosAdd(DeviceContext device, ArrayView<float> x, ArrayView<float> pos) =>
+        device.Kernel(PosAddName, acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(EmbedPosAdd))
+            ((int)x.Length, x, pos, (int)pos.Length);
+
+    public static void LaunchPosGrad(DeviceContext device, ArrayView<float> dx, ArrayView<float> dpos, int batch, int groupSize = DefaultGroupSize) =>
+        device.Kernel(PosGradName, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int>(EmbedPosGradSums))
+            (new KernelConfig(ColumnSumTile.GroupCount((int)dpos.Length, 1, groupSize), groupSize), dx, dpos, batch, (int)dpos.Length);
+
+    private static MethodInfo Method(string name) =>
+        typeof(EmbedKernels).GetMethod(name, BindingFlags.NonPublic | BindingFlags.Static)!;
+}
