@@ -1,0 +1,45 @@
+using CrsIlgpu.Kernels.Runtime;
+
+namespace CrsIlgpu.Model.Tests;
+
+public class VitConfigTests
+{
+    [Fact]
+    public void PresetsHaveTheDesignShapes()
+    {
+        var tiny = VitConfig.Resolve("vit-cifar-tiny");
+        Assert.Equal((4, 192, 6, 3, 65), (tiny.PatchSize, tiny.Dim, tiny.Depth, tiny.Heads, tiny.Tokens));
+        var small = VitConfig.Resolve("vit-cifar-small");
+        Assert.Equal((4, 384, 7, 6), (small.PatchSize, small.Dim, small.Depth, small.Heads));
+        var b16 = VitConfig.Resolve("vit-b16");
+        Assert.Equal((224, 16, 768, 12, 12, 197, 3072), (b16.ImageSize, b16.PatchSize, b16.Dim, b16.Depth, b16.Heads, b16.Tokens, b16.Hidden));
+    }
+
+    [Fact]
+    public void JsonRoundTrips()
+    {
+        var config = VitConfig.VitCifarTiny with { Depth = 2, NumClasses = 100 };
+        Assert.Equal(config, VitConfig.FromJson(config.ToJson()));
+        Assert.Contains("\"num_classes\": 100", config.ToJson());
+    }
+
+    [Theory]
+    [InlineData("{\"dim\": 10, \"heads\": 3}", "multiple of heads")]
+    [InlineData("{\"image_size\": 30, \"patch_size\": 4}", "multiple of patch_size")]
+    [InlineData("{\"depth\": 0}", "depth")]
+    [InlineData("{\"dimm\": 8}", "dimm")]
+    [InlineData("{not json", "invalid model config")]
+    public void BadConfigsNameTheProblem(string json, string expected)
+    {
+        var ex = Assert.Throws<CrsException>(() => VitConfig.FromJson(json, "my.json"));
+        Assert.Contains("my.json", ex.Message);
+        Assert.Contains(expected, ex.Message);
+    }
+
+    [Fact]
+    public void UnknownModelNameListsPresets()
+    {
+        var ex = Assert.Throws<CrsException>(() => VitConfig.Resolve("vit-huge"));
+        Assert.Contains("vit-cifar-tiny", ex.Message);
+    }
+}
