@@ -1,0 +1,433 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace CrsIlgpu.Kernels.Gemm;
+
+/// <summary>
+/// Fast CPU GEMM (BLIS-style). B is packed into k-contiguous panels of NR = 32 columns, A into
+/// panels of MR = 8 rows; packing absorbs the layouts and zero-pads edges, so one register-blocked
+/// micro-kernel (8×32 accumulators = 16 Vector512) handles every case. K is blocked by KC so the
+/// B micro-panel stays in L1, M by MC so the packed A block stays in L2. Work is split over cores by
+/// batch, then by column or row ranges, with no synchronisation inside a task.
+/// </summary>
+public static unsafe class GemmCpu
+{
+    internal const int MR = 8;
+    internal const int NR = 32;
+    internal const int KC = 256;
+    internal const int MC = 128;
+    internal const int NC = 1024;
+
+    /// <summary>Below this many flops the thread hand-off costs more than it saves.</summary>
+    private const double ParallelThresholdFlops = 2.0 * 96 * 96 * 96;
+
+    public static void Run(GemmProblem p, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c) =>
+        Run(p, a, b, c, Vector512.IsHardwareAccelerated);
+
+    /// <summary>Same as <see cref="Run(GemmProblem, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float})"/>; tests force the Vector256 path through here.</summary>
+    internal static void Run(GemmProblem p, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, bool useVector512)
+    {
+        p.Validate(a.Length, b.Length, c.Length);
+        fixed (float* pa = a)
+        fixed (float* pb = b)
+        fixed (float* pc = c)
+        {
+            var job = new Job(p, pa, pb, pc, useVector512);
+            if (job.Serial)
+            {
+                for (int t = 0; t < job.TaskCount; t++)
+                    job.RunTask(t);
+            }
+            else
+            {
+                Parallel.For(0, job.TaskCount, job.RunTask);
+            }
+        }
+    }
+
+    /// <summary>One call's shared state; tasks only read it.</summary>
+    private sealed class Job
+    {
+        private readonly GemmProblem _p;
+        private readonly float* _a;
+        private readonly float* _b;
+        private readonly float* _c;
+        private readonly bool _use512;
+        private readonly int _parts;
+        private readonly bool _splitColumns;
+
+        public Job(GemmProblem p, float* a, float* b, float* c, bool use512)
+        {
+            _p = p;
+            _a = a;
+            _b = b;
+            _c = c;
+            _use512 = use512;
+            int threads = Environment.ProcessorCount;
+            if (p.Flops < ParallelThresholdFlops || threads == 1)
+            {
+                _parts = 1;
+                TaskCount = p.Batch;
+                Serial = true;
+                return;
+            }
+
+            // Enough parts per batch to give every core work; split the longer side in whole panels.
+            int parts = p.Batch >= threads ? 1 : (threads + p.Batch - 1) / p.Batch;
+            int colPanels = (p.N + NR - 1) / NR;
+            int rowPanels = (p.M + MR - 1) / MR;
+            _splitColumns = colPanels >= rowPanels;
+            _parts = Math.Max(1, Math.Min(parts, _splitColumns ? colPanels : rowPanels));
+            TaskCount = p.Batch * _parts;
+        }
+
+        public int TaskCount { get; }
+
+        /// <summary>Small problems run on the calling thread.</summary>
+        public bool Serial { get; }
+
+        public void RunTask(int task)
+        {
+            int batch = task / _parts;
+            int part = task % _parts;
+            int m0 = 0, m1 = _p.M, n0 = 0, n1 = _p.N;
+            if (_splitColumns)
+                (n0, n1) = PartRange(_p.N, NR, part, _parts);
+            else
+                (m0, m1) = PartRange(_p.M, MR, part, _parts);
+
+            float[] bufA = ArrayPool<float>.Shared.Rent(MC * KC + 16);
+            float[] bufB = ArrayPool<float>.Shared.Rent(KC * NC + 16);
+            try
+            {
+                fixed (float* ra = bufA)
+                fixed (float* rb = bufB)
+                {
+                    // 64-byte align the packed panels so every Vector512 load is one cache line.
+                    float* packA = Align64(ra);
+                    float* packB = Align64(rb);
+                    Compute(
+                        _a + batch * _p.StrideA, _b + batch * _p.StrideB, _c + batch * _p.StrideC,
+                        m0, m1, n0, n1, packA, packB);
+                }
+            }
+            finally
+            {
+                ArrayPool<float>.Shared.Return(bufA);
+                ArrayPool<float>.Shared.Return(bufB);
+            }
+        }
+
+        private void Compute(float* a, float* b, float* c, int m0, int m1, int n0, int n1, float* packA, float* packB)
+        {
+            GemmProblem p = _p;
+            bool transA = p.Layout == GemmLayout.TN;
+            bool transB = p.Layout == GemmLayout.NT;
+            for (int jc = n0; jc < n1; jc += NC)
+            {
+                int nc = Math.Min(NC, n1 - jc);
+                for (int pc = 0; pc < p.K; pc += KC)
+                {
+                    int kc = Math.Min(KC, p.K - pc);
+                    bool first = pc == 0;
+                    if (transB)
+                        PackBTransposed(packB, b, p.K, pc, kc, jc, nc);
+                    else
+                        PackB(packB, b, p.N, pc, kc, jc, nc);
+
+                    for (int ic = m0; ic < m1; ic += MC)
+                    {
+                        int mc = Math.Min(MC, m1 - ic);
+                        if (transA)
+                            PackATransposed(packA, a, p.M, ic, mc, pc, kc);
+                        else
+                            PackA(packA, a, p.K, ic, mc, pc, kc);
+
+                        for (int jr = 0; jr < nc; jr += NR)
+                        {
+                            int nr = Math.Min(NR, nc - jr);
+                            float* bp = packB + (long)jr * kc;
+                            for (int ir = 0; ir < mc; ir += MR)
+                            {
+                                int mr = Math.Min(MR, mc - ir);
+                                float* cp = c + (long)(ic + ir) * p.N + jc + jr;
+                                if (_use512)
+                                    Micro512(kc, packA + (long)ir * kc, bp, cp, p.N, mr, nr, p.Alpha, p.Beta, first);
+                                else
+                                    Micro256(kc, packA + (long)ir * kc, bp, cp, p.N, mr, nr, p.Alpha, p.Beta, first);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static (int Start, int End) PartRange(int length, int granule, int part, int parts)
+    {
+        int granules = (length + granule - 1) / granule;
+        int start = (int)((long)granules * part / parts) * granule;
+        int end = (int)((long)granules * (part + 1) / parts) * granule;
+        return (Math.Min(start, length), Math.Min(end, length));
+    }
+
+    private static float* Align64(float* p) => (float*)(((nint)p + 63) & ~(nint)63);
+
+    /// <summary>A stored M×K (lda = K): panel of MR rows, element (i, l) at l·MR + i, rows past mc zeroed.</summary>
+    private static void PackA(float* dst, float* a, int lda, int ic, int mc, int pc, int kc)
+    {
+        for (int ir = 0; ir < mc; ir += MR)
+        {
+            int mr = Math.Min(MR, mc - ir);
+            float* panel = dst + (long)ir * kc;
+            for (int i = 0; i < MR; i++)
+            {
+                if (i < mr)
+                {
+                    float* src = a + (long)(ic + ir + i) * lda + pc;
+                    for (int l = 0; l < kc; l++)
+                        panel[l * MR + i] = src[l];
+                }
+                else
+                {
+                    for (int l = 0; l < kc; l++)
+                        panel[l * MR + i] = 0f;
+                }
+            }
+        }
+    }
+
+    /// <summary>A stored K×M (lda = M): each k-row of a panel is MR consecutive source floats.</summary>
+    private static void PackATransposed(float* dst, float* a, int lda, int ic, int mc, int pc, int kc)
+    {
+        for (int ir = 0; ir < mc; ir += MR)
+        {
+            int mr = Math.Min(MR, mc - ir);
+            float* panel = dst + (long)ir * kc;
+            for (int l = 0; l < kc; l++)
+            {
+                float* src = a + (long)(pc + l) * lda + ic + ir;
+                float* d = panel + l * MR;
+                if (mr == MR)
+                {
+                    Vector256.Store(Vector256.Load(src), d);
+                }
+                else
+                {
+                    for (int i = 0; i < MR; i++)
+                        d[i] = i < mr ? src[i] : 0f;
+                }
+            }
+        }
+    }
+
+    /// <summary>B stored K×N (ldb = N): each k-row of a panel is NR consecutive source floats.</summary>
+    private static void PackB(float* dst, float* b, int ldb, int pc, int kc, int jc, int nc)
+    {
+        for (int jr = 0; jr < nc; jr += NR)
+        {
+            int nr = Math.Min(NR, nc - jr);
+            float* panel = dst + (long)jr * kc;
+            for (int l = 0; l < kc; l++)
+            {
+                float* src = b + (long)(pc + l) * ldb + jc + jr;
+                float* d = panel + l * NR;
+                if (nr == NR)
+                {
+                    Vector256.Store(Vector256.Load(src), d);
+                    Vector256.Store(Vector256.Load(src + 8), d + 8);
+                    Vector256.Store(Vector256.Load(src + 16), d + 16);
+                    Vector256.Store(Vector256.Load(src + 24), d + 24);
+                }
+                else
+                {
+                    for (int j = 0; j < NR; j++)
+                        d[j] = j < nr ? src[j] : 0f;
+                }
+            }
+        }
+    }
+
+    /// <summary>B stored N×K (ldb = K): a transpose while packing; columns past nc zeroed.</summary>
+    private static void PackBTransposed(float* dst, float* b, int ldb, int pc, int kc, int jc, int nc)
+    {
+        for (int jr = 0; jr < nc; jr += NR)
+        {
+            int nr = Math.Min(NR, nc - jr);
+            float* panel = dst + (long)jr * kc;
+            for (int j = 0; j < NR; j++)
+            {
+                if (j < nr)
+                {
+                    float* src = b + (long)(jc + jr + j) * ldb + pc;
+                    for (int l = 0; l < kc; l++)
+                        panel[l * NR + j] = src[l];
+                }
+                else
+                {
+                    for (int l = 0; l < kc; l++)
+                        panel[l * NR + j] = 0f;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// 8×32 micro-kernel: 16 Vector512 accumulators stay in zmm registers across the k loop;
+    /// each step loads two B vectors and broadcasts eight A scalars.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Micro512(int kc, float* ap, float* bp, float* c, int ldc, int mr, int nr, float alpha, float beta, bool first)
+    {
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default;
+        Vector512<float> c20 = default, c21 = default, c30 = default, c31 = default;
+        Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default;
+        Vector512<float> c60 = default, c61 = default, c70 = default, c71 = default;
+        for (int l = 0; l < kc; l++)
+        {
+            Vector512<float> b0 = Vector512.Load(bp);
+            Vector512<float> b1 = Vector512.Load(bp + 16);
+            Vector512<float> x = Vector512.Create(ap[0]);
+            c00 = Vector512.FusedMultiplyAdd(x, b0, c00);
+            c01 = Vector512.FusedMultiplyAdd(x, b1, c01);
+            x = Vector512.Create(ap[1]);
+            c10 = Vector512.FusedMultiplyAdd(x, b0, c10);
+            c11 = Vector512.FusedMultiplyAdd(x, b1, c11);
+            x = Vector512.Create(ap[2]);
+            c20 = Vector512.FusedMultiplyAdd(x, b0, c20);
+            c21 = Vector512.FusedMultiplyAdd(x, b1, c21);
+            x = Vector512.Create(ap[3]);
+            c30 = Vector512.FusedMultiplyAdd(x, b0, c30);
+            c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
+            x = Vector512.Create(ap[4]);
+            c40 = Vector512.FusedMultiplyAdd(x, b0, c40);
+            c41 = Vector512.FusedMultiplyAdd(x, b1, c41);
+            x = Vector512.Create(ap[5]);
+            c50 = Vector512.FusedMultiplyAdd(x, b0, c50);
+            c51 = Vector512.FusedMultiplyAdd(x, b1, c51);
+            x = Vector512.Create(ap[6]);
+            c60 = Vector512.FusedMultiplyAdd(x, b0, c60);
+            c61 = Vector512.FusedMultiplyAdd(x, b1, c61);
+            x = Vector512.Create(ap[7]);
+            c70 = Vector512.FusedMultiplyAdd(x, b0, c70);
+            c71 = Vector512.FusedMultiplyAdd(x, b1, c71);
+            ap += MR;
+            bp += NR;
+        }
+
+        if (mr == MR && nr == NR)
+        {
+            // Full tile: update C in place with vector loads/stores.
+            WriteRow512(c, c00, c01, alpha, beta, first);
+            WriteRow512(c + ldc, c10, c11, alpha, beta, first);
+            WriteRow512(c + 2L * ldc, c20, c21, alpha, beta, first);
+            WriteRow512(c + 3L * ldc, c30, c31, alpha, beta, first);
+            WriteRow512(c + 4L * ldc, c40, c41, alpha, beta, first);
+            WriteRow512(c + 5L * ldc, c50, c51, alpha, beta, first);
+            WriteRow512(c + 6L * ldc, c60, c61, alpha, beta, first);
+            WriteRow512(c + 7L * ldc, c70, c71, alpha, beta, first);
+            return;
+        }
+
+        // Edge tile: spill to a small buffer and write only the valid mr×nr part.
+        float* tmp = stackalloc float[MR * NR];
+        c00.Store(tmp); c01.Store(tmp + 16);
+        c10.Store(tmp + 32); c11.Store(tmp + 48);
+        c20.Store(tmp + 64); c21.Store(tmp + 80);
+        c30.Store(tmp + 96); c31.Store(tmp + 112);
+        c40.Store(tmp + 128); c41.Store(tmp + 144);
+        c50.Store(tmp + 160); c51.Store(tmp + 176);
+        c60.Store(tmp + 192); c61.Store(tmp + 208);
+        c70.Store(tmp + 224); c71.Store(tmp + 240);
+        WriteEdge(tmp, c, ldc, mr, nr, alpha, beta, first);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void WriteRow512(float* c, Vector512<float> v0, Vector512<float> v1, float alpha, float beta, bool first)
+    {
+        Vector512<float> va = Vector512.Create(alpha);
+        if (!first)
+        {
+            // Later K blocks accumulate into what the first block wrote.
+            Vector512.FusedMultiplyAdd(va, v0, Vector512.Load(c)).Store(c);
+            Vector512.FusedMultiplyAdd(va, v1, Vector512.Load(c + 16)).Store(c + 16);
+        }
+        else if (beta == 0f)
+        {
+            // beta == 0: never read C, it may hold NaN.
+            (va * v0).Store(c);
+            (va * v1).Store(c + 16);
+        }
+        else
+        {
+            Vector512<float> vb = Vector512.Create(beta);
+            Vector512.FusedMultiplyAdd(va, v0, vb * Vector512.Load(c)).Store(c);
+            Vector512.FusedMultiplyAdd(va, v1, vb * Vector512.Load(c + 16)).Store(c + 16);
+        }
+    }
+
+    /// <summary>Writes the valid mr×nr corner of an MR×NR tile held in tmp (row stride NR).</summary>
+    private static void WriteEdge(float* tmp, float* c, int ldc, int mr, int nr, float alpha, float beta, bool first)
+    {
+        for (int i = 0; i < mr; i++)
+        {
+            float* row = c + (long)i * ldc;
+            float* t = tmp + i * NR;
+            for (int j = 0; j < nr; j++)
+            {
+                float v = alpha * t[j];
+                if (!first)
+                    row[j] += v;
+                else if (beta == 0f)
+                    row[j] = v;
+                else
+                    row[j] = v + beta * row[j];
+            }
+        }
+    }
+
+    /// <summary>
+    /// Vector256 fallback: the same packed panels, computed as four 4×16 sub-tiles so the eight
+    /// accumulators fit in 16 ymm registers; results go through the edge writer.
+    /// </summary>
+    private static void Micro256(int kc, float* ap, float* bp, float* c, int ldc, int mr, int nr, float alpha, float beta, bool first)
+    {
+        float* tmp = stackalloc float[MR * NR];
+        for (int rowOff = 0; rowOff < MR; rowOff += 4)
+        {
+            for (int colOff = 0; colOff < NR; colOff += 16)
+                Micro256Quarter(kc, ap + rowOff, bp + colOff, tmp + rowOff * NR + colOff);
+        }
+        WriteEdge(tmp, c, ldc, mr, nr, alpha, beta, first);
+    }
+
+    private static void Micro256Quarter(int kc, float* ap, float* bp, float* tmp)
+    {
+        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default;
+        Vector256<float> c20 = default, c21 = default, c30 = default, c31 = default;
+        for (int l = 0; l < kc; l++)
+        {
+            Vector256<float> b0 = Vector256.Load(bp);
+            Vector256<float> b1 = Vector256.Load(bp + 8);
+            Vector256<float> x = Vector256.Create(ap[0]);
+            c00 = Vector256.FusedMultiplyAdd(x, b0, c00);
+            c01 = Vector256.FusedMultiplyAdd(x, b1, c01);
+            x = Vector256.Create(ap[1]);
+            c10 = Vector256.FusedMultiplyAdd(x, b0, c10);
+            c11 = Vector256.FusedMultiplyAdd(x, b1, c11);
+            x = Vector256.Create(ap[2]);
+            c20 = Vector256.FusedMultiplyAdd(x, b0, c20);
+            c21 = Vector256.FusedMultiplyAdd(x, b1, c21);
+            x = Vector256.Create(ap[3]);
+            c30 = Vector256.FusedMultiplyAdd(x, b0, c30);
+            c31 = Vector256.FusedMultiplyAdd(x, b1, c31);
+            ap += MR;
+            bp += NR;
+        }
+        c00.Store(tmp); c01.Store(tmp + 8);
+        c10.Store(tmp + NR); c11.Store(tmp + NR + 8);
+        c20.Store(tmp + 2 * NR); c21.Store(tmp + 2 * NR + 8);
+        c30.Store(tmp + 3 * NR); c31.Store(tmp + 3 * NR + 8);
+    }
+}
