@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace CrsIlgpu.Kernels.Gemm;
 
@@ -181,19 +182,19 @@ public static unsafe class GemmCpu
         {
             int mr = Math.Min(MR, mc - ir);
             float* panel = dst + (long)ir * kc;
-            for (int i = 0; i < MR; i++)
+            float* src = a + (long)(ic + ir) * lda + pc;
+            int l = 0;
+            if (mr == MR && Avx.IsSupported)
             {
-                if (i < mr)
-                {
-                    float* src = a + (long)(ic + ir + i) * lda + pc;
-                    for (int l = 0; l < kc; l++)
-                        panel[l * MR + i] = src[l];
-                }
-                else
-                {
-                    for (int l = 0; l < kc; l++)
-                        panel[l * MR + i] = 0f;
-                }
+                // Full panels: 8×8 register transposes instead of scalar scatter.
+                for (; l + 8 <= kc; l += 8)
+                    Transpose8x8(src + l, lda, panel + l * MR, MR);
+            }
+            for (; l < kc; l++)
+            {
+                float* d = panel + l * MR;
+                for (int i = 0; i < MR; i++)
+                    d[i] = i < mr ? src[(long)i * lda + l] : 0f;
             }
         }
     }
@@ -256,21 +257,68 @@ public static unsafe class GemmCpu
         {
             int nr = Math.Min(NR, nc - jr);
             float* panel = dst + (long)jr * kc;
-            for (int j = 0; j < NR; j++)
+            float* src = b + (long)(jc + jr) * ldb + pc;
+            int l = 0;
+            if (nr == NR && Avx.IsSupported)
             {
-                if (j < nr)
+                // Full panels: four 8×8 register transposes per 8 k-steps.
+                for (; l + 8 <= kc; l += 8)
                 {
-                    float* src = b + (long)(jc + jr + j) * ldb + pc;
-                    for (int l = 0; l < kc; l++)
-                        panel[l * NR + j] = src[l];
-                }
-                else
-                {
-                    for (int l = 0; l < kc; l++)
-                        panel[l * NR + j] = 0f;
+                    for (int g = 0; g < NR; g += 8)
+                        Transpose8x8(src + (long)g * ldb + l, ldb, panel + l * NR + g, NR);
                 }
             }
+            for (; l < kc; l++)
+            {
+                float* d = panel + l * NR;
+                for (int j = 0; j < NR; j++)
+                    d[j] = j < nr ? src[(long)j * ldb + l] : 0f;
+            }
         }
+    }
+
+    /// <summary>
+    /// dst[c·ldd + r] = src[r·lds + c] for an 8×8 block: unpack pairs, shuffle quads, then swap
+    /// 128-bit halves (the usual AVX transpose).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8x8(float* src, int lds, float* dst, int ldd)
+    {
+        Vector256<float> r0 = Avx.LoadVector256(src);
+        Vector256<float> r1 = Avx.LoadVector256(src + lds);
+        Vector256<float> r2 = Avx.LoadVector256(src + 2L * lds);
+        Vector256<float> r3 = Avx.LoadVector256(src + 3L * lds);
+        Vector256<float> r4 = Avx.LoadVector256(src + 4L * lds);
+        Vector256<float> r5 = Avx.LoadVector256(src + 5L * lds);
+        Vector256<float> r6 = Avx.LoadVector256(src + 6L * lds);
+        Vector256<float> r7 = Avx.LoadVector256(src + 7L * lds);
+
+        Vector256<float> t0 = Avx.UnpackLow(r0, r1);
+        Vector256<float> t1 = Avx.UnpackHigh(r0, r1);
+        Vector256<float> t2 = Avx.UnpackLow(r2, r3);
+        Vector256<float> t3 = Avx.UnpackHigh(r2, r3);
+        Vector256<float> t4 = Avx.UnpackLow(r4, r5);
+        Vector256<float> t5 = Avx.UnpackHigh(r4, r5);
+        Vector256<float> t6 = Avx.UnpackLow(r6, r7);
+        Vector256<float> t7 = Avx.UnpackHigh(r6, r7);
+
+        Vector256<float> s0 = Avx.Shuffle(t0, t2, 0x44);
+        Vector256<float> s1 = Avx.Shuffle(t0, t2, 0xEE);
+        Vector256<float> s2 = Avx.Shuffle(t1, t3, 0x44);
+        Vector256<float> s3 = Avx.Shuffle(t1, t3, 0xEE);
+        Vector256<float> s4 = Avx.Shuffle(t4, t6, 0x44);
+        Vector256<float> s5 = Avx.Shuffle(t4, t6, 0xEE);
+        Vector256<float> s6 = Avx.Shuffle(t5, t7, 0x44);
+        Vector256<float> s7 = Avx.Shuffle(t5, t7, 0xEE);
+
+        Avx.Store(dst, Avx.Permute2x128(s0, s4, 0x20));
+        Avx.Store(dst + ldd, Avx.Permute2x128(s1, s5, 0x20));
+        Avx.Store(dst + 2L * ldd, Avx.Permute2x128(s2, s6, 0x20));
+        Avx.Store(dst + 3L * ldd, Avx.Permute2x128(s3, s7, 0x20));
+        Avx.Store(dst + 4L * ldd, Avx.Permute2x128(s0, s4, 0x31));
+        Avx.Store(dst + 5L * ldd, Avx.Permute2x128(s1, s5, 0x31));
+        Avx.Store(dst + 6L * ldd, Avx.Permute2x128(s2, s6, 0x31));
+        Avx.Store(dst + 7L * ldd, Avx.Permute2x128(s3, s7, 0x31));
     }
 
     /// <summary>
