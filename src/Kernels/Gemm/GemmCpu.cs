@@ -9,8 +9,9 @@ namespace CrsIlgpu.Kernels.Gemm;
 /// Fast CPU GEMM (BLIS-style). B is packed into k-contiguous panels of NR = 32 columns, A into
 /// panels of MR = 8 rows; packing absorbs the layouts and zero-pads edges, so one register-blocked
 /// micro-kernel (8×32 accumulators = 16 Vector512) handles every case. K is blocked by KC so the
-/// B micro-panel stays in L1, M by MC so the packed A block stays in L2. Work is split over cores by
-/// batch, then by column or row ranges, with no synchronisation inside a task.
+/// B micro-panel stays in L1, M by MC so the packed A block stays in L2. Many small batch entries
+/// run one per core; large ones are shared: B is packed once per block by all cores, then
+/// (row block × column chunk) tasks are scheduled dynamically.
 /// </summary>
 public static unsafe class GemmCpu
 {
@@ -23,6 +24,9 @@ public static unsafe class GemmCpu
     /// <summary>Below this many flops the thread hand-off costs more than it saves.</summary>
     private const double ParallelThresholdFlops = 2.0 * 96 * 96 * 96;
 
+    /// <summary>Per-batch work below which cores take whole batch entries instead of cooperating.</summary>
+    private const double CooperativeThresholdFlops = 2.0 * 128 * 128 * 128;
+
     public static void Run(GemmProblem p, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c) =>
         Run(p, a, b, c, Vector512.IsHardwareAccelerated);
 
@@ -34,20 +38,11 @@ public static unsafe class GemmCpu
         fixed (float* pb = b)
         fixed (float* pc = c)
         {
-            var job = new Job(p, pa, pb, pc, useVector512);
-            if (job.Serial)
-            {
-                for (int t = 0; t < job.TaskCount; t++)
-                    job.RunTask(t);
-            }
-            else
-            {
-                Parallel.For(0, job.TaskCount, job.RunTask);
-            }
+            new Job(p, pa, pb, pc, useVector512).Execute();
         }
     }
 
-    /// <summary>One call's shared state; tasks only read it.</summary>
+    /// <summary>One call's state. Parallel phases read it; only the calling thread advances it.</summary>
     private sealed class Job
     {
         private readonly GemmProblem _p;
@@ -55,8 +50,21 @@ public static unsafe class GemmCpu
         private readonly float* _b;
         private readonly float* _c;
         private readonly bool _use512;
-        private readonly int _parts;
-        private readonly bool _splitColumns;
+        private readonly int _threads;
+
+        // Cooperative-phase state (set by the calling thread between Parallel.For calls).
+        private float* _batchA;
+        private float* _batchB;
+        private float* _batchC;
+        private float* _packB;
+        private int _jc;
+        private int _nc;
+        private int _pc;
+        private int _kc;
+        private int _mc;
+        private int _mBlocks;
+        private int _nChunks;
+        private int _packChunks;
 
         public Job(GemmProblem p, float* a, float* b, float* c, bool use512)
         {
@@ -65,39 +73,33 @@ public static unsafe class GemmCpu
             _b = b;
             _c = c;
             _use512 = use512;
-            int threads = Environment.ProcessorCount;
-            if (p.Flops < ParallelThresholdFlops || threads == 1)
-            {
-                _parts = 1;
-                TaskCount = p.Batch;
-                Serial = true;
-                return;
-            }
-
-            // Enough parts per batch to give every core work; split the longer side in whole panels.
-            int parts = p.Batch >= threads ? 1 : (threads + p.Batch - 1) / p.Batch;
-            int colPanels = (p.N + NR - 1) / NR;
-            int rowPanels = (p.M + MR - 1) / MR;
-            _splitColumns = colPanels >= rowPanels;
-            _parts = Math.Max(1, Math.Min(parts, _splitColumns ? colPanels : rowPanels));
-            TaskCount = p.Batch * _parts;
+            _threads = Environment.ProcessorCount;
         }
 
-        public int TaskCount { get; }
-
-        /// <summary>Small problems run on the calling thread.</summary>
-        public bool Serial { get; }
-
-        public void RunTask(int task)
+        public void Execute()
         {
-            int batch = task / _parts;
-            int part = task % _parts;
-            int m0 = 0, m1 = _p.M, n0 = 0, n1 = _p.N;
-            if (_splitColumns)
-                (n0, n1) = PartRange(_p.N, NR, part, _parts);
+            GemmProblem p = _p;
+            double batchFlops = p.Flops / p.Batch;
+            if (_threads == 1 || p.Flops < ParallelThresholdFlops)
+            {
+                for (int batch = 0; batch < p.Batch; batch++)
+                    RunWholeBatch(batch);
+            }
+            else if (p.Batch >= 4 * _threads || batchFlops < CooperativeThresholdFlops)
+            {
+                // Many (or small) problems: one core per batch entry, no synchronisation at all.
+                Parallel.For(0, p.Batch, RunWholeBatch);
+            }
             else
-                (m0, m1) = PartRange(_p.M, MR, part, _parts);
+            {
+                // Few large problems: all cores share one packed B block and split the rows/columns of C.
+                for (int batch = 0; batch < p.Batch; batch++)
+                    RunSharedBatch(batch);
+            }
+        }
 
+        private void RunWholeBatch(int batch)
+        {
             float[] bufA = ArrayPool<float>.Shared.Rent(MC * KC + 16);
             float[] bufB = ArrayPool<float>.Shared.Rent(KC * NC + 16);
             try
@@ -108,9 +110,20 @@ public static unsafe class GemmCpu
                     // 64-byte align the packed panels so every Vector512 load is one cache line.
                     float* packA = Align64(ra);
                     float* packB = Align64(rb);
-                    Compute(
-                        _a + batch * _p.StrideA, _b + batch * _p.StrideB, _c + batch * _p.StrideC,
-                        m0, m1, n0, n1, packA, packB);
+                    float* a = _a + batch * _p.StrideA;
+                    float* b = _b + batch * _p.StrideB;
+                    float* c = _c + batch * _p.StrideC;
+                    for (int jc = 0; jc < _p.N; jc += NC)
+                    {
+                        int nc = Math.Min(NC, _p.N - jc);
+                        for (int pc = 0; pc < _p.K; pc += KC)
+                        {
+                            int kc = Math.Min(KC, _p.K - pc);
+                            PackBRange(packB, b, jc, nc, pc, kc);
+                            for (int ic = 0; ic < _p.M; ic += MC)
+                                Block(packA, packB, a, c, ic, Math.Min(MC, _p.M - ic), jc, 0, nc, pc, kc);
+                        }
+                    }
                 }
             }
             finally
@@ -120,50 +133,114 @@ public static unsafe class GemmCpu
             }
         }
 
-        private void Compute(float* a, float* b, float* c, int m0, int m1, int n0, int n1, float* packA, float* packB)
+        private void RunSharedBatch(int batch)
         {
             GemmProblem p = _p;
-            bool transA = p.Layout == GemmLayout.TN;
-            bool transB = p.Layout == GemmLayout.NT;
-            for (int jc = n0; jc < n1; jc += NC)
+            _batchA = _a + batch * p.StrideA;
+            _batchB = _b + batch * p.StrideB;
+            _batchC = _c + batch * p.StrideC;
+
+            // Balanced row blocks of at most MC rows (whole MR panels), then enough column chunks
+            // to give every core several tasks so a descheduled core does not stall the call.
+            _mBlocks = (p.M + MC - 1) / MC;
+            _mc = RoundUp((p.M + _mBlocks - 1) / _mBlocks, MR);
+            _mBlocks = (p.M + _mc - 1) / _mc;
+            int targetTasks = 4 * _threads;
+
+            float[] bufB = ArrayPool<float>.Shared.Rent(KC * NC + 16);
+            try
             {
-                int nc = Math.Min(NC, n1 - jc);
-                for (int pc = 0; pc < p.K; pc += KC)
+                fixed (float* rb = bufB)
                 {
-                    int kc = Math.Min(KC, p.K - pc);
-                    bool first = pc == 0;
-                    if (transB)
-                        PackBTransposed(packB, b, p.K, pc, kc, jc, nc);
-                    else
-                        PackB(packB, b, p.N, pc, kc, jc, nc);
-
-                    for (int ic = m0; ic < m1; ic += MC)
+                    _packB = Align64(rb);
+                    for (_jc = 0; _jc < p.N; _jc += NC)
                     {
-                        int mc = Math.Min(MC, m1 - ic);
-                        if (transA)
-                            PackATransposed(packA, a, p.M, ic, mc, pc, kc);
-                        else
-                            PackA(packA, a, p.K, ic, mc, pc, kc);
-
-                        for (int jr = 0; jr < nc; jr += NR)
+                        _nc = Math.Min(NC, p.N - _jc);
+                        int panels = (_nc + NR - 1) / NR;
+                        _nChunks = Math.Clamp((targetTasks + _mBlocks - 1) / _mBlocks, 1, panels);
+                        _packChunks = Math.Min(panels, _threads);
+                        for (_pc = 0; _pc < p.K; _pc += KC)
                         {
-                            int nr = Math.Min(NR, nc - jr);
-                            float* bp = packB + (long)jr * kc;
-                            for (int ir = 0; ir < mc; ir += MR)
-                            {
-                                int mr = Math.Min(MR, mc - ir);
-                                float* cp = c + (long)(ic + ir) * p.N + jc + jr;
-                                if (_use512)
-                                    Micro512(kc, packA + (long)ir * kc, bp, cp, p.N, mr, nr, p.Alpha, p.Beta, first);
-                                else
-                                    Micro256(kc, packA + (long)ir * kc, bp, cp, p.N, mr, nr, p.Alpha, p.Beta, first);
-                            }
+                            _kc = Math.Min(KC, p.K - _pc);
+                            Parallel.For(0, _packChunks, PackBChunk);
+                            Parallel.For(0, _mBlocks * _nChunks, ComputeChunk);
                         }
                     }
                 }
             }
+            finally
+            {
+                ArrayPool<float>.Shared.Return(bufB);
+            }
+        }
+
+        private void PackBChunk(int chunk)
+        {
+            (int j0, int j1) = PartRange(_nc, NR, chunk, _packChunks);
+            if (j1 > j0)
+                PackBRange(_packB + (long)j0 * _kc, _batchB, _jc + j0, j1 - j0, _pc, _kc);
+        }
+
+        private void ComputeChunk(int task)
+        {
+            int mi = task / _nChunks;
+            int ni = task % _nChunks;
+            int ic = mi * _mc;
+            int mc = Math.Min(_mc, _p.M - ic);
+            (int j0, int j1) = PartRange(_nc, NR, ni, _nChunks);
+            if (mc <= 0 || j1 <= j0)
+                return;
+            float[] bufA = ArrayPool<float>.Shared.Rent(MC * KC + 16);
+            try
+            {
+                fixed (float* ra = bufA)
+                    Block(Align64(ra), _packB, _batchA, _batchC, ic, mc, _jc, j0, j1, _pc, _kc);
+            }
+            finally
+            {
+                ArrayPool<float>.Shared.Return(bufA);
+            }
+        }
+
+        private void PackBRange(float* dst, float* b, int jc, int nc, int pc, int kc)
+        {
+            if (_p.Layout == GemmLayout.NT)
+                PackBTransposed(dst, b, _p.K, pc, kc, jc, nc);
+            else
+                PackB(dst, b, _p.N, pc, kc, jc, nc);
+        }
+
+        /// <summary>
+        /// Packs rows [ic, ic+mc) × k-block of A, then runs the micro-kernel over the packed B
+        /// columns [j0, j1) of the current column block starting at jc.
+        /// </summary>
+        private void Block(float* packA, float* packB, float* a, float* c, int ic, int mc, int jc, int j0, int j1, int pc, int kc)
+        {
+            GemmProblem p = _p;
+            if (p.Layout == GemmLayout.TN)
+                PackATransposed(packA, a, p.M, ic, mc, pc, kc);
+            else
+                PackA(packA, a, p.K, ic, mc, pc, kc);
+
+            bool first = pc == 0;
+            for (int jr = j0; jr < j1; jr += NR)
+            {
+                int nr = Math.Min(NR, j1 - jr);
+                float* bp = packB + (long)jr * kc;
+                for (int ir = 0; ir < mc; ir += MR)
+                {
+                    int mr = Math.Min(MR, mc - ir);
+                    float* cp = c + (long)(ic + ir) * p.N + jc + jr;
+                    if (_use512)
+                        Micro512(kc, packA + (long)ir * kc, bp, cp, p.N, mr, nr, p.Alpha, p.Beta, first);
+                    else
+                        Micro256(kc, packA + (long)ir * kc, bp, cp, p.N, mr, nr, p.Alpha, p.Beta, first);
+                }
+            }
         }
     }
+
+    private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
 
     private static (int Start, int End) PartRange(int length, int granule, int part, int parts)
     {
