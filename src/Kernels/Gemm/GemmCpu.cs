@@ -402,7 +402,7 @@ public static unsafe class GemmCpu
     /// 8×32 micro-kernel: 16 Vector512 accumulators stay in zmm registers across the k loop;
     /// each step loads two B vectors and broadcasts eight A scalars.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [SkipLocalsInit] // the edge spill buffer needs no zeroing on every call
     private static void Micro512(int kc, float* ap, float* bp, float* c, int ldc, int mr, int nr, float alpha, float beta, bool first)
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default;
@@ -516,6 +516,7 @@ public static unsafe class GemmCpu
     /// Vector256 fallback: the same packed panels, computed as four 4×16 sub-tiles so the eight
     /// accumulators fit in 16 ymm registers; results go through the edge writer.
     /// </summary>
+    [SkipLocalsInit]
     private static void Micro256(int kc, float* ap, float* bp, float* c, int ldc, int mr, int nr, float alpha, float beta, bool first)
     {
         float* tmp = stackalloc float[MR * NR];

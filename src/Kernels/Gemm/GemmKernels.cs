@@ -25,8 +25,11 @@ public static class GemmKernels
     private const int ThreadsX = 16;
     private const int ThreadsY = 16;
 
-    /// <summary>Elements per shared tile; each of the 256 threads loads two of them.</summary>
-    private const int TileElements = TileK * TileM;
+    /// <summary>
+    /// Row stride of the k-major shared tiles. The +4 pad spreads the K-contiguous tile fills
+    /// (8 k values × 4 rows per warp) over all 32 banks instead of 4.
+    /// </summary>
+    private const int TileStride = TileM + 4;
 
     private static readonly ConditionalWeakTable<Accelerator, LauncherCache> Cache = new();
 
@@ -105,9 +108,9 @@ public static class GemmKernels
         long offB = batch * strideB;
         long offC = batch * strideC;
 
-        // k-major tiles: tileA[kk * TileM + row], tileB[kk * TileN + col].
-        var tileA = SharedMemory.Allocate<float>(TileElements);
-        var tileB = SharedMemory.Allocate<float>(TileElements);
+        // k-major tiles: tileA[kk * TileStride + row], tileB[kk * TileStride + col].
+        var tileA = SharedMemory.Allocate<float>(TileK * TileStride);
+        var tileB = SharedMemory.Allocate<float>(TileK * TileStride);
 
         // Accumulators as structs of scalars: ILGPU keeps them in registers (an array would spill to local memory).
         var acc0 = default(Quad);
@@ -115,22 +118,37 @@ public static class GemmKernels
         var acc2 = default(Quad);
         var acc3 = default(Quad);
 
+        // Register prefetch: the global loads for tile t+1 are issued before computing tile t.
+        int e0 = tid;
+        int e1 = tid + GroupSize;
+        float pa0 = FetchA(a, e0, m0, 0, m, k, offA, transA);
+        float pa1 = FetchA(a, e1, m0, 0, m, k, offA, transA);
+        float pb0 = FetchB(b, e0, n0, 0, n, k, offB, transB);
+        float pb1 = FetchB(b, e1, n0, 0, n, k, offB, transB);
+
         for (int k0 = 0; k0 < k; k0 += TileK)
         {
-            LoadA(a, tileA, tid, m0, k0, m, k, offA, transA);
-            LoadA(a, tileA, tid + GroupSize, m0, k0, m, k, offA, transA);
-            LoadB(b, tileB, tid, n0, k0, n, k, offB, transB);
-            LoadB(b, tileB, tid + GroupSize, n0, k0, n, k, offB, transB);
+            tileA[SlotA(e0, transA)] = pa0;
+            tileA[SlotA(e1, transA)] = pa1;
+            tileB[SlotB(e0, transB)] = pb0;
+            tileB[SlotB(e1, transB)] = pb1;
             Group.Barrier();
+
+            // Past the end of K these return 0 without touching memory.
+            int next = k0 + TileK;
+            pa0 = FetchA(a, e0, m0, next, m, k, offA, transA);
+            pa1 = FetchA(a, e1, m0, next, m, k, offA, transA);
+            pb0 = FetchB(b, e0, n0, next, n, k, offB, transB);
+            pb1 = FetchB(b, e1, n0, next, n, k, offB, transB);
 
             for (int kk = 0; kk < TileK; kk++)
             {
-                int rowBase = kk * TileM + ty;
+                int rowBase = kk * TileStride + ty;
                 float a0 = tileA[rowBase];
                 float a1 = tileA[rowBase + ThreadsY];
                 float a2 = tileA[rowBase + 2 * ThreadsY];
                 float a3 = tileA[rowBase + 3 * ThreadsY];
-                int colBase = kk * TileN + tx;
+                int colBase = kk * TileStride + tx;
                 var bq = new Quad(
                     tileB[colBase],
                     tileB[colBase + ThreadsX],
@@ -153,61 +171,49 @@ public static class GemmKernels
         StoreRow(c, acc3, m0 + ty + 3 * ThreadsY, col, m, n, offC, alpha, beta);
     }
 
-    /// <summary>
-    /// Loads element e (0..511) of the 64×8 A tile; out-of-range elements become 0 so the
-    /// inner loop needs no bounds checks. The mapping keeps global reads consecutive across threads.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void LoadA(
-        ArrayView<float> a, ArrayView<float> tileA, int e, int m0, int k0, int m, int k, long offA, bool transA)
-    {
-        int row, kk;
-        if (transA)
-        {
-            // A stored K×M: consecutive threads walk along M.
-            row = e & (TileM - 1);
-            kk = e >> 6;
-        }
-        else
-        {
-            // A stored M×K: consecutive threads walk along K.
-            row = e >> 3;
-            kk = e & (TileK - 1);
-        }
+    // Element e (0..511) of a 64×8 tile maps to (row or col, kk) so that consecutive threads read
+    // consecutive global addresses: along K when the stored matrix is K-contiguous, else along M/N.
 
-        int gr = m0 + row;
-        int gk = k0 + kk;
-        float v = 0f;
-        if (gr < m && gk < k)
-            v = transA ? a[offA + (long)gk * m + gr] : a[offA + (long)gr * k + gk];
-        tileA[kk * TileM + row] = v;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int RowOfA(int e, bool transA) => transA ? e & (TileM - 1) : e >> 3;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int KOfA(int e, bool transA) => transA ? e >> 6 : e & (TileK - 1);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int ColOfB(int e, bool transB) => transB ? e >> 3 : e & (TileN - 1);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int KOfB(int e, bool transB) => transB ? e & (TileK - 1) : e >> 6;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int SlotA(int e, bool transA) => KOfA(e, transA) * TileStride + RowOfA(e, transA);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int SlotB(int e, bool transB) => KOfB(e, transB) * TileStride + ColOfB(e, transB);
+
+    /// <summary>Element e of the A tile at k0; 0 outside the matrix so the inner loop needs no bounds checks.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float FetchA(ArrayView<float> a, int e, int m0, int k0, int m, int k, long offA, bool transA)
+    {
+        int gr = m0 + RowOfA(e, transA);
+        int gk = k0 + KOfA(e, transA);
+        if (gr >= m || gk >= k)
+            return 0f;
+        // A stored K×M when transposed, else M×K.
+        return transA ? a[offA + (long)gk * m + gr] : a[offA + (long)gr * k + gk];
     }
 
-    /// <summary>Loads element e (0..511) of the 8×64 B tile, zero-filled outside the matrix.</summary>
+    /// <summary>Element e of the B tile at k0, zero-filled outside the matrix.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void LoadB(
-        ArrayView<float> b, ArrayView<float> tileB, int e, int n0, int k0, int n, int k, long offB, bool transB)
+    private static float FetchB(ArrayView<float> b, int e, int n0, int k0, int n, int k, long offB, bool transB)
     {
-        int col, kk;
-        if (transB)
-        {
-            // B stored N×K: consecutive threads walk along K.
-            col = e >> 3;
-            kk = e & (TileK - 1);
-        }
-        else
-        {
-            // B stored K×N: consecutive threads walk along N.
-            col = e & (TileN - 1);
-            kk = e >> 6;
-        }
-
-        int gc = n0 + col;
-        int gk = k0 + kk;
-        float v = 0f;
-        if (gc < n && gk < k)
-            v = transB ? b[offB + (long)gc * k + gk] : b[offB + (long)gk * n + gc];
-        tileB[kk * TileN + col] = v;
+        int gc = n0 + ColOfB(e, transB);
+        int gk = k0 + KOfB(e, transB);
+        if (gc >= n || gk >= k)
+            return 0f;
+        // B stored N×K when transposed, else K×N.
+        return transB ? b[offB + (long)gc * k + gk] : b[offB + (long)gk * n + gc];
     }
 
     /// <summary>Writes one thread row (4 columns strided by 16), bounds-checked; C is read only when beta ≠ 0.</summary>
