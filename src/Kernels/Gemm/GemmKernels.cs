@@ -24,6 +24,7 @@ public static class GemmKernels
 
     private const int ThreadsX = 16;
     private const int ThreadsY = 16;
+    private const int MaxGridYZ = 65535;
 
     /// <summary>
     /// Row stride of the k-major shared tiles. The +4 pad spreads the K-contiguous tile fills
@@ -69,8 +70,12 @@ public static class GemmKernels
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         p.Validate(a.Length, b.Length, c.Length);
+        KernelConfig config = ConfigFor(p);
+        // CUDA caps grid y and z at 65535; fail here rather than with a driver error.
+        if (config.GridDim.Y > MaxGridYZ || config.GridDim.Z > MaxGridYZ)
+            throw new ArgumentException($"{p.OpName}: M={p.M} (row tiles {config.GridDim.Y}) or Batch={p.Batch} exceeds the grid limit {MaxGridYZ}");
         GemmLauncher launcher = Cache.GetValue(accelerator, static acc => new LauncherCache(acc)).Get(p.Layout);
-        launcher(ConfigFor(p), a, b, c, p.M, p.N, p.K, p.StrideA, p.StrideB, p.StrideC, p.Alpha, p.Beta);
+        launcher(config, a, b, c, p.M, p.N, p.K, p.StrideA, p.StrideB, p.StrideC, p.Alpha, p.Beta);
     }
 
     public static void GemmNN(
