@@ -43,7 +43,7 @@ public class GemmProblemTests
     }
 
     [Fact]
-    public void CpuAndLauncherValidateBeforeWork()
+    public void CpuAndReferenceValidateBeforeWork()
     {
         var p = GemmProblem.Create(GemmLayout.NN, 8, 8, 8);
         var c = new float[64];
