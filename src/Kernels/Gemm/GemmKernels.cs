@@ -1,0 +1,301 @@
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using ILGPU;
+using ILGPU.Runtime;
+using GemmLauncher = System.Action<
+    ILGPU.KernelConfig,
+    ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>,
+    int, int, int, long, long, long, float, float>;
+
+namespace CrsIlgpu.Kernels.Gemm;
+
+/// <summary>
+/// Explicitly grouped ILGPU GEMM kernels. Each group computes a 64×64 tile of C with 16×16 threads;
+/// each thread owns a 4×4 sub-block strided by 16 in both directions (rows ty+16i, columns tx+16j),
+/// so shared-memory reads of B are consecutive across a warp and global stores are coalesced.
+/// Grid: x = column tiles, y = row tiles, z = batch index.
+/// </summary>
+public static class GemmKernels
+{
+    public const int TileM = 64;
+    public const int TileN = 64;
+    public const int TileK = 8;
+    public const int GroupSize = 256;
+
+    private const int ThreadsX = 16;
+    private const int ThreadsY = 16;
+    private const int MaxGridYZ = 65535;
+
+    /// <summary>
+    /// Row stride of the k-major shared tiles. The +4 pad spreads the K-contiguous tile fills
+    /// (8 k values × 4 rows per warp) over all 32 banks instead of 4.
+    /// </summary>
+    private const int TileStride = TileM + 4;
+
+    private static readonly ConditionalWeakTable<Accelerator, LauncherCache> Cache = new();
+
+    /// <summary>Stable kernel name used in logs, errors and profiles.</summary>
+    public static string NameFor(GemmLayout layout) => layout switch
+    {
+        GemmLayout.NN => "gemm_nn",
+        GemmLayout.NT => "gemm_nt",
+        GemmLayout.TN => "gemm_tn",
+        _ => throw new ArgumentOutOfRangeException(nameof(layout), layout, "unknown GEMM layout"),
+    };
+
+    /// <summary>The kernel entry method for a layout (e.g. for reflection-based loading or PTX dumps).</summary>
+    public static MethodInfo MethodFor(GemmLayout layout)
+    {
+        string name = layout switch
+        {
+            GemmLayout.NN => nameof(GemmNN),
+            GemmLayout.NT => nameof(GemmNT),
+            GemmLayout.TN => nameof(GemmTN),
+            _ => throw new ArgumentOutOfRangeException(nameof(layout), layout, "unknown GEMM layout"),
+        };
+        return typeof(GemmKernels).GetMethod(name, BindingFlags.Public | BindingFlags.Static)
+            ?? throw new InvalidOperationException($"kernel method {name} not found");
+    }
+
+    /// <summary>Grid and group shape for a problem: one group per 64×64 tile, z = batch.</summary>
+    public static KernelConfig ConfigFor(GemmProblem p) =>
+        new(
+            new Index3D((p.N + TileN - 1) / TileN, (p.M + TileM - 1) / TileM, p.Batch),
+            new Index3D(ThreadsX, ThreadsY, 1));
+
+    /// <summary>
+    /// Validates and enqueues the GEMM on the accelerator's default stream. Does not synchronize.
+    /// </summary>
+    public static void Launch(Accelerator accelerator, GemmProblem p, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        p.Validate(a.Length, b.Length, c.Length);
+        KernelConfig config = ConfigFor(p);
+        // CUDA caps grid y and z at 65535; fail here rather than with a driver error.
+        if (config.GridDim.Y > MaxGridYZ || config.GridDim.Z > MaxGridYZ)
+            throw new ArgumentException($"{p.OpName}: M={p.M} (row tiles {config.GridDim.Y}) or Batch={p.Batch} exceeds the grid limit {MaxGridYZ}");
+        GemmLauncher launcher = Cache.GetValue(accelerator, static acc => new LauncherCache(acc)).Get(p.Layout);
+        launcher(config, a, b, c, p.M, p.N, p.K, p.StrideA, p.StrideB, p.StrideC, p.Alpha, p.Beta);
+    }
+
+    public static void GemmNN(
+        ArrayView<float> a, ArrayView<float> b, ArrayView<float> c,
+        int m, int n, int k, long strideA, long strideB, long strideC, float alpha, float beta) =>
+        Tile(a, b, c, m, n, k, strideA, strideB, strideC, alpha, beta, transA: false, transB: false);
+
+    public static void GemmNT(
+        ArrayView<float> a, ArrayView<float> b, ArrayView<float> c,
+        int m, int n, int k, long strideA, long strideB, long strideC, float alpha, float beta) =>
+        Tile(a, b, c, m, n, k, strideA, strideB, strideC, alpha, beta, transA: false, transB: true);
+
+    public static void GemmTN(
+        ArrayView<float> a, ArrayView<float> b, ArrayView<float> c,
+        int m, int n, int k, long strideA, long strideB, long strideC, float alpha, float beta) =>
+        Tile(a, b, c, m, n, k, strideA, strideB, strideC, alpha, beta, transA: true, transB: false);
+
+    /// <summary>
+    /// The shared tile loop. transA/transB are literal constants at every call site, so after
+    /// inlining ILGPU folds the layout branches and each entry point is a specialised kernel.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tile(
+        ArrayView<float> a, ArrayView<float> b, ArrayView<float> c,
+        int m, int n, int k, long strideA, long strideB, long strideC, float alpha, float beta,
+        bool transA, bool transB)
+    {
+        int tx = Group.IdxX;
+        int ty = Group.IdxY;
+        int tid = ty * ThreadsX + tx;
+        int m0 = Grid.IdxY * TileM;
+        int n0 = Grid.IdxX * TileN;
+        long batch = Grid.IdxZ;
+        long offA = batch * strideA;
+        long offB = batch * strideB;
+        long offC = batch * strideC;
+
+        // k-major tiles: tileA[kk * TileStride + row], tileB[kk * TileStride + col].
+        var tileA = SharedMemory.Allocate<float>(TileK * TileStride);
+        var tileB = SharedMemory.Allocate<float>(TileK * TileStride);
+
+        // Accumulators as structs of scalars: ILGPU keeps them in registers (an array would spill to local memory).
+        var acc0 = default(Quad);
+        var acc1 = default(Quad);
+        var acc2 = default(Quad);
+        var acc3 = default(Quad);
+
+        // Register prefetch: the global loads for tile t+1 are issued before computing tile t.
+        int e0 = tid;
+        int e1 = tid + GroupSize;
+        float pa0 = FetchA(a, e0, m0, 0, m, k, offA, transA);
+        float pa1 = FetchA(a, e1, m0, 0, m, k, offA, transA);
+        float pb0 = FetchB(b, e0, n0, 0, n, k, offB, transB);
+        float pb1 = FetchB(b, e1, n0, 0, n, k, offB, transB);
+
+        for (int k0 = 0; k0 < k; k0 += TileK)
+        {
+            tileA[SlotA(e0, transA)] = pa0;
+            tileA[SlotA(e1, transA)] = pa1;
+            tileB[SlotB(e0, transB)] = pb0;
+            tileB[SlotB(e1, transB)] = pb1;
+            Group.Barrier();
+
+            // Past the end of K these return 0 without touching memory.
+            int next = k0 + TileK;
+            pa0 = FetchA(a, e0, m0, next, m, k, offA, transA);
+            pa1 = FetchA(a, e1, m0, next, m, k, offA, transA);
+            pb0 = FetchB(b, e0, n0, next, n, k, offB, transB);
+            pb1 = FetchB(b, e1, n0, next, n, k, offB, transB);
+
+            for (int kk = 0; kk < TileK; kk++)
+            {
+                int rowBase = kk * TileStride + ty;
+                float a0 = tileA[rowBase];
+                float a1 = tileA[rowBase + ThreadsY];
+                float a2 = tileA[rowBase + 2 * ThreadsY];
+                float a3 = tileA[rowBase + 3 * ThreadsY];
+                int colBase = kk * TileStride + tx;
+                var bq = new Quad(
+                    tileB[colBase],
+                    tileB[colBase + ThreadsX],
+                    tileB[colBase + 2 * ThreadsX],
+                    tileB[colBase + 3 * ThreadsX]);
+                acc0 = Quad.MulAdd(acc0, a0, bq);
+                acc1 = Quad.MulAdd(acc1, a1, bq);
+                acc2 = Quad.MulAdd(acc2, a2, bq);
+                acc3 = Quad.MulAdd(acc3, a3, bq);
+            }
+
+            // Nobody may overwrite the tiles until every thread has finished reading them.
+            Group.Barrier();
+        }
+
+        int col = n0 + tx;
+        StoreRow(c, acc0, m0 + ty, col, m, n, offC, alpha, beta);
+        StoreRow(c, acc1, m0 + ty + ThreadsY, col, m, n, offC, alpha, beta);
+        StoreRow(c, acc2, m0 + ty + 2 * ThreadsY, col, m, n, offC, alpha, beta);
+        StoreRow(c, acc3, m0 + ty + 3 * ThreadsY, col, m, n, offC, alpha, beta);
+    }
+
+    // Element e (0..511) of a 64×8 tile maps to (row or col, kk) so that consecutive threads read
+    // consecutive global addresses: along K when the stored matrix is K-contiguous, else along M/N.
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int RowOfA(int e, bool transA) => transA ? e & (TileM - 1) : e >> 3;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int KOfA(int e, bool transA) => transA ? e >> 6 : e & (TileK - 1);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int ColOfB(int e, bool transB) => transB ? e >> 3 : e & (TileN - 1);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int KOfB(int e, bool transB) => transB ? e & (TileK - 1) : e >> 6;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int SlotA(int e, bool transA) => KOfA(e, transA) * TileStride + RowOfA(e, transA);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int SlotB(int e, bool transB) => KOfB(e, transB) * TileStride + ColOfB(e, transB);
+
+    /// <summary>Element e of the A tile at k0; 0 outside the matrix so the inner loop needs no bounds checks.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float FetchA(ArrayView<float> a, int e, int m0, int k0, int m, int k, long offA, bool transA)
+    {
+        int gr = m0 + RowOfA(e, transA);
+        int gk = k0 + KOfA(e, transA);
+        if (gr >= m || gk >= k)
+            return 0f;
+        // A stored K×M when transposed, else M×K.
+        return transA ? a[offA + (long)gk * m + gr] : a[offA + (long)gr * k + gk];
+    }
+
+    /// <summary>Element e of the B tile at k0, zero-filled outside the matrix.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float FetchB(ArrayView<float> b, int e, int n0, int k0, int n, int k, long offB, bool transB)
+    {
+        int gc = n0 + ColOfB(e, transB);
+        int gk = k0 + KOfB(e, transB);
+        if (gc >= n || gk >= k)
+            return 0f;
+        // B stored N×K when transposed, else K×N.
+        return transB ? b[offB + (long)gc * k + gk] : b[offB + (long)gk * n + gc];
+    }
+
+    /// <summary>Writes one thread row (4 columns strided by 16), bounds-checked; C is read only when beta ≠ 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow(
+        ArrayView<float> c, Quad acc, int row, int col, int m, int n, long offC, float alpha, float beta)
+    {
+        if (row >= m)
+            return;
+        long rowOff = offC + (long)row * n;
+        Store(c, acc.X, rowOff, col, n, alpha, beta);
+        Store(c, acc.Y, rowOff, col + ThreadsX, n, alpha, beta);
+        Store(c, acc.Z, rowOff, col + 2 * ThreadsX, n, alpha, beta);
+        Store(c, acc.W, rowOff, col + 3 * ThreadsX, n, alpha, beta);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(ArrayView<float> c, float acc, long rowOff, int col, int n, float alpha, float beta)
+    {
+        if (col >= n)
+            return;
+        long idx = rowOff + col;
+        float v = alpha * acc;
+        if (beta != 0f)
+            v += beta * c[idx];
+        c[idx] = v;
+    }
+
+    /// <summary>Four scalars; ILGPU scalarises struct locals, so these live in registers.</summary>
+    private readonly struct Quad
+    {
+        public readonly float X;
+        public readonly float Y;
+        public readonly float Z;
+        public readonly float W;
+
+        public Quad(float x, float y, float z, float w)
+        {
+            X = x;
+            Y = y;
+            Z = z;
+            W = w;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Quad MulAdd(Quad acc, float a, Quad b) =>
+            new(acc.X + a * b.X, acc.Y + a * b.Y, acc.Z + a * b.Z, acc.W + a * b.W);
+    }
+
+    /// <summary>Loaded launchers for one accelerator, one per layout, created on first use.</summary>
+    private sealed class LauncherCache(Accelerator accelerator)
+    {
+        private readonly GemmLauncher?[] _launchers = new GemmLauncher?[3];
+        private readonly Lock _gate = new();
+
+        public GemmLauncher Get(GemmLayout layout)
+        {
+            int slot = (int)layout;
+            GemmLauncher? launcher = Volatile.Read(ref _launchers[slot]);
+            if (launcher is not null)
+                return launcher;
+            lock (_gate)
+            {
+                // Compiling a kernel is expensive; do it once even if several threads race here.
+                launcher = _launchers[slot];
+                if (launcher is null)
+                {
+                    launcher = layout switch
+                    {
+                        GemmLayout.NN => accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, long, long, long, float, float>(GemmNN),
+                        GemmLayout.NT => accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, long, long, long, float, float>(GemmNT),
+                        _ => accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, long, long, long, float, float>(GemmTN),
+                    };
+                    Volatile.Write(ref _launchers[slot], launcher);
+                }
+                return launcher;
+            }
+        }
+    }
+}
