@@ -20,7 +20,7 @@ public static class Program
         root.Options.Add(CommonOptions.MemoryLimit);
         root.Subcommands.Add(DevicesCommand.Create());
         root.Subcommands.Add(KernelsCommand.Create());
-        // bench: added with the GEMM family
+        root.Subcommands.Add(BenchCommand.Create());
         return root;
     }
 }

@@ -1,3 +1,4 @@
+using CrsIlgpu.Kernels.Runtime;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using ILGPU;
@@ -33,6 +34,11 @@ public static class GemmKernels
     private const int TileStride = TileM + 4;
 
     private static readonly ConditionalWeakTable<Accelerator, LauncherCache> Cache = new();
+
+    public static IReadOnlyList<KernelEntry> Catalog { get; } =
+        Enum.GetValues<GemmLayout>()
+            .Select(l => new KernelEntry(NameFor(l), "Gemm", MethodFor(l), KernelGrouping.Explicit, $"tiled SGEMM {l}: 64×64×8 tiles, 4×4 per thread, batched over grid z"))
+            .ToList();
 
     /// <summary>Stable kernel name used in logs, errors and profiles.</summary>
     public static string NameFor(GemmLayout layout) => layout switch

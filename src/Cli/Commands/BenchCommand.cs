@@ -1,0 +1,108 @@
+using System.CommandLine;
+using System.Globalization;
+using CrsIlgpu.Kernels.Bench;
+using CrsIlgpu.Kernels.Runtime;
+using Spectre.Console;
+
+namespace CrsIlgpu.Cli.Commands;
+
+/// <summary>`crs bench ...`: speed of implementations measured in one run, printed as a table with ratios.</summary>
+public static class BenchCommand
+{
+    public static Command Create()
+    {
+        var bench = new Command("bench", "Measure speed: each implementation and its baseline in the same run");
+        bench.Subcommands.Add(Gemm());
+        bench.Subcommands.Add(Ops());
+        return bench;
+    }
+
+    private static Command Ops()
+    {
+        var sizes = new Option<string>("--sizes") { Description = "Model sizes: vit-tiny (batch 128, 65 tokens, dim 192), vit-b16 (64, 197, 768)", DefaultValueFactory = _ => "vit-tiny,vit-b16" };
+        var family = new Option<string?>("--family") { Description = "Only this op family (e.g. softmax)" };
+        var noReference = new Option<bool>("--no-reference") { Description = "Skip the plain C# reference (it is slow at vit-b16 sizes)" };
+        var json = new Option<string?>("--json") { Description = "Also write the report as JSON to this file" };
+        var command = new Command("ops", "Every ViT op at ViT sizes: the device's implementation vs the plain reference in the same run");
+        command.Options.Add(sizes);
+        command.Options.Add(family);
+        command.Options.Add(noReference);
+        command.Options.Add(json);
+        command.SetAction(parse => CommonOptions.Run(() =>
+        {
+            var sizeList = parse.GetValue(sizes)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(name => name switch
+                {
+                    "vit-tiny" => OpBenchSize.VitTiny,
+                    "vit-b16" => OpBenchSize.VitBase,
+                    _ => throw new CrsException($"--sizes: unknown size '{name}'; use vit-tiny and/or vit-b16"),
+                })
+                .ToList();
+            using var device = DeviceContext.Create(CommonOptions.DeviceOptions(parse));
+            Console.WriteLine($"device: {device.Description}");
+            var report = OpsBench.Run(device, sizeList, parse.GetValue(family), !parse.GetValue(noReference), msg => Console.Error.WriteLine("  measuring " + msg));
+            Print(report);
+            if (parse.GetValue(json) is { } path)
+                AtomicFile.WriteAllText(path, report.ToJson());
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command Gemm()
+    {
+        var sizes = new Option<string>("--sizes") { Description = "Square sizes n (n×n×n), comma-separated", DefaultValueFactory = _ => "256,512,1024" };
+        var json = new Option<string?>("--json") { Description = "Also write the report as JSON to this file" };
+        var command = new Command("gemm", "SGEMM: ILGPU kernel (GPU) or C# CPU backend vs the plain reference and numpy/cuBLAS");
+        command.Options.Add(sizes);
+        command.Options.Add(json);
+        command.SetAction(parse => CommonOptions.Run(() =>
+        {
+            var sizeList = ParseInts(parse.GetValue(sizes)!, "--sizes");
+            using var device = DeviceContext.Create(CommonOptions.DeviceOptions(parse));
+            Console.WriteLine($"device: {device.Description}");
+            var report = GemmBench.Run(device, sizeList, msg => Console.Error.WriteLine("  measuring " + msg));
+            Print(report);
+            if (parse.GetValue(json) is { } path)
+                AtomicFile.WriteAllText(path, report.ToJson());
+            return 0;
+        }));
+        return command;
+    }
+
+    public static void Print(BenchReport report)
+    {
+        var table = new Table().AddColumns("op", "shape", "implementation", "repeats", "mean ms", "min ms", "GFLOP/s", "GB/s");
+        foreach (var r in report.Rows)
+        {
+            table.AddRow(r.Op, r.Shape, Markup.Escape(r.Implementation), r.Repeats.ToString(CultureInfo.InvariantCulture),
+                F(r.MeanMs, "0.000"), F(r.MinMs, "0.000"), r.Gflops is { } g ? F(g, "0.0") : "-", r.GBps is { } b ? F(b, "0.0") : "-");
+        }
+        AnsiConsole.Write(table);
+        if (report.Ratios.Count > 0)
+        {
+            var ratios = new Table().AddColumns("op", "shape", "implementation", "vs", "throughput ratio");
+            foreach (var r in report.Ratios)
+                ratios.AddRow(r.Op, r.Shape, Markup.Escape(r.Implementation), Markup.Escape(r.Baseline), F(r.Ratio, "0.00") + "×");
+            AnsiConsole.Write(ratios);
+        }
+        foreach (var note in report.Notes)
+            Console.WriteLine("note: " + note);
+    }
+
+    public static IReadOnlyList<int> ParseInts(string text, string option)
+    {
+        var result = new List<int>();
+        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!int.TryParse(part, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) || value < 1)
+                throw new CrsException($"{option}: '{part}' is not a positive integer");
+            result.Add(value);
+        }
+        if (result.Count == 0)
+            throw new CrsException($"{option}: give at least one value");
+        return result;
+    }
+
+    private static string F(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
+}
