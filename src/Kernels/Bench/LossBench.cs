@@ -28,16 +28,16 @@ public static class LossBench
         var tloss = new Tensor(device.Pool, MemoryTag.Workspace, "bench.losses", rows);
         var td = new Tensor(device.Pool, MemoryTag.Workspace, "bench.dlogits", rows, Classes);
         var tmean = new Tensor(device.Pool, MemoryTag.Workspace, "bench.mean", 1);
-        yield return new OpBenchCase(CrossEntropyKernels.ForwardBackwardName, $"[{rows}, {Classes}]", 6.0 * count, 8.0 * count + 8.0 * rows,
+        yield return new OpBenchCase(LossKernels.ForwardBackwardName, $"[{rows}, {Classes}]", 6.0 * count, 8.0 * count + 8.0 * rows,
             () =>
             {
-                CrossEntropyOp.ForwardBackward(device, tl, ty, tloss, td, LabelSmoothing);
-                CrossEntropyOp.Mean(device, tloss, tmean);
+                LossOp.ForwardBackward(device, tl, ty, tloss, td, LabelSmoothing);
+                LossOp.Mean(device, tloss, tmean);
             },
             () =>
             {
-                CrossEntropyReference.ForwardBackward(logits, labels, losses, dlogits, Classes, LabelSmoothing, 1f / rows);
-                CrossEntropyReference.Mean(losses);
+                LossReference.ForwardBackward(logits, labels, losses, dlogits, Classes, LabelSmoothing, 1f / rows);
+                LossReference.Mean(losses);
             },
             tl, ty, tloss, td, tmean);
     }

@@ -46,7 +46,7 @@ public static class LayerNormCpu
         fixed (float* px = x, pm = mean, pr = rstd, pg = gamma, pdy = dy, pdx = dx)
         {
             var (xp, mp, rp, gp, dyp, dxp) = ((nint)px, (nint)pm, (nint)pr, (nint)pg, (nint)pdy, (nint)pdx);
-            Parallel.For(0, blocks, () => new float[3 * d], (block, _, scratch) =>
+            void RunBlock(int block, float[] scratch)
             {
                 var g = new ReadOnlySpan<float>((float*)gp, d);
                 var xhat = scratch.AsSpan(0, d);
@@ -75,8 +75,22 @@ public static class LayerNormCpu
                     TensorPrimitives.Subtract(t, meanG, t);
                     TensorPrimitives.Multiply(t, rs, dxr);
                 }
-                return scratch;
-            }, _ => { });
+            }
+
+            if ((long)rows * d < ParallelRows.ParallelThreshold)
+            {
+                var scratch = new float[3 * d];
+                for (var block = 0; block < blocks; block++)
+                    RunBlock(block, scratch);
+            }
+            else
+            {
+                Parallel.For(0, blocks, () => new float[3 * d], (block, _, scratch) =>
+                {
+                    RunBlock(block, scratch);
+                    return scratch;
+                }, _ => { });
+            }
         }
 
         dgamma.Clear();

@@ -27,16 +27,16 @@ public static class LayerNormKernels
 
     public static IReadOnlyList<KernelEntry> Catalog { get; } =
     [
-        new(ForwardName, "LayerNorm", Method(nameof(Forward)), KernelGrouping.Explicit, "y = (x - mean) * rstd * gamma + beta, saves mean and rstd; one group per row"),
-        new(BackwardDxName, "LayerNorm", Method(nameof(BackwardDx)), KernelGrouping.Explicit, "dx from x, mean, rstd, gamma, dy; one group per row"),
-        new(BackwardParamsPartialName, "LayerNorm", Method(nameof(BackwardParamsPartial)), KernelGrouping.Implicit, "per-column sums of dy * xhat and dy over blocks of rows"),
-        new(BackwardParamsReduceName, "LayerNorm", Method(nameof(BackwardParamsReduce)), KernelGrouping.Implicit, "dgamma, dbeta = per-column sums of the block partials, in block order"),
+        new(ForwardName, "LayerNorm", Method(nameof(LayerNormForwardRows)), KernelGrouping.Explicit, "y = (x - mean) * rstd * gamma + beta, saves mean and rstd; one group per row"),
+        new(BackwardDxName, "LayerNorm", Method(nameof(LayerNormBackwardDxRows)), KernelGrouping.Explicit, "dx from x, mean, rstd, gamma, dy; one group per row"),
+        new(BackwardParamsPartialName, "LayerNorm", Method(nameof(LayerNormBackwardParamsPartial)), KernelGrouping.Implicit, "per-column sums of dy * xhat and dy over blocks of rows"),
+        new(BackwardParamsReduceName, "LayerNorm", Method(nameof(LayerNormBackwardParamsReduce)), KernelGrouping.Implicit, "dgamma, dbeta = per-column sums of the block partials, in block order"),
     ];
 
     /// <summary>Number of row blocks of the first dgamma/dbeta pass.</summary>
     public static int ParamBlocks(int rows) => (rows + RowsPerBlock - 1) / RowsPerBlock;
 
-    internal static void Forward(
+    internal static void LayerNormForwardRows(
         ArrayView<float> x, ArrayView<float> gamma, ArrayView<float> beta,
         ArrayView<float> y, ArrayView<float> mean, ArrayView<float> rstd, int d, float eps)
     {
@@ -65,7 +65,7 @@ public static class LayerNormKernels
         }
     }
 
-    internal static void BackwardDx(
+    internal static void LayerNormBackwardDxRows(
         ArrayView<float> x, ArrayView<float> mean, ArrayView<float> rstd, ArrayView<float> gamma,
         ArrayView<float> dy, ArrayView<float> dx, int d)
     {
@@ -90,7 +90,7 @@ public static class LayerNormKernels
         }
     }
 
-    internal static void BackwardParamsPartial(
+    internal static void LayerNormBackwardParamsPartial(
         Index1D i, ArrayView<float> x, ArrayView<float> mean, ArrayView<float> rstd, ArrayView<float> dy,
         ArrayView<float> partialGamma, ArrayView<float> partialBeta, int rows, int d)
     {
@@ -109,7 +109,7 @@ public static class LayerNormKernels
         partialBeta[i] = sb;
     }
 
-    internal static void BackwardParamsReduce(
+    internal static void LayerNormBackwardParamsReduce(
         Index1D j, ArrayView<float> partialGamma, ArrayView<float> partialBeta,
         ArrayView<float> dgamma, ArrayView<float> dbeta, int blocks, int d)
     {
@@ -131,7 +131,7 @@ public static class LayerNormKernels
         if (rows == 0)
             return;
         var group = RowGroups.Resolve(ForwardName, device.Accelerator, d, groupSize);
-        device.Kernel(ForwardName, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>(Forward))
+        device.Kernel(ForwardName, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>(LayerNormForwardRows))
             (new KernelConfig(rows, group), x, gamma, beta, y, mean, rstd, d, eps);
     }
 
@@ -142,7 +142,7 @@ public static class LayerNormKernels
         if (rows == 0)
             return;
         var group = RowGroups.Resolve(BackwardDxName, device.Accelerator, d, groupSize);
-        device.Kernel(BackwardDxName, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(BackwardDx))
+        device.Kernel(BackwardDxName, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(LayerNormBackwardDxRows))
             (new KernelConfig(rows, group), x, mean, rstd, gamma, dy, dx, d);
     }
 
@@ -157,7 +157,7 @@ public static class LayerNormKernels
         var blocks = ParamBlocks(rows);
         if (blocks == 0 || d == 0)
             return;
-        device.Kernel(BackwardParamsPartialName, acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(BackwardParamsPartial))
+        device.Kernel(BackwardParamsPartialName, acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(LayerNormBackwardParamsPartial))
             (blocks * d, x, mean, rstd, dy, partialGamma, partialBeta, rows, d);
     }
 
@@ -168,7 +168,7 @@ public static class LayerNormKernels
     {
         if (d == 0)
             return;
-        device.Kernel(BackwardParamsReduceName, acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(BackwardParamsReduce))
+        device.Kernel(BackwardParamsReduceName, acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(LayerNormBackwardParamsReduce))
             (d, partialGamma, partialBeta, dgamma, dbeta, ParamBlocks(rows), d);
     }
 

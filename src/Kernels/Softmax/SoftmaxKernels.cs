@@ -20,11 +20,11 @@ public static class SoftmaxKernels
 
     public static IReadOnlyList<KernelEntry> Catalog { get; } =
     [
-        new(ForwardName, "Softmax", Method(nameof(Forward)), KernelGrouping.Explicit, "y = softmax(x) over the last dimension, one group per row"),
-        new(BackwardName, "Softmax", Method(nameof(Backward)), KernelGrouping.Explicit, "dx = y * (dy - rowsum(dy * y)), one group per row"),
+        new(ForwardName, "Softmax", Method(nameof(SoftmaxForwardRows)), KernelGrouping.Explicit, "y = softmax(x) over the last dimension, one group per row"),
+        new(BackwardName, "Softmax", Method(nameof(SoftmaxBackwardRows)), KernelGrouping.Explicit, "dx = y * (dy - rowsum(dy * y)), one group per row"),
     ];
 
-    internal static void Forward(ArrayView<float> x, ArrayView<float> y, int n)
+    internal static void SoftmaxForwardRows(ArrayView<float> x, ArrayView<float> y, int n)
     {
         var start = Grid.IdxX * n;
         var max = float.NegativeInfinity;
@@ -45,7 +45,7 @@ public static class SoftmaxKernels
             y[start + j] *= inv;
     }
 
-    internal static void Backward(ArrayView<float> y, ArrayView<float> dy, ArrayView<float> dx, int n)
+    internal static void SoftmaxBackwardRows(ArrayView<float> y, ArrayView<float> dy, ArrayView<float> dx, int n)
     {
         var start = Grid.IdxX * n;
         var dot = 0f;
@@ -62,7 +62,7 @@ public static class SoftmaxKernels
         if (rows == 0 || n == 0)
             return;
         var group = RowGroups.Resolve(ForwardName, device.Accelerator, n, groupSize);
-        device.Kernel(ForwardName, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int>(Forward))
+        device.Kernel(ForwardName, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int>(SoftmaxForwardRows))
             (new KernelConfig(rows, group), x, y, n);
     }
 
@@ -72,7 +72,7 @@ public static class SoftmaxKernels
         if (rows == 0 || n == 0)
             return;
         var group = RowGroups.Resolve(BackwardName, device.Accelerator, n, groupSize);
-        device.Kernel(BackwardName, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(Backward))
+        device.Kernel(BackwardName, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(SoftmaxBackwardRows))
             (new KernelConfig(rows, group), y, dy, dx, n);
     }
 

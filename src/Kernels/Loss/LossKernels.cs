@@ -15,18 +15,18 @@ namespace CrsIlgpu.Kernels.Loss;
 /// dlogits = (softmax − t)·<c>gradScale</c> (1/rows: the gradient of the mean loss). A label outside
 /// [0, C) is never read through: that row's loss is NaN and its gradient zero.
 /// </summary>
-public static class CrossEntropyKernels
+public static class LossKernels
 {
     public const string ForwardBackwardName = "cross_entropy_forward_backward";
     public const string MeanName = "cross_entropy_mean";
 
     public static IReadOnlyList<KernelEntry> Catalog { get; } =
     [
-        new(ForwardBackwardName, "Loss", Method(nameof(ForwardBackward)), KernelGrouping.Explicit, "per-row softmax cross-entropy (label smoothing) and dlogits of the mean loss; one group per row"),
-        new(MeanName, "Loss", Method(nameof(Mean)), KernelGrouping.Explicit, "mean of the per-row losses in one group, fixed order"),
+        new(ForwardBackwardName, "Loss", Method(nameof(CrossEntropyForwardBackwardRows)), KernelGrouping.Explicit, "per-row softmax cross-entropy (label smoothing) and dlogits of the mean loss; one group per row"),
+        new(MeanName, "Loss", Method(nameof(CrossEntropyMean)), KernelGrouping.Explicit, "mean of the per-row losses in one group, fixed order"),
     ];
 
-    internal static void ForwardBackward(
+    internal static void CrossEntropyForwardBackwardRows(
         ArrayView<float> logits, ArrayView<int> labels, ArrayView<float> losses, ArrayView<float> dlogits,
         int classes, float smoothing, float gradScale)
     {
@@ -68,7 +68,7 @@ public static class CrossEntropyKernels
             losses[row] = valid ? XMath.Log(sumExp) - on * (labelLogit - max) - off * sumZ : float.NaN;
     }
 
-    internal static void Mean(ArrayView<float> losses, ArrayView<float> mean, int rows)
+    internal static void CrossEntropyMean(ArrayView<float> losses, ArrayView<float> mean, int rows)
     {
         var sum = 0f;
         for (var i = Group.IdxX; i < rows; i += Group.DimX)
@@ -85,7 +85,7 @@ public static class CrossEntropyKernels
         if (rows == 0)
             return;
         var group = RowGroups.Resolve(ForwardBackwardName, device.Accelerator, classes, groupSize);
-        device.Kernel(ForwardBackwardName, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, float, float>(ForwardBackward))
+        device.Kernel(ForwardBackwardName, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, float, float>(CrossEntropyForwardBackwardRows))
             (new KernelConfig(rows, group), logits, labels, losses, dlogits, classes, smoothing, gradScale);
     }
 
@@ -93,10 +93,10 @@ public static class CrossEntropyKernels
     public static void LaunchMean(DeviceContext device, ArrayView<float> losses, ArrayView<float> mean, int rows, int? groupSize = null)
     {
         var group = RowGroups.Resolve(MeanName, device.Accelerator, rows, groupSize);
-        device.Kernel(MeanName, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int>(Mean))
+        device.Kernel(MeanName, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int>(CrossEntropyMean))
             (new KernelConfig(1, group), losses, mean, rows);
     }
 
     private static MethodInfo Method(string name) =>
-        typeof(CrossEntropyKernels).GetMethod(name, BindingFlags.NonPublic | BindingFlags.Static)!;
+        typeof(LossKernels).GetMethod(name, BindingFlags.NonPublic | BindingFlags.Static)!;
 }

@@ -7,7 +7,7 @@ namespace CrsIlgpu.Kernels.Loss;
 /// Softmax cross-entropy over integer labels, forward and backward fused: logits [rows, classes]
 /// (or any rank: rows = product of the leading dimensions), labels [rows].
 /// </summary>
-public static class CrossEntropyOp
+public static class LossOp
 {
     /// <summary>
     /// losses[r] = −Σ_j t_j·log softmax(logits_r)_j with t = (1 − ε)·onehot(labels[r]) + ε/classes
@@ -19,7 +19,7 @@ public static class CrossEntropyOp
     /// </summary>
     public static void ForwardBackward(DeviceContext device, Tensor logits, LabelTensor labels, Tensor losses, Tensor dlogits, float labelSmoothing = 0f)
     {
-        const string op = CrossEntropyKernels.ForwardBackwardName;
+        const string op = LossKernels.ForwardBackwardName;
         var (rows, classes) = RowGroups.Shape(op, logits);
         OpCheck.That(op, classes >= 1, $"'{logits.Label}' {logits.ShapeText} has no classes");
         OpCheck.That(op, labels.Count == rows, $"labels '{labels.Label}' hold {labels.Count} values for {rows} rows of '{logits.Label}' {logits.ShapeText}");
@@ -39,9 +39,9 @@ public static class CrossEntropyOp
         var gradScale = 1f / rows;
         using var _ = device.Profiler.Launch(op, 6.0 * logits.Length, 8.0 * logits.Length + 8.0 * rows);
         if (device.Mode == ExecutionMode.Kernels)
-            CrossEntropyKernels.LaunchForwardBackward(device, logits.View, labels.View, losses.View, dlogits.View, rows, classes, labelSmoothing, gradScale);
+            LossKernels.LaunchForwardBackward(device, logits.View, labels.View, losses.View, dlogits.View, rows, classes, labelSmoothing, gradScale);
         else
-            CrossEntropyCpu.ForwardBackward(logits.AsSpan(), labels.AsSpan(), losses.AsSpan(), dlogits.AsSpan(), rows, classes, labelSmoothing, gradScale);
+            LossCpu.ForwardBackward(logits.AsSpan(), labels.AsSpan(), losses.AsSpan(), dlogits.AsSpan(), rows, classes, labelSmoothing, gradScale);
     }
 
     /// <summary>
@@ -50,13 +50,13 @@ public static class CrossEntropyOp
     /// </summary>
     public static void Mean(DeviceContext device, Tensor losses, Tensor mean)
     {
-        const string op = CrossEntropyKernels.MeanName;
+        const string op = LossKernels.MeanName;
         OpCheck.That(op, losses.Length is >= 1 and <= int.MaxValue, $"'{losses.Label}' {losses.ShapeText} must hold at least one loss");
         OpCheck.That(op, mean.Length == 1, $"'{mean.Label}' {mean.ShapeText} must hold one value");
         using var _ = device.Profiler.Launch(op, losses.Length, 4.0 * losses.Length + 4);
         if (device.Mode == ExecutionMode.Kernels)
-            CrossEntropyKernels.LaunchMean(device, losses.View, mean.View, (int)losses.Length);
+            LossKernels.LaunchMean(device, losses.View, mean.View, (int)losses.Length);
         else
-            mean.AsSpan()[0] = CrossEntropyCpu.Mean(losses.AsSpan());
+            mean.AsSpan()[0] = LossCpu.Mean(losses.AsSpan());
     }
 }

@@ -5,7 +5,7 @@ namespace CrsIlgpu.Kernels.Loss;
 /// definition −Σ_j t_j·log softmax(x)_j with t = (1 − ε)·onehot + ε/C, as PyTorch's
 /// CrossEntropyLoss(label_smoothing = ε). Out-of-range labels give a NaN loss and a zero gradient.
 /// </summary>
-public static class CrossEntropyReference
+public static class LossReference
 {
     public static void ForwardBackward(
         ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, Span<float> losses, Span<float> dlogits,

@@ -4,7 +4,7 @@ using CrsIlgpu.Kernels.Softmax;
 namespace CrsIlgpu.Kernels.Loss;
 
 /// <summary>CPU backend of the fused cross-entropy: rows in parallel, each vectorized; dlogits may be logits.</summary>
-public static class CrossEntropyCpu
+public static class LossCpu
 {
     public static unsafe void ForwardBackward(
         Span<float> logits, Span<int> labels, Span<float> losses, Span<float> dlogits, int rows, int classes, float smoothing, float gradScale)
