@@ -7,6 +7,9 @@ public static class OpBenchRegistry
 {
     public static IReadOnlyList<(string Family, Func<DeviceContext, OpBenchSize, IEnumerable<IOpBenchCase>> Cases)> Families { get; } =
     [
+        ("softmax", SoftmaxBench.Cases),
+        ("layernorm", LayerNormBench.Cases),
+        ("loss", LossBench.Cases),
         ("elementwise", ElementwiseBench.Cases),
         ("attention", AttentionBench.Cases),
         ("activation", ActivationBench.Cases),

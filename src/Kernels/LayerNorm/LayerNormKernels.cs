@@ -1,0 +1,176 @@
+using System.Reflection;
+using CrsIlgpu.Kernels.Reduction;
+using CrsIlgpu.Kernels.Runtime;
+using ILGPU;
+using ILGPU.Algorithms;
+using ILGPU.Runtime;
+
+namespace CrsIlgpu.Kernels.LayerNorm;
+
+/// <summary>
+/// LayerNorm over the last dimension of [rows, d]. Forward: one group per row (any group size),
+/// two-pass mean and biased variance, saves mean and rstd = 1/√(var + eps). Backward: dx with one
+/// group per row; dgamma and dbeta in two deterministic passes — per-column sums over blocks of
+/// <see cref="RowsPerBlock"/> rows, then per-column sums of those partials in block order — with no
+/// atomics, so they are bit-identical from run to run and independent of the group size.
+/// </summary>
+public static class LayerNormKernels
+{
+    public const string ForwardName = "layernorm_forward";
+    public const string BackwardDxName = "layernorm_backward_dx";
+    public const string BackwardParamsPartialName = "layernorm_backward_dparams_partial";
+    public const string BackwardParamsReduceName = "layernorm_backward_dparams_reduce";
+
+    /// <summary>Rows summed by one thread in the first dgamma/dbeta pass.</summary>
+    public const int RowsPerBlock = 32;
+
+    public static IReadOnlyList<KernelEntry> Catalog { get; } =
+    [
+        new(ForwardName, "LayerNorm", Method(nameof(LayerNormForwardRows)), KernelGrouping.Explicit, "y = (x - mean) * rstd * gamma + beta, saves mean and rstd; one group per row"),
+        new(BackwardDxName, "LayerNorm", Method(nameof(LayerNormBackwardDxRows)), KernelGrouping.Explicit, "dx from x, mean, rstd, gamma, dy; one group per row"),
+        new(BackwardParamsPartialName, "LayerNorm", Method(nameof(LayerNormBackwardParamsPartial)), KernelGrouping.Implicit, "per-column sums of dy * xhat and dy over blocks of rows"),
+        new(BackwardParamsReduceName, "LayerNorm", Method(nameof(LayerNormBackwardParamsReduce)), KernelGrouping.Implicit, "dgamma, dbeta = per-column sums of the block partials, in block order"),
+    ];
+
+    /// <summary>Number of row blocks of the first dgamma/dbeta pass.</summary>
+    public static int ParamBlocks(int rows) => (rows + RowsPerBlock - 1) / RowsPerBlock;
+
+    internal static void LayerNormForwardRows(
+        ArrayView<float> x, ArrayView<float> gamma, ArrayView<float> beta,
+        ArrayView<float> y, ArrayView<float> mean, ArrayView<float> rstd, int d, float eps)
+    {
+        var row = Grid.IdxX;
+        var start = row * d;
+        var sum = 0f;
+        for (var j = Group.IdxX; j < d; j += Group.DimX)
+            sum += x[start + j];
+        var mu = GroupReduce.Sum(sum) / d;
+
+        // Two passes: the variance of centred values does not cancel like E[x²] − mean².
+        var squares = 0f;
+        for (var j = Group.IdxX; j < d; j += Group.DimX)
+        {
+            var c = x[start + j] - mu;
+            squares += c * c;
+        }
+        var r = XMath.Rsqrt(GroupReduce.Sum(squares) / d + eps);
+
+        for (var j = Group.IdxX; j < d; j += Group.DimX)
+            y[start + j] = (x[start + j] - mu) * r * gamma[j] + beta[j];
+        if (Group.IdxX == 0)
+        {
+            mean[row] = mu;
+            rstd[row] = r;
+        }
+    }
+
+    internal static void LayerNormBackwardDxRows(
+        ArrayView<float> x, ArrayView<float> mean, ArrayView<float> rstd, ArrayView<float> gamma,
+        ArrayView<float> dy, ArrayView<float> dx, int d)
+    {
+        var row = Grid.IdxX;
+        var start = row * d;
+        var mu = mean[row];
+        var r = rstd[row];
+        var sumG = 0f;
+        var sumGx = 0f;
+        for (var j = Group.IdxX; j < d; j += Group.DimX)
+        {
+            var g = dy[start + j] * gamma[j];
+            sumG += g;
+            sumGx += g * (x[start + j] - mu) * r;
+        }
+        var meanG = GroupReduce.Sum(sumG) / d;
+        var meanGx = GroupReduce.Sum(sumGx) / d;
+        for (var j = Group.IdxX; j < d; j += Group.DimX)
+        {
+            var xhat = (x[start + j] - mu) * r;
+            dx[start + j] = r * (dy[start + j] * gamma[j] - meanG - xhat * meanGx);
+        }
+    }
+
+    internal static void LayerNormBackwardParamsPartial(
+        Index1D i, ArrayView<float> x, ArrayView<float> mean, ArrayView<float> rstd, ArrayView<float> dy,
+        ArrayView<float> partialGamma, ArrayView<float> partialBeta, int rows, int d)
+    {
+        var block = i / d;
+        var j = i - block * d;
+        var end = IntrinsicMath.Min(rows, (block + 1) * RowsPerBlock);
+        var sg = 0f;
+        var sb = 0f;
+        for (var row = block * RowsPerBlock; row < end; row++)
+        {
+            var g = dy[row * d + j];
+            sg += g * (x[row * d + j] - mean[row]) * rstd[row];
+            sb += g;
+        }
+        partialGamma[i] = sg;
+        partialBeta[i] = sb;
+    }
+
+    internal static void LayerNormBackwardParamsReduce(
+        Index1D j, ArrayView<float> partialGamma, ArrayView<float> partialBeta,
+        ArrayView<float> dgamma, ArrayView<float> dbeta, int blocks, int d)
+    {
+        var sg = 0f;
+        var sb = 0f;
+        for (var b = 0; b < blocks; b++)
+        {
+            sg += partialGamma[b * d + j];
+            sb += partialBeta[b * d + j];
+        }
+        dgamma[j] = sg;
+        dbeta[j] = sb;
+    }
+
+    public static void LaunchForward(
+        DeviceContext device, ArrayView<float> x, ArrayView<float> gamma, ArrayView<float> beta,
+        ArrayView<float> y, ArrayView<float> mean, ArrayView<float> rstd, int rows, int d, float eps, int? groupSize = null)
+    {
+        if (rows == 0)
+            return;
+        var group = RowGroups.Resolve(ForwardName, device.Accelerator, d, groupSize);
+        device.Kernel(ForwardName, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>(LayerNormForwardRows))
+            (new KernelConfig(rows, group), x, gamma, beta, y, mean, rstd, d, eps);
+    }
+
+    public static void LaunchBackwardDx(
+        DeviceContext device, ArrayView<float> x, ArrayView<float> mean, ArrayView<float> rstd, ArrayView<float> gamma,
+        ArrayView<float> dy, ArrayView<float> dx, int rows, int d, int? groupSize = null)
+    {
+        if (rows == 0)
+            return;
+        var group = RowGroups.Resolve(BackwardDxName, device.Accelerator, d, groupSize);
+        device.Kernel(BackwardDxName, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(LayerNormBackwardDxRows))
+            (new KernelConfig(rows, group), x, mean, rstd, gamma, dy, dx, d);
+    }
+
+    /// <summary>
+    /// First dgamma/dbeta pass: per-column sums over each block of <see cref="RowsPerBlock"/> rows
+    /// into <paramref name="partialGamma"/> and <paramref name="partialBeta"/> (<see cref="ParamBlocks"/>(rows) × d each).
+    /// </summary>
+    public static void LaunchBackwardParamsPartial(
+        DeviceContext device, ArrayView<float> x, ArrayView<float> mean, ArrayView<float> rstd, ArrayView<float> dy,
+        ArrayView<float> partialGamma, ArrayView<float> partialBeta, int rows, int d)
+    {
+        var blocks = ParamBlocks(rows);
+        if (blocks == 0 || d == 0)
+            return;
+        device.Kernel(BackwardParamsPartialName, acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(LayerNormBackwardParamsPartial))
+            (blocks * d, x, mean, rstd, dy, partialGamma, partialBeta, rows, d);
+    }
+
+    /// <summary>Second pass: dgamma, dbeta (overwritten) = per-column sums of the partials in block order; zeros when rows = 0.</summary>
+    public static void LaunchBackwardParamsReduce(
+        DeviceContext device, ArrayView<float> partialGamma, ArrayView<float> partialBeta,
+        ArrayView<float> dgamma, ArrayView<float> dbeta, int rows, int d)
+    {
+        if (d == 0)
+            return;
+        device.Kernel(BackwardParamsReduceName, acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(LayerNormBackwardParamsReduce))
+            (d, partialGamma, partialBeta, dgamma, dbeta, ParamBlocks(rows), d);
+    }
+
+    private static MethodInfo Method(string name) =>
+        typeof(LayerNormKernels).GetMethod(name, BindingFlags.NonPublic | BindingFlags.Static)!;
+}

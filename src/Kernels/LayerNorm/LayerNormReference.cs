@@ -1,0 +1,66 @@
+namespace CrsIlgpu.Kernels.LayerNorm;
+
+/// <summary>Plain C# LayerNorm (double accumulation, biased variance as PyTorch), the ground truth of the tests.</summary>
+public static class LayerNormReference
+{
+    public static void Forward(
+        ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta,
+        Span<float> y, Span<float> mean, Span<float> rstd, int d, float eps)
+    {
+        var rows = x.Length / d;
+        for (var r = 0; r < rows; r++)
+        {
+            var row = x.Slice(r * d, d);
+            var mu = 0.0;
+            for (var j = 0; j < d; j++)
+                mu += row[j];
+            mu /= d;
+            var variance = 0.0;
+            for (var j = 0; j < d; j++)
+                variance += (row[j] - mu) * (row[j] - mu);
+            variance /= d;
+            var rs = 1.0 / Math.Sqrt(variance + eps);
+            for (var j = 0; j < d; j++)
+                y[r * d + j] = (float)((row[j] - mu) * rs * gamma[j] + beta[j]);
+            mean[r] = (float)mu;
+            rstd[r] = (float)rs;
+        }
+    }
+
+    /// <summary>dx, and dgamma and dbeta overwritten with the sums over rows.</summary>
+    public static void Backward(
+        ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gamma,
+        ReadOnlySpan<float> dy, Span<float> dx, Span<float> dgamma, Span<float> dbeta, int d)
+    {
+        var rows = x.Length / d;
+        var sumGamma = new double[d];
+        var sumBeta = new double[d];
+        var xhat = new double[d];
+        for (var r = 0; r < rows; r++)
+        {
+            double meanG = 0, meanGx = 0;
+            for (var j = 0; j < d; j++)
+            {
+                var k = r * d + j;
+                xhat[j] = (x[k] - (double)mean[r]) * rstd[r];
+                var g = (double)dy[k] * gamma[j];
+                meanG += g;
+                meanGx += g * xhat[j];
+                sumGamma[j] += dy[k] * xhat[j];
+                sumBeta[j] += dy[k];
+            }
+            meanG /= d;
+            meanGx /= d;
+            for (var j = 0; j < d; j++)
+            {
+                var k = r * d + j;
+                dx[k] = (float)(rstd[r] * ((double)dy[k] * gamma[j] - meanG - xhat[j] * meanGx));
+            }
+        }
+        for (var j = 0; j < d; j++)
+        {
+            dgamma[j] = (float)sumGamma[j];
+            dbeta[j] = (float)sumBeta[j];
+        }
+    }
+}

@@ -1,0 +1,288 @@
+using CrsIlgpu.Kernels.LayerNorm;
+using CrsIlgpu.Kernels.Runtime;
+
+namespace CrsIlgpu.Kernels.Tests.LayerNorm;
+
+public class LayerNormOpTests
+{
+    public static TheoryData<string> Devices => ["kernels", "cpu"];
+
+    /// <summary>Both devices at odd widths: d = 1 (zero variance), shorter than a warp, just over a warp, 65, 192 (ViT-Tiny).</summary>
+    public static TheoryData<string, int, int> DevicesAndShapes
+    {
+        get
+        {
+            var data = new TheoryData<string, int, int>();
+            foreach (var device in new[] { "kernels", "cpu" })
+                foreach (var (rows, d) in new[] { (1, 1), (3, 5), (37, 33), (3, 65), (37, 192) })
+                    data.Add(device, rows, d);
+            return data;
+        }
+    }
+
+    // Tolerances, relative to max(1, |expected|) against the double reference: the row statistics
+    // are fp32 sums of ≤ 300 terms (relative error ≲ depth·2^-24 ≈ 1e-6 for the tree, up to
+    // d·2^-24 ≈ 2e-5 for the CPU backend's vectorized sums in the worst case), and y, dx multiply
+    // them by values of order 1–5. Forward outputs: 1e-5. dx subtracts two row means from g
+    // (cancellation), and dgamma/dbeta add up to 100 rows in fp32: 1e-4. A wrong formula is off by
+    // 1e-2 or more.
+    private const double ForwardTolerance = 1e-5;
+    private const double BackwardTolerance = 1e-4;
+
+    private static DeviceContext Device(string name) => name == "kernels" ? TestAccelerators.Kernels : TestAccelerators.CpuBackend;
+
+    private sealed record Case(int Rows, int D, float[] X, float[] Gamma, float[] Beta, float[] Dy)
+    {
+        public static Case Make(int rows, int d, int seed, float offset = 0f)
+        {
+            var x = TestData.Uniform(rows * d, seed, 3f);
+            for (var i = 0; i < x.Length; i++)
+                x[i] += offset;
+            var gamma = TestData.Uniform(d, seed + 1).Select(v => 1f + 0.5f * v).ToArray();
+            return new Case(rows, d, x, gamma, TestData.Uniform(d, seed + 2), TestData.Uniform(rows * d, seed + 3));
+        }
+    }
+
+    private sealed class Expected
+    {
+        public Expected(Case c, float eps = LayerNormOp.DefaultEps)
+        {
+            Y = new float[c.X.Length];
+            Mean = new float[c.Rows];
+            Rstd = new float[c.Rows];
+            Dx = new float[c.X.Length];
+            Dgamma = new float[c.D];
+            Dbeta = new float[c.D];
+            LayerNormReference.Forward(c.X, c.Gamma, c.Beta, Y, Mean, Rstd, c.D, eps);
+            LayerNormReference.Backward(c.X, Mean, Rstd, c.Gamma, c.Dy, Dx, Dgamma, Dbeta, c.D);
+        }
+
+        public float[] Y { get; }
+        public float[] Mean { get; }
+        public float[] Rstd { get; }
+        public float[] Dx { get; }
+        public float[] Dgamma { get; }
+        public float[] Dbeta { get; }
+    }
+
+    private static void Close(float[] expected, float[] actual, double tolerance, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        var worst = 0.0;
+        for (var i = 0; i < expected.Length; i++)
+            worst = Math.Max(worst, Math.Abs((double)expected[i] - actual[i]) / Math.Max(1.0, Math.Abs(expected[i])));
+        Assert.True(worst < tolerance, $"{what}: max relative diff {worst} ≥ {tolerance}");
+    }
+
+    [Theory]
+    [MemberData(nameof(DevicesAndShapes))]
+    public void ForwardMatchesReference(string deviceName, int rows, int d)
+    {
+        var device = Device(deviceName);
+        var c = Case.Make(rows, d, d);
+        var e = new Expected(c);
+        using var x = TestData.Tensor(device, c.X, rows, d);
+        using var gamma = TestData.Tensor(device, c.Gamma, d);
+        using var beta = TestData.Tensor(device, c.Beta, d);
+        using var y = TestData.Tensor(device, new float[c.X.Length], rows, d);
+        using var mean = TestData.Tensor(device, new float[rows], rows);
+        using var rstd = TestData.Tensor(device, new float[rows], rows);
+        LayerNormOp.Forward(device, x, gamma, beta, y, mean, rstd);
+        device.Synchronize();
+        Close(e.Y, y.ToArray(), ForwardTolerance, "y");
+        Close(e.Mean, mean.ToArray(), ForwardTolerance, "mean");
+        Close(e.Rstd, rstd.ToArray(), ForwardTolerance, "rstd");
+    }
+
+    [Theory]
+    [MemberData(nameof(Devices))]
+    public void ForwardTakesEpsAndAnyRankAndAnOffsetMean(string deviceName)
+    {
+        var device = Device(deviceName);
+        // Mean 50, spread 3: E[x²] − mean² would lose ~3 digits in fp32; the two-pass variance does not.
+        var c = Case.Make(2 * 3, 48, 1, offset: 50f);
+        var e = new Expected(c, eps: 1e-5f);
+        using var x = TestData.Tensor(device, c.X, 2, 3, 48);
+        using var gamma = TestData.Tensor(device, c.Gamma, 48);
+        using var beta = TestData.Tensor(device, c.Beta, 48);
+        using var y = TestData.Tensor(device, new float[c.X.Length], 2, 3, 48);
+        using var mean = TestData.Tensor(device, new float[6], 2, 3);
+        using var rstd = TestData.Tensor(device, new float[6], 6);
+        LayerNormOp.Forward(device, x, gamma, beta, y, mean, rstd, eps: 1e-5f);
+        device.Synchronize();
+        // x itself is rounded to 50·2^-24 ≈ 3e-6, which xhat scales by rstd ≈ 0.6: 2e-5.
+        Close(e.Y, y.ToArray(), 2e-5, "y");
+        Close(e.Mean, mean.ToArray(), ForwardTolerance, "mean");
+        Close(e.Rstd, rstd.ToArray(), ForwardTolerance, "rstd");
+    }
+
+    [Theory]
+    [MemberData(nameof(Devices))]
+    public void ConstantRowGivesBetaAndRstdOfEps(string deviceName)
+    {
+        var device = Device(deviceName);
+        const int d = 10;
+        var c = Case.Make(1, d, 2);
+        using var x = TestData.Tensor(device, Enumerable.Repeat(3.5f, d).ToArray(), 1, d);
+        using var gamma = TestData.Tensor(device, c.Gamma, d);
+        using var beta = TestData.Tensor(device, c.Beta, d);
+        using var y = TestData.Tensor(device, new float[d], 1, d);
+        using var mean = TestData.Tensor(device, new float[1], 1);
+        using var rstd = TestData.Tensor(device, new float[1], 1);
+        LayerNormOp.Forward(device, x, gamma, beta, y, mean, rstd);
+        device.Synchronize();
+        Assert.Equal(c.Beta, y.ToArray());
+        Assert.Equal(3.5f, mean.ToArray()[0]);
+        Assert.Equal(1000f, rstd.ToArray()[0], 0.01f); // 1/√1e-6; 1e-5 relative
+    }
+
+    [Theory]
+    [MemberData(nameof(DevicesAndShapes))]
+    public void BackwardMatchesReference(string deviceName, int rows, int d) => CheckBackward(Device(deviceName), Case.Make(rows, d, d + 1));
+
+    [Theory]
+    [MemberData(nameof(Devices))]
+    public void BackwardSumsParamGradsOverPartialRowBlocksAndOverwritesThem(string deviceName) =>
+        CheckBackward(Device(deviceName), Case.Make(70, 37, 3)); // 70 rows: two full blocks of 32 and a partial one
+
+    private static void CheckBackward(DeviceContext device, Case c)
+    {
+        var e = new Expected(c);
+        using var x = TestData.Tensor(device, c.X, c.Rows, c.D);
+        using var mean = TestData.Tensor(device, e.Mean, c.Rows);
+        using var rstd = TestData.Tensor(device, e.Rstd, c.Rows);
+        using var gamma = TestData.Tensor(device, c.Gamma, c.D);
+        using var dy = TestData.Tensor(device, c.Dy, c.Rows, c.D);
+        using var dx = TestData.Tensor(device, new float[c.X.Length], c.Rows, c.D);
+        using var dgamma = TestData.Tensor(device, Enumerable.Repeat(123f, c.D).ToArray(), c.D);
+        using var dbeta = TestData.Tensor(device, Enumerable.Repeat(-7f, c.D).ToArray(), c.D);
+        LayerNormOp.Backward(device, x, mean, rstd, gamma, dy, dx, dgamma, dbeta);
+        device.Synchronize();
+        Close(e.Dx, dx.ToArray(), BackwardTolerance, "dx");
+        Close(e.Dgamma, dgamma.ToArray(), BackwardTolerance, "dgamma");
+        Close(e.Dbeta, dbeta.ToArray(), BackwardTolerance, "dbeta");
+    }
+
+    [Theory]
+    [MemberData(nameof(Devices))]
+    public void BackwardIsBitwiseReproducibleAndMayWriteDxOverDy(string deviceName)
+    {
+        var device = Device(deviceName);
+        var c = Case.Make(100, 24, 4);
+        var e = new Expected(c);
+        using var x = TestData.Tensor(device, c.X, c.Rows, c.D);
+        using var mean = TestData.Tensor(device, e.Mean, c.Rows);
+        using var rstd = TestData.Tensor(device, e.Rstd, c.Rows);
+        using var gamma = TestData.Tensor(device, c.Gamma, c.D);
+        using var dy = TestData.Tensor(device, c.Dy, c.Rows, c.D);
+        using var dx = TestData.Tensor(device, new float[c.X.Length], c.Rows, c.D);
+        using var dgamma = TestData.Tensor(device, new float[c.D], c.D);
+        using var dbeta = TestData.Tensor(device, new float[c.D], c.D);
+
+        LayerNormOp.Backward(device, x, mean, rstd, gamma, dy, dx, dgamma, dbeta);
+        device.Synchronize();
+        var (dx1, dg1, db1) = (dx.ToArray(), dgamma.ToArray(), dbeta.ToArray());
+        for (var run = 0; run < 3; run++)
+        {
+            LayerNormOp.Backward(device, x, mean, rstd, gamma, dy, dx, dgamma, dbeta);
+            device.Synchronize();
+            Assert.Equal(dx1, dx.ToArray());
+            Assert.Equal(dg1, dgamma.ToArray());
+            Assert.Equal(db1, dbeta.ToArray());
+        }
+
+        LayerNormOp.Backward(device, x, mean, rstd, gamma, dy, dy, dgamma, dbeta); // dx over dy
+        device.Synchronize();
+        Assert.Equal(dx1, dy.ToArray());
+        Assert.Equal(dg1, dgamma.ToArray());
+        Assert.Equal(db1, dbeta.ToArray());
+    }
+
+    [Theory]
+    [InlineData(1, 5)]
+    [InlineData(7, 5)]
+    [InlineData(7, 300)]
+    [InlineData(31, 300)]
+    [InlineData(32, 300)]
+    [InlineData(33, 300)]
+    [InlineData(100, 5)]
+    [InlineData(100, 300)]
+    [InlineData(256, 300)]
+    public void KernelsAreRightForAnyGroupSize(int groupSize, int d)
+    {
+        var device = TestAccelerators.Kernels;
+        var c = Case.Make(3, d, groupSize + d);
+        var e = new Expected(c);
+        using var x = TestData.Tensor(device, c.X, c.Rows, d);
+        using var gamma = TestData.Tensor(device, c.Gamma, d);
+        using var beta = TestData.Tensor(device, c.Beta, d);
+        using var y = TestData.Tensor(device, new float[c.X.Length], c.Rows, d);
+        using var mean = TestData.Tensor(device, new float[c.Rows], c.Rows);
+        using var rstd = TestData.Tensor(device, new float[c.Rows], c.Rows);
+        using var dy = TestData.Tensor(device, c.Dy, c.Rows, d);
+        using var dx = TestData.Tensor(device, new float[c.X.Length], c.Rows, d);
+
+        LayerNormKernels.LaunchForward(device, x.View, gamma.View, beta.View, y.View, mean.View, rstd.View, c.Rows, d, LayerNormOp.DefaultEps, groupSize);
+        device.Synchronize();
+        Close(e.Y, y.ToArray(), ForwardTolerance, "y");
+        Close(e.Mean, mean.ToArray(), ForwardTolerance, "mean");
+        Close(e.Rstd, rstd.ToArray(), ForwardTolerance, "rstd");
+
+        mean.CopyFrom(e.Mean);
+        rstd.CopyFrom(e.Rstd);
+        LayerNormKernels.LaunchBackwardDx(device, x.View, mean.View, rstd.View, gamma.View, dy.View, dx.View, c.Rows, d, groupSize);
+        device.Synchronize();
+        Close(e.Dx, dx.ToArray(), BackwardTolerance, "dx");
+    }
+
+    [Fact]
+    public void ReferenceBackwardIsTheGradientOfTheForward()
+    {
+        // L = Σ dy ⊙ LayerNorm(x; gamma, beta): the reference backward against central differences.
+        const int rows = 3, d = 7;
+        const float eps = 1e-5f, h = 1e-2f; // central differences: O(h²) truncation plus fp32 rounding / 2h, ~1e-4
+        var c = Case.Make(rows, d, 5);
+        var e = new Expected(c, eps);
+        for (var i = 0; i < c.X.Length; i++)
+            Assert.Equal(Numeric(c, eps, h, x: i), e.Dx[i], 2e-3);
+        for (var j = 0; j < d; j++)
+        {
+            Assert.Equal(Numeric(c, eps, h, gamma: j), e.Dgamma[j], 2e-3);
+            Assert.Equal(Numeric(c, eps, h, beta: j), e.Dbeta[j], 2e-3);
+        }
+    }
+
+    private static double Numeric(Case c, float eps, float h, int x = -1, int gamma = -1, int beta = -1)
+    {
+        double Objective(float step)
+        {
+            var xs = (float[])c.X.Clone();
+            var gs = (float[])c.Gamma.Clone();
+            var bs = (float[])c.Beta.Clone();
+            if (x >= 0) xs[x] += step;
+            if (gamma >= 0) gs[gamma] += step;
+            if (beta >= 0) bs[beta] += step;
+            var y = new float[xs.Length];
+            LayerNormReference.Forward(xs, gs, bs, y, new float[c.Rows], new float[c.Rows], c.D, eps);
+            return y.Select((v, k) => (double)v * c.Dy[k]).Sum();
+        }
+        return (Objective(h) - Objective(-h)) / (2 * h);
+    }
+
+    [Fact]
+    public void WrongParameterOrStatisticShapesNameTheOp()
+    {
+        var device = TestAccelerators.Kernels;
+        using var x = TestData.Tensor(device, new float[12], 3, 4);
+        using var y = TestData.Tensor(device, new float[12], 3, 4);
+        using var gamma = TestData.Tensor(device, new float[4], 4);
+        using var beta = TestData.Tensor(device, new float[3], 3);
+        using var stats = TestData.Tensor(device, new float[3], 3);
+        using var wrongStats = TestData.Tensor(device, new float[4], 4);
+        var ex = Assert.Throws<ArgumentException>(() => LayerNormOp.Forward(device, x, gamma, beta, y, stats, stats));
+        Assert.Contains(LayerNormKernels.ForwardName, ex.Message);
+        Assert.Contains("[3]", ex.Message);
+        ex = Assert.Throws<ArgumentException>(() => LayerNormOp.Backward(device, x, wrongStats, stats, gamma, y, y, gamma, gamma));
+        Assert.Contains(LayerNormOp.BackwardName, ex.Message);
+    }
+}
