@@ -43,3 +43,23 @@ public class VitConfigTests
         Assert.Contains("vit-cifar-tiny", ex.Message);
     }
 }
+
+public class VitParameterLayoutTests
+{
+    [Fact]
+    public void VitB16HasTimmsParameterCount()
+    {
+        // timm vit_base_patch16_224 with a 1000-class head has 86,567,656 parameters.
+        Assert.Equal(86_567_656, VitParameterLayout.Count(VitConfig.VitB16.WithClasses(1000)));
+    }
+
+    [Fact]
+    public void NamesAreUniqueAndFollowTimm()
+    {
+        var layout = VitParameterLayout.For(VitConfig.VitCifarTiny);
+        Assert.Equal(layout.Count, layout.Select(p => p.Name).Distinct().Count());
+        Assert.Equal(4 + 12 * 6 + 4, layout.Count);
+        Assert.Equal([576, 192], layout.Single(p => p.Name == "blocks.5.attn.qkv.weight").Shape);
+        Assert.Equal([192, 3, 4, 4], layout.Single(p => p.Name == "patch_embed.proj.weight").Shape);
+    }
+}
