@@ -75,7 +75,7 @@ public static class BenchCommand
         var table = new Table().AddColumns("op", "shape", "implementation", "repeats", "mean ms", "min ms", "GFLOP/s", "GB/s");
         foreach (var r in report.Rows)
         {
-            table.AddRow(r.Op, r.Shape, Markup.Escape(r.Implementation), r.Repeats.ToString(CultureInfo.InvariantCulture),
+            AddRow(table, r.Op, r.Shape, r.Implementation, r.Repeats.ToString(CultureInfo.InvariantCulture),
                 F(r.MeanMs, "0.000"), F(r.MinMs, "0.000"), r.Gflops is { } g ? F(g, "0.0") : "-", r.GBps is { } b ? F(b, "0.0") : "-");
         }
         AnsiConsole.Write(table);
@@ -83,12 +83,15 @@ public static class BenchCommand
         {
             var ratios = new Table().AddColumns("op", "shape", "implementation", "vs", "throughput ratio");
             foreach (var r in report.Ratios)
-                ratios.AddRow(r.Op, r.Shape, Markup.Escape(r.Implementation), Markup.Escape(r.Baseline), F(r.Ratio, "0.00") + "×");
+                AddRow(ratios, r.Op, r.Shape, r.Implementation, r.Baseline, F(r.Ratio, "0.00") + "×");
             AnsiConsole.Write(ratios);
         }
         foreach (var note in report.Notes)
             Console.WriteLine("note: " + note);
     }
+
+    /// <summary>Cells are plain text: shapes like [8320, 576] must not be read as Spectre markup.</summary>
+    private static void AddRow(Table table, params string[] cells) => table.AddRow(cells.Select(Markup.Escape).ToArray());
 
     public static IReadOnlyList<int> ParseInts(string text, string option)
     {

@@ -25,7 +25,7 @@ public static class OpsBench
                     {
                         var op = $"{c.Op} ({size.Name})";
                         progress?.Invoke($"{op}: {main}");
-                        rows.Add(Row(op, c, main, BenchTimer.Measure(c.Run, device.Synchronize, warmupSeconds: 0.1, minSeconds: 0.3)));
+                        rows.Add(Row(op, c, main, BenchTimer.Measure(c.Run, device.Synchronize, warmupSeconds: 0.5, minSeconds: 0.5)));
                         if (!includeReference)
                             continue;
                         progress?.Invoke($"{op}: reference");
