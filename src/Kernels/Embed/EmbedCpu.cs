@@ -121,4 +121,17 @@ public static unsafe class EmbedCpu
             for (var i = 0; i < count; i++)
                 job(i);
     }
+
+    public static void ClsGather(ReadOnlySpan<float> x, int batch, int tokens, int dim, Span<float> y)
+    {
+        for (var b = 0; b < batch; b++)
+            x.Slice(b * tokens * dim, dim).CopyTo(y.Slice(b * dim, dim));
+    }
+
+    public static void ClsScatter(ReadOnlySpan<float> dy, int batch, int tokens, int dim, Span<float> dx)
+    {
+        dx.Clear();
+        for (var b = 0; b < batch; b++)
+            dy.Slice(b * dim, dim).CopyTo(dx.Slice(b * tokens * dim, dim));
+    }
 }

@@ -19,6 +19,8 @@ public static class EmbedKernels
     public const string ClsGradName = "cls_grad";
     public const string PosAddName = "pos_add";
     public const string PosGradName = "pos_grad";
+    public const string ClsGatherName = "cls_gather";
+    public const string ClsScatterName = "cls_scatter";
 
     public const int DefaultGroupSize = 256;
 
@@ -30,6 +32,8 @@ public static class EmbedKernels
         new(ClsGradName, "Embed", Method(nameof(EmbedClsGradSums)), KernelGrouping.Explicit, "dcls [D] = sum over b of dx[b, 0, :]"),
         new(PosAddName, "Embed", Method(nameof(EmbedPosAdd)), KernelGrouping.Implicit, "x [B,L,D] += pos [L,D]"),
         new(PosGradName, "Embed", Method(nameof(EmbedPosGradSums)), KernelGrouping.Explicit, "dpos [L,D] = sum over b of dx[b, :, :]"),
+        new(ClsGatherName, "Embed", Method(nameof(EmbedClsGather)), KernelGrouping.Implicit, "y [B,D] = x[:, 0, :] (class-token rows for the head)"),
+        new(ClsScatterName, "Embed", Method(nameof(EmbedClsScatter)), KernelGrouping.Implicit, "dx [B,L,D] = dy [B,D] at token 0, zero elsewhere"),
     ];
 
     // One thread per patch element, in output order: writes are coalesced, reads come in runs of P floats.
@@ -51,6 +55,21 @@ public static class EmbedKernels
         var ph = p / across;
         var pw = p - ph * across;
         patches[k] = images[(((long)b * channels + c) * height + ph * patch + py) * width + pw * patch + px];
+    }
+
+    internal static void EmbedClsGather(Index1D i, ArrayView<float> x, ArrayView<float> y, int tokens, int dim)
+    {
+        int k = i;
+        var b = k / dim;
+        y[k] = x[(long)b * tokens * dim + (k - b * dim)];
+    }
+
+    internal static void EmbedClsScatter(Index1D i, ArrayView<float> dy, ArrayView<float> dx, int tokens, int dim)
+    {
+        int k = i;
+        var row = k / dim;
+        var b = row / tokens;
+        dx[k] = row - b * tokens == 0 ? dy[(long)b * dim + (k - row * dim)] : 0f;
     }
 
     internal static void EmbedClsConcat(Index1D i, ArrayView<float> tokens, ArrayView<float> cls, ArrayView<float> x, int tokensPerImage, int dim)
@@ -83,6 +102,14 @@ public static class EmbedKernels
     public static void LaunchExtractPatches(DeviceContext device, ArrayView<float> images, ArrayView<float> patches, int channels, int height, int width, int patch) =>
         device.Kernel(PatchExtractName, acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int>(EmbedExtractPatches))
             ((int)patches.Length, images, patches, channels, height, width, patch);
+
+    public static void LaunchClsGather(DeviceContext device, ArrayView<float> x, ArrayView<float> y, int tokens, int dim) =>
+        device.Kernel(ClsGatherName, acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(EmbedClsGather))
+            ((int)y.Length, x, y, tokens, dim);
+
+    public static void LaunchClsScatter(DeviceContext device, ArrayView<float> dy, ArrayView<float> dx, int tokens, int dim) =>
+        device.Kernel(ClsScatterName, acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(EmbedClsScatter))
+            ((int)dx.Length, dy, dx, tokens, dim);
 
     public static void LaunchClsConcat(DeviceContext device, ArrayView<float> tokens, ArrayView<float> cls, ArrayView<float> x, int tokensPerImage, int dim) =>
         device.Kernel(ClsConcatName, acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(EmbedClsConcat))

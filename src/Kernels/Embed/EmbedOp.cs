@@ -47,6 +47,32 @@ public static class EmbedOp
             EmbedCpu.ClsConcat(tokens.AsSpan(), cls.AsSpan(), batch, count, x.AsSpan());
     }
 
+    /// <summary>y [B, D] = x[:, 0, :] for x [B, L, D]: the class-token rows the head reads.</summary>
+    public static void ClsGather(DeviceContext device, Tensor x, Tensor y)
+    {
+        const string op = EmbedKernels.ClsGatherName;
+        var (batch, tokens, dim) = Tokens(op, x);
+        OpCheck.Shape(op, y, batch, dim);
+        using var _ = device.Profiler.Launch(op, 0, 8.0 * y.Length);
+        if (device.Mode == ExecutionMode.Kernels)
+            EmbedKernels.LaunchClsGather(device, x.View, y.View, tokens, dim);
+        else
+            EmbedCpu.ClsGather(x.AsSpan(), batch, tokens, dim, y.AsSpan());
+    }
+
+    /// <summary>Backward of <see cref="ClsGather"/>: dx [B, L, D] = dy at token 0, zero elsewhere (overwritten).</summary>
+    public static void ClsScatter(DeviceContext device, Tensor dy, Tensor dx)
+    {
+        const string op = EmbedKernels.ClsScatterName;
+        var (batch, tokens, dim) = Tokens(op, dx);
+        OpCheck.Shape(op, dy, batch, dim);
+        using var _ = device.Profiler.Launch(op, 0, 4.0 * (dx.Length + dy.Length));
+        if (device.Mode == ExecutionMode.Kernels)
+            EmbedKernels.LaunchClsScatter(device, dy.View, dx.View, tokens, dim);
+        else
+            EmbedCpu.ClsScatter(dy.AsSpan(), batch, tokens, dim, dx.AsSpan());
+    }
+
     /// <summary>Backward of <see cref="ClsConcat"/>: dtokens = dx[:, 1:, :] and dcls = Σ_b dx[b, 0, :], both overwritten.</summary>
     public static void ClsSplit(DeviceContext device, Tensor dx, Tensor dtokens, Tensor dcls, int groupSize = EmbedKernels.DefaultGroupSize)
     {

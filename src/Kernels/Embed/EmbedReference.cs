@@ -62,4 +62,21 @@ public static class EmbedReference
             dpos[j] = (float)sum;
         }
     }
+
+    /// <summary>y[b, d] = x[b, 0, d]: the class-token row of each image.</summary>
+    public static void ClsGather(ReadOnlySpan<float> x, int batch, int tokens, int dim, Span<float> y)
+    {
+        for (var b = 0; b < batch; b++)
+            for (var d = 0; d < dim; d++)
+                y[b * dim + d] = x[(b * tokens + 0) * dim + d];
+    }
+
+    /// <summary>dx[b, t, d] = dy[b, d] when t = 0, else 0.</summary>
+    public static void ClsScatter(ReadOnlySpan<float> dy, int batch, int tokens, int dim, Span<float> dx)
+    {
+        for (var b = 0; b < batch; b++)
+            for (var t = 0; t < tokens; t++)
+                for (var d = 0; d < dim; d++)
+                    dx[(b * tokens + t) * dim + d] = t == 0 ? dy[b * dim + d] : 0f;
+    }
 }

@@ -8,6 +8,7 @@ namespace CrsIlgpu.Kernels.Runtime;
 public sealed class Tensor : IDisposable
 {
     private readonly MemoryPool _pool;
+    private readonly bool _ownsBlock = true;
     private PoolBlock? _block;
 
     public Tensor(MemoryPool pool, MemoryTag tag, string? label, params int[] shape)
@@ -18,6 +19,15 @@ public sealed class Tensor : IDisposable
         Shape = shape;
         Length = shape.Aggregate(1L, (a, d) => a * d);
         _block = pool.Allocate(Length * sizeof(float), tag, label);
+    }
+
+    private Tensor(Tensor source, int[] shape)
+    {
+        _pool = source._pool;
+        _block = source.Block;
+        _ownsBlock = false;
+        Shape = shape;
+        Length = source.Length;
     }
 
     public int[] Shape { get; }
@@ -57,11 +67,24 @@ public sealed class Tensor : IDisposable
 
     public string ShapeText => "[" + string.Join(", ", Shape) + "]";
 
+    /// <summary>
+    /// The same data seen with another shape of the same length (e.g. a conv weight [D, C, P, P] as
+    /// [D, C·P·P]). The view does not own the memory: disposing it frees nothing, and it must not
+    /// outlive this tensor.
+    /// </summary>
+    public Tensor Reshape(params int[] shape)
+    {
+        if (shape.Any(d => d < 0) || shape.Aggregate(1L, (a, d) => a * d) != Length)
+            throw new ArgumentException($"cannot view '{Label}' {ShapeText} as [{string.Join(", ", shape)}]");
+        return new Tensor(this, shape);
+    }
+
     public void Dispose()
     {
         if (_block is null)
             return;
-        _pool.Free(_block);
+        if (_ownsBlock)
+            _pool.Free(_block);
         _block = null;
     }
 }

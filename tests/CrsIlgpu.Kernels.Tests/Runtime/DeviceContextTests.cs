@@ -70,3 +70,21 @@ public class DeviceContextTests
         Assert.Throws<OutOfDeviceMemoryException>(() => new Tensor(device.Pool, MemoryTag.Activations, "too big", 1024, 1024));
     }
 }
+
+public class TensorReshapeTests
+{
+    [Fact]
+    public void ReshapeSharesDataAndDoesNotFree()
+    {
+        using var device = DeviceContext.Create(new DeviceOptions { Kind = DeviceKind.Cpu });
+        using var t = new Tensor(device.Pool, MemoryTag.Weights, "w", 2, 3, 2, 2);
+        t.CopyFrom(Enumerable.Range(0, 24).Select(i => (float)i).ToArray());
+        var view = t.Reshape(2, 12);
+        Assert.Equal([2, 12], view.Shape);
+        Assert.Equal(t.ToArray(), view.ToArray());
+        view.Dispose();
+        Assert.Equal(96, device.Pool.Allocated); // the view freed nothing
+        Assert.Equal(5f, t.ToArray()[5]);
+        Assert.Throws<ArgumentException>(() => t.Reshape(5, 5));
+    }
+}
