@@ -1,0 +1,64 @@
+using CrsIlgpu.Kernels.Attention;
+using CrsIlgpu.Kernels.Runtime;
+
+namespace CrsIlgpu.Model.Layers;
+
+/// <summary>
+/// timm's Attention: qkv linear, per-head scaled dot-product attention, output projection.
+/// Saved for backward: q, k, v, the attention matrix and the merged head output (proj's input).
+/// </summary>
+public sealed class MultiHeadAttention(DeviceContext device, ParameterStore p, string prefix, VitConfig config)
+{
+    private readonly Linear _qkv = new(device, p[prefix + "qkv.weight"], p[prefix + "qkv.bias"]);
+    private readonly Linear _proj = new(device, p[prefix + "proj.weight"], p[prefix + "proj.bias"]);
+    private AttentionShape _shape;
+    private Tensor? _q, _k, _v, _attn, _merged;
+
+    /// <summary>h [B·L, D] → out [B·L, D] (caller owns).</summary>
+    public Tensor Forward(Tensor h, int batch)
+    {
+        var s = _shape = new AttentionShape(batch, config.Tokens, config.Heads, config.HeadDim);
+        using (var qkv = _qkv.Forward(h))
+        {
+            _q = TensorAlloc.Saved(device, prefix + "q", s.BatchHeads, s.Tokens, s.HeadDim);
+            _k = TensorAlloc.Saved(device, prefix + "k", s.BatchHeads, s.Tokens, s.HeadDim);
+            _v = TensorAlloc.Saved(device, prefix + "v", s.BatchHeads, s.Tokens, s.HeadDim);
+            AttentionLayoutOp.SplitQkv(device, s, qkv, _q, _k, _v);
+        }
+        _attn = TensorAlloc.Saved(device, prefix + "attn", s.BatchHeads, s.Tokens, s.Tokens);
+        _merged = TensorAlloc.Saved(device, prefix + "merged", batch * s.Tokens, s.Dim);
+        using (var o = TensorAlloc.Activation(device, prefix + "o", s.BatchHeads, s.Tokens, s.HeadDim))
+        {
+            AttentionOp.Forward(device, s, _q, _k, _v, _attn, o);
+            AttentionLayoutOp.MergeHeads(device, s, o, _merged);
+        }
+        return _proj.Forward(_merged);
+    }
+
+    /// <summary>dout [B·L, D] → dh [B·L, D]; writes the qkv and proj gradients and frees what forward saved.</summary>
+    public Tensor Backward(Tensor dout)
+    {
+        var s = _shape;
+        using var dq = TensorAlloc.Activation(device, prefix + "dq", s.BatchHeads, s.Tokens, s.HeadDim);
+        using var dk = TensorAlloc.Activation(device, prefix + "dk", s.BatchHeads, s.Tokens, s.HeadDim);
+        using var dv = TensorAlloc.Activation(device, prefix + "dv", s.BatchHeads, s.Tokens, s.HeadDim);
+        using (var dMerged = _proj.Backward(dout)!)
+        using (var dO = TensorAlloc.Activation(device, prefix + "do", s.BatchHeads, s.Tokens, s.HeadDim))
+        using (var dScores = TensorAlloc.Workspace(device, prefix + "dscores", s.BatchHeads, s.Tokens, s.Tokens))
+        {
+            AttentionLayoutOp.SplitHeadsGrad(device, s, dMerged, dO);
+            AttentionOp.Backward(device, s, _q!, _k!, _v!, _attn!, dO, dq, dk, dv, dScores);
+        }
+        Release();
+        using var dqkv = TensorAlloc.Activation(device, prefix + "dqkv", s.Batch * s.Tokens, 3 * s.Dim);
+        AttentionLayoutOp.MergeQkvGrad(device, s, dq, dk, dv, dqkv);
+        return _qkv.Backward(dqkv)!;
+    }
+
+    public void Release()
+    {
+        foreach (var t in new[] { _q, _k, _v, _attn, _merged })
+            t?.Dispose();
+        (_q, _k, _v, _attn, _merged) = (null, null, null, null, null);
+    }
+}

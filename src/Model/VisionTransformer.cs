@@ -1,0 +1,105 @@
+using CrsIlgpu.Kernels.Embed;
+using CrsIlgpu.Kernels.Loss;
+using CrsIlgpu.Kernels.Runtime;
+using CrsIlgpu.Kernels.Runtime.Memory;
+using CrsIlgpu.Model.Layers;
+
+namespace CrsIlgpu.Model;
+
+/// <summary>
+/// timm's VisionTransformer (class token, learned positions, pre-norm blocks, final norm, linear
+/// head) as hand-written Forward/Backward pairs over the device's ops. Forward keeps what backward
+/// needs; Backward consumes it and overwrites every parameter gradient.
+/// </summary>
+public sealed class VisionTransformer : IDisposable
+{
+    private readonly DeviceContext _device;
+    private readonly PatchEmbed _patchEmbed;
+    private readonly Block[] _blocks;
+    private readonly ClassifierHead _head;
+    private int _batch;
+
+    public VisionTransformer(DeviceContext device, VitConfig config)
+    {
+        config.Validate();
+        _device = device;
+        Config = config;
+        Parameters = new ParameterStore(device, VitParameterLayout.For(config));
+        _patchEmbed = new PatchEmbed(device, Parameters, config);
+        _blocks = Enumerable.Range(0, config.Depth).Select(i => new Block(device, Parameters, i, config)).ToArray();
+        _head = new ClassifierHead(device, Parameters, config);
+    }
+
+    public VitConfig Config { get; }
+
+    public ParameterStore Parameters { get; }
+
+    /// <summary>images [B, C, S, S] → logits [B, classes] (caller owns).</summary>
+    public Tensor Forward(Tensor images)
+    {
+        var c = Config;
+        var batch = _batch = images.Shape[0];
+        Tensor x;
+        using (var tokens = _patchEmbed.Forward(images))
+        {
+            x = new Tensor(_device.Pool, MemoryTag.SavedForBackward, "embed.out", batch * c.Tokens, c.Dim);
+            var x3 = x.Reshape(batch, c.Tokens, c.Dim);
+            EmbedOp.ClsConcat(_device, tokens.Reshape(batch, c.Patches, c.Dim), Parameters["cls_token"].Value.Reshape(c.Dim), x3);
+            EmbedOp.PosAdd(_device, x3, Parameters["pos_embed"].Value.Reshape(c.Tokens, c.Dim));
+        }
+        foreach (var block in _blocks)
+            x = block.Forward(x, batch);
+        return _head.Forward(x, batch);
+    }
+
+    /// <summary>dlogits [B, classes] → every parameter's gradient (overwritten); frees what forward kept.</summary>
+    public void Backward(Tensor dLogits)
+    {
+        var c = Config;
+        var dx = _head.Backward(dLogits);
+        for (var i = _blocks.Length - 1; i >= 0; i--)
+            dx = _blocks[i].Backward(dx);
+        using (dx)
+        using (var dTokens = new Tensor(_device.Pool, MemoryTag.Activations, "embed.dtokens", _batch * c.Patches, c.Dim))
+        {
+            var dx3 = dx.Reshape(_batch, c.Tokens, c.Dim);
+            EmbedOp.PosGrad(_device, dx3, Parameters["pos_embed"].Grad.Reshape(c.Tokens, c.Dim));
+            EmbedOp.ClsSplit(_device, dx3, dTokens.Reshape(_batch, c.Patches, c.Dim), Parameters["cls_token"].Grad.Reshape(c.Dim));
+            _patchEmbed.Backward(dTokens);
+        }
+    }
+
+    /// <summary>
+    /// One forward, the fused softmax cross-entropy, and the backward. Returns the mean loss (one
+    /// small copy to the host) and, if asked, the logits.
+    /// </summary>
+    public float ForwardBackward(Tensor images, LabelTensor labels, float labelSmoothing = 0f, float[]? logitsOut = null)
+    {
+        using var logits = Forward(images);
+        var batch = logits.Shape[0];
+        using var losses = new Tensor(_device.Pool, MemoryTag.Activations, "loss.rows", batch);
+        using var mean = new Tensor(_device.Pool, MemoryTag.Activations, "loss.mean", 1);
+        using var dLogits = new Tensor(_device.Pool, MemoryTag.Activations, "loss.dlogits", logits.Shape);
+        if (logitsOut is not null)
+            logits.ToArray().CopyTo(logitsOut, 0);
+        LossOp.ForwardBackward(_device, logits, labels, losses, dLogits, labelSmoothing);
+        LossOp.Mean(_device, losses, mean);
+        Backward(dLogits);
+        return mean.ToArray()[0];
+    }
+
+    /// <summary>Frees what a forward kept when no backward follows (evaluation).</summary>
+    public void Release()
+    {
+        _patchEmbed.Release();
+        foreach (var b in _blocks)
+            b.Release();
+        _head.Release();
+    }
+
+    public void Dispose()
+    {
+        Release();
+        Parameters.Dispose();
+    }
+}
