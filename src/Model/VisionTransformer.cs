@@ -71,11 +71,13 @@ public sealed class VisionTransformer : IDisposable
 
     /// <summary>
     /// One forward, the fused softmax cross-entropy, and the backward. Returns the mean loss (one
-    /// small copy to the host) and, if asked, the logits.
+    /// small copy to the host) and, if asked, the logits. <paramref name="afterForward"/> runs between
+    /// forward and backward, when everything saved for backward is live (memory accounting).
     /// </summary>
-    public float ForwardBackward(Tensor images, LabelTensor labels, float labelSmoothing = 0f, float[]? logitsOut = null)
+    public float ForwardBackward(Tensor images, LabelTensor labels, float labelSmoothing = 0f, float[]? logitsOut = null, Action? afterForward = null)
     {
         using var logits = Forward(images);
+        afterForward?.Invoke();
         var batch = logits.Shape[0];
         using var losses = new Tensor(_device.Pool, MemoryTag.Activations, "loss.rows", batch);
         using var mean = new Tensor(_device.Pool, MemoryTag.Activations, "loss.mean", 1);
@@ -85,7 +87,7 @@ public sealed class VisionTransformer : IDisposable
         LossOp.ForwardBackward(_device, logits, labels, losses, dLogits, labelSmoothing);
         LossOp.Mean(_device, losses, mean);
         Backward(dLogits);
-        return mean.ToArray()[0];
+        return mean.HasData ? mean.ToArray()[0] : float.NaN;
     }
 
     /// <summary>Frees what a forward kept when no backward follows (evaluation).</summary>

@@ -13,6 +13,8 @@ public static class BiasOp
         var cols = CheckRowsByBias(BiasKernels.AddName, y, b);
         if (y.Length == 0)
             return;
+        if (device.IsPlanning)
+            return;
         using var _ = device.Profiler.Launch(BiasKernels.AddName, y.Length, 8.0 * y.Length + 4.0 * cols);
         if (device.Mode == ExecutionMode.Kernels)
             BiasKernels.LaunchAdd(device, y.View, b.View);
@@ -42,13 +44,19 @@ public static class BiasOp
             BiasCpu.Grad(dy.AsSpan(), db.AsSpan());
             return;
         }
+        var blocks = (rows + rowsPerBlock - 1) / rowsPerBlock;
+        if (device.IsPlanning)
+        {
+            // A plan makes the kernel path's allocations and launches nothing.
+            if (blocks > 1)
+                new Tensor(device.Pool, MemoryTag.Workspace, "bias_grad.partial", blocks, cols).Dispose();
+            return;
+        }
         if (rows == 0)
         {
             db.View.MemSetToZero();
             return;
         }
-
-        var blocks = (rows + rowsPerBlock - 1) / rowsPerBlock;
         if (blocks == 1)
         {
             using var _ = device.Profiler.Launch(BiasKernels.GradPartialName, dy.Length, 4.0 * (dy.Length + cols));

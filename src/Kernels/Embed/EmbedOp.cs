@@ -24,6 +24,8 @@ public static class EmbedOp
         OpCheck.Shape(op, patches, batch * (height / patch) * (width / patch), channels * patch * patch);
         if (patches.Length == 0)
             return;
+        if (device.IsPlanning)
+            return;
         using var _ = device.Profiler.Launch(op, 0, 8.0 * patches.Length);
         if (device.Mode == ExecutionMode.Kernels)
             EmbedKernels.LaunchExtractPatches(device, images.View, patches.View, channels, height, width, patch);
@@ -40,6 +42,8 @@ public static class EmbedOp
         OpCheck.Shape(op, x, batch, count + 1, dim);
         if (x.Length == 0)
             return;
+        if (device.IsPlanning)
+            return;
         using var _ = device.Profiler.Launch(op, 0, 4.0 * (tokens.Length + cls.Length + x.Length));
         if (device.Mode == ExecutionMode.Kernels)
             EmbedKernels.LaunchClsConcat(device, tokens.View, cls.View, x.View, count, dim);
@@ -53,6 +57,8 @@ public static class EmbedOp
         const string op = EmbedKernels.ClsGatherName;
         var (batch, tokens, dim) = Tokens(op, x);
         OpCheck.Shape(op, y, batch, dim);
+        if (device.IsPlanning)
+            return;
         using var _ = device.Profiler.Launch(op, 0, 8.0 * y.Length);
         if (device.Mode == ExecutionMode.Kernels)
             EmbedKernels.LaunchClsGather(device, x.View, y.View, tokens, dim);
@@ -66,6 +72,8 @@ public static class EmbedOp
         const string op = EmbedKernels.ClsScatterName;
         var (batch, tokens, dim) = Tokens(op, dx);
         OpCheck.Shape(op, dy, batch, dim);
+        if (device.IsPlanning)
+            return;
         using var _ = device.Profiler.Launch(op, 0, 4.0 * (dx.Length + dy.Length));
         if (device.Mode == ExecutionMode.Kernels)
             EmbedKernels.LaunchClsScatter(device, dy.View, dx.View, tokens, dim);
@@ -87,6 +95,8 @@ public static class EmbedOp
             EmbedCpu.ClsSplit(dx.AsSpan(), batch, count, dtokens.AsSpan(), dcls.AsSpan());
             return;
         }
+        if (device.IsPlanning)
+            return;
         if (dtokens.Length > 0)
         {
             using (device.Profiler.Launch(op, 0, 8.0 * dtokens.Length))
@@ -107,6 +117,8 @@ public static class EmbedOp
         OpCheck.Shape(op, pos, length, dim);
         if (x.Length == 0)
             return;
+        if (device.IsPlanning)
+            return;
         using var _ = device.Profiler.Launch(op, x.Length, 4.0 * (2 * x.Length + pos.Length));
         if (device.Mode == ExecutionMode.Kernels)
             EmbedKernels.LaunchPosAdd(device, x.View, pos.View);
@@ -122,6 +134,8 @@ public static class EmbedOp
         OpCheck.Shape(op, dpos, length, dim);
         CheckGroupSize(op, groupSize);
         if (dpos.Length == 0)
+            return;
+        if (device.IsPlanning)
             return;
         using var _ = device.Profiler.Launch(op, dx.Length, 4.0 * (dx.Length + dpos.Length));
         if (device.Mode == ExecutionMode.Kernels)

@@ -11,6 +11,8 @@ public static class GemmOp
     public static void Run(DeviceContext device, GemmProblem p, Tensor a, Tensor b, Tensor c)
     {
         p.Validate(a.Length, b.Length, c.Length);
+        if (device.IsPlanning)
+            return;
         using var _ = device.Profiler.Launch(GemmKernels.NameFor(p.Layout), p.Flops, p.Bytes);
         if (device.Mode == ExecutionMode.Kernels)
             GemmKernels.Launch(device.Accelerator, p, a.View, b.View, c.View);

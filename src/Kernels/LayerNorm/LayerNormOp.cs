@@ -25,6 +25,8 @@ public static class LayerNormOp
         OpCheck.Shape(op, beta, d);
         OpCheck.SameShape(op, x, y);
         OpCheck.That(op, float.IsFinite(eps) && eps >= 0, $"eps must be finite and ≥ 0, got {eps}");
+        if (device.IsPlanning)
+            return;
         using var _ = device.Profiler.Launch(op, 8.0 * x.Length, 8.0 * x.Length + 8.0 * d + 8.0 * rows);
         if (device.Mode == ExecutionMode.Kernels)
             LayerNormKernels.LaunchForward(device, x.View, gamma.View, beta.View, y.View, mean.View, rstd.View, rows, d, eps);
@@ -58,6 +60,8 @@ public static class LayerNormOp
         var blocks = LayerNormKernels.ParamBlocks(rows);
         using var partialGamma = new Tensor(device.Pool, MemoryTag.Workspace, "layernorm.dgamma_partial", blocks, d);
         using var partialBeta = new Tensor(device.Pool, MemoryTag.Workspace, "layernorm.dbeta_partial", blocks, d);
+        if (device.IsPlanning)
+            return;
         using (device.Profiler.Launch(LayerNormKernels.BackwardParamsPartialName, 4.0 * x.Length, 8.0 * x.Length + 8.0 * rows + 8.0 * blocks * d))
             LayerNormKernels.LaunchBackwardParamsPartial(device, x.View, mean.View, rstd.View, dy.View, partialGamma.View, partialBeta.View, rows, d);
         using (device.Profiler.Launch(LayerNormKernels.BackwardParamsReduceName, 2.0 * blocks * d, 8.0 * blocks * d + 8.0 * d))

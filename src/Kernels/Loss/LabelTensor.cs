@@ -38,7 +38,8 @@ public sealed class LabelTensor : IDisposable
     {
         if (labels.Length != Count)
             throw new ArgumentException($"labels '{Label}' hold {Count} values, got {labels.Length}");
-        View.CopyFromCPU(labels);
+        if (Block.Segment.Buffer is not null) // a planning device's labels have no memory
+            View.CopyFromCPU(labels);
         if (labels.Length == 0)
         {
             HostRange = null;

@@ -37,6 +37,8 @@ public static class LossOp
             return;
 
         var gradScale = 1f / rows;
+        if (device.IsPlanning)
+            return;
         using var _ = device.Profiler.Launch(op, 6.0 * logits.Length, 8.0 * logits.Length + 8.0 * rows);
         if (device.Mode == ExecutionMode.Kernels)
             LossKernels.LaunchForwardBackward(device, logits.View, labels.View, losses.View, dlogits.View, rows, classes, labelSmoothing, gradScale);
@@ -53,6 +55,8 @@ public static class LossOp
         const string op = LossKernels.MeanName;
         OpCheck.That(op, losses.Length is >= 1 and <= int.MaxValue, $"'{losses.Label}' {losses.ShapeText} must hold at least one loss");
         OpCheck.That(op, mean.Length == 1, $"'{mean.Label}' {mean.ShapeText} must hold one value");
+        if (device.IsPlanning)
+            return;
         using var _ = device.Profiler.Launch(op, losses.Length, 4.0 * losses.Length + 4);
         if (device.Mode == ExecutionMode.Kernels)
             LossKernels.LaunchMean(device, losses.View, mean.View, (int)losses.Length);

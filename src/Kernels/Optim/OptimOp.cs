@@ -40,6 +40,8 @@ public static class OptimOp
         var scalars = AdamStepScalars.For(hp, step, gradScale);
         if (param.Length == 0)
             return;
+        if (device.IsPlanning)
+            return;
         using var _ = device.Profiler.Launch(op, AdamFlopsPerElement * param.Length, AdamBytesPerElement * param.Length);
         if (device.Mode == ExecutionMode.Kernels)
             OptimKernels.LaunchAdamUpdate(device, param.View, grad.View, m.View, v.View, scalars);
@@ -80,6 +82,8 @@ public static class OptimOp
             return 0f;
         // [0, count): the partials of every tensor, back to back; [count]: the norm.
         using var workspace = new Tensor(device.Pool, MemoryTag.Workspace, "optim.global_norm", count + 1);
+        if (device.IsPlanning)
+            return 0f;
         var partials = workspace.View.SubView(0, count);
         var offset = 0;
         for (var k = 0; k < grads.Count; k++)

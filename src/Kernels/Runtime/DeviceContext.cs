@@ -16,12 +16,13 @@ public sealed class DeviceContext : IDisposable
 {
     private readonly ConcurrentDictionary<string, Delegate> _kernels = new();
 
-    private DeviceContext(Context context, Accelerator accelerator, ExecutionMode mode, DeviceOptions options)
+    private DeviceContext(Context context, Accelerator accelerator, ExecutionMode mode, DeviceOptions options, IDeviceAllocator? allocator = null)
     {
         Context = context;
         Accelerator = accelerator;
         Mode = mode;
-        Pool = new MemoryPool(new AcceleratorAllocator(accelerator), options.MemoryLimit, options.RecordMemoryTimeline);
+        IsPlanning = allocator is VirtualAllocator;
+        Pool = new MemoryPool(allocator ?? new AcceleratorAllocator(accelerator), options.MemoryLimit, options.RecordMemoryTimeline);
         Profiler = new Profiler(accelerator.Synchronize) { Enabled = options.Profile };
     }
 
@@ -37,7 +38,15 @@ public sealed class DeviceContext : IDisposable
 
     public bool IsCuda => Accelerator.AcceleratorType == AcceleratorType.Cuda;
 
-    public string Description => $"{Accelerator.Name} ({Accelerator.AcceleratorType}, {(Mode == ExecutionMode.Kernels ? "ILGPU kernels" : "C# CPU backend")})";
+    /// <summary>
+    /// A planning device: every allocation goes through the pool (with no memory behind it) exactly
+    /// as on the GPU's kernel path, and ops launch nothing. Tensors hold no data.
+    /// </summary>
+    public bool IsPlanning { get; }
+
+    public string Description => IsPlanning
+        ? "memory plan (kernel path, no launches)"
+        : $"{Accelerator.Name} ({Accelerator.AcceleratorType}, {(Mode == ExecutionMode.Kernels ? "ILGPU kernels" : "C# CPU backend")})";
 
     /// <summary>Builds the ILGPU context with every backend this project uses.</summary>
     public static Context CreateIlgpuContext() =>
@@ -75,6 +84,17 @@ public sealed class DeviceContext : IDisposable
             context.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// A planning device (see <see cref="IsPlanning"/>); <paramref name="capacity"/> plays the GPU's
+    /// memory, so a plan fails like the real run would.
+    /// </summary>
+    public static DeviceContext CreatePlanner(DeviceOptions? options = null, long capacity = long.MaxValue)
+    {
+        options ??= new DeviceOptions();
+        var context = Context.Create(b => b.CPU(CPUDeviceKind.Nvidia));
+        return new DeviceContext(context, context.CreateCPUAccelerator(0), ExecutionMode.Kernels, options, new VirtualAllocator(capacity));
     }
 
     /// <summary>Every accelerator ILGPU can see, CUDA first.</summary>

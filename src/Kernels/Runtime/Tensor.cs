@@ -51,17 +51,24 @@ public sealed class Tensor : IDisposable
         return new Span<float>((byte*)buffer.NativePtr + Block.Offset, checked((int)Length));
     }
 
+    /// <summary>False for tensors of a planning device: they have a size and no memory.</summary>
+    public bool HasData => Block.Segment.Buffer is not null;
+
+    /// <summary>Copies host data in (nothing to copy into on a planning device).</summary>
     public void CopyFrom(float[] data)
     {
         if (data.Length != Length)
             throw new ArgumentException($"tensor '{Label}' holds {Length} values, got {data.Length}");
-        View.CopyFromCPU(data);
+        if (HasData)
+            View.CopyFromCPU(data);
     }
 
+    /// <summary>The data on the host (zeros on a planning device).</summary>
     public float[] ToArray()
     {
         var data = new float[Length];
-        View.CopyToCPU(data);
+        if (HasData)
+            View.CopyToCPU(data);
         return data;
     }
 

@@ -16,6 +16,8 @@ public static class SoftmaxOp
         var (rows, n) = RowGroups.Shape(SoftmaxKernels.ForwardName, x);
         if (x.Length == 0)
             return;
+        if (device.IsPlanning)
+            return;
         using var _ = device.Profiler.Launch(SoftmaxKernels.ForwardName, 5.0 * x.Length, 8.0 * x.Length);
         if (device.Mode == ExecutionMode.Kernels)
             SoftmaxKernels.LaunchForward(device, x.View, y.View, rows, n);
@@ -30,6 +32,8 @@ public static class SoftmaxOp
         OpCheck.SameShape(SoftmaxKernels.BackwardName, y, dx);
         var (rows, n) = RowGroups.Shape(SoftmaxKernels.BackwardName, y);
         if (y.Length == 0)
+            return;
+        if (device.IsPlanning)
             return;
         using var _ = device.Profiler.Launch(SoftmaxKernels.BackwardName, 4.0 * y.Length, 12.0 * y.Length);
         if (device.Mode == ExecutionMode.Kernels)

@@ -24,6 +24,7 @@ public sealed class MemoryPool : IDisposable
     private readonly SortedSet<PoolBlock> _free = new(PoolBlock.BySize);
     private readonly List<DeviceSegment> _segments = [];
     private readonly Dictionary<DeviceSegment, PoolBlock> _firstBlock = [];
+    private readonly HashSet<PoolBlock> _live = [];
     private readonly long[] _tagLive = new long[Tags.Length];
     private readonly long[] _tagPeak = new long[Tags.Length];
     private readonly long[] _tagAtPeak = new long[Tags.Length];
@@ -31,7 +32,6 @@ public sealed class MemoryPool : IDisposable
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly Lock _lock = new();
     private long _nextSegmentId;
-    private int _liveBlocks;
 
     public MemoryPool(IDeviceAllocator allocator, long? limit = null, bool recordTimeline = false)
     {
@@ -79,7 +79,7 @@ public sealed class MemoryPool : IDisposable
             block.Requested = bytes;
             block.Tag = tag;
             block.Label = label;
-            _liveBlocks++;
+            _live.Add(block);
             Allocated += bytes;
             _tagLive[(int)tag] += bytes;
             _tagPeak[(int)tag] = Math.Max(_tagPeak[(int)tag], _tagLive[(int)tag]);
@@ -101,7 +101,7 @@ public sealed class MemoryPool : IDisposable
                 throw new InvalidOperationException($"pool block '{block.Label}' freed twice");
             Allocated -= block.Requested;
             _tagLive[(int)block.Tag] -= block.Requested;
-            _liveBlocks--;
+            _live.Remove(block);
             Record("free", block.Tag, block.Requested, block.Label);
             block.IsFree = true;
             block.Requested = 0;
@@ -159,6 +159,13 @@ public sealed class MemoryPool : IDisposable
     {
         lock (_lock)
             return StatsUnlocked();
+    }
+
+    /// <summary>Every live allocation: label, tag and requested bytes (what holds memory right now).</summary>
+    public IReadOnlyList<(string? Label, MemoryTag Tag, long Bytes)> LiveAllocations()
+    {
+        lock (_lock)
+            return _live.Select(b => (b.Label, b.Tag, b.Requested)).ToList();
     }
 
     public IReadOnlyList<MemoryEvent> Timeline()
@@ -276,7 +283,7 @@ public sealed class MemoryPool : IDisposable
     }
 
     private MemoryStats StatsUnlocked() =>
-        new(Allocated, PeakAllocated, Reserved, PeakReserved, DriverAllocs, DriverFrees, _liveBlocks,
+        new(Allocated, PeakAllocated, Reserved, PeakReserved, DriverAllocs, DriverFrees, _live.Count,
             ByTag(_tagLive), ByTag(_tagPeak), ByTag(_tagAtPeak));
 
     private static Dictionary<MemoryTag, long> ByTag(long[] values) =>

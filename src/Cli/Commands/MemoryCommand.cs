@@ -1,0 +1,63 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using CrsIlgpu.Kernels.Runtime;
+using CrsIlgpu.Kernels.Runtime.Memory;
+using CrsIlgpu.Model;
+using CrsIlgpu.Training.Memory;
+using Spectre.Console;
+
+namespace CrsIlgpu.Cli.Commands;
+
+/// <summary>`crs memory`: peak memory of one training step, overall, per tag and per layer type.</summary>
+public static class MemoryCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string>("--model") { Description = "Preset (vit-cifar-tiny, vit-cifar-small, vit-b16) or a JSON config file", DefaultValueFactory = _ => "vit-cifar-tiny" };
+        var batch = new Option<int>("--batch") { Description = "Images per step", DefaultValueFactory = _ => 64 };
+        var classes = new Option<int>("--classes") { Description = "Classes of the head", DefaultValueFactory = _ => 10 };
+        var plan = new Option<bool>("--plan") { Description = "Make every allocation of the step through the pool with no memory behind it and no kernel launched: seconds, any size" };
+        var capacity = new Option<string?>("--capacity") { Description = "With --plan: device memory to plan against, e.g. 80GiB (default: unlimited)" };
+        var json = new Option<string?>("--json") { Description = "Also write the report as JSON to this file" };
+        var timeline = new Option<string?>("--timeline") { Description = "Write the pool's event timeline (JSON) to this file" };
+        var command = new Command("memory", "Run one training step (forward, loss, backward, Adam) and report peak memory by tag and saved-for-backward bytes by layer type");
+        foreach (var o in new Option[] { model, batch, classes, plan, capacity, json, timeline })
+            command.Options.Add(o);
+        command.SetAction(parse => CommonOptions.Run(() =>
+        {
+            var config = VitConfig.Resolve(parse.GetValue(model)!).WithClasses(parse.GetValue(classes));
+            config.Validate();
+            var options = CommonOptions.DeviceOptions(parse, recordTimeline: parse.GetValue(timeline) is not null);
+            long cap = long.MaxValue;
+            if (parse.GetValue(capacity) is { } text && (!ByteSize.TryParse(text, out cap) || cap <= 0))
+                throw new CrsException($"--capacity: '{text}' is not a byte count like 80GiB");
+            using var device = parse.GetValue(plan) ? DeviceContext.CreatePlanner(options, cap) : DeviceContext.Create(options);
+            var report = StepMemory.Measure(device, config, parse.GetValue(batch));
+            Print(report);
+            if (parse.GetValue(json) is { } path)
+                AtomicFile.WriteAllText(path, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
+            if (parse.GetValue(timeline) is { } timelinePath)
+                AtomicFile.WriteAllText(timelinePath, device.Pool.TimelineJson());
+            return 0;
+        }));
+        return command;
+    }
+
+    private static void Print(StepMemoryReport r)
+    {
+        var s = r.Stats;
+        Console.WriteLine($"{r.Model}, batch {r.Batch}, {r.Parameters:N0} parameters, {r.Device}{(r.Planned ? "" : $", loss {r.Loss.ToString("0.0000", CultureInfo.InvariantCulture)}")}");
+        Console.WriteLine($"peak allocated {ByteSize.Format(s.PeakAllocated)} ({s.PeakAllocated:N0} B), peak reserved {ByteSize.Format(s.PeakReserved)}, driver allocations {s.DriverAllocs}");
+        var tags = new Table().AddColumns("tag", "at overall peak", "own peak");
+        foreach (var tag in Enum.GetValues<MemoryTag>())
+            tags.AddRow(tag.ToString(), ByteSize.Format(s.ByTagAtPeak[tag]), ByteSize.Format(s.PeakByTag[tag]));
+        AnsiConsole.Write(tags);
+        var layers = new Table().AddColumns("layer type", "saved for backward", "share");
+        var total = r.SavedBytesByLayerType.Values.Sum();
+        foreach (var (type, bytes) in r.SavedBytesByLayerType.OrderByDescending(kv => kv.Value))
+            layers.AddRow(type, ByteSize.Format(bytes), (100.0 * bytes / Math.Max(total, 1)).ToString("0.0", CultureInfo.InvariantCulture) + "%");
+        layers.AddRow("total", ByteSize.Format(total), "100%");
+        AnsiConsole.Write(layers);
+    }
+}

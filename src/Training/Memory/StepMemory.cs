@@ -1,0 +1,46 @@
+using CrsIlgpu.Kernels.Loss;
+using CrsIlgpu.Kernels.Optim;
+using CrsIlgpu.Kernels.Runtime;
+using CrsIlgpu.Kernels.Runtime.Memory;
+using CrsIlgpu.Model;
+using CrsIlgpu.Training.Optim;
+
+namespace CrsIlgpu.Training.Memory;
+
+/// <summary>
+/// Runs one full training step (forward, loss, backward, Adam update) on a device and reports the
+/// pool's peaks. On a planning device the same allocations happen with no memory and no launches.
+/// </summary>
+public static class StepMemory
+{
+    public static StepMemoryReport Measure(DeviceContext device, VitConfig config, int batch, int seed = 0)
+    {
+        if (batch < 1)
+            throw new CrsException($"--batch must be positive, got {batch}");
+        using var model = new VisionTransformer(device, config);
+        if (!device.IsPlanning)
+            model.Parameters.Initialize(seed);
+        using var optimizer = new AdamOptimizer(device, model.Parameters, AdamHyperParameters.Adam(3e-4));
+        using var images = new Tensor(device.Pool, MemoryTag.Activations, "images", batch, config.Channels, config.ImageSize, config.ImageSize);
+        using var labels = new LabelTensor(device.Pool, batch);
+        var random = new Random(seed);
+        images.CopyFrom(Enumerable.Range(0, (int)images.Length).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray());
+        labels.CopyFrom(Enumerable.Range(0, batch).Select(_ => random.Next(config.NumClasses)).ToArray());
+
+        var saved = new Dictionary<string, long>();
+        var loss = model.ForwardBackward(images, labels, afterForward: () =>
+        {
+            foreach (var (label, tag, bytes) in device.Pool.LiveAllocations())
+            {
+                if (tag != MemoryTag.SavedForBackward)
+                    continue;
+                var type = SavedBytesByLayer.LayerType(label);
+                saved[type] = saved.GetValueOrDefault(type) + bytes;
+            }
+        });
+        optimizer.Update();
+        device.Synchronize();
+        return new StepMemoryReport(config.Name, batch, model.Parameters.Count, device.Description, device.IsPlanning,
+            device.Pool.Stats(), saved, loss);
+    }
+}

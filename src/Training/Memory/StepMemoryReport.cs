@@ -1,0 +1,14 @@
+using CrsIlgpu.Kernels.Runtime.Memory;
+
+namespace CrsIlgpu.Training.Memory;
+
+/// <summary>Memory of one training step: the pool's statistics and what forward kept for backward, per layer type.</summary>
+public sealed record StepMemoryReport(
+    string Model,
+    int Batch,
+    long Parameters,
+    string Device,
+    bool Planned,
+    MemoryStats Stats,
+    IReadOnlyDictionary<string, long> SavedBytesByLayerType,
+    float Loss);

@@ -1,0 +1,81 @@
+using CrsIlgpu.Kernels.Runtime;
+using CrsIlgpu.Kernels.Runtime.Memory;
+using CrsIlgpu.Model;
+using CrsIlgpu.Training.Memory;
+
+namespace CrsIlgpu.Training.Tests;
+
+public class StepMemoryTests
+{
+    private static readonly VitConfig Small = new()
+    {
+        Name = "test-small", ImageSize = 8, PatchSize = 4, Channels = 3, Dim = 8, Depth = 2, Heads = 2, NumClasses = 5,
+    };
+
+    [Fact]
+    public void SavedBytesPerLayerTypeMatchAHandCount()
+    {
+        const int b = 3;
+        using var device = TestDevices.Create("cpu");
+        var report = StepMemory.Measure(device, Small, b);
+
+        // B=3 images, L=5 tokens (4 patches + class), D=8, H=2 heads, hidden=32, patch inputs 3·4·4=48, fp32.
+        int l = 5, d = 8, h = 2, hidden = 32, depth = 2;
+        long f = sizeof(float);
+        var expected = new Dictionary<string, long>
+        {
+            // Per block: q, k, v and the merged head output [B·L, D] each, the attention matrix [B·H, L, L].
+            [SavedBytesByLayer.Attention] = depth * (4L * b * l * d + (long)b * h * l * l) * f,
+            // Per block: fc1's output and GELU's output, [B·L, hidden] each.
+            [SavedBytesByLayer.Mlp] = depth * 2L * b * l * hidden * f,
+            // Per block, norm1 and norm2: output [B·L, D], mean and rstd [B·L].
+            [SavedBytesByLayer.LayerNorm] = depth * 2L * ((long)b * l * d + 2L * b * l) * f,
+            // Per block: its input and the mid-block residual [B·L, D] (the last output goes to the head and is freed).
+            [SavedBytesByLayer.Residual] = depth * 2L * b * l * d * f,
+            // The patch rows [B·4, 48] that dW of the patch projection needs.
+            [SavedBytesByLayer.PatchEmbed] = (long)b * 4 * 48 * f,
+            // Class-token rows, their LayerNorm output [B, D] and its mean/rstd [B].
+            [SavedBytesByLayer.Head] = (2L * b * d + 2L * b) * f,
+        };
+        Assert.Equal(expected.OrderBy(kv => kv.Key), report.SavedBytesByLayerType.OrderBy(kv => kv.Key));
+    }
+
+    [Fact]
+    public void PlannedPeakEqualsTheExecutedKernelPathPeak()
+    {
+        using var executed = TestDevices.Create("kernels");
+        var run = StepMemory.Measure(executed, Small, 2).Stats;
+        using var planner = DeviceContext.CreatePlanner();
+        var plan = StepMemory.Measure(planner, Small, 2).Stats;
+
+        Assert.True(run.PeakAllocated > 0);
+        Assert.Equal(run.PeakAllocated, plan.PeakAllocated);
+        Assert.Equal(run.PeakReserved, plan.PeakReserved);
+        Assert.Equal(run.DriverAllocs, plan.DriverAllocs);
+        foreach (var tag in Enum.GetValues<MemoryTag>())
+        {
+            Assert.Equal(run.PeakByTag[tag], plan.PeakByTag[tag]);
+            Assert.Equal(run.ByTagAtPeak[tag], plan.ByTagAtPeak[tag]);
+        }
+    }
+
+    [Fact]
+    public void PlanningVitB16Batch64TakesNoMemoryAndCountsWeightsExactly()
+    {
+        using var planner = DeviceContext.CreatePlanner();
+        var report = StepMemory.Measure(planner, VitConfig.VitB16, 64);
+        var weights = 4 * VitParameterLayout.Count(VitConfig.VitB16);
+        Assert.Equal(weights, report.Stats.PeakByTag[MemoryTag.Weights]);
+        Assert.Equal(weights, report.Stats.PeakByTag[MemoryTag.Gradients]);
+        Assert.Equal(2 * weights, report.Stats.PeakByTag[MemoryTag.OptimizerState]);
+        Assert.True(report.Stats.PeakAllocated > 4 * weights);
+    }
+
+    [Fact]
+    public void PlanAgainstASmallDeviceFailsLikeTheRunWould()
+    {
+        using var planner = DeviceContext.CreatePlanner(capacity: 64L << 20);
+        var ex = Assert.Throws<OutOfDeviceMemoryException>(() => StepMemory.Measure(planner, VitConfig.VitB16, 64));
+        Assert.Contains("device is full", ex.Message);
+    }
+}
