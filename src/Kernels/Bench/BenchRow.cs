@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace CrsIlgpu.Kernels.Bench;
 
 /// <summary>One implementation of one op at one shape, timed after warm-up.</summary>
@@ -8,5 +10,5 @@ public sealed record BenchRow(
     int Repeats,
     double MeanMs,
     double MinMs,
-    double? Gflops,
-    double? GBps);
+    [property: JsonPropertyName("gflops_per_s")] double? Gflops,
+    [property: JsonPropertyName("gbytes_per_s")] double? GBps);
