@@ -35,7 +35,30 @@ public static class OpsBench
             }
         }
         var ratios = BenchReport.RatiosOf(rows, main, "reference").ToList();
-        return new BenchReport(device.Description, rows, ratios, []);
+        var notes = new List<string>();
+        if (device.IsCuda)
+        {
+            // The same ops in PyTorch eager on the same GPU, joined by name.
+            progress?.Invoke("PyTorch eager");
+            var (results, why) = PythonReference.Run("ops_torch.py", sizes.Select(s => s.Name));
+            if (results is null)
+                notes.Add("PyTorch reference not measured: " + why);
+            else
+            {
+                foreach (var r in results)
+                {
+                    var op = (string)r["op"]!;
+                    var ours = rows.FirstOrDefault(x => x.Op == op && x.Implementation == main);
+                    if (ours is null)
+                        continue;
+                    var mean = (double)r["mean_ms"]!;
+                    rows.Add(ours with { Implementation = "pytorch", Repeats = (int)r["repeats"]!, MeanMs = mean, MinMs = (double)r["min_ms"]!,
+                        Gflops = ours.Gflops * ours.MeanMs / mean, GBps = ours.GBps * ours.MeanMs / mean });
+                }
+                ratios.AddRange(BenchReport.RatiosOf(rows, main, "pytorch"));
+            }
+        }
+        return new BenchReport(device.Description, rows, ratios, notes);
     }
 
     private static BenchRow Row(string op, IOpBenchCase c, string impl, (int Repeats, double MeanMs, double MinMs) t) =>
