@@ -1,3 +1,4 @@
+using CrsIlgpu.Tests.Shared;
 using CrsIlgpu.Kernels.Loss;
 using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Kernels.Runtime.Memory;
@@ -23,7 +24,7 @@ public class VisionTransformerTests
     }
 
     [Theory]
-    [MemberData(nameof(ModelTestDevices.Names), MemberType = typeof(ModelTestDevices))]
+    [MemberData(nameof(TestDevices.Names), MemberType = typeof(TestDevices))]
     public void LogitsLossAndEveryGradientMatchTheDoubleReference(string deviceName)
     {
         const int batch = 3;
@@ -35,7 +36,7 @@ public class VisionTransformerTests
         var (expected, grads) = VitReference.ForwardBackward(Tiny, ReferenceParameters.FromFloats(Tiny, parameters),
             images.Select(v => (double)v).ToArray(), labels, smoothing);
 
-        using var device = ModelTestDevices.Create(deviceName);
+        using var device = TestDevices.Create(deviceName);
         using var model = new VisionTransformer(device, Tiny);
         foreach (var p in model.Parameters.All)
             p.Value.CopyFrom(parameters[p.Name]);
@@ -63,10 +64,10 @@ public class VisionTransformerTests
     }
 
     [Theory]
-    [MemberData(nameof(ModelTestDevices.Names), MemberType = typeof(ModelTestDevices))]
+    [MemberData(nameof(TestDevices.Names), MemberType = typeof(TestDevices))]
     public void ATrainingStepFreesEverythingItSaved(string deviceName)
     {
-        using var device = ModelTestDevices.Create(deviceName);
+        using var device = TestDevices.Create(deviceName);
         using var model = new VisionTransformer(device, Tiny);
         model.Parameters.Initialize(seed: 1);
         var baseline = device.Pool.Allocated;
@@ -87,7 +88,7 @@ public class VisionTransformerTests
     [Fact]
     public void InitializeFollowsTimm()
     {
-        using var device = ModelTestDevices.Create("cpu");
+        using var device = TestDevices.Create("cpu");
         using var model = new VisionTransformer(device, VitConfig.VitCifarTiny);
         model.Parameters.Initialize(seed: 3);
         var values = model.Parameters.ValuesToHost();

@@ -1,3 +1,4 @@
+using CrsIlgpu.Tests.Shared;
 using CrsIlgpu.Kernels.Loss;
 using CrsIlgpu.Kernels.Optim;
 using CrsIlgpu.Kernels.Runtime;

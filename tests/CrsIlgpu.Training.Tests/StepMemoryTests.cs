@@ -1,3 +1,4 @@
+using CrsIlgpu.Tests.Shared;
 using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Kernels.Runtime.Memory;
 using CrsIlgpu.Model;
