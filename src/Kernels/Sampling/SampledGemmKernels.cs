@@ -1,0 +1,283 @@
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using CrsIlgpu.Kernels.Runtime;
+using ILGPU;
+using ILGPU.Runtime;
+using SampledGemmLauncher = System.Action<
+    ILGPU.KernelConfig,
+    ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>,
+    ILGPU.ArrayView<int>, ILGPU.ArrayView<float>,
+    CrsIlgpu.Kernels.Sampling.SampledGemmProblem>;
+
+namespace CrsIlgpu.Kernels.Sampling;
+
+/// <summary>
+/// The sampled weight-gradient GEMM of WTA-CRS: C = Σ_t scale_t · A[idx_t]ᵀ B[idx_t] (see
+/// <see cref="SampledGemmProblem"/>). The structure is the TN kernel of
+/// <see cref="Gemm.GemmKernels"/> (64×64 tile of C per group of 16×16 threads, K-step 8, 4×4
+/// accumulators per thread strided by 16) with K running over the sampled rows: each tile load
+/// reads the row index (and scale) of its sample and fetches that row of A and B directly, and
+/// the scale is applied to A as it goes into shared memory. No gathered copy of A or B is made.
+/// Grid: x = column tiles, y = row tiles, z = batch entry.
+/// </summary>
+public static class SampledGemmKernels
+{
+    public const string GatherName = "sampled_gemm_tn_gather";
+    public const string PreSampledName = "sampled_gemm_tn_presampled";
+
+    public const int TileM = 64;
+    public const int TileN = 64;
+    public const int TileK = 8;
+    public const int GroupSize = 256;
+
+    private const int ThreadsX = 16;
+    private const int ThreadsY = 16;
+    private const int MaxGridYZ = 65535;
+
+    /// <summary>
+    /// Both operands are stored sample-major (one row per sample), so tile fills are M/N-contiguous:
+    /// 32 threads of a warp write 32 consecutive floats of one k row — no pad needed for banks.
+    /// </summary>
+    private const int TileStride = TileM;
+
+    /// <summary>Samples one thread loads per tile: rows kq and kq + 4 of the 8-sample step.</summary>
+    private const int SampleRowsPerPass = GroupSize / TileM;
+
+    public static IReadOnlyList<KernelEntry> Catalog { get; } =
+    [
+        new(GatherName, "Sampling", MethodFor(SampledGemmForm.Gather), KernelGrouping.Explicit,
+            "sampled TN GEMM Σ scale_t·A[idx_t]ᵀB[idx_t] (WTA-CRS weight gradient): rows read by index, scale applied in the tile load, batched over grid z"),
+        new(PreSampledName, "Sampling", MethodFor(SampledGemmForm.PreSampled), KernelGrouping.Explicit,
+            "sampled TN GEMM Σ A[idx_t]ᵀB_s[t] with B stored sampled and pre-scaled (Cached policy), batched over grid z"),
+    ];
+
+    /// <summary>Stable kernel name of a form, used in logs, errors and profiles.</summary>
+    public static string NameFor(SampledGemmForm form) => form switch
+    {
+        SampledGemmForm.Gather => GatherName,
+        SampledGemmForm.PreSampled => PreSampledName,
+        _ => throw new ArgumentOutOfRangeException(nameof(form), form, "unknown sampled GEMM form"),
+    };
+
+    public static MethodInfo MethodFor(SampledGemmForm form)
+    {
+        string name = form switch
+        {
+            SampledGemmForm.Gather => nameof(SampledGemmTnGather),
+            SampledGemmForm.PreSampled => nameof(SampledGemmTnPreSampled),
+            _ => throw new ArgumentOutOfRangeException(nameof(form), form, "unknown sampled GEMM form"),
+        };
+        return typeof(SampledGemmKernels).GetMethod(name, BindingFlags.Public | BindingFlags.Static)
+            ?? throw new InvalidOperationException($"kernel method {name} not found");
+    }
+
+    /// <summary>One group per 64×64 tile of C, z = batch entry.</summary>
+    public static KernelConfig ConfigFor(SampledGemmProblem p) =>
+        new(
+            new Index3D((p.N + TileN - 1) / TileN, (p.M + TileM - 1) / TileM, p.Batch),
+            new Index3D(ThreadsX, ThreadsY, 1));
+
+    /// <summary>
+    /// Validates the buffers and enqueues the kernel on the device's stream; does not synchronize.
+    /// Indices are not range-checked here (they may live on the device); the kernel skips any
+    /// index outside [0, Rows). <paramref name="scales"/> is ignored by the pre-sampled form.
+    /// </summary>
+    public static void Launch(
+        DeviceContext device, SampledGemmProblem p,
+        ArrayView<float> a, ArrayView<float> b, ArrayView<int> indices, ArrayView<float> scales, ArrayView<float> c)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        p.Validate(a.Length, b.Length, c.Length, indices.Length, scales.Length);
+        KernelConfig config = ConfigFor(p);
+        // CUDA caps grid y and z at 65535; fail here rather than with a driver error.
+        if (config.GridDim.Y > MaxGridYZ || config.GridDim.Z > MaxGridYZ)
+            throw new ArgumentException($"{p.OpName}: M={p.M} (row tiles {config.GridDim.Y}) or Batch={p.Batch} exceeds the grid limit {MaxGridYZ}");
+        SampledGemmLauncher launcher = p.Form == SampledGemmForm.Gather
+            ? device.Kernel(GatherName, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, SampledGemmProblem>(SampledGemmTnGather))
+            : device.Kernel(PreSampledName, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, SampledGemmProblem>(SampledGemmTnPreSampled));
+        launcher(config, a, b, c, indices, scales, p);
+    }
+
+    /// <summary>Form (a)/(c): A and B full, both read at idx_t, A scaled by scale_t.</summary>
+    public static void SampledGemmTnGather(
+        ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<int> indices, ArrayView<float> scales, SampledGemmProblem p) =>
+        Tile(a, b, c, indices, scales, p, gathered: true);
+
+    /// <summary>Form (b): A read at idx_t unscaled, B stored sampled and pre-scaled, read at row t.</summary>
+    public static void SampledGemmTnPreSampled(
+        ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<int> indices, ArrayView<float> scales, SampledGemmProblem p) =>
+        Tile(a, b, c, indices, scales, p, gathered: false);
+
+    /// <summary>
+    /// The tile loop; <paramref name="gathered"/> is a literal at both call sites, so ILGPU folds
+    /// the form branches and each entry point is a specialised kernel.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tile(
+        ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<int> indices, ArrayView<float> scales,
+        SampledGemmProblem p, bool gathered)
+    {
+        int m = p.M;
+        int n = p.N;
+        int k = p.K;
+        int rows = p.Rows;
+        int tx = Group.IdxX;
+        int ty = Group.IdxY;
+        int tid = ty * ThreadsX + tx;
+        int m0 = Grid.IdxY * TileM;
+        int n0 = Grid.IdxX * TileN;
+        long batch = Grid.IdxZ;
+        long offA = batch * p.StrideA;
+        long offB = batch * p.StrideB;
+        long offC = batch * p.StrideC;
+        long offS = batch * p.StrideSamples;
+
+        // Sample-major tiles: tileA[kk * TileStride + row of C], tileB[kk * TileStride + column of C].
+        var tileA = SharedMemory.Allocate<float>(TileK * TileStride);
+        var tileB = SharedMemory.Allocate<float>(TileK * TileStride);
+
+        var acc0 = default(Quad);
+        var acc1 = default(Quad);
+        var acc2 = default(Quad);
+        var acc3 = default(Quad);
+
+        // Each thread loads one column (lane) of two sample rows (kq, kq + 4) of both tiles, so
+        // one index (and scale) fetch per sample row serves the A and the B element.
+        int lane = tid & (TileM - 1);
+        int kq = tid >> 6;
+        int gm = m0 + lane;
+        int gn = n0 + lane;
+        bool inM = gm < m;
+        bool inN = gn < n;
+        int slot0 = kq * TileStride + lane;
+        int slot1 = (kq + SampleRowsPerPass) * TileStride + lane;
+
+        // Register prefetch: the loads of step s+1 are issued before computing step s.
+        int t0 = kq;
+        int t1 = kq + SampleRowsPerPass;
+        int r0 = SampleRow(indices, offS, t0, k, rows);
+        int r1 = SampleRow(indices, offS, t1, k, rows);
+        float pa0 = FetchA(a, scales, offA, offS, r0, t0, gm, m, inM, gathered);
+        float pa1 = FetchA(a, scales, offA, offS, r1, t1, gm, m, inM, gathered);
+        float pb0 = FetchB(b, offB, r0, t0, k, gn, n, inN, gathered);
+        float pb1 = FetchB(b, offB, r1, t1, k, gn, n, inN, gathered);
+
+        for (int k0 = 0; k0 < k; k0 += TileK)
+        {
+            tileA[slot0] = pa0;
+            tileA[slot1] = pa1;
+            tileB[slot0] = pb0;
+            tileB[slot1] = pb1;
+            Group.Barrier();
+
+            // Past the last sample these return 0 without touching memory.
+            t0 = k0 + TileK + kq;
+            t1 = t0 + SampleRowsPerPass;
+            r0 = SampleRow(indices, offS, t0, k, rows);
+            r1 = SampleRow(indices, offS, t1, k, rows);
+            pa0 = FetchA(a, scales, offA, offS, r0, t0, gm, m, inM, gathered);
+            pa1 = FetchA(a, scales, offA, offS, r1, t1, gm, m, inM, gathered);
+            pb0 = FetchB(b, offB, r0, t0, k, gn, n, inN, gathered);
+            pb1 = FetchB(b, offB, r1, t1, k, gn, n, inN, gathered);
+
+            for (int kk = 0; kk < TileK; kk++)
+            {
+                int rowBase = kk * TileStride + ty;
+                float a0 = tileA[rowBase];
+                float a1 = tileA[rowBase + ThreadsY];
+                float a2 = tileA[rowBase + 2 * ThreadsY];
+                float a3 = tileA[rowBase + 3 * ThreadsY];
+                int colBase = kk * TileStride + tx;
+                var bq = new Quad(
+                    tileB[colBase],
+                    tileB[colBase + ThreadsX],
+                    tileB[colBase + 2 * ThreadsX],
+                    tileB[colBase + 3 * ThreadsX]);
+                acc0 = Quad.MulAdd(acc0, a0, bq);
+                acc1 = Quad.MulAdd(acc1, a1, bq);
+                acc2 = Quad.MulAdd(acc2, a2, bq);
+                acc3 = Quad.MulAdd(acc3, a3, bq);
+            }
+
+            // Nobody may overwrite the tiles until every thread has finished reading them.
+            Group.Barrier();
+        }
+
+        int col = n0 + tx;
+        StoreRow(c, acc0, m0 + ty, col, m, n, offC);
+        StoreRow(c, acc1, m0 + ty + ThreadsY, col, m, n, offC);
+        StoreRow(c, acc2, m0 + ty + 2 * ThreadsY, col, m, n, offC);
+        StoreRow(c, acc3, m0 + ty + 3 * ThreadsY, col, m, n, offC);
+    }
+
+    /// <summary>The source row of sample t, or -1 past the last sample or for an index outside [0, rows).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int SampleRow(ArrayView<int> indices, long offS, int t, int k, int rows)
+    {
+        if (t >= k)
+            return -1;
+        int r = indices[offS + t];
+        // One unsigned compare rejects negatives and r >= rows.
+        return (uint)r < (uint)rows ? r : -1;
+    }
+
+    /// <summary>A[row, gm], times scale_t in the gather form; 0 for a skipped sample or a column past M.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float FetchA(
+        ArrayView<float> a, ArrayView<float> scales, long offA, long offS, int row, int t, int gm, int m, bool inM, bool gathered)
+    {
+        if (row < 0 || !inM)
+            return 0f;
+        float v = a[offA + (long)row * m + gm];
+        return gathered ? v * scales[offS + t] : v;
+    }
+
+    /// <summary>B[row, gn] in the gather form, B_s[t, gn] pre-sampled; 0 outside.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float FetchB(ArrayView<float> b, long offB, int row, int t, int k, int gn, int n, bool inN, bool gathered)
+    {
+        if (!inN)
+            return 0f;
+        if (gathered)
+            return row < 0 ? 0f : b[offB + (long)row * n + gn];
+        // A skipped sample has A = 0 already; B_s still has its row t.
+        return t < k ? b[offB + (long)t * n + gn] : 0f;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow(ArrayView<float> c, Quad acc, int row, int col, int m, int n, long offC)
+    {
+        if (row >= m)
+            return;
+        long rowOff = offC + (long)row * n;
+        if (col < n)
+            c[rowOff + col] = acc.X;
+        if (col + ThreadsX < n)
+            c[rowOff + col + ThreadsX] = acc.Y;
+        if (col + 2 * ThreadsX < n)
+            c[rowOff + col + 2 * ThreadsX] = acc.Z;
+        if (col + 3 * ThreadsX < n)
+            c[rowOff + col + 3 * ThreadsX] = acc.W;
+    }
+
+    /// <summary>Four scalars; ILGPU scalarises struct locals, so these live in registers.</summary>
+    private readonly struct Quad
+    {
+        public readonly float X;
+        public readonly float Y;
+        public readonly float Z;
+        public readonly float W;
+
+        public Quad(float x, float y, float z, float w)
+        {
+            X = x;
+            Y = y;
+            Z = z;
+            W = w;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Quad MulAdd(Quad acc, float a, Quad b) =>
+            new(acc.X + a * b.X, acc.Y + a * b.Y, acc.Z + a * b.Z, acc.W + a * b.W);
+    }
+}
