@@ -16,5 +16,6 @@ public static class OpBenchRegistry
         ("bias", BiasBench.Cases),
         ("embed", EmbedBench.Cases),
         ("optim", OptimBench.Cases),
+        ("sampling", SampledGemmBench.Cases),
     ];
 }
