@@ -1,3 +1,4 @@
+using CrsIlgpu.Tests.Shared;
 using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -22,7 +23,7 @@ public class CheckpointTests
     {
         config ??= Tiny;
         var folder = TempFolder();
-        using var device = ModelTestDevices.Create("cpu");
+        using var device = TestDevices.Create("cpu");
         using var model = new VisionTransformer(device, config);
         var random = new Random(17);
         foreach (var p in model.Parameters.All)
@@ -37,7 +38,7 @@ public class CheckpointTests
 
     private static CrsException LoadFails(string folder)
     {
-        using var device = ModelTestDevices.Create("cpu");
+        using var device = TestDevices.Create("cpu");
         return Assert.Throws<CrsException>(() => ModelCheckpoint.Load(folder, device).Dispose());
     }
 
@@ -56,11 +57,11 @@ public class CheckpointTests
     }
 
     [Theory]
-    [MemberData(nameof(ModelTestDevices.Names), MemberType = typeof(ModelTestDevices))]
+    [MemberData(nameof(TestDevices.Names), MemberType = typeof(TestDevices))]
     public void RoundTripGivesIdenticalParametersAndLogits(string deviceName)
     {
         var (folder, values) = SavedTiny();
-        using var device = ModelTestDevices.Create(deviceName);
+        using var device = TestDevices.Create(deviceName);
         using var original = new VisionTransformer(device, Tiny);
         foreach (var p in original.Parameters.All)
             p.Value.CopyFrom(values[p.Name]);
@@ -93,7 +94,7 @@ public class CheckpointTests
     public void SaveOverwritesAnExistingCheckpoint()
     {
         var (folder, _) = SavedTiny();
-        using var device = ModelTestDevices.Create("cpu");
+        using var device = TestDevices.Create("cpu");
         using var model = new VisionTransformer(device, Tiny);
         model.Parameters.Initialize(seed: 2);
         ModelCheckpoint.Save(folder, model);
@@ -105,7 +106,7 @@ public class CheckpointTests
     public void LoadIntoAnExistingModelOrStore()
     {
         var (folder, values) = SavedTiny();
-        using var device = ModelTestDevices.Create("cpu");
+        using var device = TestDevices.Create("cpu");
         using var model = new VisionTransformer(device, Tiny with { Name = "another-name" }); // the name is descriptive only
         ModelCheckpoint.LoadInto(folder, model);
         Assert.Equal(values["blocks.1.mlp.fc2.weight"], model.Parameters.ValuesToHost()["blocks.1.mlp.fc2.weight"]);
@@ -214,7 +215,7 @@ public class CheckpointTests
     public void ConfigMismatchIsReported()
     {
         var (folder, _) = SavedTiny(); // depth 2
-        using var device = ModelTestDevices.Create("cpu");
+        using var device = TestDevices.Create("cpu");
         using var deeper = new VisionTransformer(device, Tiny with { Depth = 3, NumClasses = 7 });
         var message = Assert.Throws<CrsException>(() => ModelCheckpoint.LoadInto(folder, deeper)).Message;
         Assert.Contains(ModelCheckpoint.ConfigPath(folder), message);

@@ -1,3 +1,4 @@
+using CrsIlgpu.Tests.Shared;
 using System.Globalization;
 using CrsIlgpu.Model.Checkpoint;
 using CrsIlgpu.Model.Reference;
@@ -88,7 +89,7 @@ internal static class GoldenInputs
     {
         var config = Config;
         var parameters = Parameters(config);
-        using (var device = ModelTestDevices.Create("cpu"))
+        using (var device = TestDevices.Create("cpu"))
         using (var store = new ParameterStore(device, VitParameterLayout.For(config)))
         {
             foreach (var p in store.All)

@@ -1,3 +1,4 @@
+using CrsIlgpu.Tests.Shared;
 using System.Collections.Concurrent;
 using CrsIlgpu.Kernels.Loss;
 using CrsIlgpu.Kernels.Runtime;
@@ -29,7 +30,7 @@ public class GoldenTests
     private sealed record Result(double[] Logits, double Loss, Dictionary<string, double[]> Gradients);
 
     [Theory]
-    [MemberData(nameof(ModelTestDevices.Names), MemberType = typeof(ModelTestDevices))]
+    [MemberData(nameof(TestDevices.Names), MemberType = typeof(TestDevices))]
     public void ModelMatchesThePyTorchDump(string deviceName)
     {
         var expected = ReadExpected();
@@ -46,7 +47,7 @@ public class GoldenTests
     }
 
     [Theory]
-    [MemberData(nameof(ModelTestDevices.Names), MemberType = typeof(ModelTestDevices))]
+    [MemberData(nameof(TestDevices.Names), MemberType = typeof(TestDevices))]
     public void ModelMatchesTheDoubleReferenceOnTheGoldenInputs(string deviceName)
     {
         var golden = GoldenInputs.Read(GoldenInputs.Folder);
@@ -117,7 +118,7 @@ public class GoldenTests
     {
         var c = golden.Config;
         var batch = golden.Labels.Length;
-        using var device = ModelTestDevices.Create(deviceName);
+        using var device = TestDevices.Create(deviceName);
         using var model = new VisionTransformer(device, c);
         ModelCheckpoint.LoadInto(GoldenInputs.Folder, model);
         using var images = new Tensor(device.Pool, MemoryTag.Activations, "images", batch, c.Channels, c.ImageSize, c.ImageSize);
