@@ -18,6 +18,7 @@ public static class KernelCatalog
         all.AddRange(LayerNorm.LayerNormKernels.Catalog);
         all.AddRange(Loss.LossKernels.Catalog);
         all.AddRange(Sampling.SampledGemmKernels.Catalog);
+        all.AddRange(Sampling.SelectionKernels.Catalog);
         var names = all.GroupBy(e => e.Name).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
         if (names.Count > 0)
             throw new InvalidOperationException("duplicate kernel names: " + string.Join(", ", names));

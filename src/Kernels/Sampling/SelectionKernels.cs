@@ -1,0 +1,334 @@
+using System.Reflection;
+using CrsIlgpu.Kernels.Reduction;
+using CrsIlgpu.Kernels.Runtime;
+using ILGPU;
+using ILGPU.Algorithms;
+using ILGPU.Runtime;
+
+namespace CrsIlgpu.Kernels.Sampling;
+
+/// <summary>
+/// Kernels of the WTA-CRS row selection: row L2 norms (one group per row) and the whole selection
+/// (scores → p → sort → prefix sums → choice of c → Philox draws) in ONE group and ONE launch, so no
+/// value travels to the host between the steps. Its arrays live in a global-memory workspace
+/// (N up to ~16k rows does not fit shared memory); every result is independent of the group size,
+/// and the float operations follow <see cref="WtaCrsSelectionReference"/> exactly (see there).
+/// </summary>
+public static class SelectionKernels
+{
+    public const string RowNormsName = "selection_row_norms";
+    public const string WtaCrsName = "selection_wtacrs";
+
+    /// <summary>Threads of the selection group on a GPU (the hardware maximum).</summary>
+    public const int GpuSelectionGroup = 1024;
+
+    /// <summary>On the CPU accelerator every thread of a group is simulated; fewer are faster and give the same result.</summary>
+    public const int CpuSelectionGroup = 32;
+
+    public static IReadOnlyList<KernelEntry> Catalog { get; } =
+    [
+        new(RowNormsName, "Sampling", Method(nameof(SelectionRowNorms)), KernelGrouping.Explicit, "norms[r] = ‖x[r, :]‖₂; one group per row"),
+        new(WtaCrsName, "Sampling", Method(nameof(SelectionWtaCrs)), KernelGrouping.Explicit, "WTA-CRS row selection (sort, prefix sums, choice of c, Philox draws); one group"),
+    ];
+
+    /// <summary>Sort length: the smallest power of two ≥ n (≥ 1).</summary>
+    public static int PaddedLength(int n)
+    {
+        var p = 1;
+        while (p < n)
+            p <<= 1;
+        return p;
+    }
+
+    /// <summary>Floats of the selection's float workspace: sort keys [PaddedLength(n)] then prefix sums [n].</summary>
+    public static long FloatWorkspace(int n) => (long)PaddedLength(n) + n;
+
+    /// <summary>Ints of the selection's int workspace: the sorted row indices [PaddedLength(n)].</summary>
+    public static long IntWorkspace(int n) => PaddedLength(n);
+
+    internal static void SelectionRowNorms(ArrayView<float> x, ArrayView<float> norms, int d)
+    {
+        var row = Grid.IdxX;
+        var start = row * d;
+        var squares = 0f;
+        for (var j = Group.IdxX; j < d; j += Group.DimX)
+        {
+            var v = x[start + j];
+            squares += v * v;
+        }
+        var total = GroupReduce.Sum(squares);
+        if (Group.IdxX == 0)
+            norms[row] = XMath.Sqrt(total);
+    }
+
+    /// <summary>
+    /// The selection, one group. <paramref name="first"/>, <paramref name="second"/>: scores s = first
+    /// (normPairs = 0) or s = first·second (normPairs ≠ 0, row norms of X and G). Outputs
+    /// <paramref name="indices"/>[k], <paramref name="scales"/>[k], <paramref name="winners"/>[0] = c.
+    /// </summary>
+    internal static void SelectionWtaCrs(
+        ArrayView<float> first, ArrayView<float> second, ArrayView<float> floatWork, ArrayView<int> order,
+        ArrayView<int> indices, ArrayView<float> scales, ArrayView<int> winners,
+        int n, int k, int normPairs, uint seed, uint layer, ulong step)
+    {
+        var tid = Group.IdxX;
+        var threads = Group.DimX;
+        if (k >= n)
+        {
+            // ρ = 1 (or N ≤ k_min): every row, exactly.
+            for (var i = tid; i < n; i += threads)
+            {
+                indices[i] = i;
+                scales[i] = 1f;
+            }
+            if (tid == 0)
+                winners[0] = n;
+            return;
+        }
+
+        var padded = PaddedLength(n);
+        var keys = floatWork.SubView(0, padded);
+        var prefix = floatWork.SubView(padded, n);
+
+        // 1. s_i into the keys (stored before any sum reads them: no multiply-add to fuse); padding sorts last.
+        for (var i = tid; i < padded; i += threads)
+        {
+            var s = -1f;
+            if (i < n)
+                s = normPairs != 0 ? first[i] * second[i] : first[i];
+            keys[i] = s;
+            order[i] = i;
+        }
+        Group.Barrier();
+
+        // 2. Σ s and p_i = s_i · (1/Σ).
+        var total = ChunkedScan(keys, prefix, n, false);
+        var inverse = total > 0f ? 1f / total : 0f;
+        for (var i = tid; i < n; i += threads)
+            keys[i] = keys[i] * inverse;
+        Group.Barrier();
+
+        // 3. Bitonic sort of (p, row) by p descending, row ascending: every stage compares disjoint pairs.
+        var half = padded >> 1;
+        for (var size = 2; size <= padded; size <<= 1)
+        {
+            for (var stride = size >> 1; stride > 0; stride >>= 1)
+            {
+                for (var q = tid; q < half; q += threads)
+                {
+                    var low = ((q & ~(stride - 1)) << 1) | (q & (stride - 1));
+                    var high = low + stride;
+                    var a = keys[low];
+                    var b = keys[high];
+                    var ra = order[low];
+                    var rb = order[high];
+                    var aFirst = a > b || (a == b && ra < rb);
+                    var wantAFirst = (low & size) == 0;
+                    if (aFirst != wantAFirst)
+                    {
+                        keys[low] = b;
+                        keys[high] = a;
+                        order[low] = rb;
+                        order[high] = ra;
+                    }
+                }
+                Group.Barrier();
+            }
+        }
+
+        // 4. Prefix sums of the sorted p, and npos = the number of p > 0 (a prefix of the sorted order).
+        ChunkedScan(keys, prefix, n, true);
+        var positiveShared = SharedMemory.Allocate<int>(1);
+        if (tid == 0)
+            positiveShared[0] = 0;
+        Group.Barrier();
+        for (var i = tid; i < n; i += threads)
+        {
+            if (keys[i] > 0f && (i + 1 == n || !(keys[i + 1] > 0f)))
+                positiveShared[0] = i + 1;
+        }
+        Group.Barrier();
+        var positive = positiveShared[0];
+        var qTotal = prefix[n - 1];
+
+        // 5. c = argmin over c ∈ [0, k) of (Q_total − P_c)/(k − c), ties → largest c; Σ = 0 → c = 0.
+        var bestValue = float.PositiveInfinity;
+        var bestC = -1;
+        for (var c = tid; c < k; c += threads)
+        {
+            var taken = c == 0 ? 0f : prefix[c - 1];
+            var objective = (qTotal - taken) / (float)(k - c);
+            if (objective < bestValue || (objective == bestValue && c > bestC))
+            {
+                bestValue = objective;
+                bestC = c;
+            }
+        }
+        var chosen = ArgMinLargest(bestValue, bestC);
+        if (!(total > 0f))
+            chosen = 0;
+
+        // 6. Winners, then k − c draws by inverse CDF over the remaining rows' prefix sums.
+        for (var i = tid; i < chosen; i += threads)
+        {
+            indices[i] = order[i];
+            scales[i] = 1f;
+        }
+        var draws = k - chosen;
+        var takenMass = chosen == 0 ? 0f : prefix[chosen - 1];
+        var remaining = qTotal - takenMass;
+        for (var t = tid; t < draws; t += threads)
+        {
+            if (remaining > 0f)
+            {
+                var target = PhiloxRandom.Uniform(seed, step, layer, (uint)t) * remaining;
+                var lo = chosen;
+                var hi = positive - 1;
+                while (lo < hi)
+                {
+                    var mid = (lo + hi) >> 1;
+                    if (prefix[mid] - takenMass > target)
+                        hi = mid;
+                    else
+                        lo = mid + 1;
+                }
+                indices[chosen + t] = order[lo];
+                scales[chosen + t] = remaining / ((float)draws * keys[lo]);
+            }
+            else
+            {
+                indices[chosen + t] = order[chosen + t];
+                scales[chosen + t] = 0f;
+            }
+        }
+        if (tid == 0)
+            winners[0] = chosen;
+    }
+
+    /// <summary>
+    /// Chunked sums in <see cref="WtaCrsSelectionReference"/>'s order: <see cref="WtaCrsSelectionReference.Chunks"/>
+    /// chunks each summed sequentially (thread j takes chunks j, j + T, ...), chunk offsets sequentially
+    /// by thread 0. Returns Σ values[0..n) to every thread; with <paramref name="writePrefix"/> also
+    /// writes the inclusive prefix sums. Ends with a barrier.
+    /// </summary>
+    private static float ChunkedScan(ArrayView<float> values, ArrayView<float> prefix, int n, bool writePrefix)
+    {
+        const int chunks = WtaCrsSelectionReference.Chunks;
+        var sums = SharedMemory.Allocate<float>(chunks + 1);
+        var tid = Group.IdxX;
+        var threads = Group.DimX;
+        var length = (n + chunks - 1) / chunks;
+        for (var chunk = tid; chunk < chunks; chunk += threads)
+        {
+            var sum = 0f;
+            var end = IntrinsicMath.Min(n, (chunk + 1) * length);
+            for (var i = chunk * length; i < end; i++)
+                sum += values[i];
+            sums[chunk] = sum;
+        }
+        Group.Barrier();
+        if (tid == 0)
+        {
+            // Exclusive offsets in place; the total lands in sums[chunks].
+            var offset = 0f;
+            for (var chunk = 0; chunk < chunks; chunk++)
+            {
+                var sum = sums[chunk];
+                sums[chunk] = offset;
+                offset += sum;
+            }
+            sums[chunks] = offset;
+        }
+        Group.Barrier();
+        if (writePrefix)
+        {
+            for (var chunk = tid; chunk < chunks; chunk += threads)
+            {
+                var offset = sums[chunk];
+                var sum = 0f;
+                var end = IntrinsicMath.Min(n, (chunk + 1) * length);
+                for (var i = chunk * length; i < end; i++)
+                {
+                    sum += values[i];
+                    prefix[i] = offset + sum;
+                }
+            }
+        }
+        var total = sums[chunks];
+        Group.Barrier();
+        return total;
+    }
+
+    /// <summary>Group-wide (smallest value, then largest c) over every thread's candidate; any group size.</summary>
+    private static int ArgMinLargest(float value, int c)
+    {
+        var values = SharedMemory.Allocate<float>(GroupReduce.MaxGroupSize);
+        var cs = SharedMemory.Allocate<int>(GroupReduce.MaxGroupSize);
+        var tid = Group.IdxX;
+        var threads = Group.DimX;
+        values[tid] = value;
+        cs[tid] = c;
+        Group.Barrier();
+        var stride = 1;
+        while (stride < threads)
+            stride <<= 1;
+        for (stride >>= 1; stride > 0; stride >>= 1)
+        {
+            if (tid < stride && tid + stride < threads)
+            {
+                var v = values[tid + stride];
+                var other = cs[tid + stride];
+                if (v < values[tid] || (v == values[tid] && other > cs[tid]))
+                {
+                    values[tid] = v;
+                    cs[tid] = other;
+                }
+            }
+            Group.Barrier();
+        }
+        var result = cs[0];
+        Group.Barrier();
+        return result;
+    }
+
+    public static void LaunchRowNorms(DeviceContext device, ArrayView<float> x, ArrayView<float> norms, int rows, int d, int? groupSize = null)
+    {
+        if (rows == 0)
+            return;
+        var group = RowGroups.Resolve(RowNormsName, device.Accelerator, d, groupSize);
+        device.Kernel(RowNormsName, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int>(SelectionRowNorms))
+            (new KernelConfig(rows, group), x, norms, d);
+    }
+
+    /// <summary>The selection group size: <paramref name="requested"/> (checked) or the device's default.</summary>
+    public static int SelectionGroup(Accelerator accelerator, int? requested)
+    {
+        var limit = Math.Min(GroupReduce.MaxGroupSize, accelerator.MaxNumThreadsPerGroup);
+        if (requested is { } size)
+        {
+            if (size < 1 || size > limit)
+                throw new ArgumentOutOfRangeException(nameof(requested), size, $"{WtaCrsName}: group size must be in [1, {limit}]");
+            return size;
+        }
+        return Math.Min(limit, accelerator.AcceleratorType == AcceleratorType.Cuda ? GpuSelectionGroup : CpuSelectionGroup);
+    }
+
+    /// <summary>
+    /// One launch of the selection. <paramref name="floatWork"/> ≥ <see cref="FloatWorkspace"/>(n) and
+    /// <paramref name="order"/> ≥ <see cref="IntWorkspace"/>(n) elements (unused when k ≥ n).
+    /// </summary>
+    public static void LaunchWtaCrs(
+        DeviceContext device, ArrayView<float> first, ArrayView<float> second, bool normPairs,
+        ArrayView<float> floatWork, ArrayView<int> order, ArrayView<int> indices, ArrayView<float> scales, ArrayView<int> winners,
+        int n, int k, uint seed, ulong step, uint layer, int? groupSize = null)
+    {
+        if (n == 0)
+            return;
+        var group = SelectionGroup(device.Accelerator, groupSize);
+        device.Kernel(WtaCrsName, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<int>, int, int, int, uint, uint, ulong>(SelectionWtaCrs))
+            (new KernelConfig(1, group), first, second, floatWork, order, indices, scales, winners, n, k, normPairs ? 1 : 0, seed, layer, step);
+    }
+
+    private static MethodInfo Method(string name) =>
+        typeof(SelectionKernels).GetMethod(name, BindingFlags.NonPublic | BindingFlags.Static)!;
+}

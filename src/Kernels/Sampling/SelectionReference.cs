@@ -1,0 +1,20 @@
+namespace CrsIlgpu.Kernels.Sampling;
+
+/// <summary>Plain C# of the selection's helper ops: row L2 norms (double accumulation).</summary>
+public static class SelectionReference
+{
+    /// <summary>norms[r] = ‖x[r, :]‖₂ for x [rows, d].</summary>
+    public static void RowNorms(ReadOnlySpan<float> x, Span<float> norms, int d)
+    {
+        for (var r = 0; r < norms.Length; r++)
+        {
+            var squares = 0.0;
+            for (var j = 0; j < d; j++)
+            {
+                double v = x[r * d + j];
+                squares += v * v;
+            }
+            norms[r] = (float)Math.Sqrt(squares);
+        }
+    }
+}

@@ -1,0 +1,70 @@
+using CrsIlgpu.Kernels.Runtime;
+using CrsIlgpu.Kernels.Runtime.Memory;
+
+namespace CrsIlgpu.Kernels.Sampling;
+
+/// <summary>
+/// WTA-CRS row selection (DESIGN.md §3) into <see cref="WtaCrsSelectionBuffers"/> of budget k (use
+/// <see cref="WtaCrsSelectionReference.Budget"/> for k = min(N, max(⌊ρN⌋, k_min))). On the kernel
+/// path it is ONE launch with a pooled workspace of (2·pow2(N) + N)·4 bytes; draws are keyed by
+/// (seed, step, layer) and identical to <see cref="WtaCrsSelectionReference"/>'s.
+/// </summary>
+public static class WtaCrsSelectionOp
+{
+    /// <summary>Selection from scores s_i ≥ 0 (finite, with a finite sum) [N].</summary>
+    public static void Select(DeviceContext device, Tensor scores, WtaCrsSelectionBuffers output, uint seed, ulong step, uint layer, int? groupSize = null) =>
+        Run(device, scores, null, output, seed, step, layer, groupSize);
+
+    /// <summary>Selection from p_i ∝ ‖X_i‖·‖G_i‖: the row norms of X and of G, both [N].</summary>
+    public static void SelectFromNorms(DeviceContext device, Tensor xNorms, Tensor gNorms, WtaCrsSelectionBuffers output, uint seed, ulong step, uint layer, int? groupSize = null) =>
+        Run(device, xNorms, gNorms, output, seed, step, layer, groupSize);
+
+    private static void Run(DeviceContext device, Tensor first, Tensor? second, WtaCrsSelectionBuffers output, uint seed, ulong step, uint layer, int? groupSize)
+    {
+        const string op = SelectionKernels.WtaCrsName;
+        OpCheck.That(op, first.Shape.Length == 1, $"'{first.Label}' {first.ShapeText} must be a vector of per-row scores");
+        var n = first.Shape[0];
+        if (second is not null)
+            OpCheck.SameShape(op, first, second);
+        OpCheck.That(op, n <= WtaCrsSelectionReference.MaxRows, $"at most {WtaCrsSelectionReference.MaxRows} rows, got {n}");
+        var k = output.Budget;
+        OpCheck.That(op, k <= n && (k >= 1 || n == 0), $"budget k = {k} must be in [1, N = {n}]");
+        if (n == 0)
+            return;
+
+        if (device.Mode == ExecutionMode.CpuBackend)
+        {
+            if (device.IsPlanning)
+                return;
+            using var _ = device.Profiler.Launch(op, SortWork(n), 16.0 * n);
+            WtaCrsSelectionCpu.Select(first.AsSpan(), second is null ? default : second.AsSpan(), second is not null,
+                output.IndicesSpan(), output.Scales.AsSpan(), output.WinnerCountSpan(), seed, step, layer);
+            return;
+        }
+
+        // k ≥ N keeps every row and touches no workspace.
+        var needsWork = k < n;
+        using var floatWork = new Tensor(device.Pool, MemoryTag.Workspace, "wtacrs.keys_prefix", needsWork ? (int)SelectionKernels.FloatWorkspace(n) : 1);
+        using var intWork = new Tensor(device.Pool, MemoryTag.Workspace, "wtacrs.order", needsWork ? (int)SelectionKernels.IntWorkspace(n) : 1);
+        if (device.IsPlanning)
+            return;
+        using (device.Profiler.Launch(op, SortWork(n), 8.0 * SelectionKernels.PaddedLength(n) * Stages(n) + 16.0 * n))
+        {
+            var firstView = first.View;
+            SelectionKernels.LaunchWtaCrs(device, firstView, second?.View ?? firstView, second is not null,
+                floatWork.View, intWork.View.Cast<int>(), output.Indices, output.Scales.View, output.WinnerCount,
+                n, k, seed, step, layer, groupSize);
+        }
+    }
+
+    private static int Stages(int n)
+    {
+        var log = 0;
+        while ((1 << log) < n)
+            log++;
+        return log * (log + 1) / 2;
+    }
+
+    /// <summary>Comparisons of the bitonic sort (the profiler's "flops").</summary>
+    private static double SortWork(int n) => 0.5 * SelectionKernels.PaddedLength(n) * Stages(n);
+}

@@ -1,0 +1,210 @@
+namespace CrsIlgpu.Kernels.Sampling;
+
+/// <summary>
+/// WTA-CRS row selection (DESIGN.md §3) in plain C#, written to perform the SAME float operations in
+/// the SAME order as <see cref="SelectionKernels"/>' device kernel, so both pick identical rows for the
+/// same (seed, step, layer):
+/// <list type="number">
+/// <item>s_i = scores[i] (or xNorm_i · gNorm_i, one float multiply);</item>
+/// <item>Σ s: the rows are cut into <see cref="Chunks"/> chunks of ⌈N/Chunks⌉ consecutive rows, each
+///   chunk summed sequentially from 0, then the chunk sums added sequentially in chunk order;</item>
+/// <item>p_i = s_i · (1/Σ) (p = 0 everywhere when Σ = 0);</item>
+/// <item>sort by (p descending, row index ascending) — a total order, so any correct sort agrees;</item>
+/// <item>prefix sums Q over the sorted p in the same chunked order: Q_i = O_j + (sequential sum of the
+///   chunk's p up to i), O_j the sequential sum of the earlier chunk sums. Q is non-decreasing;</item>
+/// <item>c ∈ {0..k−1} minimising (Q_total − P_c)/(k − c), P_c = Q_{c−1} (P_0 = 0), ties → largest c.
+///   Q_total plays the "1" of the paper: it is the p's actual float sum, so the remaining mass
+///   R = Q_total − P_c is exactly 0 when only zero-probability rows remain;</item>
+/// <item>draw t: u_t = Philox(key (seed, layer), counter (step, t)); the row is the first sorted position
+///   j ≥ c with Q_j − P_c &gt; u_t · R (binary search over [c, npos), npos = number of p &gt; 0, clamped to
+///   npos − 1); scale R / ((k − c) · p_j). Rows with p = 0 are never drawn; R = 0 gives scale 0.</item>
+/// </list>
+/// No step multiplies and adds in one expression, so a GPU compiler cannot fuse them into an FMA and
+/// change a rounding (PTX add/mul without .rn may be contracted; divisions are div.rn).
+/// Special cases: k ≥ N → every row a winner with scale 1, in row order (ρ = 1 is exact); Σ s = 0 →
+/// c = 0 and all scales 0.
+/// </summary>
+public static class WtaCrsSelectionReference
+{
+    /// <summary>k_min of DESIGN.md §3.</summary>
+    public const int MinBudget = 10;
+
+    /// <summary>Fixed chunk count of the sums, independent of the kernel's group size (so is the result).</summary>
+    public const int Chunks = 1024;
+
+    /// <summary>Rows the selection handles at most: counts stay exact in float and the padded sort fits an int.</summary>
+    public const int MaxRows = 1 << 24;
+
+    /// <summary>k = min(N, max(⌊ρ·N⌋, k_min)).</summary>
+    public static int Budget(int rows, double keepRatio, int minBudget = MinBudget)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(rows);
+        if (!(keepRatio >= 0 && keepRatio <= 1))
+            throw new ArgumentOutOfRangeException(nameof(keepRatio), keepRatio, "the keep ratio must be in [0, 1]");
+        return Math.Min(rows, Math.Max((int)Math.Floor(keepRatio * rows), minBudget));
+    }
+
+    public static WtaCrsSelectionResult Select(ReadOnlySpan<float> scores, int k, uint seed, ulong step, uint layer)
+    {
+        var indices = new int[k];
+        var scales = new float[k];
+        var winners = SelectInto(scores, default, false, indices, scales, seed, step, layer);
+        return new WtaCrsSelectionResult(indices, scales, winners);
+    }
+
+    /// <summary>Scores s_i = xNorms_i · gNorms_i (p_i ∝ ‖X_i‖·‖G_i‖).</summary>
+    public static WtaCrsSelectionResult SelectFromNorms(ReadOnlySpan<float> xNorms, ReadOnlySpan<float> gNorms, int k, uint seed, ulong step, uint layer)
+    {
+        var indices = new int[k];
+        var scales = new float[k];
+        var winners = SelectInto(xNorms, gNorms, true, indices, scales, seed, step, layer);
+        return new WtaCrsSelectionResult(indices, scales, winners);
+    }
+
+    /// <summary>
+    /// The selection into <paramref name="indices"/> and <paramref name="scales"/> (k = their length);
+    /// returns c. With <paramref name="normPairs"/>, s_i = first_i · second_i, else s_i = first_i.
+    /// </summary>
+    public static int SelectInto(
+        ReadOnlySpan<float> first, ReadOnlySpan<float> second, bool normPairs,
+        Span<int> indices, Span<float> scales, uint seed, ulong step, uint layer)
+    {
+        var n = first.Length;
+        var k = indices.Length;
+        if (scales.Length != k)
+            throw new ArgumentException($"indices ({k}) and scales ({scales.Length}) differ in length");
+        if (normPairs && second.Length != n)
+            throw new ArgumentException($"x norms ({n}) and g norms ({second.Length}) differ in length");
+        if (n > MaxRows)
+            throw new ArgumentOutOfRangeException(nameof(first), n, $"at most {MaxRows} rows");
+        if (k > n || (k == 0 && n > 0))
+            throw new ArgumentOutOfRangeException(nameof(indices), k, $"the budget must be in [1, {n}]");
+        if (k == n)
+        {
+            for (var i = 0; i < n; i++)
+            {
+                indices[i] = i;
+                scales[i] = 1f;
+            }
+            return n;
+        }
+
+        var p = new float[n];
+        for (var i = 0; i < n; i++)
+            p[i] = normPairs ? first[i] * second[i] : first[i];
+        var total = ChunkedTotal(p);
+        var inverse = total > 0f ? 1f / total : 0f;
+        for (var i = 0; i < n; i++)
+            p[i] *= inverse;
+
+        var order = new int[n];
+        for (var i = 0; i < n; i++)
+            order[i] = i;
+        Array.Sort(order, (a, b) => p[a] > p[b] ? -1 : p[a] < p[b] ? 1 : a.CompareTo(b));
+        var sorted = new float[n];
+        for (var i = 0; i < n; i++)
+            sorted[i] = p[order[i]];
+        var prefix = ChunkedPrefix(sorted);
+        var qTotal = prefix[n - 1];
+        var positive = 0;
+        while (positive < n && sorted[positive] > 0f)
+            positive++;
+
+        var winners = 0;
+        if (total > 0f)
+        {
+            var best = float.PositiveInfinity;
+            for (var c = 0; c < k; c++)
+            {
+                var objective = (qTotal - PrefixBefore(prefix, c)) / (float)(k - c);
+                if (objective <= best) // "<=": ties go to the larger c
+                {
+                    best = objective;
+                    winners = c;
+                }
+            }
+        }
+
+        for (var i = 0; i < winners; i++)
+        {
+            indices[i] = order[i];
+            scales[i] = 1f;
+        }
+        var draws = k - winners;
+        var taken = PrefixBefore(prefix, winners);
+        var remaining = qTotal - taken;
+        for (var t = 0; t < draws; t++)
+        {
+            if (remaining > 0f)
+            {
+                var target = PhiloxRandom.Uniform(seed, step, layer, (uint)t) * remaining;
+                var j = SearchDraw(prefix, taken, target, winners, positive - 1);
+                indices[winners + t] = order[j];
+                scales[winners + t] = remaining / ((float)draws * sorted[j]);
+            }
+            else
+            {
+                indices[winners + t] = order[winners + t];
+                scales[winners + t] = 0f;
+            }
+        }
+        return winners;
+    }
+
+    /// <summary>P_c: the sum of the c largest p as the prefix sums hold it (0 for c = 0).</summary>
+    internal static float PrefixBefore(float[] prefix, int c) => c == 0 ? 0f : prefix[c - 1];
+
+    /// <summary>The first sorted position j in [lo, hi] with Q_j − P_c &gt; target, or hi when there is none.</summary>
+    internal static int SearchDraw(float[] prefix, float taken, float target, int lo, int hi)
+    {
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >> 1;
+            if (prefix[mid] - taken > target)
+                hi = mid;
+            else
+                lo = mid + 1;
+        }
+        return lo;
+    }
+
+    /// <summary>Rows per chunk of the fixed <see cref="Chunks"/>-chunk sums.</summary>
+    internal static int ChunkLength(int n) => (n + Chunks - 1) / Chunks;
+
+    /// <summary>Σ values: each chunk sequentially from 0, then the chunk sums sequentially in chunk order.</summary>
+    internal static float ChunkedTotal(ReadOnlySpan<float> values)
+    {
+        var length = ChunkLength(values.Length);
+        var total = 0f;
+        for (var chunk = 0; chunk < Chunks; chunk++)
+        {
+            var sum = 0f;
+            var end = Math.Min(values.Length, (chunk + 1) * length);
+            for (var i = chunk * length; i < end; i++)
+                sum += values[i];
+            total += sum;
+        }
+        return total;
+    }
+
+    /// <summary>Inclusive prefix sums Q_i = O_chunk + (chunk-local sequential sum up to i).</summary>
+    internal static float[] ChunkedPrefix(ReadOnlySpan<float> values)
+    {
+        var n = values.Length;
+        var length = ChunkLength(n);
+        var prefix = new float[n];
+        var offset = 0f;
+        for (var chunk = 0; chunk < Chunks; chunk++)
+        {
+            var sum = 0f;
+            var end = Math.Min(n, (chunk + 1) * length);
+            for (var i = chunk * length; i < end; i++)
+            {
+                sum += values[i];
+                prefix[i] = offset + sum;
+            }
+            offset += sum;
+        }
+        return prefix;
+    }
+}

@@ -1,0 +1,61 @@
+using CrsIlgpu.Kernels.Runtime;
+
+namespace CrsIlgpu.Model.Sampling;
+
+/// <summary>
+/// Which layers sample and how: keep ratio ρ, minimum budget k_min, policy, and the seed of the
+/// counter-based RNG (draws are keyed by seed, step and layer, so runs are reproducible).
+/// </summary>
+public sealed record WtaCrsConfig(SampledSite Sites, double Ratio, SamplingPolicy Policy = SamplingPolicy.Deferred, int KMin = 10, ulong Seed = 0)
+{
+    /// <summary>The paper's main setting: attention output projection, both MLP linears, QKᵀ and A·V.</summary>
+    public const SampledSite PaperSites = SampledSite.Proj | SampledSite.Fc1 | SampledSite.Fc2 | SampledSite.Qk | SampledSite.Av;
+
+    /// <summary>The seed report's setting: the Q/K/V projection and the two attention matmuls.</summary>
+    public const SampledSite SeedReportSites = SampledSite.Qkv | SampledSite.Qk | SampledSite.Av;
+
+    /// <summary>No sampling: dense training.</summary>
+    public static WtaCrsConfig Dense { get; } = new(SampledSite.None, 1.0);
+
+    public bool Samples(SampledSite site) => Ratio < 1.0 && (Sites & site) != 0;
+
+    /// <summary>k = min(N, max(⌊ρ·N⌋, k_min)).</summary>
+    public int Budget(int rows) => Math.Min(rows, Math.Max((int)Math.Floor(Ratio * rows), KMin));
+
+    public void Validate()
+    {
+        if (!(Ratio > 0 && Ratio <= 1))
+            throw new CrsException($"--ratio must be in (0, 1], got {Ratio}");
+        if (KMin < 1)
+            throw new CrsException($"k_min must be positive, got {KMin}");
+    }
+
+    /// <summary>Parses "paper", "seed-report", "none" or a list such as "proj,fc1,fc2,qk,av".</summary>
+    public static SampledSite ParseSites(string text)
+    {
+        switch (text.Trim().ToLowerInvariant())
+        {
+            case "paper":
+                return PaperSites;
+            case "seed-report":
+                return SeedReportSites;
+            case "none" or "":
+                return SampledSite.None;
+        }
+        var sites = SampledSite.None;
+        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            sites |= part.ToLowerInvariant() switch
+            {
+                "qkv" => SampledSite.Qkv,
+                "proj" => SampledSite.Proj,
+                "fc1" => SampledSite.Fc1,
+                "fc2" => SampledSite.Fc2,
+                "qk" => SampledSite.Qk,
+                "av" => SampledSite.Av,
+                _ => throw new CrsException($"--crs-layers: unknown layer '{part}'; use qkv, proj, fc1, fc2, qk, av, or the presets paper / seed-report"),
+            };
+        }
+        return sites;
+    }
+}
