@@ -74,7 +74,7 @@ public sealed class VisionTransformer : IDisposable
     /// small copy to the host) and, if asked, the logits. <paramref name="afterForward"/> runs between
     /// forward and backward, when everything saved for backward is live (memory accounting).
     /// </summary>
-    public float ForwardBackward(Tensor images, LabelTensor labels, float labelSmoothing = 0f, float[]? logitsOut = null, Action? afterForward = null)
+    public float ForwardBackward(Tensor images, IntTensor labels, float labelSmoothing = 0f, float[]? logitsOut = null, Action? afterForward = null)
     {
         using var logits = Forward(images);
         afterForward?.Invoke();

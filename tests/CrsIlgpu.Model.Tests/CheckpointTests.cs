@@ -49,7 +49,7 @@ public class CheckpointTests
         var c = model.Config;
         using var images = new Tensor(device.Pool, MemoryTag.Activations, "images", batch, c.Channels, c.ImageSize, c.ImageSize);
         images.CopyFrom(Enumerable.Range(0, (int)images.Length).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray());
-        using var labels = new LabelTensor(device.Pool, batch);
+        using var labels = new IntTensor(device.Pool, batch);
         labels.CopyFrom([0, 3, 1]);
         var logits = new float[batch * c.NumClasses];
         model.ForwardBackward(images, labels, 0.1f, logits);

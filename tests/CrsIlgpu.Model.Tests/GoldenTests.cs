@@ -123,7 +123,7 @@ public class GoldenTests
         ModelCheckpoint.LoadInto(GoldenInputs.Folder, model);
         using var images = new Tensor(device.Pool, MemoryTag.Activations, "images", batch, c.Channels, c.ImageSize, c.ImageSize);
         images.CopyFrom(golden.Images);
-        using var labels = new LabelTensor(device.Pool, batch);
+        using var labels = new IntTensor(device.Pool, batch);
         labels.CopyFrom(golden.Labels);
         var logits = new float[batch * c.NumClasses];
         var loss = model.ForwardBackward(images, labels, golden.LabelSmoothing, logits);

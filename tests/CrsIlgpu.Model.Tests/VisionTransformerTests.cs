@@ -42,7 +42,7 @@ public class VisionTransformerTests
             p.Value.CopyFrom(parameters[p.Name]);
         using var input = new Tensor(device.Pool, MemoryTag.Activations, "images", batch, 3, 8, 8);
         input.CopyFrom(images);
-        using var labelTensor = new LabelTensor(device.Pool, batch);
+        using var labelTensor = new IntTensor(device.Pool, batch);
         labelTensor.CopyFrom(labels);
         var logits = new float[batch * Tiny.NumClasses];
         var loss = model.ForwardBackward(input, labelTensor, smoothing, logits);
@@ -75,7 +75,7 @@ public class VisionTransformerTests
 
         using var input = new Tensor(device.Pool, MemoryTag.Activations, "images", 2, 3, 8, 8);
         input.CopyFrom(new float[2 * 3 * 64]);
-        using var labels = new LabelTensor(device.Pool, 2);
+        using var labels = new IntTensor(device.Pool, 2);
         labels.CopyFrom([1, 3]);
         device.Pool.ResetPeak();
         model.ForwardBackward(input, labels);

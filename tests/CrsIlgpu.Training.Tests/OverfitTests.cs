@@ -26,7 +26,7 @@ public class OverfitTests
         using var input = new Tensor(device.Pool, MemoryTag.Activations, "images", images, 3, 32, 32);
         input.CopyFrom(Enumerable.Range(0, (int)input.Length).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray());
         var labels = Enumerable.Range(0, images).Select(_ => random.Next(10)).ToArray();
-        using var labelTensor = new LabelTensor(device.Pool, images);
+        using var labelTensor = new IntTensor(device.Pool, images);
         labelTensor.CopyFrom(labels);
 
         var first = model.ForwardBackward(input, labelTensor);

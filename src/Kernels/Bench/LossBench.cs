@@ -23,7 +23,7 @@ public static class LossBench
         var dlogits = new float[count];
 
         var tl = BenchData.Tensor(device, logits, rows, Classes);
-        var ty = new LabelTensor(device.Pool, rows, MemoryTag.Workspace, "bench.labels");
+        var ty = new IntTensor(device.Pool, rows, MemoryTag.Workspace, "bench.labels");
         ty.CopyFrom(labels);
         var tloss = new Tensor(device.Pool, MemoryTag.Workspace, "bench.losses", rows);
         var td = new Tensor(device.Pool, MemoryTag.Workspace, "bench.dlogits", rows, Classes);

@@ -45,7 +45,7 @@ public static class SampledGemmBench
 
             var tg = BenchData.Tensor(device, g, n, dout);
             var tx = BenchData.Tensor(device, x, n, din);
-            var ti = new LabelTensor(device.Pool, k, MemoryTag.Workspace, "bench.indices");
+            var ti = new IntTensor(device.Pool, k, MemoryTag.Workspace, "bench.indices");
             ti.CopyFrom(indices);
             var ts = BenchData.Tensor(device, scales, k);
             var tdw = new Tensor(device.Pool, MemoryTag.Workspace, "bench.dw", dout, din);

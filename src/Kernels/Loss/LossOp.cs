@@ -17,7 +17,7 @@ public static class LossOp
     /// outside [0, classes) is an ArgumentException naming its row. Labels written on the device
     /// are guarded in the kernel: such a row gets a NaN loss (so the mean shows it) and a zero gradient.
     /// </summary>
-    public static void ForwardBackward(DeviceContext device, Tensor logits, LabelTensor labels, Tensor losses, Tensor dlogits, float labelSmoothing = 0f)
+    public static void ForwardBackward(DeviceContext device, Tensor logits, IntTensor labels, Tensor losses, Tensor dlogits, float labelSmoothing = 0f)
     {
         const string op = LossKernels.ForwardBackwardName;
         var (rows, classes) = RowGroups.Shape(op, logits);

@@ -6,7 +6,7 @@ namespace CrsIlgpu.Kernels.Sampling;
 
 /// <summary>
 /// Entry points of the WTA-CRS sampled GEMM on tensors. Shapes are checked before any launch.
-/// Indices are an int buffer (<see cref="LabelTensor"/>: a pooled int tensor that remembers the
+/// Indices are an int buffer (<see cref="IntTensor"/>: a pooled int tensor that remembers the
 /// range of its last host copy). Indices copied from the host are range-checked here; indices
 /// written on the device (by the selection kernels) are trusted — the kernel and the CPU backend
 /// only skip any index outside [0, rows), they do not report it.
@@ -18,7 +18,7 @@ public static class SampledGemmOp
     /// G is [..., Dout] and X [..., Din] with the same number of rows N (leading dims flattened);
     /// indices and scales hold k values (k = 0 gives dW = 0).
     /// </summary>
-    public static void Gather(DeviceContext device, Tensor g, Tensor x, LabelTensor indices, Tensor scales, Tensor dw)
+    public static void Gather(DeviceContext device, Tensor g, Tensor x, IntTensor indices, Tensor scales, Tensor dw)
     {
         const string op = SampledGemmKernels.GatherName;
         var (rows, dout) = Matrix(op, g);
@@ -34,7 +34,7 @@ public static class SampledGemmOp
     /// Weight gradient from a pre-sampled input (the `Cached` policy): dW[Dout, Din] = Σ_t G[idx_t]ᵀ Xs[t],
     /// Xs [k, Din] holding row t = scale_t · X[idx_t]; G [..., Dout] full.
     /// </summary>
-    public static void PreSampled(DeviceContext device, Tensor g, Tensor xSampled, LabelTensor indices, Tensor dw)
+    public static void PreSampled(DeviceContext device, Tensor g, Tensor xSampled, IntTensor indices, Tensor dw)
     {
         const string op = SampledGemmKernels.PreSampledName;
         var (rows, dout) = Matrix(op, g);
@@ -51,7 +51,7 @@ public static class SampledGemmOp
     /// C [..., M, N] sharing the leading (batch) dims and indices / scales holding batch·k values
     /// ([batch, k] row-major). dV = Aᵀ dO: A = attention probabilities, B = dO; dK = dSᵀ Q: A = dS, B = Q.
     /// </summary>
-    public static void Batched(DeviceContext device, Tensor a, Tensor b, LabelTensor indices, Tensor scales, Tensor c)
+    public static void Batched(DeviceContext device, Tensor a, Tensor b, IntTensor indices, Tensor scales, Tensor c)
     {
         const string op = SampledGemmKernels.GatherName;
         OpCheck.That(op, a.Shape.Length >= 3, $"'{a.Label}' {a.ShapeText} must be [batch..., L, M]");
@@ -74,7 +74,7 @@ public static class SampledGemmOp
     /// Any <see cref="SampledGemmProblem"/> on tensors (strides as the problem says). Validates
     /// buffer lengths and host-known indices, then runs the kernel or the CPU backend.
     /// </summary>
-    public static void Run(DeviceContext device, SampledGemmProblem p, Tensor a, Tensor b, LabelTensor indices, Tensor? scales, Tensor c)
+    public static void Run(DeviceContext device, SampledGemmProblem p, Tensor a, Tensor b, IntTensor indices, Tensor? scales, Tensor c)
     {
         OpCheck.That(p.OpName, p.Form == SampledGemmForm.PreSampled || scales is not null, "the gather form needs scales");
         p.Validate(a.Length, b.Length, c.Length, indices.Count, scales?.Length ?? 0);

@@ -12,17 +12,12 @@ namespace CrsIlgpu.Kernels.Sampling;
 /// </summary>
 public sealed class WtaCrsSelectionBuffers : IDisposable
 {
-    private readonly MemoryPool _pool;
-    private PoolBlock? _indices;
-    private PoolBlock? _winners;
-
     public WtaCrsSelectionBuffers(MemoryPool pool, int budget, MemoryTag tag = MemoryTag.Workspace, string label = "wtacrs")
     {
         ArgumentOutOfRangeException.ThrowIfNegative(budget);
-        _pool = pool;
         Budget = budget;
-        _indices = pool.Allocate((long)budget * sizeof(int), tag, label + ".indices");
-        _winners = pool.Allocate(sizeof(int), tag, label + ".winners");
+        Indices = new IntTensor(pool, budget, tag, label + ".indices");
+        Winners = new IntTensor(pool, 1, tag, label + ".winners");
         Scales = new Tensor(pool, tag, label + ".scales", budget);
     }
 
@@ -31,52 +26,32 @@ public sealed class WtaCrsSelectionBuffers : IDisposable
 
     public Tensor Scales { get; }
 
-    public ArrayView<int> Indices => Live(_indices).View<int>();
+    /// <summary>The k chosen rows: winners first (sorted), then draws in draw order.</summary>
+    public IntTensor Indices { get; }
 
     /// <summary>One int: c, the number of winners (k when every row is kept).</summary>
-    public ArrayView<int> WinnerCount => Live(_winners).View<int>();
+    public IntTensor Winners { get; }
 
-    public bool HasData => Live(_indices).Segment.Buffer is not null;
+    public ArrayView<int> WinnerCount => Winners.View;
 
-    public int[] IndicesToArray() => Copy(Indices, Budget);
+    public bool HasData => Indices.HasData;
+
+    public int[] IndicesToArray() => Indices.ToArray();
 
     public float[] ScalesToArray() => Scales.ToArray();
 
     /// <summary>c, copied to the host (tests and diagnostics; the training step never needs it there).</summary>
-    public int WinnersToHost() => Copy(WinnerCount, 1)[0];
+    public int WinnersToHost() => Winners.ToArray()[0];
 
     /// <summary>Host views (CPU accelerator only), for the CPU backend.</summary>
-    public Span<int> IndicesSpan() => HostSpan(Live(_indices), Budget);
+    public Span<int> IndicesSpan() => Indices.AsSpan();
 
-    public Span<int> WinnerCountSpan() => HostSpan(Live(_winners), 1);
-
-    private static int[] Copy(ArrayView<int> view, int count)
-    {
-        var data = new int[count];
-        if (count > 0)
-            view.CopyToCPU(data);
-        return data;
-    }
-
-    private static unsafe Span<int> HostSpan(PoolBlock block, int count)
-    {
-        var buffer = block.Segment.Buffer ?? throw new InvalidOperationException("a planned selection has no data");
-        if (buffer.AcceleratorType != AcceleratorType.CPU)
-            throw new InvalidOperationException("host spans need host memory; copy device selections with IndicesToArray()");
-        return new Span<int>((byte*)buffer.NativePtr + block.Offset, count);
-    }
-
-    private static PoolBlock Live(PoolBlock? block) =>
-        block ?? throw new ObjectDisposedException(nameof(WtaCrsSelectionBuffers), "selection used after it was returned to the pool");
+    public Span<int> WinnerCountSpan() => Winners.AsSpan();
 
     public void Dispose()
     {
-        if (_indices is null)
-            return;
+        Indices.Dispose();
         Scales.Dispose();
-        _pool.Free(_indices);
-        _pool.Free(_winners!);
-        _indices = null;
-        _winners = null;
+        Winners.Dispose();
     }
 }

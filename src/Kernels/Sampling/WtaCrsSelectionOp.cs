@@ -52,7 +52,7 @@ public static class WtaCrsSelectionOp
         {
             var firstView = first.View;
             SelectionKernels.LaunchWtaCrs(device, firstView, second?.View ?? firstView, second is not null,
-                floatWork.View, intWork.View.Cast<int>(), output.Indices, output.Scales.View, output.WinnerCount,
+                floatWork.View, intWork.View.Cast<int>(), output.Indices.View, output.Scales.View, output.WinnerCount,
                 n, k, seed, step, layer, groupSize);
         }
     }

@@ -22,7 +22,7 @@ public static class StepMemory
             model.Parameters.Initialize(seed);
         using var optimizer = new AdamOptimizer(device, model.Parameters, AdamHyperParameters.Adam(3e-4));
         using var images = new Tensor(device.Pool, MemoryTag.Activations, "images", batch, config.Channels, config.ImageSize, config.ImageSize);
-        using var labels = new LabelTensor(device.Pool, batch);
+        using var labels = new IntTensor(device.Pool, batch);
         var random = new Random(seed);
         images.CopyFrom(Enumerable.Range(0, (int)images.Length).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray());
         labels.CopyFrom(Enumerable.Range(0, batch).Select(_ => random.Next(config.NumClasses)).ToArray());

@@ -36,9 +36,9 @@ public class LossOpTests
         return Enumerable.Range(0, rows).Select(_ => random.Next(classes)).ToArray();
     }
 
-    private static LabelTensor LabelTensor(DeviceContext device, int[] labels)
+    private static IntTensor IntTensor(DeviceContext device, int[] labels)
     {
-        var t = new LabelTensor(device.Pool, labels.Length);
+        var t = new IntTensor(device.Pool, labels.Length);
         t.CopyFrom(labels);
         return t;
     }
@@ -55,7 +55,7 @@ public class LossOpTests
         LossReference.ForwardBackward(logits, labels, losses, dlogits, classes, smoothing, 1f / rows);
 
         using var tl = TestData.Tensor(device, logits, rows, classes);
-        using var ty = LabelTensor(device, labels);
+        using var ty = IntTensor(device, labels);
         using var tloss = TestData.Tensor(device, new float[rows], rows);
         using var td = TestData.Tensor(device, new float[logits.Length], rows, classes);
         using var tmean = TestData.Tensor(device, new float[1], 1);
@@ -95,7 +95,7 @@ public class LossOpTests
         const int rows = 2, classes = 5;
         const float eps = 0.1f;
         using var tl = TestData.Tensor(device, Enumerable.Repeat(0.25f, rows * classes).ToArray(), rows, classes);
-        using var ty = LabelTensor(device, [3, 0]);
+        using var ty = IntTensor(device, [3, 0]);
         using var tloss = TestData.Tensor(device, new float[rows], rows);
         using var td = TestData.Tensor(device, new float[rows * classes], rows, classes);
         LossOp.ForwardBackward(device, tl, ty, tloss, td, eps);
@@ -125,7 +125,7 @@ public class LossOpTests
         LossReference.ForwardBackward(logits, labels, losses, dlogits, classes, 0.05f, 1f / rows);
 
         using var t = TestData.Tensor(device, logits, rows, classes);
-        using var ty = LabelTensor(device, labels);
+        using var ty = IntTensor(device, labels);
         using var tloss = TestData.Tensor(device, new float[rows], rows);
         LossOp.ForwardBackward(device, t, ty, tloss, t, 0.05f);
         device.Synchronize();
@@ -146,7 +146,7 @@ public class LossOpTests
         using var td = TestData.Tensor(device, new float[rows * classes], rows, classes);
         foreach (var (labels, bad, row) in new[] { (new[] { 0, 4, 1 }, 4, 1), (new[] { 0, 1, -1 }, -1, 2) })
         {
-            using var ty = LabelTensor(device, labels);
+            using var ty = IntTensor(device, labels);
             var ex = Assert.Throws<ArgumentException>(() => LossOp.ForwardBackward(device, tl, ty, tloss, td));
             Assert.Contains(LossKernels.ForwardBackwardName, ex.Message);
             Assert.Contains($"label {bad} at row {row}", ex.Message);
@@ -165,7 +165,7 @@ public class LossOpTests
         var logits = TestData.Uniform(rows * classes, 9, 2f);
         int[] labels = [2, -1, 6, int.MaxValue, int.MinValue];
         using var tl = TestData.Tensor(device, logits, rows, classes);
-        using var ty = LabelTensor(device, [2, 0, 0, 0, 0]);
+        using var ty = IntTensor(device, [2, 0, 0, 0, 0]);
         ty.View.CopyFromCPU(labels); // written behind the host check, as a device-side producer would
         using var tloss = TestData.Tensor(device, new float[rows], rows);
         using var td = TestData.Tensor(device, Enumerable.Repeat(5f, rows * classes).ToArray(), rows, classes);
@@ -208,7 +208,7 @@ public class LossOpTests
         LossReference.ForwardBackward(logits, labels, losses, dlogits, classes, smoothing, 1f / rows);
 
         using var tl = TestData.Tensor(device, logits, rows, classes);
-        using var ty = LabelTensor(device, labels);
+        using var ty = IntTensor(device, labels);
         using var tloss = TestData.Tensor(device, new float[rows], rows);
         using var td = TestData.Tensor(device, new float[logits.Length], rows, classes);
         using var tmean = TestData.Tensor(device, new float[1], 1);
@@ -264,7 +264,7 @@ public class LossOpTests
     {
         var device = TestAccelerators.Kernels;
         using var tl = TestData.Tensor(device, new float[12], 3, 4);
-        using var ty = LabelTensor(device, [0, 1, 2]);
+        using var ty = IntTensor(device, [0, 1, 2]);
         using var tloss = TestData.Tensor(device, new float[3], 3);
         using var wrongLoss = TestData.Tensor(device, new float[4], 4);
         using var td = TestData.Tensor(device, new float[12], 3, 4);
@@ -273,7 +273,7 @@ public class LossOpTests
         ex = Assert.Throws<ArgumentException>(() => LossOp.ForwardBackward(device, tl, ty, wrongLoss, td));
         Assert.Contains(LossKernels.ForwardBackwardName, ex.Message);
         Assert.Contains("[4]", ex.Message);
-        using var wrongLabels = LabelTensor(device, [0, 1]);
+        using var wrongLabels = IntTensor(device, [0, 1]);
         ex = Assert.Throws<ArgumentException>(() => LossOp.ForwardBackward(device, tl, wrongLabels, tloss, td));
         Assert.Contains("2 values for 3 rows", ex.Message);
     }

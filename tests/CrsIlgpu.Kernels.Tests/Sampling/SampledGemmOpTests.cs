@@ -208,7 +208,7 @@ public class SampledGemmOpTests
 
         using var tg = TestData.Tensor(device, g, n, dout);
         using var tx = TestData.Tensor(device, x, n, din);
-        using var ti = new CrsIlgpu.Kernels.Loss.LabelTensor(device.Pool, idx.Length);
+        using var ti = new CrsIlgpu.Kernels.Runtime.IntTensor(device.Pool, idx.Length);
         ti.View.CopyFromCPU(idx); // no HostRange: as if the selection kernel wrote them
         using var ts = TestData.Tensor(device, scales, idx.Length);
         using var tdw = TestData.Tensor(device, new float[dout * din], dout, din);

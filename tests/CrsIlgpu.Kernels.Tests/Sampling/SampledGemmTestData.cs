@@ -27,9 +27,9 @@ public static class SampledGemmTestData
         return Enumerable.Range(0, count).Select(_ => (float)(0.5 + 2.5 * random.NextDouble())).ToArray();
     }
 
-    public static LabelTensor IndexTensor(DeviceContext device, int[] indices)
+    public static IntTensor IndexTensor(DeviceContext device, int[] indices)
     {
-        var t = new LabelTensor(device.Pool, indices.Length, MemoryTag.Workspace, "test.indices");
+        var t = new IntTensor(device.Pool, indices.Length, MemoryTag.Workspace, "test.indices");
         t.CopyFrom(indices);
         return t;
     }

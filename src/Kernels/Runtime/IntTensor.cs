@@ -2,20 +2,20 @@ using CrsIlgpu.Kernels.Runtime.Memory;
 using ILGPU;
 using ILGPU.Runtime;
 
-namespace CrsIlgpu.Kernels.Loss;
+namespace CrsIlgpu.Kernels.Runtime;
 
 /// <summary>
-/// Integer class labels [rows] in a pooled device buffer. <see cref="CopyFrom"/> records the
-/// smallest and largest value copied, so ops can reject out-of-range labels on the host before
+/// A pooled int32 vector: class labels, sampled row indices. <see cref="CopyFrom"/> records the
+/// smallest and largest value copied, so ops can reject out-of-range values on the host before
 /// any launch. Values written on the device through <see cref="View"/> are not seen by that
 /// check; the kernels still guard every read.
 /// </summary>
-public sealed class LabelTensor : IDisposable
+public sealed class IntTensor : IDisposable
 {
     private readonly MemoryPool _pool;
     private PoolBlock? _block;
 
-    public LabelTensor(MemoryPool pool, int count, MemoryTag tag = MemoryTag.Activations, string? label = "labels")
+    public IntTensor(MemoryPool pool, int count, MemoryTag tag = MemoryTag.Activations, string? label = "labels")
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         _pool = pool;
@@ -27,7 +27,7 @@ public sealed class LabelTensor : IDisposable
 
     public string? Label => Block.Label;
 
-    public PoolBlock Block => _block ?? throw new ObjectDisposedException(nameof(LabelTensor), "labels used after they were returned to the pool");
+    public PoolBlock Block => _block ?? throw new ObjectDisposedException(nameof(IntTensor), "int tensor used after it was returned to the pool");
 
     public ArrayView<int> View => Block.View<int>();
 
@@ -37,8 +37,8 @@ public sealed class LabelTensor : IDisposable
     public void CopyFrom(int[] labels)
     {
         if (labels.Length != Count)
-            throw new ArgumentException($"labels '{Label}' hold {Count} values, got {labels.Length}");
-        if (Block.Segment.Buffer is not null) // a planning device's labels have no memory
+            throw new ArgumentException($"'{Label}' holds {Count} values, got {labels.Length}");
+        if (HasData)
             View.CopyFromCPU(labels);
         if (labels.Length == 0)
         {
@@ -56,10 +56,15 @@ public sealed class LabelTensor : IDisposable
         HostRange = (labels[min], min, labels[max], max);
     }
 
+    /// <summary>False on a planning device: the tensor has a size and no memory.</summary>
+    public bool HasData => Block.Segment.Buffer is not null;
+
+    /// <summary>The values on the host (zeros on a planning device).</summary>
     public int[] ToArray()
     {
         var data = new int[Count];
-        View.CopyToCPU(data);
+        if (HasData && Count > 0)
+            View.CopyToCPU(data);
         return data;
     }
 
