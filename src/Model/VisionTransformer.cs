@@ -3,6 +3,7 @@ using CrsIlgpu.Kernels.Loss;
 using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Kernels.Runtime.Memory;
 using CrsIlgpu.Model.Layers;
+using CrsIlgpu.Model.Sampling;
 
 namespace CrsIlgpu.Model;
 
@@ -19,20 +20,25 @@ public sealed class VisionTransformer : IDisposable
     private readonly ClassifierHead _head;
     private int _batch;
 
-    public VisionTransformer(DeviceContext device, VitConfig config)
+    public VisionTransformer(DeviceContext device, VitConfig config, WtaCrsConfig? sampling = null)
     {
         config.Validate();
+        sampling?.Validate();
+        Sampling = sampling is null ? null : new SamplingState(sampling);
         _device = device;
         Config = config;
         Parameters = new ParameterStore(device, VitParameterLayout.For(config));
         _patchEmbed = new PatchEmbed(device, Parameters, config);
-        _blocks = Enumerable.Range(0, config.Depth).Select(i => new Block(device, Parameters, i, config)).ToArray();
+        _blocks = Enumerable.Range(0, config.Depth).Select(i => new Block(device, Parameters, i, config, Sampling)).ToArray();
         _head = new ClassifierHead(device, Parameters, config);
     }
 
     public VitConfig Config { get; }
 
     public ParameterStore Parameters { get; }
+
+    /// <summary>WTA-CRS configuration and step counter; null for dense training.</summary>
+    public SamplingState? Sampling { get; }
 
     /// <summary>images [B, C, S, S] → logits [B, classes] (caller owns).</summary>
     public Tensor Forward(Tensor images)
@@ -87,6 +93,8 @@ public sealed class VisionTransformer : IDisposable
         LossOp.ForwardBackward(_device, logits, labels, losses, dLogits, labelSmoothing);
         LossOp.Mean(_device, losses, mean);
         Backward(dLogits);
+        if (Sampling is not null)
+            Sampling.Step++; // the next step draws fresh rows
         return mean.HasData ? mean.ToArray()[0] : float.NaN;
     }
 

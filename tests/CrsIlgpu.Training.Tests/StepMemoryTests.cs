@@ -2,6 +2,7 @@ using CrsIlgpu.Tests.Shared;
 using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Kernels.Runtime.Memory;
 using CrsIlgpu.Model;
+using CrsIlgpu.Model.Sampling;
 using CrsIlgpu.Training.Memory;
 
 namespace CrsIlgpu.Training.Tests;
@@ -39,6 +40,30 @@ public class StepMemoryTests
             [SavedBytesByLayer.Head] = (2L * b * d + 2L * b) * f,
         };
         Assert.Equal(expected.OrderBy(kv => kv.Key), report.SavedBytesByLayerType.OrderBy(kv => kv.Key));
+    }
+
+    [Fact]
+    public void CachedSamplingAtRatio03StoresOnlyTheSampledRows()
+    {
+        // B = 8 images of L = 5 tokens: N = 40 rows, k = max(⌊0.3·40⌋, 10) = 12 per sampled linear.
+        const int b = 8, l = 5, d = 8, hidden = 32, depth = 2, n = b * l, k = 12;
+        long f = sizeof(float);
+        using var dense = TestDevices.Create("cpu");
+        var denseSaved = StepMemory.Measure(dense, Small, b).SavedBytesByLayerType;
+        using var device = TestDevices.Create("cpu");
+        var sampling = new WtaCrsConfig(SampledSite.Fc1 | SampledSite.Fc2 | SampledSite.Proj, 0.3, SamplingPolicy.Cached);
+        var saved = StepMemory.Measure(device, Small, b, sampling: sampling).SavedBytesByLayerType;
+
+        // A sampled linear keeps k rows of its input plus k indices, k scales and the winner count c.
+        long Sampled(int width) => k * width * f + k * 4 + k * 4 + 4;
+        // Mlp: fc1's output [N, hidden] (GELU's backward needs it) + fc1's and fc2's sampled rows; GELU's output is gone.
+        Assert.Equal(depth * (n * hidden * f + Sampled(hidden) + Sampled(d)), saved[SavedBytesByLayer.Mlp]);
+        Assert.Equal(denseSaved[SavedBytesByLayer.Mlp] - depth * (n * hidden * f - Sampled(hidden) - Sampled(d)), saved[SavedBytesByLayer.Mlp]);
+        // Attention: q, k, v [N, D] and the attention matrix as before, proj's sampled rows instead of its input.
+        Assert.Equal(depth * (3L * n * d * f + 2L * b * l * l * f + Sampled(d)), saved[SavedBytesByLayer.Attention]);
+        // LayerNorm: norm1 keeps its output (qkv is dense), norm2's output is freed (fc1 sampled): mean/rstd stay.
+        Assert.Equal(depth * ((long)n * d * f + 4L * n * f), saved[SavedBytesByLayer.LayerNorm]);
+        Assert.Equal(denseSaved[SavedBytesByLayer.Residual], saved[SavedBytesByLayer.Residual]);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using CrsIlgpu.Kernels.Elementwise;
 using CrsIlgpu.Kernels.Runtime;
+using CrsIlgpu.Model.Sampling;
 
 namespace CrsIlgpu.Model.Layers;
 
@@ -16,14 +17,15 @@ public sealed class Block
     private readonly Mlp _mlp;
     private Tensor? _x, _h1, _mid, _h2;
 
-    public Block(DeviceContext device, ParameterStore p, int index, VitConfig config)
+    public Block(DeviceContext device, ParameterStore p, int index, VitConfig config, SamplingState? sampling = null)
     {
         _device = device;
         _prefix = $"blocks.{index}.";
         _norm1 = new LayerNormLayer(device, p[_prefix + "norm1.weight"], p[_prefix + "norm1.bias"], config.LayerNormEps);
         _norm2 = new LayerNormLayer(device, p[_prefix + "norm2.weight"], p[_prefix + "norm2.bias"], config.LayerNormEps);
-        _attn = new MultiHeadAttention(device, p, _prefix + "attn.", config);
-        _mlp = new Mlp(device, p, _prefix + "mlp.");
+        // Layer ids key the sampling RNG: four sampled linears per block.
+        _attn = new MultiHeadAttention(device, p, _prefix + "attn.", config, sampling, (uint)index * 4);
+        _mlp = new Mlp(device, p, _prefix + "mlp.", sampling, (uint)index * 4 + 2);
     }
 
     /// <summary>x [B·L, D] (now owned by the block) → output [B·L, D] (owned by the caller).</summary>
@@ -34,10 +36,14 @@ public sealed class Block
         _mid = TensorAlloc.Saved(_device, _prefix + "mid", x.Shape);
         using (var a = _attn.Forward(_h1, batch))
             ElementwiseOp.Add(_device, x, a, _mid);
+        if (!_attn.KeepsInput)
+            DisposeAndClear(ref _h1); // qkv stored sampled rows; LayerNorm's backward needs x, not h1
         _h2 = _norm2.Forward(_mid);
         var output = TensorAlloc.Saved(_device, _prefix + "out", x.Shape);
         using (var m = _mlp.Forward(_h2))
             ElementwiseOp.Add(_device, _mid, m, output);
+        if (!_mlp.KeepsInput)
+            DisposeAndClear(ref _h2);
         return output;
     }
 
@@ -51,7 +57,7 @@ public sealed class Block
             dMid = _norm2.Backward(dh2);
             ElementwiseOp.Accumulate(_device, dy, dMid); // residual path
         }
-        _h2!.Dispose();
+        _h2?.Dispose();
         _mid!.Dispose();
 
         Tensor dx;
@@ -61,10 +67,16 @@ public sealed class Block
             dx = _norm1.Backward(dh1);
             ElementwiseOp.Accumulate(_device, dMid, dx);
         }
-        _h1!.Dispose();
+        _h1?.Dispose();
         _x!.Dispose();
         (_x, _h1, _mid, _h2) = (null, null, null, null);
         return dx;
+    }
+
+    private static void DisposeAndClear(ref Tensor? tensor)
+    {
+        tensor?.Dispose();
+        tensor = null;
     }
 
     /// <summary>Frees what a forward kept when no backward follows (evaluation).</summary>

@@ -1,13 +1,14 @@
 using CrsIlgpu.Kernels.Activation;
 using CrsIlgpu.Kernels.Runtime;
+using CrsIlgpu.Model.Sampling;
 
 namespace CrsIlgpu.Model.Layers;
 
 /// <summary>fc1 → GELU (erf) → fc2. Saved: fc1's output (GELU backward needs its input) and GELU's output (fc2's input).</summary>
-public sealed class Mlp(DeviceContext device, ParameterStore p, string prefix)
+public sealed class Mlp(DeviceContext device, ParameterStore p, string prefix, SamplingState? sampling = null, uint layerBase = 0)
 {
-    private readonly Linear _fc1 = new(device, p[prefix + "fc1.weight"], p[prefix + "fc1.bias"]);
-    private readonly Linear _fc2 = new(device, p[prefix + "fc2.weight"], p[prefix + "fc2.bias"]);
+    private readonly Linear _fc1 = new(device, p[prefix + "fc1.weight"], p[prefix + "fc1.bias"], sampling, SampledSite.Fc1, layerBase);
+    private readonly Linear _fc2 = new(device, p[prefix + "fc2.weight"], p[prefix + "fc2.bias"], sampling, SampledSite.Fc2, layerBase + 1);
     private Tensor? _pre, _act;
 
     public Tensor Forward(Tensor h)
@@ -15,18 +16,35 @@ public sealed class Mlp(DeviceContext device, ParameterStore p, string prefix)
         _pre = _fc1.Forward(h, outputSaved: true);
         _act = TensorAlloc.Saved(device, prefix + "gelu", _pre.Shape);
         ActivationOp.GeluForward(device, _pre, _act);
-        return _fc2.Forward(_act);
+        var output = _fc2.Forward(_act);
+        if (!_fc2.KeepsInput)
+        {
+            _act.Dispose(); // fc2 stored its sampled rows instead
+            _act = null;
+        }
+        return output;
     }
+
+    /// <summary>False when fc1 keeps only sampled rows: the block may free its input after forward.</summary>
+    public bool KeepsInput => _fc1.KeepsInput;
 
     public Tensor Backward(Tensor dout)
     {
         using var dAct = _fc2.Backward(dout)!;
         ActivationOp.GeluBackward(device, _pre!, dAct, dAct);
-        Release();
+        ReleaseActivations();
         return _fc1.Backward(dAct)!;
     }
 
+    /// <summary>Frees what a forward kept when no backward follows (evaluation).</summary>
     public void Release()
+    {
+        _fc1.Release();
+        _fc2.Release();
+        ReleaseActivations();
+    }
+
+    private void ReleaseActivations()
     {
         _pre?.Dispose();
         _act?.Dispose();

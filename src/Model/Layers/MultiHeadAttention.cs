@@ -1,5 +1,6 @@
 using CrsIlgpu.Kernels.Attention;
 using CrsIlgpu.Kernels.Runtime;
+using CrsIlgpu.Model.Sampling;
 
 namespace CrsIlgpu.Model.Layers;
 
@@ -7,10 +8,10 @@ namespace CrsIlgpu.Model.Layers;
 /// timm's Attention: qkv linear, per-head scaled dot-product attention, output projection.
 /// Saved for backward: q, k, v, the attention matrix and the merged head output (proj's input).
 /// </summary>
-public sealed class MultiHeadAttention(DeviceContext device, ParameterStore p, string prefix, VitConfig config)
+public sealed class MultiHeadAttention(DeviceContext device, ParameterStore p, string prefix, VitConfig config, SamplingState? sampling = null, uint layerBase = 0)
 {
-    private readonly Linear _qkv = new(device, p[prefix + "qkv.weight"], p[prefix + "qkv.bias"]);
-    private readonly Linear _proj = new(device, p[prefix + "proj.weight"], p[prefix + "proj.bias"]);
+    private readonly Linear _qkv = new(device, p[prefix + "qkv.weight"], p[prefix + "qkv.bias"], sampling, SampledSite.Qkv, layerBase);
+    private readonly Linear _proj = new(device, p[prefix + "proj.weight"], p[prefix + "proj.bias"], sampling, SampledSite.Proj, layerBase + 1);
     private AttentionShape _shape;
     private Tensor? _q, _k, _v, _attn, _merged;
 
@@ -32,8 +33,17 @@ public sealed class MultiHeadAttention(DeviceContext device, ParameterStore p, s
             AttentionOp.Forward(device, s, _q, _k, _v, _attn, o);
             AttentionLayoutOp.MergeHeads(device, s, o, _merged);
         }
-        return _proj.Forward(_merged);
+        var output = _proj.Forward(_merged);
+        if (!_proj.KeepsInput)
+        {
+            _merged.Dispose(); // proj stored its sampled rows instead
+            _merged = null;
+        }
+        return output;
     }
+
+    /// <summary>False when the qkv projection keeps only sampled rows: the block may free its input after forward.</summary>
+    public bool KeepsInput => _qkv.KeepsInput;
 
     /// <summary>dout [B·L, D] → dh [B·L, D]; writes the qkv and proj gradients and frees what forward saved.</summary>
     public Tensor Backward(Tensor dout)
@@ -49,13 +59,21 @@ public sealed class MultiHeadAttention(DeviceContext device, ParameterStore p, s
             AttentionLayoutOp.SplitHeadsGrad(device, s, dMerged, dO);
             AttentionOp.Backward(device, s, _q!, _k!, _v!, _attn!, dO, dq, dk, dv, dScores);
         }
-        Release();
+        ReleaseSaved();
         using var dqkv = TensorAlloc.Activation(device, prefix + "dqkv", s.Batch * s.Tokens, 3 * s.Dim);
         AttentionLayoutOp.MergeQkvGrad(device, s, dq, dk, dv, dqkv);
         return _qkv.Backward(dqkv)!;
     }
 
+    /// <summary>Frees what a forward kept when no backward follows (evaluation).</summary>
     public void Release()
+    {
+        _qkv.Release();
+        _proj.Release();
+        ReleaseSaved();
+    }
+
+    private void ReleaseSaved()
     {
         foreach (var t in new[] { _q, _k, _v, _attn, _merged })
             t?.Dispose();

@@ -6,7 +6,7 @@ namespace CrsIlgpu.Model.Sampling;
 /// Which layers sample and how: keep ratio ρ, minimum budget k_min, policy, and the seed of the
 /// counter-based RNG (draws are keyed by seed, step and layer, so runs are reproducible).
 /// </summary>
-public sealed record WtaCrsConfig(SampledSite Sites, double Ratio, SamplingPolicy Policy = SamplingPolicy.Deferred, int KMin = 10, ulong Seed = 0)
+public sealed record WtaCrsConfig(SampledSite Sites, double Ratio, SamplingPolicy Policy = SamplingPolicy.Deferred, int KMin = 10, uint Seed = 0)
 {
     /// <summary>The paper's main setting: attention output projection, both MLP linears, QKᵀ and A·V.</summary>
     public const SampledSite PaperSites = SampledSite.Proj | SampledSite.Fc1 | SampledSite.Fc2 | SampledSite.Qk | SampledSite.Av;
@@ -17,7 +17,8 @@ public sealed record WtaCrsConfig(SampledSite Sites, double Ratio, SamplingPolic
     /// <summary>No sampling: dense training.</summary>
     public static WtaCrsConfig Dense { get; } = new(SampledSite.None, 1.0);
 
-    public bool Samples(SampledSite site) => Ratio < 1.0 && (Sites & site) != 0;
+    /// <summary>A configured site samples at any ρ, so ρ = 1 runs the sampling path (every row kept with scale 1).</summary>
+    public bool Samples(SampledSite site) => (Sites & site) != 0;
 
     /// <summary>k = min(N, max(⌊ρ·N⌋, k_min)).</summary>
     public int Budget(int rows) => Math.Min(rows, Math.Max((int)Math.Floor(Ratio * rows), KMin));
@@ -28,6 +29,8 @@ public sealed record WtaCrsConfig(SampledSite Sites, double Ratio, SamplingPolic
             throw new CrsException($"--ratio must be in (0, 1], got {Ratio}");
         if (KMin < 1)
             throw new CrsException($"k_min must be positive, got {KMin}");
+        if ((Sites & (SampledSite.Qk | SampledSite.Av)) != 0)
+            throw new CrsException("--crs-layers: sampling the attention matmuls (qk, av) is not implemented yet; use qkv, proj, fc1, fc2");
     }
 
     /// <summary>Parses "paper", "seed-report", "none" or a list such as "proj,fc1,fc2,qk,av".</summary>

@@ -3,6 +3,7 @@ using CrsIlgpu.Kernels.Optim;
 using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Kernels.Runtime.Memory;
 using CrsIlgpu.Model;
+using CrsIlgpu.Model.Sampling;
 using CrsIlgpu.Training.Optim;
 
 namespace CrsIlgpu.Training.Memory;
@@ -13,11 +14,11 @@ namespace CrsIlgpu.Training.Memory;
 /// </summary>
 public static class StepMemory
 {
-    public static StepMemoryReport Measure(DeviceContext device, VitConfig config, int batch, int seed = 0)
+    public static StepMemoryReport Measure(DeviceContext device, VitConfig config, int batch, int seed = 0, WtaCrsConfig? sampling = null)
     {
         if (batch < 1)
             throw new CrsException($"--batch must be positive, got {batch}");
-        using var model = new VisionTransformer(device, config);
+        using var model = new VisionTransformer(device, config, sampling);
         if (!device.IsPlanning)
             model.Parameters.Initialize(seed);
         using var optimizer = new AdamOptimizer(device, model.Parameters, AdamHyperParameters.Adam(3e-4));
@@ -41,6 +42,10 @@ public static class StepMemory
         optimizer.Update();
         device.Synchronize();
         return new StepMemoryReport(config.Name, batch, model.Parameters.Count, device.Description, device.IsPlanning,
-            device.Pool.Stats(), saved, loss);
+            device.Pool.Stats(), saved, loss)
+        {
+            Ratio = sampling?.Ratio ?? 1.0,
+            Sampling = sampling is null ? "dense" : $"WTA-CRS {sampling.Policy} rho={sampling.Ratio} on {sampling.Sites}",
+        };
     }
 }

@@ -11,4 +11,10 @@ public sealed record StepMemoryReport(
     bool Planned,
     MemoryStats Stats,
     IReadOnlyDictionary<string, long> SavedBytesByLayerType,
-    float Loss);
+    float Loss)
+{
+    /// <summary>Keep ratio ρ of the run (1 for dense) and the sampling description.</summary>
+    public double Ratio { get; init; } = 1.0;
+
+    public string Sampling { get; init; } = "dense";
+}

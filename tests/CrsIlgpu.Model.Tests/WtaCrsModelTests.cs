@@ -1,0 +1,104 @@
+using CrsIlgpu.Kernels.Runtime;
+using CrsIlgpu.Kernels.Runtime.Memory;
+using CrsIlgpu.Model.Sampling;
+using CrsIlgpu.Tests.Shared;
+
+namespace CrsIlgpu.Model.Tests;
+
+public class WtaCrsModelTests
+{
+    private static readonly VitConfig Tiny = new()
+    {
+        Name = "test-tiny", ImageSize = 8, PatchSize = 4, Channels = 3, Dim = 8, Depth = 2, Heads = 2, NumClasses = 5,
+    };
+
+    private const SampledSite Linears = SampledSite.Qkv | SampledSite.Proj | SampledSite.Fc1 | SampledSite.Fc2;
+
+    /// <summary>Loss, logits and every gradient of one step with the given sampling (null: dense).</summary>
+    private static (float Loss, float[] Logits, Dictionary<string, float[]> Grads) Step(DeviceContext device, WtaCrsConfig? sampling, int batch, int steps = 1)
+    {
+        using var model = new VisionTransformer(device, Tiny, sampling);
+        var random = new Random(5);
+        foreach (var p in model.Parameters.All)
+            p.Value.CopyFrom(Enumerable.Range(0, (int)p.Value.Length).Select(_ => (float)(random.NextDouble() - 0.5) + (p.Shape.Init == ParameterInit.Ones ? 1f : 0f)).ToArray());
+        using var images = new Tensor(device.Pool, MemoryTag.Activations, "images", batch, 3, 8, 8);
+        images.CopyFrom(Enumerable.Range(0, (int)images.Length).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray());
+        using var labels = new IntTensor(device.Pool, batch);
+        labels.CopyFrom(Enumerable.Range(0, batch).Select(i => i % 5).ToArray());
+        var logits = new float[batch * 5];
+        float loss = 0;
+        Dictionary<string, float[]>? sum = null;
+        for (var s = 0; s < steps; s++)
+        {
+            loss = model.ForwardBackward(images, labels, 0f, logits);
+            var grads = model.Parameters.GradientsToHost();
+            if (sum is null)
+                sum = grads;
+            else
+                foreach (var (name, g) in grads)
+                    for (var i = 0; i < g.Length; i++)
+                        sum[name][i] += g[i];
+        }
+        foreach (var g in sum!.Values)
+            for (var i = 0; i < g.Length; i++)
+                g[i] /= steps;
+        return (loss, logits, sum);
+    }
+
+    private static double RelativeError(float[] expected, float[] actual)
+    {
+        double diff = 0, norm = 0;
+        for (var i = 0; i < expected.Length; i++)
+        {
+            diff += Math.Pow(expected[i] - actual[i], 2);
+            norm += Math.Pow(expected[i], 2);
+        }
+        return Math.Sqrt(diff / norm);
+    }
+
+    [Theory]
+    [InlineData("kernels", SamplingPolicy.Deferred)]
+    [InlineData("kernels", SamplingPolicy.Cached)]
+    [InlineData("cpu", SamplingPolicy.Deferred)]
+    [InlineData("cpu", SamplingPolicy.Cached)]
+    public void RatioOneReproducesDenseTraining(string deviceName, SamplingPolicy policy)
+    {
+        using var dense = TestDevices.Create(deviceName);
+        using var sampled = TestDevices.Create(deviceName);
+        var expected = Step(dense, null, 3);
+        var actual = Step(sampled, new WtaCrsConfig(Linears, 1.0, policy), 3);
+
+        // ρ = 1 keeps every row with scale 1: only the summation order of dW differs (fp32, sums of
+        // 15 rows), so 1e-5 of each tensor's norm; a dropped or rescaled row is off by far more.
+        Assert.Equal(expected.Loss, actual.Loss);
+        Assert.Equal(expected.Logits, actual.Logits);
+        foreach (var (name, g) in expected.Grads)
+            Assert.True(RelativeError(g, actual.Grads[name]) < 1e-5, $"{name}: {RelativeError(g, actual.Grads[name]):E2}");
+    }
+
+    [Theory]
+    [InlineData(SamplingPolicy.Deferred)]
+    [InlineData(SamplingPolicy.Cached)]
+    public void SampledWeightGradientIsUnbiasedAndTheRestStaysExact(SamplingPolicy policy)
+    {
+        const int batch = 12; // 60 token rows: k = max(⌊0.3·60⌋, 10) = 18
+        using var dense = TestDevices.Create("cpu");
+        using var sampled = TestDevices.Create("cpu");
+        var exact = Step(dense, null, batch);
+        var config = new WtaCrsConfig(SampledSite.Fc2, 0.3, policy, Seed: 7);
+        var one = Step(sampled, config, batch);
+        var mean = Step(sampled, config, batch, steps: 400);
+
+        // Block 0: its output gradient reaches every token through attention (block 1's reaches only the
+        // class-token rows, which the winners keep exactly).
+        const string fc2 = "blocks.0.mlp.fc2.weight";
+        var single = RelativeError(exact.Grads[fc2], one.Grads[fc2]);
+        var averaged = RelativeError(exact.Grads[fc2], mean.Grads[fc2]);
+        Assert.True(single > 0.02, $"one draw should differ from the exact gradient, got {single:E2}");
+        // Unbiased: averaging 400 independent draws shrinks the error about 20× (1/√400); demand 5×.
+        Assert.True(averaged < single / 5, $"mean of 400 draws {averaged:E3} vs one draw {single:E3}");
+        // dX and db stay exact, so every other parameter's gradient is the dense one.
+        foreach (var name in exact.Grads.Keys.Where(n => !n.EndsWith("fc2.weight", StringComparison.Ordinal)))
+            Assert.True(RelativeError(exact.Grads[name], one.Grads[name]) < 1e-5, name);
+    }
+}
