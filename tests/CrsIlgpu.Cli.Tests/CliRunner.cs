@@ -1,3 +1,5 @@
+using Spectre.Console;
+
 namespace CrsIlgpu.Cli.Tests;
 
 /// <summary>Runs `crs` in-process with its console captured; every test class using it is in the "console" collection so they never run at once.</summary>
@@ -11,6 +13,9 @@ public static class CliRunner
         using var stderr = new StringWriter();
         Console.SetOut(stdout);
         Console.SetError(stderr);
+        // Spectre.Console keeps the writer it first saw; point it at this run's capture.
+        var oldAnsi = AnsiConsole.Console;
+        AnsiConsole.Console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(stdout) });
         try
         {
             var code = Program.Main(args);
@@ -18,6 +23,7 @@ public static class CliRunner
         }
         finally
         {
+            AnsiConsole.Console = oldAnsi;
             Console.SetOut(oldOut);
             Console.SetError(oldErr);
         }

@@ -107,5 +107,19 @@ public static class BenchCommand
         return result;
     }
 
+    public static IReadOnlyList<double> ParseDoubles(string text, string option)
+    {
+        var result = new List<double>();
+        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!double.TryParse(part, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !(value > 0 && value <= 1))
+                throw new CrsException($"{option}: '{part}' is not a ratio in (0, 1]");
+            result.Add(value);
+        }
+        if (result.Count == 0)
+            throw new CrsException($"{option}: give at least one value");
+        return result;
+    }
+
     private static string F(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
 }

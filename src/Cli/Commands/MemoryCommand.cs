@@ -4,6 +4,7 @@ using System.Text.Json;
 using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Kernels.Runtime.Memory;
 using CrsIlgpu.Model;
+using CrsIlgpu.Model.Sampling;
 using CrsIlgpu.Training.Memory;
 using Spectre.Console;
 
@@ -20,9 +21,13 @@ public static class MemoryCommand
         var plan = new Option<bool>("--plan") { Description = "Make every allocation of the step through the pool with no memory behind it and no kernel launched: seconds, any size" };
         var capacity = new Option<string?>("--capacity") { Description = "With --plan: device memory to plan against, e.g. 80GiB (default: unlimited)" };
         var json = new Option<string?>("--json") { Description = "Also write the report as JSON to this file" };
-        var timeline = new Option<string?>("--timeline") { Description = "Write the pool's event timeline (JSON) to this file" };
+        var timeline = new Option<string?>("--timeline") { Description = "Write the pool's event timeline (JSON) to this file (last ratio)" };
+        var ratios = new Option<string?>("--ratios") { Description = "WTA-CRS keep ratios to compare, e.g. 1,0.5,0.3 (1 = dense); default: dense only" };
+        var policy = new Option<string>("--policy") { Description = "WTA-CRS policy: deferred (select at backward) or cached (select at forward, store only sampled rows)", DefaultValueFactory = _ => "cached" };
+        policy.AcceptOnlyFromAmong("deferred", "cached");
+        var layers = new Option<string>("--crs-layers") { Description = "Sampled layers: qkv, proj, fc1, fc2 (qk, av: not yet)", DefaultValueFactory = _ => "qkv,proj,fc1,fc2" };
         var command = new Command("memory", "Run one training step (forward, loss, backward, Adam) and report peak memory by tag and saved-for-backward bytes by layer type");
-        foreach (var o in new Option[] { model, batch, classes, plan, capacity, json, timeline })
+        foreach (var o in new Option[] { model, batch, classes, plan, capacity, json, timeline, ratios, policy, layers })
             command.Options.Add(o);
         command.SetAction(parse => CommonOptions.Run(() =>
         {
@@ -32,22 +37,48 @@ public static class MemoryCommand
             long cap = long.MaxValue;
             if (parse.GetValue(capacity) is { } text && (!ByteSize.TryParse(text, out cap) || cap <= 0))
                 throw new CrsException($"--capacity: '{text}' is not a byte count like 80GiB");
-            using var device = parse.GetValue(plan) ? DeviceContext.CreatePlanner(options, cap) : DeviceContext.Create(options);
-            var report = StepMemory.Measure(device, config, parse.GetValue(batch));
-            Print(report);
+            var sites = WtaCrsConfig.ParseSites(parse.GetValue(layers)!);
+            var samplingPolicy = parse.GetValue(policy) == "deferred" ? SamplingPolicy.Deferred : SamplingPolicy.Cached;
+            var ratioList = parse.GetValue(ratios) is { } text2 ? BenchCommand.ParseDoubles(text2, "--ratios") : [1.0];
+            var reports = new List<StepMemoryReport>();
+            foreach (var ratio in ratioList)
+            {
+                // ρ = 1 is the dense baseline: the comparison is against training without sampling.
+                var sampling = ratio >= 1 ? null : new WtaCrsConfig(sites, ratio, samplingPolicy);
+                sampling?.Validate();
+                using var device = parse.GetValue(plan) ? DeviceContext.CreatePlanner(options, cap) : DeviceContext.Create(options);
+                var report = StepMemory.Measure(device, config, parse.GetValue(batch), sampling: sampling);
+                Print(report);
+                reports.Add(report);
+                if (parse.GetValue(timeline) is { } timelinePath)
+                    AtomicFile.WriteAllText(timelinePath, device.Pool.TimelineJson());
+            }
+            if (reports.Count > 1)
+                PrintComparison(reports);
             if (parse.GetValue(json) is { } path)
-                AtomicFile.WriteAllText(path, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
-            if (parse.GetValue(timeline) is { } timelinePath)
-                AtomicFile.WriteAllText(timelinePath, device.Pool.TimelineJson());
+                AtomicFile.WriteAllText(path, JsonSerializer.Serialize(reports, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
             return 0;
         }));
         return command;
     }
 
+    private static void PrintComparison(IReadOnlyList<StepMemoryReport> reports)
+    {
+        var baseline = reports[0].Stats.PeakAllocated;
+        var table = new Table().AddColumns("sampling", "peak allocated", "vs first", "saved for backward at peak");
+        foreach (var r in reports)
+        {
+            table.AddRow(Markup.Escape(r.Sampling), ByteSize.Format(r.Stats.PeakAllocated),
+                ((double)r.Stats.PeakAllocated / baseline).ToString("0.000", CultureInfo.InvariantCulture) + "×",
+                ByteSize.Format(r.Stats.ByTagAtPeak[MemoryTag.SavedForBackward]));
+        }
+        AnsiConsole.Write(table);
+    }
+
     private static void Print(StepMemoryReport r)
     {
         var s = r.Stats;
-        Console.WriteLine($"{r.Model}, batch {r.Batch}, {r.Parameters:N0} parameters, {r.Device}{(r.Planned ? "" : $", loss {r.Loss.ToString("0.0000", CultureInfo.InvariantCulture)}")}");
+        Console.WriteLine($"{r.Sampling}: {r.Model}, batch {r.Batch}, {r.Parameters:N0} parameters, {r.Device}{(r.Loss is { } loss ? $", loss {loss.ToString("0.0000", CultureInfo.InvariantCulture)}" : "")}");
         Console.WriteLine($"peak allocated {ByteSize.Format(s.PeakAllocated)} ({s.PeakAllocated:N0} B), peak reserved {ByteSize.Format(s.PeakReserved)}, driver allocations {s.DriverAllocs}");
         var tags = new Table().AddColumns("tag", "at overall peak", "own peak");
         foreach (var tag in Enum.GetValues<MemoryTag>())

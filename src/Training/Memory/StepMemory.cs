@@ -42,7 +42,7 @@ public static class StepMemory
         optimizer.Update();
         device.Synchronize();
         return new StepMemoryReport(config.Name, batch, model.Parameters.Count, device.Description, device.IsPlanning,
-            device.Pool.Stats(), saved, loss)
+            device.Pool.Stats(), saved, device.IsPlanning ? null : loss)
         {
             Ratio = sampling?.Ratio ?? 1.0,
             Sampling = sampling is null ? "dense" : $"WTA-CRS {sampling.Policy} rho={sampling.Ratio} on {sampling.Sites}",

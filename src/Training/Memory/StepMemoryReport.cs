@@ -11,7 +11,7 @@ public sealed record StepMemoryReport(
     bool Planned,
     MemoryStats Stats,
     IReadOnlyDictionary<string, long> SavedBytesByLayerType,
-    float Loss)
+    float? Loss)
 {
     /// <summary>Keep ratio ρ of the run (1 for dense) and the sampling description.</summary>
     public double Ratio { get; init; } = 1.0;

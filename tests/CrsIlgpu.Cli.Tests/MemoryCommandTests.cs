@@ -1,0 +1,38 @@
+using System.Text.Json;
+
+namespace CrsIlgpu.Cli.Tests;
+
+[Collection("console")]
+public class MemoryCommandTests
+{
+    [Fact]
+    public void PlanComparesRatiosAndWritesJson()
+    {
+        var path = Path.Combine(Directory.CreateTempSubdirectory("crs-mem-").FullName, "memory.json");
+        var (code, output, error) = CliRunner.Run("memory", "--model", "vit-cifar-tiny", "--batch", "4", "--plan", "--ratios", "1,0.3", "--json", path);
+        Assert.True(code == 0, error);
+        Assert.Contains("peak allocated", output);
+        Assert.Contains("saved for backward", output);
+        using var doc = JsonDocument.Parse(File.ReadAllText(path));
+        var reports = doc.RootElement.EnumerateArray().ToList();
+        Assert.Equal(2, reports.Count);
+        var dense = reports[0].GetProperty("stats").GetProperty("peak_allocated").GetInt64();
+        var sampled = reports[1].GetProperty("stats").GetProperty("peak_allocated").GetInt64();
+        Assert.True(sampled < dense, $"ρ = 0.3 peak {sampled} should be below dense {dense}");
+        Assert.Equal(JsonValueKind.Null, reports[0].GetProperty("loss").ValueKind); // a plan computes no loss
+    }
+
+    [Theory]
+    [InlineData("--ratios", "0")]
+    [InlineData("--ratios", "1.5")]
+    [InlineData("--crs-layers", "fc3")]
+    [InlineData("--model", "vit-huge")]
+    [InlineData("--batch", "0")]
+    public void BadOptionsAreOneLineErrors(string option, string value)
+    {
+        var (code, _, error) = CliRunner.Run("memory", "--plan", option, value);
+        Assert.Equal(2, code);
+        Assert.StartsWith("error: ", error);
+        Assert.DoesNotContain("   at ", error);
+    }
+}
