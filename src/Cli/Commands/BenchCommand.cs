@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.CommandLine;
 using System.Globalization;
 using CrsIlgpu.Kernels.Bench;
@@ -14,8 +15,50 @@ public static class BenchCommand
         var bench = new Command("bench", "Measure speed: each implementation and its baseline in the same run");
         bench.Subcommands.Add(Gemm());
         bench.Subcommands.Add(Ops());
+        bench.Subcommands.Add(WtaCrs());
         return bench;
     }
+
+    private static Command WtaCrs()
+    {
+        var sizes = new Option<string>("--sizes") { Description = "vit-tiny (N = 8,320, D = 192) and/or vit-b16 (N = 12,608, D = 768); fc1's weight gradient [4D, D]", DefaultValueFactory = _ => "vit-tiny,vit-b16" };
+        var ratios = new Option<string>("--ratios") { Description = "Keep ratios", DefaultValueFactory = _ => "1,0.5,0.3,0.1" };
+        var json = new Option<string?>("--json") { Description = "Also write the rows as JSON to this file" };
+        var command = new Command("wtacrs", "WTA-CRS weight gradient: row norms, selection and sampled GEMM vs the dense GEMM in one run, and the estimator's error");
+        command.Options.Add(sizes);
+        command.Options.Add(ratios);
+        command.Options.Add(json);
+        command.SetAction(parse => CommonOptions.Run(() =>
+        {
+            var sizeList = ParseSizes(parse.GetValue(sizes)!);
+            var ratioList = ParseDoubles(parse.GetValue(ratios)!, "--ratios");
+            using var device = DeviceContext.Create(CommonOptions.DeviceOptions(parse));
+            Console.WriteLine($"device: {device.Description}");
+            var rows = WtaCrsBench.Run(device, sizeList, ratioList, msg => Console.Error.WriteLine("  measuring " + msg));
+            var table = new Table().AddColumns("size", "ρ", "k", "norms ms", "selection ms", "sampled GEMM ms", "dense GEMM ms", "sampled / dense", "selection / GEMM", "rel. error");
+            foreach (var r in rows)
+            {
+                AddRow(table, $"{r.Size} [{r.Rows}×{r.In}]→[{r.Out}×{r.In}]", F(r.Ratio, "0.##"), r.Budget.ToString(CultureInfo.InvariantCulture),
+                    F(r.NormsMs, "0.000"), F(r.SelectionMs, "0.000"), F(r.SampledGemmMs, "0.000"), F(r.DenseMs, "0.000"),
+                    F(r.TimeVsDense, "0.00") + "×", F(r.SelectionOverhead, "0.00"), F(r.RelativeError, "0.0000"));
+            }
+            AnsiConsole.Write(table);
+            if (parse.GetValue(json) is { } path)
+                AtomicFile.WriteAllText(path, JsonSerializer.Serialize(new { device = device.Description, rows }, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
+            return 0;
+        }));
+        return command;
+    }
+
+    private static List<OpBenchSize> ParseSizes(string text) =>
+        text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(name => name switch
+            {
+                "vit-tiny" => OpBenchSize.VitTiny,
+                "vit-b16" => OpBenchSize.VitBase,
+                _ => throw new CrsException($"--sizes: unknown size '{name}'; use vit-tiny and/or vit-b16"),
+            })
+            .ToList();
 
     private static Command Ops()
     {
@@ -30,14 +73,7 @@ public static class BenchCommand
         command.Options.Add(json);
         command.SetAction(parse => CommonOptions.Run(() =>
         {
-            var sizeList = parse.GetValue(sizes)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                .Select(name => name switch
-                {
-                    "vit-tiny" => OpBenchSize.VitTiny,
-                    "vit-b16" => OpBenchSize.VitBase,
-                    _ => throw new CrsException($"--sizes: unknown size '{name}'; use vit-tiny and/or vit-b16"),
-                })
-                .ToList();
+            var sizeList = ParseSizes(parse.GetValue(sizes)!);
             using var device = DeviceContext.Create(CommonOptions.DeviceOptions(parse));
             Console.WriteLine($"device: {device.Description}");
             var report = OpsBench.Run(device, sizeList, parse.GetValue(family), !parse.GetValue(noReference), msg => Console.Error.WriteLine("  measuring " + msg));

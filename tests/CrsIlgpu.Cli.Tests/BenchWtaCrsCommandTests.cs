@@ -1,0 +1,24 @@
+using System.Text.Json;
+
+namespace CrsIlgpu.Cli.Tests;
+
+[Collection("console")]
+public class BenchWtaCrsCommandTests
+{
+    [Fact]
+    public void RatioOneIsExactAndSmallerRatiosDoLessWork()
+    {
+        var path = Path.Combine(Directory.CreateTempSubdirectory("crs-wtacrs-").FullName, "wtacrs.json");
+        var (code, output, error) = CliRunner.Run("--device", "cpu", "bench", "wtacrs", "--sizes", "vit-tiny", "--ratios", "1,0.1", "--json", path);
+        Assert.True(code == 0, error);
+        Assert.Contains("sampled / dense", output);
+        using var doc = JsonDocument.Parse(File.ReadAllText(path));
+        var rows = doc.RootElement.GetProperty("rows").EnumerateArray().ToList();
+        Assert.Equal(2, rows.Count);
+        Assert.Equal(8320, rows[0].GetProperty("budget").GetInt32());
+        Assert.True(rows[0].GetProperty("relative_error").GetDouble() < 1e-5, "ρ = 1 keeps every row: the estimate is the dense gradient");
+        Assert.Equal(832, rows[1].GetProperty("budget").GetInt32());
+        Assert.True(rows[1].GetProperty("relative_error").GetDouble() > 0.01, "ρ = 0.1 is an estimate");
+        Assert.True(rows[1].GetProperty("sampled_gemm_ms").GetDouble() < rows[0].GetProperty("sampled_gemm_ms").GetDouble());
+    }
+}
