@@ -20,11 +20,11 @@ public sealed class VisionTransformer : IDisposable
     private readonly ClassifierHead _head;
     private int _batch;
 
-    public VisionTransformer(DeviceContext device, VitConfig config, WtaCrsConfig? sampling = null)
+    public VisionTransformer(DeviceContext device, VitConfig config, WtaCrsConfig? sampling = null, int exampleSlots = 0)
     {
         config.Validate();
         sampling?.Validate();
-        Sampling = sampling is null ? null : new SamplingState(sampling);
+        Sampling = sampling is null ? null : new SamplingState(sampling) { ExampleSlots = exampleSlots };
         _device = device;
         Config = config;
         Parameters = new ParameterStore(device, VitParameterLayout.For(config));
@@ -40,9 +40,14 @@ public sealed class VisionTransformer : IDisposable
     /// <summary>WTA-CRS configuration and step counter; null for dense training.</summary>
     public SamplingState? Sampling { get; }
 
-    /// <summary>images [B, C, S, S] → logits [B, classes] (caller owns).</summary>
-    public Tensor Forward(Tensor images)
+    /// <summary>
+    /// images [B, C, S, S] → logits [B, classes] (caller owns). <paramref name="examples"/>: the images'
+    /// dataset ids, which key the Cached policy's gradient-norm cache.
+    /// </summary>
+    public Tensor Forward(Tensor images, IntTensor? examples = null)
     {
+        if (Sampling is not null)
+            Sampling.Examples = examples;
         var c = Config;
         var batch = _batch = images.Shape[0];
         Tensor x;
@@ -80,9 +85,9 @@ public sealed class VisionTransformer : IDisposable
     /// small copy to the host) and, if asked, the logits. <paramref name="afterForward"/> runs between
     /// forward and backward, when everything saved for backward is live (memory accounting).
     /// </summary>
-    public float ForwardBackward(Tensor images, IntTensor labels, float labelSmoothing = 0f, float[]? logitsOut = null, Action? afterForward = null)
+    public float ForwardBackward(Tensor images, IntTensor labels, float labelSmoothing = 0f, float[]? logitsOut = null, Action? afterForward = null, IntTensor? examples = null)
     {
-        using var logits = Forward(images);
+        using var logits = Forward(images, examples);
         afterForward?.Invoke();
         var batch = logits.Shape[0];
         using var losses = new Tensor(_device.Pool, MemoryTag.Activations, "loss.rows", batch);
@@ -110,6 +115,8 @@ public sealed class VisionTransformer : IDisposable
     public void Dispose()
     {
         Release();
+        foreach (var state in Sampling?.PersistentState ?? [])
+            state.Dispose();
         Parameters.Dispose();
     }
 }

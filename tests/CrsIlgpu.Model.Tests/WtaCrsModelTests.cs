@@ -15,9 +15,11 @@ public class WtaCrsModelTests
     private const SampledSite Linears = SampledSite.Qkv | SampledSite.Proj | SampledSite.Fc1 | SampledSite.Fc2;
 
     /// <summary>Loss, logits and every gradient of one step with the given sampling (null: dense).</summary>
-    private static (float Loss, float[] Logits, Dictionary<string, float[]> Grads) Step(DeviceContext device, WtaCrsConfig? sampling, int batch, int steps = 1)
+    private static (float Loss, float[] Logits, Dictionary<string, float[]> Grads) Step(DeviceContext device, WtaCrsConfig? sampling, int batch, int steps = 1, bool exampleIds = false)
     {
-        using var model = new VisionTransformer(device, Tiny, sampling);
+        using var model = new VisionTransformer(device, Tiny, sampling, exampleSlots: exampleIds ? batch : 0);
+        using var examples = new IntTensor(device.Pool, batch, MemoryTag.Activations, "examples");
+        examples.CopyFrom(Enumerable.Range(0, batch).Reverse().ToArray());
         var random = new Random(5);
         foreach (var p in model.Parameters.All)
             p.Value.CopyFrom(Enumerable.Range(0, (int)p.Value.Length).Select(_ => (float)(random.NextDouble() - 0.5) + (p.Shape.Init == ParameterInit.Ones ? 1f : 0f)).ToArray());
@@ -30,7 +32,7 @@ public class WtaCrsModelTests
         Dictionary<string, float[]>? sum = null;
         for (var s = 0; s < steps; s++)
         {
-            loss = model.ForwardBackward(images, labels, 0f, logits);
+            loss = model.ForwardBackward(images, labels, 0f, logits, examples: exampleIds ? examples : null);
             var grads = model.Parameters.GradientsToHost();
             if (sum is null)
                 sum = grads;
@@ -77,17 +79,20 @@ public class WtaCrsModelTests
     }
 
     [Theory]
-    [InlineData(SamplingPolicy.Deferred)]
-    [InlineData(SamplingPolicy.Cached)]
-    public void SampledWeightGradientIsUnbiasedAndTheRestStaysExact(SamplingPolicy policy)
+    [InlineData(SamplingPolicy.Deferred, false)]
+    [InlineData(SamplingPolicy.Cached, false)]
+    [InlineData(SamplingPolicy.Cached, true)]
+    public void SampledWeightGradientIsUnbiasedAndTheRestStaysExact(SamplingPolicy policy, bool exampleIds)
     {
         const int batch = 12; // 60 token rows: k = max(⌊0.3·60⌋, 10) = 18
         using var dense = TestDevices.Create("cpu");
         using var sampled = TestDevices.Create("cpu");
         var exact = Step(dense, null, batch);
         var config = new WtaCrsConfig(SampledSite.Fc2, 0.3, policy, Seed: 7);
-        var one = Step(sampled, config, batch);
-        var mean = Step(sampled, config, batch, steps: 400);
+        // With example ids the Cached policy scores rows by ‖x_i‖ times the ‖G_i‖ cached at the
+        // previous step: p changes from step 2 on, the estimate must stay unbiased.
+        var one = Step(sampled, config, batch, exampleIds: exampleIds);
+        var mean = Step(sampled, config, batch, steps: 400, exampleIds: exampleIds);
 
         // Block 0: its output gradient reaches every token through attention (block 1's reaches only the
         // class-token rows, which the winners keep exactly).
@@ -100,5 +105,30 @@ public class WtaCrsModelTests
         // dX and db stay exact, so every other parameter's gradient is the dense one.
         foreach (var name in exact.Grads.Keys.Where(n => !n.EndsWith("fc2.weight", StringComparison.Ordinal)))
             Assert.True(RelativeError(exact.Grads[name], one.Grads[name]) < 1e-5, name);
+    }
+
+    [Fact]
+    public void CachedPolicyRemembersEachExamplesGradientNorms()
+    {
+        const int batch = 4;
+        using var device = TestDevices.Create("cpu");
+        using var model = new VisionTransformer(device, Tiny, new WtaCrsConfig(SampledSite.Fc2, 0.5, SamplingPolicy.Cached), exampleSlots: 10);
+        model.Parameters.Initialize(seed: 2);
+        using var images = new Tensor(device.Pool, MemoryTag.Activations, "images", batch, 3, 8, 8);
+        images.CopyFrom(Enumerable.Range(0, (int)images.Length).Select(i => MathF.Sin(i)).ToArray());
+        using var labels = new IntTensor(device.Pool, batch);
+        labels.CopyFrom([0, 1, 2, 3]);
+        using var examples = new IntTensor(device.Pool, batch, MemoryTag.Activations, "examples");
+        examples.CopyFrom([7, 2, 9, 0]);
+        model.ForwardBackward(images, labels, examples: examples);
+
+        var caches = model.Sampling!.PersistentState;
+        Assert.Equal(2, caches.Count); // fc2 of both blocks
+        var block0 = caches.Single(c => c.Label!.StartsWith("blocks.0.", StringComparison.Ordinal)).ToArray();
+        var tokens = Tiny.Tokens;
+        foreach (var slot in new[] { 7, 2, 9, 0 })
+            Assert.All(block0[(slot * tokens)..((slot + 1) * tokens)], v => Assert.True(v > 0)); // every token of a seen example
+        foreach (var slot in new[] { 1, 3, 4, 5, 6, 8 })
+            Assert.All(block0[(slot * tokens)..((slot + 1) * tokens)], v => Assert.Equal(0f, v)); // unseen examples: nothing cached
     }
 }

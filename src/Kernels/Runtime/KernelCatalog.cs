@@ -20,6 +20,7 @@ public static class KernelCatalog
         all.AddRange(Sampling.SampledGemmKernels.Catalog);
         all.AddRange(Sampling.SelectionKernels.Catalog);
         all.AddRange(Sampling.RowGatherKernels.Catalog);
+        all.AddRange(Sampling.GradNormCacheKernels.Catalog);
         var names = all.GroupBy(e => e.Name).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
         if (names.Count > 0)
             throw new InvalidOperationException("duplicate kernel names: " + string.Join(", ", names));

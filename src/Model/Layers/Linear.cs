@@ -19,6 +19,8 @@ public sealed class Linear(DeviceContext device, Parameter weight, Parameter bia
     private Tensor? _input;
     private Tensor? _sampledInput;
     private WtaCrsSelectionBuffers? _selection;
+    private Tensor? _gradNormCache;
+    private IntTensor? _examples;
     private int _rows;
 
     public int Out { get; } = weight.Shape.Shape[0];
@@ -58,6 +60,7 @@ public sealed class Linear(DeviceContext device, Parameter weight, Parameter bia
         {
             SampledGemmOp.PreSampled(device, dy, _sampledInput, _selection!.Indices, weight.Grad);
             ReleaseSamples();
+            RememberGradientNorms(dy, rows);
         }
         else
         {
@@ -83,12 +86,22 @@ public sealed class Linear(DeviceContext device, Parameter weight, Parameter bia
         ReleaseSamples();
     }
 
-    /// <summary>Cached policy: p ∝ ‖x_i‖ (no gradient norm is cached per example yet), keep k scaled rows.</summary>
+    /// <summary>
+    /// Cached policy: p ∝ ‖x_i‖·ĝ_i with ĝ_i the last ‖G‖ seen for that example and token (‖x_i‖
+    /// alone where none is cached yet, or when the caller gives no example ids); keep k scaled rows.
+    /// </summary>
     private void SampleInput(Tensor x, int rows)
     {
         var config = sampling!.Config;
         using var norms = TensorAlloc.Workspace(device, Name + ".x_norms", rows);
         SelectionOp.RowNorms(device, x.Shape.Length == 2 ? x : x.Reshape(rows, In), norms);
+        _examples = sampling.ExampleSlots > 0 ? sampling.Examples : null;
+        if (_examples is not null)
+        {
+            var tokens = rows / _examples.Count;
+            _gradNormCache ??= NewCache(tokens);
+            GradNormCacheOp.Scores(device, norms, _gradNormCache, _examples, norms, tokens);
+        }
         _selection = new WtaCrsSelectionBuffers(device.Pool, config.Budget(rows), MemoryTag.SavedForBackward, Name + ".wtacrs");
         WtaCrsSelectionOp.Select(device, norms, _selection, config.Seed, sampling.Step, layerId);
         _sampledInput = TensorAlloc.Saved(device, Name + ".x_sampled", _selection.Budget, In);
@@ -107,6 +120,30 @@ public sealed class Linear(DeviceContext device, Parameter weight, Parameter bia
         WtaCrsSelectionOp.SelectFromNorms(device, xNorms, gNorms, selection, config.Seed, sampling.Step, layerId);
         SampledGemmOp.Gather(device, dy, x.Shape.Length == 2 ? x : x.Reshape(rows, In), selection.Indices, selection.Scales, weight.Grad);
     }
+
+    /// <summary>The cache lives as long as the layer: training state, like the optimizer's moments.</summary>
+    private Tensor NewCache(int tokens)
+    {
+        var cache = new Tensor(device.Pool, MemoryTag.OptimizerState, Name + ".gradnorm_cache", sampling!.ExampleSlots, tokens);
+        if (cache.HasData)
+            cache.CopyFrom(new float[cache.Length]);
+        sampling.PersistentState.Add(cache);
+        return cache;
+    }
+
+    /// <summary>Cached policy: store this step's ‖G_i‖ for the next time these examples come by.</summary>
+    private void RememberGradientNorms(Tensor dy, int rows)
+    {
+        if (_examples is null || _gradNormCache is null)
+            return;
+        using var gNorms = TensorAlloc.Workspace(device, Name + ".g_norms", rows);
+        SelectionOp.RowNorms(device, dy, gNorms);
+        GradNormCacheOp.Store(device, gNorms, _examples, _gradNormCache, rows / _examples.Count);
+        _examples = null;
+    }
+
+    /// <summary>The Cached policy's per-(example, token) gradient norms; null until examples are given.</summary>
+    public Tensor? GradNormCache => _gradNormCache;
 
     private void ReleaseSamples()
     {

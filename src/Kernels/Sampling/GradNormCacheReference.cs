@@ -1,0 +1,20 @@
+namespace CrsIlgpu.Kernels.Sampling;
+
+/// <summary>The gradient-norm cache written plainly (also the CPU backend: it is one pass over N rows).</summary>
+public static class GradNormCacheReference
+{
+    public static void Scores(ReadOnlySpan<float> xNorms, ReadOnlySpan<float> cache, ReadOnlySpan<int> examples, Span<float> scores, int tokens)
+    {
+        for (var r = 0; r < scores.Length; r++)
+        {
+            var cached = cache[examples[r / tokens] * tokens + r % tokens];
+            scores[r] = xNorms[r] * (cached > 0f ? cached : 1f);
+        }
+    }
+
+    public static void Store(ReadOnlySpan<float> gNorms, ReadOnlySpan<int> examples, Span<float> cache, int tokens)
+    {
+        for (var r = 0; r < gNorms.Length; r++)
+            cache[examples[r / tokens] * tokens + r % tokens] = gNorms[r];
+    }
+}
