@@ -9,7 +9,8 @@ public class BenchWtaCrsCommandTests
     public void RatioOneIsExactAndSmallerRatiosDoLessWork()
     {
         var path = Path.Combine(Directory.CreateTempSubdirectory("crs-wtacrs-").FullName, "wtacrs.json");
-        var (code, output, error) = CliRunner.Run("--device", "cpu", "bench", "wtacrs", "--sizes", "vit-tiny", "--ratios", "1,0.1", "--json", path);
+        var png = Path.ChangeExtension(path, ".png");
+        var (code, output, error) = CliRunner.Run("--device", "cpu", "bench", "wtacrs", "--sizes", "vit-tiny", "--ratios", "1,0.1", "--json", path, "--png", png);
         Assert.True(code == 0, error);
         Assert.Contains("sampled / dense", output);
         using var doc = JsonDocument.Parse(File.ReadAllText(path));
@@ -20,5 +21,6 @@ public class BenchWtaCrsCommandTests
         Assert.Equal(832, rows[1].GetProperty("budget").GetInt32());
         Assert.True(rows[1].GetProperty("relative_error").GetDouble() > 0.01, "ρ = 0.1 is an estimate");
         Assert.True(rows[1].GetProperty("sampled_gemm_ms").GetDouble() < rows[0].GetProperty("sampled_gemm_ms").GetDouble());
+        PngAssert.IsImage(png, 900, 520);
     }
 }

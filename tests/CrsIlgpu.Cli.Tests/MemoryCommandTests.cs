@@ -9,7 +9,8 @@ public class MemoryCommandTests
     public void PlanComparesRatiosAndWritesJson()
     {
         var path = Path.Combine(Directory.CreateTempSubdirectory("crs-mem-").FullName, "memory.json");
-        var (code, output, error) = CliRunner.Run("memory", "--model", "vit-cifar-tiny", "--batch", "4", "--plan", "--ratios", "1,0.3", "--json", path);
+        var png = Path.ChangeExtension(path, ".png");
+        var (code, output, error) = CliRunner.Run("memory", "--model", "vit-cifar-tiny", "--batch", "4", "--plan", "--ratios", "1,0.3", "--json", path, "--png", png);
         Assert.True(code == 0, error);
         Assert.Contains("peak allocated", output);
         Assert.Contains("saved for backward", output);
@@ -20,6 +21,7 @@ public class MemoryCommandTests
         var sampled = reports[1].GetProperty("stats").GetProperty("peak_allocated").GetInt64();
         Assert.True(sampled < dense, $"ρ = 0.3 peak {sampled} should be below dense {dense}");
         Assert.Equal(JsonValueKind.Null, reports[0].GetProperty("loss").ValueKind); // a plan computes no loss
+        PngAssert.IsImage(png, 900, 520);
     }
 
     [Theory]

@@ -1,3 +1,4 @@
+using CrsIlgpu.Training.Plots;
 using System.Text.Json;
 using System.CommandLine;
 using System.Globalization;
@@ -24,10 +25,12 @@ public static class BenchCommand
         var sizes = new Option<string>("--sizes") { Description = "vit-tiny (N = 8,320, D = 192) and/or vit-b16 (N = 12,608, D = 768); fc1's weight gradient [4D, D]", DefaultValueFactory = _ => "vit-tiny,vit-b16" };
         var ratios = new Option<string>("--ratios") { Description = "Keep ratios", DefaultValueFactory = _ => "1,0.5,0.3,0.1" };
         var json = new Option<string?>("--json") { Description = "Also write the rows as JSON to this file" };
+        var png = new Option<string?>("--png") { Description = "Also plot time over dense and the error against ρ to this PNG" };
         var command = new Command("wtacrs", "WTA-CRS weight gradient: row norms, selection and sampled GEMM vs the dense GEMM in one run, and the estimator's error");
         command.Options.Add(sizes);
         command.Options.Add(ratios);
         command.Options.Add(json);
+        command.Options.Add(png);
         command.SetAction(parse => CommonOptions.Run(() =>
         {
             var sizeList = ParseSizes(parse.GetValue(sizes)!);
@@ -45,6 +48,8 @@ public static class BenchCommand
             AnsiConsole.Write(table);
             if (parse.GetValue(json) is { } path)
                 AtomicFile.WriteAllText(path, JsonSerializer.Serialize(new { device = device.Description, rows }, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
+            if (parse.GetValue(png) is { } pngPath)
+                WtaCrsBenchPlot.Save(rows, pngPath, device.Description);
             return 0;
         }));
         return command;

@@ -1,3 +1,4 @@
+using CrsIlgpu.Training.Plots;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
@@ -22,18 +23,19 @@ public static class MemoryCommand
         var capacity = new Option<string?>("--capacity") { Description = "With --plan: device memory to plan against, e.g. 80GiB (default: unlimited)" };
         var json = new Option<string?>("--json") { Description = "Also write the report as JSON to this file" };
         var timeline = new Option<string?>("--timeline") { Description = "Write the pool's event timeline (JSON) to this file (last ratio)" };
+        var png = new Option<string?>("--png") { Description = "Plot allocated memory over the step, one line per ratio, to this PNG" };
         var ratios = new Option<string?>("--ratios") { Description = "WTA-CRS keep ratios to compare, e.g. 1,0.5,0.3 (1 = dense); default: dense only" };
         var policy = new Option<string>("--policy") { Description = "WTA-CRS policy: deferred (select at backward) or cached (select at forward, store only sampled rows)", DefaultValueFactory = _ => "cached" };
         policy.AcceptOnlyFromAmong("deferred", "cached");
         var layers = new Option<string>("--crs-layers") { Description = "Sampled layers: qkv, proj, fc1, fc2 (qk, av: not yet)", DefaultValueFactory = _ => "qkv,proj,fc1,fc2" };
         var command = new Command("memory", "Run one training step (forward, loss, backward, Adam) and report peak memory by tag and saved-for-backward bytes by layer type");
-        foreach (var o in new Option[] { model, batch, classes, plan, capacity, json, timeline, ratios, policy, layers })
+        foreach (var o in new Option[] { model, batch, classes, plan, capacity, json, timeline, png, ratios, policy, layers })
             command.Options.Add(o);
         command.SetAction(parse => CommonOptions.Run(() =>
         {
             var config = VitConfig.Resolve(parse.GetValue(model)!).WithClasses(parse.GetValue(classes));
             config.Validate();
-            var options = CommonOptions.DeviceOptions(parse, recordTimeline: parse.GetValue(timeline) is not null);
+            var options = CommonOptions.DeviceOptions(parse, recordTimeline: parse.GetValue(timeline) is not null || parse.GetValue(png) is not null);
             long cap = long.MaxValue;
             if (parse.GetValue(capacity) is { } text && (!ByteSize.TryParse(text, out cap) || cap <= 0))
                 throw new CrsException($"--capacity: '{text}' is not a byte count like 80GiB");
@@ -41,6 +43,7 @@ public static class MemoryCommand
             var samplingPolicy = parse.GetValue(policy) == "deferred" ? SamplingPolicy.Deferred : SamplingPolicy.Cached;
             var ratioList = parse.GetValue(ratios) is { } text2 ? BenchCommand.ParseDoubles(text2, "--ratios") : [1.0];
             var reports = new List<StepMemoryReport>();
+            var timelines = new List<(string, IReadOnlyList<MemoryEvent>)>();
             foreach (var ratio in ratioList)
             {
                 // ρ = 1 is the dense baseline: the comparison is against training without sampling.
@@ -50,11 +53,14 @@ public static class MemoryCommand
                 var report = StepMemory.Measure(device, config, parse.GetValue(batch), sampling: sampling);
                 Print(report);
                 reports.Add(report);
+                timelines.Add((report.Sampling, device.Pool.Timeline()));
                 if (parse.GetValue(timeline) is { } timelinePath)
                     AtomicFile.WriteAllText(timelinePath, device.Pool.TimelineJson());
             }
             if (reports.Count > 1)
                 PrintComparison(reports);
+            if (parse.GetValue(png) is { } pngPath)
+                MemoryTimelinePlot.Save(timelines, pngPath, $"{config.Name}, batch {parse.GetValue(batch)}: one training step{(parse.GetValue(plan) ? " (plan)" : "")}");
             if (parse.GetValue(json) is { } path)
                 AtomicFile.WriteAllText(path, JsonSerializer.Serialize(reports, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
             return 0;
