@@ -18,13 +18,13 @@ namespace CrsIlgpu.Kernels.Gemm;
 /// </summary>
 public static class GemmKernels
 {
-    public const int TileM = 64;
-    public const int TileN = 64;
-    public const int TileK = 8;
-    public const int GroupSize = 256;
+    public const int TileM = TileAccumulator.TileM;
+    public const int TileN = TileAccumulator.TileN;
+    public const int TileK = TileAccumulator.TileK;
+    public const int GroupSize = ThreadsX * ThreadsY;
 
-    private const int ThreadsX = 16;
-    private const int ThreadsY = 16;
+    private const int ThreadsX = TileAccumulator.ThreadsX;
+    private const int ThreadsY = TileAccumulator.ThreadsY;
     private const int MaxGridYZ = 65535;
 
     /// <summary>
@@ -124,10 +124,7 @@ public static class GemmKernels
         var tileB = SharedMemory.Allocate<float>(TileK * TileStride);
 
         // Accumulators as structs of scalars: ILGPU keeps them in registers (an array would spill to local memory).
-        var acc0 = default(Quad);
-        var acc1 = default(Quad);
-        var acc2 = default(Quad);
-        var acc3 = default(Quad);
+        var acc = default(TileAccumulator);
 
         // Register prefetch: the global loads for tile t+1 are issued before computing tile t.
         int e0 = tid;
@@ -152,34 +149,17 @@ public static class GemmKernels
             pb0 = FetchB(b, e0, n0, next, n, k, offB, transB);
             pb1 = FetchB(b, e1, n0, next, n, k, offB, transB);
 
-            for (int kk = 0; kk < TileK; kk++)
-            {
-                int rowBase = kk * TileStride + ty;
-                float a0 = tileA[rowBase];
-                float a1 = tileA[rowBase + ThreadsY];
-                float a2 = tileA[rowBase + 2 * ThreadsY];
-                float a3 = tileA[rowBase + 3 * ThreadsY];
-                int colBase = kk * TileStride + tx;
-                var bq = new Quad(
-                    tileB[colBase],
-                    tileB[colBase + ThreadsX],
-                    tileB[colBase + 2 * ThreadsX],
-                    tileB[colBase + 3 * ThreadsX]);
-                acc0 = Quad.MulAdd(acc0, a0, bq);
-                acc1 = Quad.MulAdd(acc1, a1, bq);
-                acc2 = Quad.MulAdd(acc2, a2, bq);
-                acc3 = Quad.MulAdd(acc3, a3, bq);
-            }
+            acc = acc.MultiplyTiles(tileA, tileB, tx, ty, TileStride);
 
             // Nobody may overwrite the tiles until every thread has finished reading them.
             Group.Barrier();
         }
 
         int col = n0 + tx;
-        StoreRow(c, acc0, m0 + ty, col, m, n, offC, alpha, beta);
-        StoreRow(c, acc1, m0 + ty + ThreadsY, col, m, n, offC, alpha, beta);
-        StoreRow(c, acc2, m0 + ty + 2 * ThreadsY, col, m, n, offC, alpha, beta);
-        StoreRow(c, acc3, m0 + ty + 3 * ThreadsY, col, m, n, offC, alpha, beta);
+        StoreRow(c, acc.Row0, m0 + ty, col, m, n, offC, alpha, beta);
+        StoreRow(c, acc.Row1, m0 + ty + ThreadsY, col, m, n, offC, alpha, beta);
+        StoreRow(c, acc.Row2, m0 + ty + 2 * ThreadsY, col, m, n, offC, alpha, beta);
+        StoreRow(c, acc.Row3, m0 + ty + 3 * ThreadsY, col, m, n, offC, alpha, beta);
     }
 
     // Element e (0..511) of a 64×8 tile maps to (row or col, kk) so that consecutive threads read
@@ -251,27 +231,6 @@ public static class GemmKernels
         if (beta != 0f)
             v += beta * c[idx];
         c[idx] = v;
-    }
-
-    /// <summary>Four scalars; ILGPU scalarises struct locals, so these live in registers.</summary>
-    private readonly struct Quad
-    {
-        public readonly float X;
-        public readonly float Y;
-        public readonly float Z;
-        public readonly float W;
-
-        public Quad(float x, float y, float z, float w)
-        {
-            X = x;
-            Y = y;
-            Z = z;
-            W = w;
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Quad MulAdd(Quad acc, float a, Quad b) =>
-            new(acc.X + a * b.X, acc.Y + a * b.Y, acc.Z + a * b.Z, acc.W + a * b.W);
     }
 
     /// <summary>Loaded launchers for one accelerator, one per layout, created on first use.</summary>

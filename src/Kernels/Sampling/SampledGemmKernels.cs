@@ -1,3 +1,4 @@
+using CrsIlgpu.Kernels.Gemm;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using CrsIlgpu.Kernels.Runtime;
@@ -25,13 +26,13 @@ public static class SampledGemmKernels
     public const string GatherName = "sampled_gemm_tn_gather";
     public const string PreSampledName = "sampled_gemm_tn_presampled";
 
-    public const int TileM = 64;
-    public const int TileN = 64;
-    public const int TileK = 8;
-    public const int GroupSize = 256;
+    public const int TileM = TileAccumulator.TileM;
+    public const int TileN = TileAccumulator.TileN;
+    public const int TileK = TileAccumulator.TileK;
+    public const int GroupSize = ThreadsX * ThreadsY;
 
-    private const int ThreadsX = 16;
-    private const int ThreadsY = 16;
+    private const int ThreadsX = TileAccumulator.ThreadsX;
+    private const int ThreadsY = TileAccumulator.ThreadsY;
     private const int MaxGridYZ = 65535;
 
     /// <summary>
@@ -136,10 +137,7 @@ public static class SampledGemmKernels
         var tileA = SharedMemory.Allocate<float>(TileK * TileStride);
         var tileB = SharedMemory.Allocate<float>(TileK * TileStride);
 
-        var acc0 = default(Quad);
-        var acc1 = default(Quad);
-        var acc2 = default(Quad);
-        var acc3 = default(Quad);
+        var acc = default(TileAccumulator);
 
         // Each thread loads one column (lane) of two sample rows (kq, kq + 4) of both tiles, so
         // one index (and scale) fetch per sample row serves the A and the B element.
@@ -180,34 +178,17 @@ public static class SampledGemmKernels
             pb0 = FetchB(b, offB, r0, t0, k, gn, n, inN, gathered);
             pb1 = FetchB(b, offB, r1, t1, k, gn, n, inN, gathered);
 
-            for (int kk = 0; kk < TileK; kk++)
-            {
-                int rowBase = kk * TileStride + ty;
-                float a0 = tileA[rowBase];
-                float a1 = tileA[rowBase + ThreadsY];
-                float a2 = tileA[rowBase + 2 * ThreadsY];
-                float a3 = tileA[rowBase + 3 * ThreadsY];
-                int colBase = kk * TileStride + tx;
-                var bq = new Quad(
-                    tileB[colBase],
-                    tileB[colBase + ThreadsX],
-                    tileB[colBase + 2 * ThreadsX],
-                    tileB[colBase + 3 * ThreadsX]);
-                acc0 = Quad.MulAdd(acc0, a0, bq);
-                acc1 = Quad.MulAdd(acc1, a1, bq);
-                acc2 = Quad.MulAdd(acc2, a2, bq);
-                acc3 = Quad.MulAdd(acc3, a3, bq);
-            }
+            acc = acc.MultiplyTiles(tileA, tileB, tx, ty, TileStride);
 
             // Nobody may overwrite the tiles until every thread has finished reading them.
             Group.Barrier();
         }
 
         int col = n0 + tx;
-        StoreRow(c, acc0, m0 + ty, col, m, n, offC);
-        StoreRow(c, acc1, m0 + ty + ThreadsY, col, m, n, offC);
-        StoreRow(c, acc2, m0 + ty + 2 * ThreadsY, col, m, n, offC);
-        StoreRow(c, acc3, m0 + ty + 3 * ThreadsY, col, m, n, offC);
+        StoreRow(c, acc.Row0, m0 + ty, col, m, n, offC);
+        StoreRow(c, acc.Row1, m0 + ty + ThreadsY, col, m, n, offC);
+        StoreRow(c, acc.Row2, m0 + ty + 2 * ThreadsY, col, m, n, offC);
+        StoreRow(c, acc.Row3, m0 + ty + 3 * ThreadsY, col, m, n, offC);
     }
 
     /// <summary>The source row of sample t, or -1 past the last sample or for an index outside [0, rows).</summary>
@@ -258,26 +239,5 @@ public static class SampledGemmKernels
             c[rowOff + col + 2 * ThreadsX] = acc.Z;
         if (col + 3 * ThreadsX < n)
             c[rowOff + col + 3 * ThreadsX] = acc.W;
-    }
-
-    /// <summary>Four scalars; ILGPU scalarises struct locals, so these live in registers.</summary>
-    private readonly struct Quad
-    {
-        public readonly float X;
-        public readonly float Y;
-        public readonly float Z;
-        public readonly float W;
-
-        public Quad(float x, float y, float z, float w)
-        {
-            X = x;
-            Y = y;
-            Z = z;
-            W = w;
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Quad MulAdd(Quad acc, float a, Quad b) =>
-            new(acc.X + a * b.X, acc.Y + a * b.Y, acc.Z + a * b.Z, acc.W + a * b.W);
     }
 }
