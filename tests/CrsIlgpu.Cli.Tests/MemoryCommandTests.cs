@@ -37,4 +37,15 @@ public class MemoryCommandTests
         Assert.StartsWith("error: ", error);
         Assert.DoesNotContain("   at ", error);
     }
+
+    [Fact]
+    public void PastTheMemoryLimitIsAOneLineErrorNamingTheTags()
+    {
+        var (code, _, error) = CliRunner.Run("--memory-limit", "100MiB", "memory", "--model", "vit-cifar-tiny", "--batch", "128", "--plan");
+        Assert.Equal(3, code);
+        var line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("error: out of device memory (past the limit)", line);
+        Assert.Contains("limit 100.0 MiB", line);
+        Assert.Contains("largest live tags: SavedForBackward", line);
+    }
 }
