@@ -19,5 +19,13 @@ public static class TestAccelerators
 
     public static Accelerator Accelerator => Kernels.Accelerator;
 
+    /// <summary>The shared device for a test-device name of <see cref="TestDevices.Names"/>.</summary>
+    public static DeviceContext Named(string name) => name switch
+    {
+        "kernels" => Kernels,
+        "cpu" => CpuBackend,
+        _ => throw new ArgumentException($"unknown test device '{name}'"),
+    };
+
     public static bool IsCuda => TestDevices.IsCuda;
 }

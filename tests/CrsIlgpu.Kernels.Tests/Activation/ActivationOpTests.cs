@@ -24,7 +24,7 @@ public class ActivationOpTests
         return data;
     }
 
-    private static DeviceContext Device(string name) => name == "kernels" ? TestAccelerators.Kernels : TestAccelerators.CpuBackend;
+    private static DeviceContext Device(string name) => TestAccelerators.Named(name);
 
     [Theory]
     [MemberData(nameof(Cases))]

@@ -1,3 +1,4 @@
+using CrsIlgpu.Tests.Shared;
 using CrsIlgpu.Kernels.Attention;
 using CrsIlgpu.Kernels.Runtime;
 
@@ -5,9 +6,9 @@ namespace CrsIlgpu.Kernels.Tests.Attention;
 
 public class AttentionLayoutOpTests
 {
-    public static TheoryData<string> Devices => ["kernels", "cpu"];
+    public static TheoryData<string> Devices => TestDevices.Names;
 
-    private static DeviceContext Device(string name) => name == "kernels" ? TestAccelerators.Kernels : TestAccelerators.CpuBackend;
+    private static DeviceContext Device(string name) => TestAccelerators.Named(name);
 
     private static readonly AttentionShape Shape = new(Batch: 2, Tokens: 5, Heads: 3, HeadDim: 4);
 

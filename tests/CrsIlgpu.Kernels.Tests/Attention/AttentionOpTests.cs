@@ -1,3 +1,4 @@
+using CrsIlgpu.Tests.Shared;
 using CrsIlgpu.Kernels.Attention;
 using CrsIlgpu.Kernels.Runtime;
 
@@ -5,9 +6,9 @@ namespace CrsIlgpu.Kernels.Tests.Attention;
 
 public class AttentionOpTests
 {
-    public static TheoryData<string> Devices => ["kernels", "cpu"];
+    public static TheoryData<string> Devices => TestDevices.Names;
 
-    private static DeviceContext Device(string name) => name == "kernels" ? TestAccelerators.Kernels : TestAccelerators.CpuBackend;
+    private static DeviceContext Device(string name) => TestAccelerators.Named(name);
 
     private static double MaxDiff(double[] expected, float[] actual) =>
         expected.Zip(actual, (e, a) => Math.Abs(e - a)).Max();

@@ -16,7 +16,7 @@ public class BiasOpTests
         return data;
     }
 
-    private static DeviceContext Device(string name) => name == "kernels" ? TestAccelerators.Kernels : TestAccelerators.CpuBackend;
+    private static DeviceContext Device(string name) => TestAccelerators.Named(name);
 
     [Theory]
     [MemberData(nameof(Cases))]

@@ -1,3 +1,4 @@
+using CrsIlgpu.Tests.Shared;
 using CrsIlgpu.Kernels.Elementwise;
 using CrsIlgpu.Kernels.Runtime;
 
@@ -5,9 +6,9 @@ namespace CrsIlgpu.Kernels.Tests.Elementwise;
 
 public class ElementwiseOpTests
 {
-    public static TheoryData<string> Devices => ["kernels", "cpu"];
+    public static TheoryData<string> Devices => TestDevices.Names;
 
-    private static DeviceContext Device(string name) => name == "kernels" ? TestAccelerators.Kernels : TestAccelerators.CpuBackend;
+    private static DeviceContext Device(string name) => TestAccelerators.Named(name);
 
     [Theory]
     [MemberData(nameof(Devices))]

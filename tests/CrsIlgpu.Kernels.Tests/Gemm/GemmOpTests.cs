@@ -15,7 +15,7 @@ public class GemmOpTests
     [MemberData(nameof(Cases))]
     public void BatchedOpOnTensorsMatchesReference(string deviceName, GemmLayout layout)
     {
-        var device = deviceName == "kernels" ? TestAccelerators.Kernels : TestAccelerators.CpuBackend;
+        var device = TestAccelerators.Named(deviceName);
         var p = GemmProblem.Create(layout, 9, 13, 7, batch: 2, alpha: 0.5f, beta: 0f);
         var a = TestData.Uniform(2 * 9 * 7, 1);
         var b = TestData.Uniform(2 * 13 * 7, 2);

@@ -1,3 +1,4 @@
+using CrsIlgpu.Tests.Shared;
 using CrsIlgpu.Kernels.LayerNorm;
 using CrsIlgpu.Kernels.Runtime;
 
@@ -5,7 +6,7 @@ namespace CrsIlgpu.Kernels.Tests.LayerNorm;
 
 public class LayerNormOpTests
 {
-    public static TheoryData<string> Devices => ["kernels", "cpu"];
+    public static TheoryData<string> Devices => TestDevices.Names;
 
     /// <summary>Both devices at odd widths: d = 1 (zero variance), shorter than a warp, just over a warp, 65, 192 (ViT-Tiny).</summary>
     public static TheoryData<string, int, int> DevicesAndShapes
@@ -29,7 +30,7 @@ public class LayerNormOpTests
     private const double ForwardTolerance = 1e-5;
     private const double BackwardTolerance = 1e-4;
 
-    private static DeviceContext Device(string name) => name == "kernels" ? TestAccelerators.Kernels : TestAccelerators.CpuBackend;
+    private static DeviceContext Device(string name) => TestAccelerators.Named(name);
 
     private sealed record Case(int Rows, int D, float[] X, float[] Gamma, float[] Beta, float[] Dy)
     {

@@ -1,3 +1,4 @@
+using CrsIlgpu.Tests.Shared;
 using CrsIlgpu.Kernels.Loss;
 using CrsIlgpu.Kernels.Runtime;
 using ILGPU.Runtime;
@@ -6,7 +7,7 @@ namespace CrsIlgpu.Kernels.Tests.Loss;
 
 public class LossOpTests
 {
-    public static TheoryData<string> Devices => ["kernels", "cpu"];
+    public static TheoryData<string> Devices => TestDevices.Names;
 
     /// <summary>Both devices; rows 1, 3, 37; classes 1 (loss 0), fewer than a warp, just over a warp, 65, 192; with and without smoothing.</summary>
     public static TheoryData<string, int, int, float> DevicesShapesSmoothing
@@ -28,7 +29,7 @@ public class LossOpTests
     private const double LossTolerance = 1e-5;
     private const double GradTolerance = 2e-7;
 
-    private static DeviceContext Device(string name) => name == "kernels" ? TestAccelerators.Kernels : TestAccelerators.CpuBackend;
+    private static DeviceContext Device(string name) => TestAccelerators.Named(name);
 
     private static int[] Labels(int rows, int classes, int seed)
     {

@@ -1,3 +1,4 @@
+using CrsIlgpu.Tests.Shared;
 using CrsIlgpu.Kernels.Optim;
 using CrsIlgpu.Kernels.Runtime;
 
@@ -18,7 +19,7 @@ public class AdamOpTests
     private const double FirstMomentAbsTolerance = 1e-7;
     private const double SecondMomentAbsTolerance = 2e-9;
 
-    public static TheoryData<string> Devices => ["kernels", "cpu"];
+    public static TheoryData<string> Devices => TestDevices.Names;
 
     public static TheoryData<string, AdamDecayMode, int> DevicesModesSizes()
     {
@@ -30,7 +31,7 @@ public class AdamOpTests
         return data;
     }
 
-    private static DeviceContext Device(string name) => name == "kernels" ? TestAccelerators.Kernels : TestAccelerators.CpuBackend;
+    private static DeviceContext Device(string name) => TestAccelerators.Named(name);
 
     [Theory]
     [MemberData(nameof(DevicesModesSizes))]

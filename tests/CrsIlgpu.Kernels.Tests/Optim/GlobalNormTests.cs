@@ -15,7 +15,7 @@ public class GlobalNormTests
     // 1040·6e-8 = 6.2e-5 relative on the sum of squares, half of that (3.1e-5) on its sqrt. 4e-5.
     private const double NormRelTolerance = 4e-5;
 
-    private static DeviceContext Device(string name) => name == "kernels" ? TestAccelerators.Kernels : TestAccelerators.CpuBackend;
+    private static DeviceContext Device(string name) => TestAccelerators.Named(name);
 
     private static float[][] Gradients() =>
         Sizes.Select((n, k) => TestData.Uniform(n, 40 + k, Scales[k])).ToArray();

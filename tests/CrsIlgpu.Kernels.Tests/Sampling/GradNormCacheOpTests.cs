@@ -1,3 +1,4 @@
+using CrsIlgpu.Tests.Shared;
 using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Kernels.Runtime.Memory;
 using CrsIlgpu.Kernels.Sampling;
@@ -6,13 +7,13 @@ namespace CrsIlgpu.Kernels.Tests.Sampling;
 
 public class GradNormCacheOpTests
 {
-    public static TheoryData<string> Devices => ["kernels", "cpu"];
+    public static TheoryData<string> Devices => TestDevices.Names;
 
     [Theory]
     [MemberData(nameof(Devices))]
     public void StoreThenScoreUsesTheCachedNormOrOneWhereNone(string deviceName)
     {
-        var device = deviceName == "kernels" ? TestAccelerators.Kernels : TestAccelerators.CpuBackend;
+        var device = TestAccelerators.Named(deviceName);
         const int tokens = 3, slots = 5;
         using var cache = TestData.Tensor(device, new float[slots * tokens], slots, tokens);
         using var examples = new IntTensor(device.Pool, 2, MemoryTag.Workspace, "examples");

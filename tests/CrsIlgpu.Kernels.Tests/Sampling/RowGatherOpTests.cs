@@ -1,3 +1,4 @@
+using CrsIlgpu.Tests.Shared;
 using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Kernels.Runtime.Memory;
 using CrsIlgpu.Kernels.Sampling;
@@ -6,13 +7,13 @@ namespace CrsIlgpu.Kernels.Tests.Sampling;
 
 public class RowGatherOpTests
 {
-    public static TheoryData<string> Devices => ["kernels", "cpu"];
+    public static TheoryData<string> Devices => TestDevices.Names;
 
     [Theory]
     [MemberData(nameof(Devices))]
     public void GathersScaledRowsLikeTheReference(string deviceName)
     {
-        var device = deviceName == "kernels" ? TestAccelerators.Kernels : TestAccelerators.CpuBackend;
+        var device = TestAccelerators.Named(deviceName);
         const int rows = 9, cols = 5;
         var x = TestData.Uniform(rows * cols, 3);
         int[] indices = [8, 0, 3, 3, 7];

@@ -1,3 +1,4 @@
+using CrsIlgpu.Tests.Shared;
 using CrsIlgpu.Kernels.Loss;
 using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Kernels.Runtime.Memory;
@@ -8,10 +9,9 @@ namespace CrsIlgpu.Kernels.Tests.Sampling;
 /// <summary>Seeded sampled-GEMM inputs and the rounding-error bound the results are checked against.</summary>
 public static class SampledGemmTestData
 {
-    public static TheoryData<string> Devices => new() { "kernels", "cpu" };
+    public static TheoryData<string> Devices => TestDevices.Names;
 
-    public static DeviceContext Device(string name) =>
-        name == "kernels" ? TestAccelerators.Kernels : TestAccelerators.CpuBackend;
+    public static DeviceContext Device(string name) => TestAccelerators.Named(name);
 
     /// <summary>k indices drawn with replacement from [0, rows) (duplicates when k is large enough).</summary>
     public static int[] Indices(int count, int rows, int seed)

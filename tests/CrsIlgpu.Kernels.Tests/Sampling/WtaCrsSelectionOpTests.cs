@@ -52,7 +52,7 @@ public class WtaCrsSelectionOpTests
         }
     }
 
-    private static DeviceContext Device(string name) => name == "kernels" ? TestAccelerators.Kernels : TestAccelerators.CpuBackend;
+    private static DeviceContext Device(string name) => TestAccelerators.Named(name);
 
     internal static void AssertSame(WtaCrsSelectionResult expected, int[] indices, float[] scales, int winners, string what)
     {

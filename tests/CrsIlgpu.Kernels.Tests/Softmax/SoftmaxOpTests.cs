@@ -1,3 +1,4 @@
+using CrsIlgpu.Tests.Shared;
 using CrsIlgpu.Kernels.Reduction;
 using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Kernels.Softmax;
@@ -6,7 +7,7 @@ namespace CrsIlgpu.Kernels.Tests.Softmax;
 
 public class SoftmaxOpTests
 {
-    public static TheoryData<string> Devices => ["kernels", "cpu"];
+    public static TheoryData<string> Devices => TestDevices.Names;
 
     /// <summary>Both devices at odd widths: one element, shorter than a warp, just over a warp, 65 (ViT-Tiny's L), 192.</summary>
     public static TheoryData<string, int, int> DevicesAndShapes
@@ -27,7 +28,7 @@ public class SoftmaxOpTests
     // leaves a margin yet fails on any wrong formula (errors of 1e-2 and more).
     private const double Tolerance = 2e-6;
 
-    private static DeviceContext Device(string name) => name == "kernels" ? TestAccelerators.Kernels : TestAccelerators.CpuBackend;
+    private static DeviceContext Device(string name) => TestAccelerators.Named(name);
 
     [Theory]
     [MemberData(nameof(DevicesAndShapes))]
