@@ -1,10 +1,12 @@
+using System.Buffers;
 using CrsIlgpu.Kernels.Reduction;
+using System.Numerics;
 using System.Numerics.Tensors;
 
 namespace CrsIlgpu.Kernels.LayerNorm;
 
 /// <summary>
-/// CPU backend: rows in parallel, each row vectorized with TensorPrimitives. dgamma/dbeta use the
+/// CPU backend: rows in parallel, each row vectorized (TensorPrimitives, or fused Vector loops in backward). dgamma/dbeta use the
 /// kernels' fixed blocks of <see cref="LayerNormKernels.RowsPerBlock"/> rows, summed in block order,
 /// so they do not depend on the number of threads.
 /// </summary>
@@ -42,7 +44,9 @@ public static class LayerNormCpu
         Span<float> dx, Span<float> dgamma, Span<float> dbeta, int rows, int d)
     {
         var blocks = LayerNormKernels.ParamBlocks(rows);
-        var partial = new float[2L * blocks * d];
+        // Pooled: at ViT-B sizes the partials are 2.4 MB, which a fresh array per call would hand to the GC.
+        var partial = ArrayPool<float>.Shared.Rent(2 * blocks * d);
+        Array.Clear(partial, 0, 2 * blocks * d);
         fixed (float* px = x, pm = mean, pr = rstd, pg = gamma, pdy = dy, pdx = dx)
         {
             var (xp, mp, rp, gp, dyp, dxp) = ((nint)px, (nint)pm, (nint)pr, (nint)pg, (nint)pdy, (nint)pdx);
@@ -50,42 +54,26 @@ public static class LayerNormCpu
             {
                 var g = new ReadOnlySpan<float>((float*)gp, d);
                 var xhat = scratch.AsSpan(0, d);
-                var gy = scratch.AsSpan(d, d);
-                var t = scratch.AsSpan(2 * d, d);
                 var pGamma = partial.AsSpan(block * d, d);
                 var pBeta = partial.AsSpan((blocks + block) * d, d);
                 var end = Math.Min(rows, (block + 1) * LayerNormKernels.RowsPerBlock);
                 for (var r = block * LayerNormKernels.RowsPerBlock; r < end; r++)
-                {
-                    var xr = new ReadOnlySpan<float>((float*)xp + (long)r * d, d);
-                    var dyr = new ReadOnlySpan<float>((float*)dyp + (long)r * d, d);
-                    var dxr = new Span<float>((float*)dxp + (long)r * d, d);
-                    var mu = ((float*)mp)[r];
-                    var rs = ((float*)rp)[r];
-                    TensorPrimitives.Subtract(xr, mu, xhat);
-                    TensorPrimitives.Multiply(xhat, rs, xhat);
-                    TensorPrimitives.FusedMultiplyAdd(dyr, xhat, pGamma, pGamma);
-                    TensorPrimitives.Add(pBeta, dyr, pBeta);
-                    TensorPrimitives.Multiply(dyr, g, gy);
-                    var meanG = TensorPrimitives.Sum(gy) / d;
-                    var meanGx = TensorPrimitives.Dot(gy, xhat) / d;
-                    // dx = rstd * (g - meanG - xhat * meanGx); dy is fully read above, so dx may be dy.
-                    TensorPrimitives.Multiply(xhat, -meanGx, t);
-                    TensorPrimitives.Add(t, gy, t);
-                    TensorPrimitives.Subtract(t, meanG, t);
-                    TensorPrimitives.Multiply(t, rs, dxr);
-                }
+                    BackwardRow(
+                        new ReadOnlySpan<float>((float*)xp + (long)r * d, d),
+                        new Span<float>((float*)dyp + (long)r * d, d),
+                        new Span<float>((float*)dxp + (long)r * d, d),
+                        ((float*)mp)[r], ((float*)rp)[r], g, xhat, pGamma, pBeta);
             }
 
             if ((long)rows * d < ParallelRows.ParallelThreshold)
             {
-                var scratch = new float[3 * d];
+                var scratch = new float[d];
                 for (var block = 0; block < blocks; block++)
                     RunBlock(block, scratch);
             }
             else
             {
-                Parallel.For(0, blocks, () => new float[3 * d], (block, _, scratch) =>
+                Parallel.For(0, blocks, () => new float[d], (block, _, scratch) =>
                 {
                     RunBlock(block, scratch);
                     return scratch;
@@ -100,5 +88,60 @@ public static class LayerNormCpu
             TensorPrimitives.Add(dgamma, partial.AsSpan(block * d, d), dgamma);
             TensorPrimitives.Add(dbeta, partial.AsSpan((blocks + block) * d, d), dbeta);
         }
+        ArrayPool<float>.Shared.Return(partial);
+    }
+
+    /// <summary>
+    /// One row in two fused vector passes (instead of ten library calls): pass 1 forms x̂, adds
+    /// dy·x̂ and dy into the block's dgamma/dbeta partials and sums g = dy·γ and g·x̂; pass 2 writes
+    /// dx = rstd·(g − mean(g) − x̂·mean(g·x̂)). Each dy element is read before dx overwrites it, so
+    /// dx may be dy.
+    /// </summary>
+    private static void BackwardRow(
+        ReadOnlySpan<float> x, Span<float> dy, Span<float> dx, float mu, float rs, ReadOnlySpan<float> gamma,
+        Span<float> xhat, Span<float> pGamma, Span<float> pBeta)
+    {
+        var d = x.Length;
+        var width = Vector<float>.Count;
+        var sumG = Vector<float>.Zero;
+        var sumGx = Vector<float>.Zero;
+        var vmu = new Vector<float>(mu);
+        var vrs = new Vector<float>(rs);
+        var j = 0;
+        for (; j <= d - width; j += width)
+        {
+            var xh = (new Vector<float>(x[j..]) - vmu) * vrs;
+            var dyj = new Vector<float>(dy[j..]);
+            var gj = dyj * new Vector<float>(gamma[j..]);
+            xh.CopyTo(xhat[j..]);
+            (new Vector<float>(pGamma[j..]) + dyj * xh).CopyTo(pGamma[j..]);
+            (new Vector<float>(pBeta[j..]) + dyj).CopyTo(pBeta[j..]);
+            sumG += gj;
+            sumGx += gj * xh;
+        }
+        float tailG = 0, tailGx = 0;
+        for (; j < d; j++)
+        {
+            var xh = (x[j] - mu) * rs;
+            var gj = dy[j] * gamma[j];
+            xhat[j] = xh;
+            pGamma[j] += dy[j] * xh;
+            pBeta[j] += dy[j];
+            tailG += gj;
+            tailGx += gj * xh;
+        }
+        var meanG = (Vector.Sum(sumG) + tailG) / d;
+        var meanGx = (Vector.Sum(sumGx) + tailGx) / d;
+
+        var vMeanG = new Vector<float>(meanG);
+        var vMeanGx = new Vector<float>(meanGx);
+        j = 0;
+        for (; j <= d - width; j += width)
+        {
+            var gj = new Vector<float>(dy[j..]) * new Vector<float>(gamma[j..]);
+            (vrs * (gj - vMeanG - new Vector<float>(xhat[j..]) * vMeanGx)).CopyTo(dx[j..]);
+        }
+        for (; j < d; j++)
+            dx[j] = rs * (dy[j] * gamma[j] - meanG - xhat[j] * meanGx);
     }
 }
