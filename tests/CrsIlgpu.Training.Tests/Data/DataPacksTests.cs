@@ -1,0 +1,60 @@
+using System.Formats.Tar;
+using System.IO.Compression;
+using CrsIlgpu.Kernels.Runtime;
+using CrsIlgpu.Training.Data;
+
+namespace CrsIlgpu.Training.Tests.Data;
+
+public class DataPacksTests
+{
+    private static void WritePack(string path, params (string Name, byte[] Data)[] entries)
+    {
+        using var file = File.Create(path);
+        using var gzip = new GZipStream(file, CompressionLevel.Fastest);
+        using var tar = new TarWriter(gzip, TarEntryFormat.Ustar);
+        foreach (var (name, data) in entries)
+            tar.WriteEntry(new UstarTarEntry(TarEntryType.RegularFile, name) { DataStream = new MemoryStream(data) });
+    }
+
+    [Fact]
+    public void UnpacksIntoPlaceOnceAndLeavesAnExistingFolderAlone()
+    {
+        using var temp = new TempFolder();
+        var packs = temp.CreateDirectory("packs");
+        WritePack(Path.Combine(packs, "cifar-100-binary.tar.gz"), ("cifar-100-binary/test.bin", [1, 2, 3]), ("cifar-100-binary/fine_label_names.txt", "a\n"u8.ToArray()));
+        var data = temp.Combine("data");
+
+        var first = DataPacks.Unpack(packs, data);
+        Assert.Equal("cifar-100-binary: 2 files unpacked into " + Path.Combine(data, "cifar-100-binary"), Assert.Single(first));
+        Assert.Equal([1, 2, 3], File.ReadAllBytes(Path.Combine(data, "cifar-100-binary", "test.bin")));
+        Assert.Equal(["cifar-100-binary"], Directory.GetDirectories(data).Select(Path.GetFileName)); // no staging folder left
+
+        var second = DataPacks.Unpack(packs, data);
+        Assert.Contains("already present", Assert.Single(second));
+    }
+
+    [Fact]
+    public void AnEntryEscapingTheFolderIsRefusedAndNothingIsLeft()
+    {
+        using var temp = new TempFolder();
+        var packs = temp.CreateDirectory("packs");
+        WritePack(Path.Combine(packs, "cifar-10-jpg.tar.gz"), ("cifar-10-jpg/ok.txt", [1]), ("../../evil.txt", [2]));
+        var data = temp.Combine("data");
+        var ex = Assert.Throws<CrsException>(() => DataPacks.Unpack(packs, data));
+        Assert.Contains("outside the data folder", ex.Message);
+        Assert.False(File.Exists(temp.Combine("evil.txt")));
+        Assert.Empty(Directory.GetFileSystemEntries(data)); // neither the dataset nor a staging folder
+    }
+
+    [Fact]
+    public void GarbageAndMissingPacksAreOneLineErrors()
+    {
+        using var temp = new TempFolder();
+        var packs = temp.CreateDirectory("packs");
+        Assert.Contains("holds none of", Assert.Throws<CrsException>(() => DataPacks.Unpack(packs, temp.Combine("data"))).Message);
+        File.WriteAllBytes(Path.Combine(packs, "cifar-10-jpg.tar.gz"), [1, 2, 3, 4]);
+        var ex = Assert.Throws<CrsException>(() => DataPacks.Unpack(packs, temp.Combine("data")));
+        Assert.Contains("not a readable .tar.gz", ex.Message);
+        Assert.DoesNotContain("\n", ex.Message);
+    }
+}
