@@ -1,0 +1,67 @@
+using System.Threading.Channels;
+
+namespace CrsIlgpu.Training.Data;
+
+/// <summary>
+/// Batches of one epoch, prepared on a background thread (up to <see cref="Prefetch"/> ahead) so the
+/// device does not wait for augmentation. Deterministic for a seed: the order comes from
+/// (seed, epoch) and each batch's augmentation from (seed, epoch, batch), never from thread timing.
+/// The last partial batch is kept.
+/// </summary>
+public sealed class BatchLoader(CifarImages data, int batchSize, Augmentation augmentation, int seed, bool shuffle = true)
+{
+    public const int Prefetch = 2;
+
+    public int BatchesPerEpoch => (data.Count + batchSize - 1) / batchSize;
+
+    /// <summary>The example order of an epoch (a seeded Fisher–Yates shuffle, or 0..N−1).</summary>
+    public int[] Order(int epoch)
+    {
+        var order = Enumerable.Range(0, data.Count).ToArray();
+        if (shuffle)
+            new Random(HashCode.Combine(seed, epoch, 0x5eed)).Shuffle(order);
+        return order;
+    }
+
+    /// <summary>Builds batch <paramref name="batch"/> of <paramref name="epoch"/> directly (what the background thread does).</summary>
+    public CifarBatch Build(int epoch, int batch, int[] order)
+    {
+        var start = batch * batchSize;
+        var count = Math.Min(batchSize, data.Count - start);
+        var images = new float[count * CifarImages.ImageBytes];
+        var labels = new int[count];
+        var examples = new int[count];
+        var random = new Random(HashCode.Combine(seed, epoch, batch));
+        for (var i = 0; i < count; i++)
+        {
+            var index = order[start + i];
+            augmentation.Apply(data, index, images.AsSpan(i * CifarImages.ImageBytes, CifarImages.ImageBytes), random);
+            labels[i] = data.Labels[index];
+            examples[i] = index;
+        }
+        return new CifarBatch(images, labels, examples);
+    }
+
+    /// <summary>Every batch of the epoch in order, built ahead on a background task.</summary>
+    public async IAsyncEnumerable<CifarBatch> Epoch(int epoch, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancel = default)
+    {
+        var order = Order(epoch);
+        var channel = Channel.CreateBounded<CifarBatch>(new BoundedChannelOptions(Prefetch) { SingleReader = true, SingleWriter = true });
+        var producer = Task.Run(async () =>
+        {
+            try
+            {
+                for (var b = 0; b < BatchesPerEpoch; b++)
+                    await channel.Writer.WriteAsync(Build(epoch, b, order), cancel);
+                channel.Writer.Complete();
+            }
+            catch (Exception ex)
+            {
+                channel.Writer.Complete(ex);
+            }
+        }, cancel);
+        await foreach (var batch in channel.Reader.ReadAllAsync(cancel))
+            yield return batch;
+        await producer;
+    }
+}
