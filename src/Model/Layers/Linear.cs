@@ -126,7 +126,11 @@ public sealed class Linear(DeviceContext device, Parameter weight, Parameter bia
     {
         var cache = new Tensor(device.Pool, MemoryTag.OptimizerState, Name + ".gradnorm_cache", sampling!.ExampleSlots, tokens);
         if (cache.HasData)
-            cache.CopyFrom(new float[cache.Length]);
+        {
+            var restored = sampling.RestoredCaches.Remove(cache.Label!, out var values) ? values : new float[cache.Length];
+            OpCheck.That(Name, restored.Length == cache.Length, $"restored gradient-norm cache '{cache.Label}' holds {restored.Length} values, expected {cache.Length}");
+            cache.CopyFrom(restored);
+        }
         sampling.PersistentState.Add(cache);
         return cache;
     }

@@ -23,4 +23,10 @@ public sealed class SamplingState(WtaCrsConfig config)
 
     /// <summary>Per-layer state that lives as long as the model (the gradient-norm caches), freed with it.</summary>
     public List<Tensor> PersistentState { get; } = [];
+
+    /// <summary>
+    /// Gradient-norm caches read from a checkpoint, by tensor label; a layer takes its own when it
+    /// creates its cache, so a resumed run samples exactly as the uninterrupted one would.
+    /// </summary>
+    public Dictionary<string, float[]> RestoredCaches { get; } = [];
 }

@@ -36,6 +36,28 @@ public sealed class CifarImages
         Source = source;
     }
 
+    /// <summary>
+    /// <paramref name="count"/> images drawn without replacement by a seeded shuffle (all of them when
+    /// count ≥ Count). Random rather than the first N: image folders are read class by class.
+    /// </summary>
+    public CifarImages Subset(int count, int seed)
+    {
+        if (count >= Count)
+            return this;
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        var order = Enumerable.Range(0, Count).ToArray();
+        new Random(seed).Shuffle(order);
+        Array.Sort(order, 0, count); // keep the file order among the chosen images
+        var pixels = new byte[(long)count * ImageBytes];
+        var labels = new int[count];
+        for (var i = 0; i < count; i++)
+        {
+            Image(order[i]).CopyTo(pixels.AsSpan(i * ImageBytes, ImageBytes));
+            labels[i] = Labels[order[i]];
+        }
+        return new CifarImages(pixels, labels, ClassNames, $"{Source} (random {count} of {Count}, seed {seed})");
+    }
+
     /// <summary>N × 3 × 32 × 32 bytes, CHW per image (R, G, B planes).</summary>
     public byte[] Pixels { get; }
 

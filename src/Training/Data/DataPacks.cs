@@ -28,29 +28,48 @@ public static class DataPacks
         Directory.CreateDirectory(dataDir);
         var done = new List<string>();
         foreach (var (pack, folder) in found)
-        {
-            var target = Path.Combine(dataDir, folder);
-            if (Directory.Exists(target))
-            {
-                done.Add($"{folder}: already present in {dataDir}, left as is");
-                continue;
-            }
-            progress?.Invoke($"unpacking {pack}");
-            var staging = Path.Combine(dataDir, $".{folder}.unpacking-{Environment.ProcessId}");
-            if (Directory.Exists(staging))
-                Directory.Delete(staging, recursive: true);
-            var files = Extract(Path.Combine(fromDir, pack), staging);
-            var inner = Path.Combine(staging, folder);
-            if (!Directory.Exists(inner))
-            {
-                Directory.Delete(staging, recursive: true);
-                throw new CrsException($"{pack}: expected a top-level folder '{folder}/' inside the archive");
-            }
-            Directory.Move(inner, target);
-            Directory.Delete(staging, recursive: true);
-            done.Add($"{folder}: {files} files unpacked into {target}");
-        }
+            done.Add(UnpackOne(fromDir, dataDir, pack, folder, progress));
         return done;
+    }
+
+    /// <summary>
+    /// Unpacks the pack <paramref name="dataset"/> needs from <paramref name="fromDir"/> when it is not in
+    /// <paramref name="dataDir"/> yet; returns what it did, or null when nothing was needed or no pack
+    /// was found (loading then names what is missing).
+    /// </summary>
+    public static string? EnsureFor(string dataset, string dataDir, string fromDir, Action<string>? progress = null)
+    {
+        string[] folders = dataset == "cifar10"
+            ? [CifarDatasets.Cifar10JpgFolder, CifarDatasets.Cifar10BinaryFolder]
+            : [CifarDatasets.Cifar100BinaryFolder];
+        if (folders.Any(f => Directory.Exists(Path.Combine(dataDir, f))))
+            return null;
+        var (pack, folder) = Known.First(k => k.Folder == folders[0]);
+        if (!File.Exists(Path.Combine(fromDir, pack)))
+            return null;
+        Directory.CreateDirectory(dataDir);
+        return UnpackOne(fromDir, dataDir, pack, folder, progress);
+    }
+
+    private static string UnpackOne(string fromDir, string dataDir, string pack, string folder, Action<string>? progress)
+    {
+        var target = Path.Combine(dataDir, folder);
+        if (Directory.Exists(target))
+            return $"{folder}: already present in {dataDir}, left as is";
+        progress?.Invoke($"unpacking {pack}");
+        var staging = Path.Combine(dataDir, $".{folder}.unpacking-{Environment.ProcessId}");
+        if (Directory.Exists(staging))
+            Directory.Delete(staging, recursive: true);
+        var files = Extract(Path.Combine(fromDir, pack), staging);
+        var inner = Path.Combine(staging, folder);
+        if (!Directory.Exists(inner))
+        {
+            Directory.Delete(staging, recursive: true);
+            throw new CrsException($"{pack}: expected a top-level folder '{folder}/' inside the archive");
+        }
+        Directory.Move(inner, target);
+        Directory.Delete(staging, recursive: true);
+        return $"{folder}: {files} files unpacked into {target}";
     }
 
     private static int Extract(string archive, string staging)

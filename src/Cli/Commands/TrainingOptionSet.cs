@@ -1,0 +1,75 @@
+using System.CommandLine;
+using CrsIlgpu.Training.Data;
+using CrsIlgpu.Training.Trainer;
+
+namespace CrsIlgpu.Cli.Commands;
+
+/// <summary>The options of a training run, shared by `crs train` and `crs sweep`, and their binding to <see cref="TrainingOptions"/>.</summary>
+public sealed class TrainingOptionSet
+{
+    private static readonly TrainingOptions D = new();
+
+    public Option<string> Dataset { get; } = Choice("--dataset", "cifar10, cifar100 (100 fine classes) or cifar100-coarse (20 superclasses)", D.Dataset, [.. CifarDatasets.Names]);
+    public Option<string> Model { get; } = new("--model") { Description = "Preset (vit-cifar-tiny, vit-cifar-small) or a JSON config file", DefaultValueFactory = _ => D.Model };
+    public Option<double> Ratio { get; } = new("--ratio") { Description = "WTA-CRS keep ratio ρ in (0, 1]; 1 = dense training", DefaultValueFactory = _ => D.Ratio };
+    public Option<string> CrsLayers { get; } = new("--crs-layers") { Description = "Sampled layers: a list of qkv, proj, fc1, fc2, qk, av, or paper / seed-report", DefaultValueFactory = _ => D.CrsLayers };
+    public Option<string> Policy { get; } = Choice("--policy", "WTA-CRS policy: cached (select at forward, store only sampled rows) or deferred (select at backward)", D.Policy, ["cached", "deferred"]);
+    public Option<int> Epochs { get; } = new("--epochs") { Description = "Epochs to train (with --resume: the new total)", DefaultValueFactory = _ => D.Epochs };
+    public Option<int> Batch { get; } = new("--batch") { Description = "Images per step", DefaultValueFactory = _ => D.Batch };
+    public Option<double> Lr { get; } = new("--lr") { Description = "Peak learning rate", DefaultValueFactory = _ => D.LearningRate };
+    public Option<double> MinLr { get; } = new("--min-lr") { Description = "Learning rate at the end of the cosine decay", DefaultValueFactory = _ => D.MinLearningRate };
+    public Option<double> Warmup { get; } = new("--warmup") { Description = "Linear warm-up as a fraction of all updates", DefaultValueFactory = _ => D.WarmupFraction };
+    public Option<string> Optimizer { get; } = Choice("--optimizer", "adam (L2 weight decay) or adamw (decoupled)", D.Optimizer, ["adam", "adamw"]);
+    public Option<double> WeightDecay { get; } = new("--weight-decay") { Description = "Weight decay", DefaultValueFactory = _ => D.WeightDecay };
+    public Option<double> ClipNorm { get; } = new("--clip-norm") { Description = "Clip the global gradient norm to this; 0 = no clipping", DefaultValueFactory = _ => D.ClipNorm ?? 0 };
+    public Option<double> LabelSmoothing { get; } = new("--label-smoothing") { Description = "Label smoothing of the cross-entropy", DefaultValueFactory = _ => D.LabelSmoothing };
+    public Option<int> Seed { get; } = new("--seed") { Description = "Seed of initialisation, data order, augmentation and sampling", DefaultValueFactory = _ => D.Seed };
+    public Option<int> TrainLimit { get; } = new("--train-limit") { Description = "Train on a seeded random subset of this many images; 0 = all", DefaultValueFactory = _ => D.TrainLimit };
+    public Option<int> TestLimit { get; } = new("--test-limit") { Description = "Evaluate on a fixed random subset of this many test images; 0 = all", DefaultValueFactory = _ => D.TestLimit };
+    public Option<int> LogEvery { get; } = new("--log-every") { Description = "Write a step line to metrics.jsonl every N steps", DefaultValueFactory = _ => D.LogEvery };
+    public Option<string> Data { get; } = new("--data") { Description = "Folder holding the unpacked datasets", DefaultValueFactory = _ => "data" };
+    public Option<string> Packs { get; } = new("--packs") { Description = "Folder with the CIFAR packs, unpacked into --data when the dataset is not there yet", DefaultValueFactory = _ => "../shared/data" };
+
+    /// <summary>Options that define the run (not where the data is): a resume takes these from the checkpoint.</summary>
+    public IEnumerable<Option> RunDefining =>
+        [Dataset, Model, Ratio, CrsLayers, Policy, Batch, Lr, MinLr, Warmup, Optimizer, WeightDecay, ClipNorm, LabelSmoothing, Seed, TrainLimit, TestLimit, LogEvery];
+
+    public void AddTo(Command command, bool withDataset = true)
+    {
+        foreach (var option in RunDefining.Where(o => withDataset || o != Dataset).Append(Epochs).Append(Data).Append(Packs))
+            command.Options.Add(option);
+    }
+
+    public TrainingOptions Bind(ParseResult parse) => new()
+    {
+        Dataset = parse.GetValue(Dataset)!,
+        Model = parse.GetValue(Model)!,
+        Ratio = parse.GetValue(Ratio),
+        CrsLayers = parse.GetValue(CrsLayers)!,
+        Policy = parse.GetValue(Policy)!,
+        Epochs = parse.GetValue(Epochs),
+        Batch = parse.GetValue(Batch),
+        LearningRate = parse.GetValue(Lr),
+        MinLearningRate = parse.GetValue(MinLr),
+        WarmupFraction = parse.GetValue(Warmup),
+        Optimizer = parse.GetValue(Optimizer)!,
+        WeightDecay = parse.GetValue(WeightDecay),
+        ClipNorm = parse.GetValue(ClipNorm) is var clip && clip == 0 ? null : clip,
+        LabelSmoothing = parse.GetValue(LabelSmoothing),
+        Seed = parse.GetValue(Seed),
+        TrainLimit = parse.GetValue(TrainLimit),
+        TestLimit = parse.GetValue(TestLimit),
+        LogEvery = parse.GetValue(LogEvery),
+    };
+
+    /// <summary>Names of the run-defining options the user typed (a resume refuses them).</summary>
+    public IReadOnlyList<string> Given(ParseResult parse) =>
+        RunDefining.Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
+
+    private static Option<string> Choice(string name, string description, string fallback, string[] values)
+    {
+        var option = new Option<string>(name) { Description = description, DefaultValueFactory = _ => fallback };
+        option.AcceptOnlyFromAmong(values);
+        return option;
+    }
+}

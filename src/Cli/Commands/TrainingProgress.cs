@@ -1,0 +1,70 @@
+using System.Globalization;
+using CrsIlgpu.Kernels.Runtime.Memory;
+using CrsIlgpu.Training.Trainer;
+using Spectre.Console;
+
+namespace CrsIlgpu.Cli.Commands;
+
+/// <summary>
+/// Draws a run's progress: a live bar per epoch (loss, accuracy, images/s, pool peak) on a terminal,
+/// or plain lines every few steps when the output is a file or a pipe (logs, CI).
+/// </summary>
+public sealed class TrainingProgress(ProgressContext? live, int printEvery = 50) : ITrainingObserver
+{
+    private ProgressTask? _epochTask;
+    private TrainingPlan? _plan;
+
+    public void Started(TrainingPlan plan)
+    {
+        _plan = plan;
+        var o = plan.Options;
+        var lines = new[]
+        {
+            $"run {plan.RunDirectory}: {plan.Config.Name} ({plan.ParameterCount:N0} parameters) on {o.Dataset} ({plan.TrainImages:N0} train / {plan.TestImages:N0} test images), {plan.Sampling}",
+            $"device {plan.Device}; {o.Epochs} epoch(s) × {plan.StepsPerEpoch} steps of {o.Batch}; {o.Optimizer} lr {F(o.LearningRate)} (warm-up {F(o.WarmupFraction)}, cosine to {F(o.MinLearningRate)}), clip {(o.ClipNorm is { } c ? F(c) : "off")}, seed {o.Seed}" +
+                (plan.StartEpoch > 0 ? $"; resuming after epoch {plan.StartEpoch}" : ""),
+        };
+        foreach (var line in lines)
+            Write(line);
+    }
+
+    public void StepDone(StepMetrics s)
+    {
+        var status = $"epoch {s.Epoch} · loss {s.Loss:F3} · acc {100 * s.Accuracy:F1}% · {s.ImagesPerSecond:F0} img/s · peak {ByteSize.Format(s.PeakBytes)}";
+        if (live is not null)
+        {
+            if (_epochTask is null || _epochTask.IsFinished)
+                _epochTask = live.AddTask(Markup.Escape(status), maxValue: _plan?.StepsPerEpoch ?? 1);
+            _epochTask.Description = Markup.Escape(status);
+            _epochTask.Value = s.Step;
+        }
+        else if (s.Step % printEvery == 0 || s.Step == _plan?.StepsPerEpoch)
+        {
+            Write($"  step {s.Step}/{_plan?.StepsPerEpoch}: {status}, lr {F(s.LearningRate)}");
+        }
+    }
+
+    public void Evaluating(int epoch, int batchesDone, int batches)
+    {
+        if (live is not null && _epochTask is not null)
+            _epochTask.Description = Markup.Escape($"epoch {epoch} · evaluating {batchesDone}/{batches}");
+    }
+
+    public void EpochDone(EpochMetrics e, string checkpoint)
+    {
+        _epochTask?.StopTask();
+        _epochTask = null;
+        Write($"epoch {e.Epoch}: train loss {e.TrainLoss:F4}, train acc {100 * e.TrainAccuracy:F2}%, test loss {e.TestLoss:F4}, test acc {100 * e.TestAccuracy:F2}%, " +
+              $"{e.ImagesPerSecond:F0} img/s, {e.TrainSeconds:F0} s + eval {e.EvalSeconds:F0} s, peak {ByteSize.Format(e.PeakBytes)}; checkpoint {checkpoint}");
+    }
+
+    private void Write(string line)
+    {
+        if (live is not null)
+            AnsiConsole.MarkupLine(Markup.Escape(line));
+        else
+            Console.WriteLine(line);
+    }
+
+    private static string F(double value) => value.ToString("G4", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,9 @@
+namespace CrsIlgpu.Training.Trainer;
+
+/// <summary>Mean cross-entropy, top-1 accuracy, and correct / total per class on an evaluation split.</summary>
+public sealed record EvaluationResult(double Loss, double Accuracy, string[] ClassNames, int[] CorrectPerClass, int[] TotalPerClass)
+{
+    public int Images => TotalPerClass.Sum();
+
+    public double ClassAccuracy(int c) => TotalPerClass[c] == 0 ? double.NaN : (double)CorrectPerClass[c] / TotalPerClass[c];
+}

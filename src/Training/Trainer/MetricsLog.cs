@@ -1,0 +1,101 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using CrsIlgpu.Kernels.Runtime;
+
+namespace CrsIlgpu.Training.Trainer;
+
+/// <summary>
+/// A run's metrics.jsonl (every logged step and every epoch, one JSON object per line, appended as
+/// they happen) and metrics.csv (one row per epoch, rewritten atomically after each). A resume
+/// first drops what was logged after the checkpoint it continues from, so the files read as one run.
+/// </summary>
+public sealed class MetricsLog
+{
+    public const string JsonLinesFileName = "metrics.jsonl";
+    public const string CsvFileName = "metrics.csv";
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals, // grad_norm is NaN when not clipping
+    };
+    private readonly string _jsonl;
+    private readonly string _csv;
+    private readonly List<RunMetrics> _records;
+
+    private MetricsLog(string runDir, List<RunMetrics> records)
+    {
+        _jsonl = Path.Combine(runDir, JsonLinesFileName);
+        _csv = Path.Combine(runDir, CsvFileName);
+        _records = records;
+        AtomicFile.WriteAllText(_jsonl, string.Concat(records.Select(r => Line(r) + "\n")));
+        WriteCsv();
+    }
+
+    /// <summary>Starts the files afresh, or (resume) keeps what was logged up to and including epoch <paramref name="keepThroughEpoch"/>.</summary>
+    public static MetricsLog Open(string runDir, int keepThroughEpoch = 0)
+    {
+        Directory.CreateDirectory(runDir);
+        var kept = keepThroughEpoch > 0 ? Read(runDir).Where(r => r.Epoch <= keepThroughEpoch).ToList() : [];
+        return new MetricsLog(runDir, kept);
+    }
+
+    public IReadOnlyList<RunMetrics> Records => _records;
+
+    public IEnumerable<EpochMetrics> Epochs => _records.OfType<EpochMetrics>();
+
+    public IEnumerable<StepMetrics> Steps => _records.OfType<StepMetrics>();
+
+    public void Append(RunMetrics record)
+    {
+        _records.Add(record);
+        File.AppendAllText(_jsonl, Line(record) + "\n");
+        if (record is EpochMetrics)
+            WriteCsv();
+    }
+
+    /// <summary>Reads a run's metrics.jsonl; a line that does not parse is an error naming the file and line.</summary>
+    public static List<RunMetrics> Read(string runDir)
+    {
+        var path = Path.Combine(runDir, JsonLinesFileName);
+        if (!File.Exists(path))
+            return [];
+        var records = new List<RunMetrics>();
+        var number = 0;
+        foreach (var line in File.ReadLines(path))
+        {
+            number++;
+            if (string.IsNullOrWhiteSpace(line))
+                continue;
+            try
+            {
+                records.Add(JsonSerializer.Deserialize<RunMetrics>(line, Json) ?? throw new JsonException("null record"));
+            }
+            catch (Exception ex) when (ex is JsonException or NotSupportedException)
+            {
+                throw new CrsException($"{path}:{number}: not a metrics record ({ex.Message})");
+            }
+        }
+        return records;
+    }
+
+    private static string Line(RunMetrics record) => JsonSerializer.Serialize(record, Json);
+
+    private void WriteCsv()
+    {
+        var csv = new StringBuilder("epoch,global_step,train_loss,train_accuracy,test_loss,test_accuracy,learning_rate,images_per_second,train_seconds,eval_seconds,peak_bytes\n");
+        foreach (var e in Epochs)
+        {
+            csv.AppendLine(string.Join(',',
+                e.Epoch.ToString(CultureInfo.InvariantCulture),
+                e.GlobalStep.ToString(CultureInfo.InvariantCulture),
+                F(e.TrainLoss), F(e.TrainAccuracy), F(e.TestLoss), F(e.TestAccuracy), F(e.LearningRate),
+                F(e.ImagesPerSecond), F(e.TrainSeconds), F(e.EvalSeconds),
+                e.PeakBytes.ToString(CultureInfo.InvariantCulture)));
+        }
+        AtomicFile.WriteAllText(_csv, csv.ToString());
+    }
+
+    private static string F(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+}

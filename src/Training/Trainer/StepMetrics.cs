@@ -1,0 +1,17 @@
+namespace CrsIlgpu.Training.Trainer;
+
+/// <summary>
+/// One update: its mean loss and batch accuracy, the learning rate used, the gradient norm before
+/// clipping (NaN when not clipping), throughput and the pool's peak so far. Epoch is 1-based; Step
+/// counts batches within the epoch from 1.
+/// </summary>
+public sealed record StepMetrics(
+    int Epoch,
+    int Step,
+    int GlobalStep,
+    double Loss,
+    double Accuracy,
+    double LearningRate,
+    double GradNorm,
+    double ImagesPerSecond,
+    long PeakBytes) : RunMetrics(Epoch, GlobalStep);

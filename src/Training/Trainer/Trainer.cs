@@ -1,0 +1,195 @@
+using System.Diagnostics;
+using CrsIlgpu.Kernels.Optim;
+using CrsIlgpu.Kernels.Runtime;
+using CrsIlgpu.Model;
+using CrsIlgpu.Model.Checkpoint;
+using CrsIlgpu.Model.Sampling;
+using CrsIlgpu.Training.Data;
+using CrsIlgpu.Training.Optim;
+using CrsIlgpu.Training.Plots;
+
+namespace CrsIlgpu.Training.Trainer;
+
+/// <summary>
+/// A training run, top to bottom: batch → model forward/backward (fused loss) → Adam update with the
+/// scheduled learning rate; after each epoch an evaluation on the test split, a metrics line, an
+/// atomic checkpoint and the curve plots. A resume continues from the last checkpoint exactly as the
+/// uninterrupted run would have (same data order, augmentation, sampling draws and optimizer state).
+/// </summary>
+public sealed class Trainer(DeviceContext device, TrainingOptions options, string runDir, string dataDir, ITrainingObserver? observer = null)
+{
+    public const string LossPlotFileName = "loss.png";
+    public const string AccuracyPlotFileName = "accuracy.png";
+    public const string OptionsFileName = "options.json";
+
+    private readonly ITrainingObserver _observer = observer ?? new SilentObserver();
+
+    /// <summary>The model while <see cref="Run"/> is in progress (tests reach it through the observer).</summary>
+    public VisionTransformer? Model { get; private set; }
+
+    public TrainingResult Run(bool resume = false, CancellationToken cancel = default)
+    {
+        var (state, checkpoint) = resume ? LoadState() : (null, null);
+        // A resume takes every setting from the checkpoint; Epochs 0 there means "as many as planned".
+        var run = state is null ? options : state.Options with { Epochs = options.Epochs > 0 ? options.Epochs : state.Options.Epochs };
+        run.Validate();
+        if (!resume && TrainingCheckpoint.Find(runDir) is { } existing)
+            throw new CrsException($"{runDir} already holds a run (checkpoint {existing}); continue it with --resume or choose another --out");
+
+        // A resume builds the model the checkpoint describes (a --model JSON file may have moved since).
+        var config = checkpoint is null ? VitConfig.Resolve(run.Model) : ModelCheckpoint.ReadConfig(checkpoint);
+        if (config.ImageSize != CifarImages.Side || config.Channels != CifarImages.Channels)
+            throw new CrsException($"--model {run.Model}: trains on 32×32 RGB CIFAR images, but the model takes {config.Channels}×{config.ImageSize}×{config.ImageSize} (use vit-cifar-tiny or vit-cifar-small)");
+        var train = CifarDatasets.Load(run.Dataset, "train", dataDir);
+        var test = CifarDatasets.Load(run.Dataset, "test", dataDir);
+        var stats = ChannelStats.Compute(train); // of the whole split, so a limited run normalises like a full one
+        if (run.TrainLimit > 0)
+            train = train.Subset(run.TrainLimit, run.Seed);
+        if (run.TestLimit > 0)
+            test = test.Subset(run.TestLimit, 0);
+        config = config.WithClasses(train.Classes);
+
+        var sampling = run.Sampling();
+        var exampleSlots = sampling?.Policy == SamplingPolicy.Cached ? train.Count : 0;
+        using var model = Model = new VisionTransformer(device, config, sampling, exampleSlots);
+        model.Parameters.Initialize(run.Seed);
+        using var optimizer = new AdamOptimizer(device, model.Parameters, Hyper(run, run.LearningRate), run.ClipNorm is { } clip ? (float)clip : null);
+        if (checkpoint is not null)
+            TrainingCheckpoint.Restore(checkpoint, model, optimizer, state!);
+
+        var loader = new BatchLoader(train, run.Batch, Augmentation.Train(stats), run.Seed);
+        var evalAugmentation = Augmentation.Eval(stats);
+        var schedule = LearningRateSchedule.For(run, loader.BatchesPerEpoch);
+        var startEpoch = state?.EpochsDone ?? 0;
+        var globalStep = state?.GlobalStep ?? 0;
+        Directory.CreateDirectory(runDir);
+        AtomicFile.WriteAllText(Path.Combine(runDir, OptionsFileName), System.Text.Json.JsonSerializer.Serialize(run, TrainingCheckpoint.Json));
+        var metrics = MetricsLog.Open(runDir, keepThroughEpoch: startEpoch);
+        _observer.Started(new TrainingPlan(run, config, model.Parameters.Count, device.Description, Describe(sampling),
+            train.Count, test.Count, loader.BatchesPerEpoch, startEpoch, runDir));
+
+        EpochMetrics? last = metrics.Epochs.LastOrDefault();
+        EvaluationResult? evaluation = null;
+        var plots = new List<string>();
+        for (var epoch = startEpoch; epoch < run.Epochs; epoch++)
+        {
+            var clock = Stopwatch.StartNew();
+            double lossSum = 0, lr = 0;
+            int correct = 0, seen = 0, step = 0;
+            foreach (var batch in loader.Epoch(epoch, cancel).ToBlockingEnumerable(cancel))
+            {
+                var stepClock = Stopwatch.StartNew();
+                lr = schedule.At(globalStep);
+                optimizer.Hyper = Hyper(run, lr);
+                var logits = new float[batch.Count * config.NumClasses];
+                float loss;
+                using (var onDevice = new DeviceBatch(device, batch))
+                    loss = model.ForwardBackward(onDevice.Images, onDevice.Labels, (float)run.LabelSmoothing, logits, examples: exampleSlots > 0 ? onDevice.Examples : null);
+                if (!float.IsFinite(loss))
+                    throw Diverged($"the loss is {loss}", epoch + 1, step + 1, globalStep + 1);
+                var norm = optimizer.Update();
+                if (run.ClipNorm is not null && !float.IsFinite(norm))
+                    throw Diverged($"the gradient norm is {norm}", epoch + 1, step + 1, globalStep + 1);
+                step++;
+                globalStep++;
+                var hits = CountHits(logits, batch.Labels, config.NumClasses);
+                lossSum += loss * batch.Count;
+                correct += hits;
+                seen += batch.Count;
+                var metric = new StepMetrics(epoch + 1, step, globalStep, loss, (double)hits / batch.Count, lr, norm,
+                    batch.Count / stepClock.Elapsed.TotalSeconds, device.Pool.PeakAllocated);
+                if (step % run.LogEvery == 0 || step == loader.BatchesPerEpoch)
+                    metrics.Append(metric);
+                _observer.StepDone(metric);
+            }
+            var trainSeconds = clock.Elapsed.TotalSeconds;
+            var evalClock = Stopwatch.StartNew();
+            var e = epoch + 1;
+            evaluation = Evaluator.Run(device, model, test, evalAugmentation, Math.Max(run.Batch, 128), (done, total) => _observer.Evaluating(e, done, total), cancel);
+            last = new EpochMetrics(e, globalStep, lossSum / seen, (double)correct / seen, evaluation.Loss, evaluation.Accuracy, lr,
+                seen / trainSeconds, trainSeconds, evalClock.Elapsed.TotalSeconds, device.Pool.PeakAllocated);
+            metrics.Append(last);
+            TrainingCheckpoint.Save(runDir, model, optimizer,
+                new TrainerState(e, globalStep, optimizer.Step, model.Sampling?.Step ?? 0, run));
+            plots = WritePlots(metrics, run);
+            _observer.EpochDone(last, TrainingCheckpoint.PathIn(runDir));
+        }
+        Model = null;
+        return new TrainingResult(runDir, last, evaluation, TrainingCheckpoint.Find(runDir), plots, device.Pool.PeakAllocated);
+    }
+
+    private (TrainerState, string) LoadState()
+    {
+        var checkpoint = TrainingCheckpoint.Find(runDir)
+            ?? throw new CrsException($"--resume: {runDir} holds no checkpoint ({TrainingCheckpoint.FolderName}/{TrainingCheckpoint.StateFileName}) to continue from");
+        var state = TrainingCheckpoint.ReadState(checkpoint);
+        var differences = Differences(state.Options.Identity, options.Identity);
+        if (differences.Count > 0 && options.Identity != Defaults.Identity)
+            throw new CrsException($"--resume: {runDir} was trained with other settings ({string.Join(", ", differences)}); resume takes them from the checkpoint, pass only --epochs");
+        if (options.Epochs > 0 && options.Epochs < state.EpochsDone)
+            throw new CrsException($"--resume: {runDir} has already trained {state.EpochsDone} epoch(s), more than --epochs {options.Epochs}");
+        return (state, checkpoint);
+    }
+
+    /// <summary>What a resume passes when the user gave at most --epochs: every other setting then comes from the checkpoint.</summary>
+    public static TrainingOptions Defaults { get; } = new();
+
+    private static List<string> Differences(TrainingOptions saved, TrainingOptions given)
+    {
+        var list = new List<string>();
+        foreach (var property in typeof(TrainingOptions).GetProperties().Where(p => p.CanWrite && p.Name != nameof(TrainingOptions.Epochs)))
+        {
+            var a = property.GetValue(saved);
+            var b = property.GetValue(given);
+            if (!Equals(a, b))
+                list.Add($"{property.Name}: {a} there, {b} now");
+        }
+        return list;
+    }
+
+    private TrainingDivergedException Diverged(string what, int epoch, int step, int update)
+    {
+        var checkpoint = TrainingCheckpoint.Find(runDir);
+        var kept = checkpoint is null
+            ? "no checkpoint had been written yet"
+            : $"the last good checkpoint is {checkpoint} (epoch {TrainingCheckpoint.ReadState(checkpoint).EpochsDone})";
+        return new TrainingDivergedException($"{what} at epoch {epoch}, step {step} (update {update}); training stopped, {kept}. Try a lower --lr or --clip-norm.");
+    }
+
+    private static int CountHits(float[] logits, int[] labels, int classes)
+    {
+        var hits = 0;
+        for (var i = 0; i < labels.Length; i++)
+        {
+            var row = logits.AsSpan(i * classes, classes);
+            var best = 0;
+            for (var c = 1; c < classes; c++)
+            {
+                if (row[c] > row[best])
+                    best = c;
+            }
+            hits += best == labels[i] ? 1 : 0;
+        }
+        return hits;
+    }
+
+    private List<string> WritePlots(MetricsLog metrics, TrainingOptions run)
+    {
+        var title = $"{run.Model} on {run.Dataset}, {(run.Sampling() is null ? "dense" : $"WTA-CRS ρ = {run.Ratio}")}";
+        var loss = Path.Combine(runDir, LossPlotFileName);
+        var accuracy = Path.Combine(runDir, AccuracyPlotFileName);
+        TrainingCurvesPlot.SaveLoss(metrics.Steps.ToList(), metrics.Epochs.ToList(), loss, title);
+        TrainingCurvesPlot.SaveAccuracy(metrics.Epochs.ToList(), accuracy, title);
+        return [loss, accuracy];
+    }
+
+    private static AdamHyperParameters Hyper(TrainingOptions run, double lr) => run.Optimizer == "adamw"
+        ? AdamHyperParameters.AdamW(lr, run.WeightDecay)
+        : AdamHyperParameters.Adam(lr, run.WeightDecay);
+
+    private static string Describe(WtaCrsConfig? sampling) => sampling is null
+        ? "dense"
+        : $"WTA-CRS ρ={sampling.Ratio} on {sampling.Sites} ({sampling.Policy})";
+
+    private sealed class SilentObserver : ITrainingObserver;
+}

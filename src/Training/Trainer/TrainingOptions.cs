@@ -1,0 +1,111 @@
+using System.Text.Json.Serialization;
+using CrsIlgpu.Kernels.Runtime;
+using CrsIlgpu.Model.Sampling;
+using CrsIlgpu.Training.Data;
+
+namespace CrsIlgpu.Training.Trainer;
+
+/// <summary>
+/// Everything that defines a training run. Saved in the checkpoint, so a resume continues the same
+/// run: only <see cref="Epochs"/> may grow on resume (train longer), everything else must match.
+/// </summary>
+public sealed record TrainingOptions
+{
+    public string Dataset { get; init; } = "cifar10";
+
+    /// <summary>Preset name or JSON config path (vit-cifar-tiny by default).</summary>
+    public string Model { get; init; } = "vit-cifar-tiny";
+
+    public int Epochs { get; init; } = 1;
+
+    public int Batch { get; init; } = 64;
+
+    public double LearningRate { get; init; } = 3e-4;
+
+    /// <summary>adam (L2 folded into the gradient when weight decay is set) or adamw (decoupled decay).</summary>
+    public string Optimizer { get; init; } = "adam";
+
+    public double WeightDecay { get; init; }
+
+    /// <summary>Linear warm-up length as a fraction of all steps; then cosine decay to <see cref="MinLearningRate"/>.</summary>
+    public double WarmupFraction { get; init; } = 0.05;
+
+    public double MinLearningRate { get; init; }
+
+    /// <summary>Global gradient-norm clip; null: no clipping.</summary>
+    public double? ClipNorm { get; init; } = 1.0;
+
+    public double LabelSmoothing { get; init; }
+
+    public int Seed { get; init; }
+
+    /// <summary>WTA-CRS keep ratio; 1 with no sampled layers is dense training.</summary>
+    public double Ratio { get; init; } = 1.0;
+
+    /// <summary>Sampled layers ("paper", "seed-report", "none" or a list); used when <see cref="Ratio"/> &lt; 1.</summary>
+    public string CrsLayers { get; init; } = "qkv,proj,fc1,fc2";
+
+    public string Policy { get; init; } = "cached";
+
+    /// <summary>Train on the first N images of the (seeded) training set only; 0: all of it.</summary>
+    public int TrainLimit { get; init; }
+
+    /// <summary>Evaluate on the first N test images only; 0: all of them.</summary>
+    public int TestLimit { get; init; }
+
+    /// <summary>Write a step line to metrics.jsonl every N steps.</summary>
+    public int LogEvery { get; init; } = 10;
+
+    public void Validate()
+    {
+        if (!CifarDatasets.Names.Contains(Dataset))
+            throw new CrsException($"--dataset: unknown data set '{Dataset}', expected one of: {string.Join(", ", CifarDatasets.Names)}");
+        Positive("--epochs", Epochs);
+        Positive("--batch", Batch);
+        Positive("--log-every", LogEvery);
+        if (!(LearningRate > 0) || double.IsInfinity(LearningRate))
+            throw new CrsException($"--lr must be a positive number, got {LearningRate}");
+        if (!(MinLearningRate >= 0 && MinLearningRate <= LearningRate))
+            throw new CrsException($"--min-lr must be in [0, --lr], got {MinLearningRate}");
+        if (!(WarmupFraction >= 0 && WarmupFraction < 1))
+            throw new CrsException($"--warmup must be a fraction in [0, 1), got {WarmupFraction}");
+        if (!(WeightDecay >= 0))
+            throw new CrsException($"--weight-decay must be non-negative, got {WeightDecay}");
+        if (ClipNorm is { } clip && !(clip > 0))
+            throw new CrsException($"--clip-norm must be positive, got {clip}");
+        if (!(LabelSmoothing >= 0 && LabelSmoothing < 1))
+            throw new CrsException($"--label-smoothing must be in [0, 1), got {LabelSmoothing}");
+        if (Optimizer is not ("adam" or "adamw"))
+            throw new CrsException($"--optimizer must be adam or adamw, got '{Optimizer}'");
+        if (TrainLimit < 0 || TestLimit < 0)
+            throw new CrsException("--train-limit and --test-limit must be non-negative (0: the whole split)");
+        Sampling()?.Validate();
+    }
+
+    /// <summary>The WTA-CRS configuration, or null for dense training (ρ = 1).</summary>
+    public WtaCrsConfig? Sampling()
+    {
+        var policy = Policy.ToLowerInvariant() switch
+        {
+            "cached" => SamplingPolicy.Cached,
+            "deferred" => SamplingPolicy.Deferred,
+            _ => throw new CrsException($"--policy must be cached or deferred, got '{Policy}'"),
+        };
+        if (!(Ratio > 0 && Ratio <= 1))
+            throw new CrsException($"--ratio must be in (0, 1], got {Ratio}");
+        var sites = WtaCrsConfig.ParseSites(CrsLayers);
+        if (Ratio == 1 || sites == SampledSite.None)
+            return null;
+        return new WtaCrsConfig(sites, Ratio, policy, Seed: unchecked((uint)Seed));
+    }
+
+    /// <summary>The settings a resume must share with the run it continues (all but the epoch count).</summary>
+    [JsonIgnore]
+    public TrainingOptions Identity => this with { Epochs = 0 };
+
+    private static void Positive(string name, int value)
+    {
+        if (value < 1)
+            throw new CrsException($"{name} must be positive, got {value}");
+    }
+}

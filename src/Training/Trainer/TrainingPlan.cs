@@ -1,0 +1,16 @@
+using CrsIlgpu.Model;
+
+namespace CrsIlgpu.Training.Trainer;
+
+/// <summary>What a run is about to do, for its progress display.</summary>
+public sealed record TrainingPlan(
+    TrainingOptions Options,
+    VitConfig Config,
+    long ParameterCount,
+    string Device,
+    string Sampling,
+    int TrainImages,
+    int TestImages,
+    int StepsPerEpoch,
+    int StartEpoch,
+    string RunDirectory);

@@ -1,0 +1,10 @@
+namespace CrsIlgpu.Training.Trainer;
+
+/// <summary>How a run ended: its last epoch's metrics, the final evaluation, and where its files are.</summary>
+public sealed record TrainingResult(
+    string RunDirectory,
+    EpochMetrics? LastEpoch,
+    EvaluationResult? Evaluation,
+    string? Checkpoint,
+    IReadOnlyList<string> Plots,
+    long PeakBytes);
