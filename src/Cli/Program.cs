@@ -24,6 +24,8 @@ public static class Program
         root.Subcommands.Add(MemoryCommand.Create());
         root.Subcommands.Add(DataCommand.Create());
         root.Subcommands.Add(TrainCommand.Create());
+        root.Subcommands.Add(EvalCommand.Create());
+        root.Subcommands.Add(SweepCommand.Create());
         return root;
     }
 }

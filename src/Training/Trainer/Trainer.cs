@@ -49,6 +49,7 @@ public sealed class Trainer(DeviceContext device, TrainingOptions options, strin
             test = test.Subset(run.TestLimit, 0);
         config = config.WithClasses(train.Classes);
 
+        device.Pool.ResetPeak(); // this run's peak, also when one device serves several runs (crs sweep)
         var sampling = run.Sampling();
         var exampleSlots = sampling?.Policy == SamplingPolicy.Cached ? train.Count : 0;
         using var model = Model = new VisionTransformer(device, config, sampling, exampleSlots);
