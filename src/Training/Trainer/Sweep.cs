@@ -71,7 +71,7 @@ public static class Sweep
                 : $"| {c.Dataset} | {F(c.Ratio)} | 0 | — | — | — | — | — |");
         }
         md.AppendLine();
-        md.AppendLine("Peak memory is the device pool's peak allocation over the run (training steps and evaluation).");
+        md.AppendLine("Peak memory: the device pool's peak allocation during training steps (parameters, gradients, Adam state, activations; evaluation excluded).");
         Directory.CreateDirectory(sweepDir);
         AtomicFile.WriteAllText(Path.Combine(sweepDir, ResultsFileName), md.ToString());
         var json = cells.Select(c => new { dataset = c.Dataset, ratio = c.Ratio, run = c.RunDirectory, epochs = c.Epochs.Count, test_accuracy = c.Last?.TestAccuracy, best_test_accuracy = c.Epochs.Count == 0 ? (double?)null : c.BestTestAccuracy, peak_bytes = c.PeakBytes });

@@ -72,6 +72,7 @@ public sealed class Trainer(DeviceContext device, TrainingOptions options, strin
         EpochMetrics? last = metrics.Epochs.LastOrDefault();
         EvaluationResult? evaluation = null;
         var plots = new List<string>();
+        long runPeak = 0;
         for (var epoch = startEpoch; epoch < run.Epochs; epoch++)
         {
             var clock = Stopwatch.StartNew();
@@ -104,11 +105,14 @@ public sealed class Trainer(DeviceContext device, TrainingOptions options, strin
                 _observer.StepDone(metric);
             }
             var trainSeconds = clock.Elapsed.TotalSeconds;
+            var trainPeak = device.Pool.PeakAllocated;
+            runPeak = Math.Max(runPeak, trainPeak);
             var evalClock = Stopwatch.StartNew();
             var e = epoch + 1;
             evaluation = Evaluator.Run(device, model, test, evalAugmentation, Math.Max(run.Batch, 128), (done, total) => _observer.Evaluating(e, done, total), cancel);
             last = new EpochMetrics(e, globalStep, lossSum / seen, (double)correct / seen, evaluation.Loss, evaluation.Accuracy, lr,
-                seen / trainSeconds, trainSeconds, evalClock.Elapsed.TotalSeconds, device.Pool.PeakAllocated);
+                seen / trainSeconds, trainSeconds, evalClock.Elapsed.TotalSeconds, trainPeak);
+            device.Pool.ResetPeak(); // the next epoch's peak is its training steps', not this evaluation's
             metrics.Append(last);
             TrainingCheckpoint.Save(runDir, model, optimizer,
                 new TrainerState(e, globalStep, optimizer.Step, model.Sampling?.Step ?? 0, run));
@@ -116,7 +120,7 @@ public sealed class Trainer(DeviceContext device, TrainingOptions options, strin
             _observer.EpochDone(last, TrainingCheckpoint.PathIn(runDir));
         }
         Model = null;
-        return new TrainingResult(runDir, last, evaluation, TrainingCheckpoint.Find(runDir), plots, device.Pool.PeakAllocated);
+        return new TrainingResult(runDir, last, evaluation, TrainingCheckpoint.Find(runDir), plots, Math.Max(runPeak, last?.PeakBytes ?? 0));
     }
 
     private (TrainerState, string) LoadState()
