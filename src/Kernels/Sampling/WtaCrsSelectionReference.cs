@@ -121,10 +121,7 @@ public static class WtaCrsSelectionReference
         for (var i = 0; i < n; i++)
             p[i] *= inverse;
 
-        var order = new int[n];
-        for (var i = 0; i < n; i++)
-            order[i] = i;
-        Array.Sort(order, (a, b) => p[a] > p[b] ? -1 : p[a] < p[b] ? 1 : a.CompareTo(b));
+        var order = SortedOrder(p);
         var sorted = new float[n];
         for (var i = 0; i < n; i++)
             sorted[i] = p[order[i]];
@@ -173,6 +170,27 @@ public static class WtaCrsSelectionReference
             }
         }
         return winners;
+    }
+
+    /// <summary>
+    /// Row indices by (p descending, row ascending). p ≥ 0, so its float bits order like the
+    /// values as integers; key = (int.MaxValue − bits, row) packed in a long sorts ascending into
+    /// exactly that order with a primitive sort (no comparison delegate: the CPU backend runs this for
+    /// every (batch, head) of attention).
+    /// </summary>
+    internal static int[] SortedOrder(float[] p)
+    {
+        var keys = new long[p.Length];
+        for (var i = 0; i < p.Length; i++)
+        {
+            var value = p[i] == 0f ? 0f : p[i]; // −0 ties with +0, as a float comparison has it
+            keys[i] = ((long)(int.MaxValue - BitConverter.SingleToInt32Bits(value)) << 32) | (uint)i;
+        }
+        Array.Sort(keys);
+        var order = new int[p.Length];
+        for (var i = 0; i < p.Length; i++)
+            order[i] = (int)(keys[i] & 0xFFFFFFFF);
+        return order;
     }
 
     /// <summary>P_c: the sum of the c largest p as the prefix sums hold it (0 for c = 0).</summary>
