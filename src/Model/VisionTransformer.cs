@@ -20,7 +20,9 @@ public sealed class VisionTransformer : IDisposable
     private readonly ClassifierHead _head;
     private int _batch;
 
-    public VisionTransformer(DeviceContext device, VitConfig config, WtaCrsConfig? sampling = null, int exampleSlots = 0)
+    /// <param name="recomputeAttention">Do not keep the attention matrices for backward; each block's
+    /// backward recomputes its own (less memory, one more QKᵀ GEMM and softmax per block).</param>
+    public VisionTransformer(DeviceContext device, VitConfig config, WtaCrsConfig? sampling = null, int exampleSlots = 0, bool recomputeAttention = false)
     {
         config.Validate();
         sampling?.Validate();
@@ -29,11 +31,15 @@ public sealed class VisionTransformer : IDisposable
         Config = config;
         Parameters = new ParameterStore(device, VitParameterLayout.For(config));
         _patchEmbed = new PatchEmbed(device, Parameters, config);
-        _blocks = Enumerable.Range(0, config.Depth).Select(i => new Block(device, Parameters, i, config, Sampling)).ToArray();
+        _blocks = Enumerable.Range(0, config.Depth).Select(i => new Block(device, Parameters, i, config, Sampling, recomputeAttention)).ToArray();
+        RecomputesAttention = recomputeAttention;
         _head = new ClassifierHead(device, Parameters, config);
     }
 
     public VitConfig Config { get; }
+
+    /// <summary>Whether backward recomputes the attention matrices instead of keeping them.</summary>
+    public bool RecomputesAttention { get; }
 
     public ParameterStore Parameters { get; }
 

@@ -24,6 +24,39 @@ public class MemoryCommandTests
         PngAssert.IsImage(png, 900, 520);
     }
 
+    [Fact]
+    public void PaperSitesWithAttentionRecomputeRunEndToEnd()
+    {
+        var dir = Directory.CreateTempSubdirectory("crs-mem-").FullName;
+        var path = Path.Combine(dir, "paper.json");
+        // Executed (not planned): forward, loss, backward with proj/fc1/fc2 Cached and qk/av sampled, Adam.
+        var (code, output, error) = CliRunner.Run("memory", "--model", "vit-cifar-tiny", "--batch", "2", "--ratios", "1,0.3",
+            "--crs-layers", "paper", "--recompute-attention", "--json", path);
+        Assert.True(code == 0, error);
+        Assert.Contains("attention recomputed", output);
+        using var doc = JsonDocument.Parse(File.ReadAllText(path));
+        var reports = doc.RootElement.EnumerateArray().ToList();
+        Assert.Equal(2, reports.Count);
+        Assert.All(reports, r => Assert.True(r.GetProperty("recompute_attention").GetBoolean()));
+        var sampling = reports[1].GetProperty("sampling").GetString()!;
+        Assert.Contains("Qk", sampling);
+        Assert.Contains("Av", sampling);
+        // Sampling changes no forward value: the same loss; the sampled step keeps less.
+        Assert.Equal(reports[0].GetProperty("loss").GetDouble(), reports[1].GetProperty("loss").GetDouble());
+        Assert.True(reports[1].GetProperty("stats").GetProperty("peak_allocated").GetInt64() < reports[0].GetProperty("stats").GetProperty("peak_allocated").GetInt64());
+
+        // The option reaches the model: a plan with recompute peaks lower than one without.
+        long PlannedPeak(params string[] extra)
+        {
+            var file = Path.Combine(dir, $"plan{extra.Length}.json");
+            var (planCode, _, planError) = CliRunner.Run(["memory", "--model", "vit-cifar-tiny", "--batch", "4", "--plan", "--json", file, .. extra]);
+            Assert.True(planCode == 0, planError);
+            using var plan = JsonDocument.Parse(File.ReadAllText(file));
+            return plan.RootElement[0].GetProperty("stats").GetProperty("peak_allocated").GetInt64();
+        }
+        Assert.True(PlannedPeak("--recompute-attention") < PlannedPeak());
+    }
+
     [Theory]
     [InlineData("--ratios", "0")]
     [InlineData("--ratios", "1.5")]

@@ -26,7 +26,7 @@ public static class BenchCommand
         var ratios = new Option<string>("--ratios") { Description = "Keep ratios", DefaultValueFactory = _ => "1,0.5,0.3,0.1" };
         var json = new Option<string?>("--json") { Description = "Also write the rows as JSON to this file" };
         var png = new Option<string?>("--png") { Description = "Also plot time over dense and the error against ρ to this PNG" };
-        var command = new Command("wtacrs", "WTA-CRS weight gradient: row norms, selection and sampled GEMM vs the dense GEMM in one run, and the estimator's error");
+        var command = new Command("wtacrs", "WTA-CRS weight gradient (fc1) and attention dV/dK: row norms, selection and sampled GEMM vs the dense GEMMs in one run, and the estimator's error");
         command.Options.Add(sizes);
         command.Options.Add(ratios);
         command.Options.Add(json);
@@ -46,10 +46,19 @@ public static class BenchCommand
                     F(r.TimeVsDense, "0.00") + "×", F(r.SelectionOverhead, "0.00"), F(r.RelativeError, "0.0000"));
             }
             AnsiConsole.Write(table);
+            var attentionRows = WtaCrsAttentionBench.Run(device, sizeList, ratioList, msg => Console.Error.WriteLine("  measuring " + msg));
+            var attention = new Table().AddColumns("attention (B·H, L, Dh)", "ρ", "k", "norms ms", "selection ms", "sampled GEMMs ms", "dense GEMMs ms", "sampled / dense", "selection / GEMMs", "dV error", "dK error");
+            foreach (var r in attentionRows)
+            {
+                AddRow(attention, $"{r.Size} ({r.BatchHeads}, {r.Tokens}, {r.HeadDim})", F(r.Ratio, "0.##"), r.Budget.ToString(CultureInfo.InvariantCulture),
+                    F(r.NormsMs, "0.000"), F(r.SelectionMs, "0.000"), F(r.SampledGemmMs, "0.000"), F(r.DenseMs, "0.000"),
+                    F(r.TimeVsDense, "0.00") + "×", F(r.SelectionOverhead, "0.00"), F(r.ValueError, "0.0000"), F(r.KeyError, "0.0000"));
+            }
+            AnsiConsole.Write(attention);
             if (parse.GetValue(json) is { } path)
-                AtomicFile.WriteAllText(path, JsonSerializer.Serialize(new { device = device.Description, rows }, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
+                AtomicFile.WriteAllText(path, JsonSerializer.Serialize(new { device = device.Description, rows, attention_rows = attentionRows }, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
             if (parse.GetValue(png) is { } pngPath)
-                WtaCrsBenchPlot.Save(rows, pngPath, device.Description);
+                WtaCrsBenchPlot.Save(rows, attentionRows, pngPath, device.Description);
             return 0;
         }));
         return command;

@@ -52,7 +52,7 @@ public static class WtaCrsBench
     }
 
     /// <summary>Uniform entries with each row scaled by exp(N(0, 1)): a few rows carry most of the norm.</summary>
-    private static float[] HeavyTailed(int rows, int cols, int seed)
+    internal static float[] HeavyTailed(int rows, int cols, int seed)
     {
         var data = BenchData.Uniform(rows * cols, seed);
         var random = new Random(seed + 100);
@@ -66,7 +66,7 @@ public static class WtaCrsBench
         return data;
     }
 
-    private static double RelativeError(float[] exact, float[] estimate)
+    internal static double RelativeError(float[] exact, float[] estimate)
     {
         double diff = 0, norm = 0;
         for (var i = 0; i < exact.Length; i++)

@@ -5,8 +5,9 @@ namespace CrsIlgpu.Kernels.Sampling;
 /// a counter-based generator, so draw t of a stream is a pure function of (key, counter) — no state
 /// to carry between steps or threads, and the same bits in a kernel and in C#. Only scalar integer
 /// arithmetic (no arrays), so the methods run inside ILGPU kernels.
-/// Streams: key = (seed, layer), counter = (step low word, step high word, draw index, 0); every
-/// (seed, step, layer) gives its own reproducible sequence of draws.
+/// Streams: key = (seed, layer), counter = (step low word, step high word, draw index, problem); every
+/// (seed, step, layer, problem) gives its own reproducible sequence of draws. A single selection is
+/// problem 0; the batched selection (one per (batch, head) of attention) uses the problem index.
 /// </summary>
 public static class PhiloxRandom
 {
@@ -47,11 +48,11 @@ public static class PhiloxRandom
     /// <summary>A float uniform in [0, 1) from the 24 high bits of <paramref name="bits"/> (exact: every value is k·2^-24).</summary>
     public static float ToUniform(uint bits) => (bits >> 8) * TwoPowMinus24;
 
-    /// <summary>The block for draw <paramref name="draw"/> of stream (seed, step, layer).</summary>
-    public static PhiloxBlock Block(uint seed, ulong step, uint layer, uint draw) =>
-        Philox4x32((uint)step, (uint)(step >> 32), draw, 0, seed, layer);
+    /// <summary>The block for draw <paramref name="draw"/> of stream (seed, step, layer, problem).</summary>
+    public static PhiloxBlock Block(uint seed, ulong step, uint layer, uint draw, uint problem = 0) =>
+        Philox4x32((uint)step, (uint)(step >> 32), draw, problem, seed, layer);
 
-    /// <summary>Uniform u_t in [0, 1) of draw <paramref name="draw"/> of stream (seed, step, layer): the first word of its block.</summary>
-    public static float Uniform(uint seed, ulong step, uint layer, uint draw) =>
-        ToUniform(Block(seed, step, layer, draw).X0);
+    /// <summary>Uniform u_t in [0, 1) of draw <paramref name="draw"/> of stream (seed, step, layer, problem): the first word of its block.</summary>
+    public static float Uniform(uint seed, ulong step, uint layer, uint draw, uint problem = 0) =>
+        ToUniform(Block(seed, step, layer, draw, problem).X0);
 }

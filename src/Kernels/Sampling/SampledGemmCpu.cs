@@ -44,7 +44,7 @@ public static class SampledGemmCpu
                 GemmLayout.TN, p.M, p.N, p.K, p.Batch,
                 (long)p.K * p.M,
                 gathered ? (long)p.K * p.N : p.StrideB,
-                p.StrideC, 1f, 0f);
+                p.StrideC, p.Alpha, 0f);
             GemmCpu.Run(gemm, packedA.AsSpan(0, lengthA), gathered ? packedB.AsSpan(0, lengthB) : b, c);
         }
         finally

@@ -185,10 +185,11 @@ public static class SampledGemmKernels
         }
 
         int col = n0 + tx;
-        StoreRow(c, acc.Row0, m0 + ty, col, m, n, offC);
-        StoreRow(c, acc.Row1, m0 + ty + ThreadsY, col, m, n, offC);
-        StoreRow(c, acc.Row2, m0 + ty + 2 * ThreadsY, col, m, n, offC);
-        StoreRow(c, acc.Row3, m0 + ty + 3 * ThreadsY, col, m, n, offC);
+        float alpha = p.Alpha;
+        StoreRow(c, acc.Row0, m0 + ty, col, m, n, offC, alpha);
+        StoreRow(c, acc.Row1, m0 + ty + ThreadsY, col, m, n, offC, alpha);
+        StoreRow(c, acc.Row2, m0 + ty + 2 * ThreadsY, col, m, n, offC, alpha);
+        StoreRow(c, acc.Row3, m0 + ty + 3 * ThreadsY, col, m, n, offC, alpha);
     }
 
     /// <summary>The source row of sample t, or -1 past the last sample or for an index outside [0, rows).</summary>
@@ -226,18 +227,18 @@ public static class SampledGemmKernels
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreRow(ArrayView<float> c, Quad acc, int row, int col, int m, int n, long offC)
+    private static void StoreRow(ArrayView<float> c, Quad acc, int row, int col, int m, int n, long offC, float alpha)
     {
         if (row >= m)
             return;
         long rowOff = offC + (long)row * n;
         if (col < n)
-            c[rowOff + col] = acc.X;
+            c[rowOff + col] = alpha * acc.X;
         if (col + ThreadsX < n)
-            c[rowOff + col + ThreadsX] = acc.Y;
+            c[rowOff + col + ThreadsX] = alpha * acc.Y;
         if (col + 2 * ThreadsX < n)
-            c[rowOff + col + 2 * ThreadsX] = acc.Z;
+            c[rowOff + col + 2 * ThreadsX] = alpha * acc.Z;
         if (col + 3 * ThreadsX < n)
-            c[rowOff + col + 3 * ThreadsX] = acc.W;
+            c[rowOff + col + 3 * ThreadsX] = alpha * acc.W;
     }
 }

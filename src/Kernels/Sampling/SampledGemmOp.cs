@@ -49,9 +49,10 @@ public static class SampledGemmOp
     /// Batched over (batch, head) for attention, sampled over the L query rows:
     /// C_b[M, N] = Σ_t scale_{b,t} · A_b[idx_{b,t}]ᵀ B_b[idx_{b,t}], with A [..., L, M], B [..., L, N],
     /// C [..., M, N] sharing the leading (batch) dims and indices / scales holding batch·k values
-    /// ([batch, k] row-major). dV = Aᵀ dO: A = attention probabilities, B = dO; dK = dSᵀ Q: A = dS, B = Q.
+    /// ([batch, k] row-major). dV = Aᵀ dO: A = attention probabilities, B = dO; dK = scale·dSᵀ Q: A = dS,
+    /// B = Q, <paramref name="alpha"/> = scale (C = alpha · the sum).
     /// </summary>
-    public static void Batched(DeviceContext device, Tensor a, Tensor b, IntTensor indices, Tensor scales, Tensor c)
+    public static void Batched(DeviceContext device, Tensor a, Tensor b, IntTensor indices, Tensor scales, Tensor c, float alpha = 1f)
     {
         const string op = SampledGemmKernels.GatherName;
         OpCheck.That(op, a.Shape.Length >= 3, $"'{a.Label}' {a.ShapeText} must be [batch..., L, M]");
@@ -66,7 +67,7 @@ public static class SampledGemmOp
         OpCheck.Shape(op, c, [.. lead, m, n]);
         OpCheck.That(op, batch >= 1 && indices.Count % batch == 0, $"indices '{indices.Label}' hold {indices.Count} values, not a multiple of the batch {batch}");
         OpCheck.That(op, scales.Length == indices.Count, $"scales '{scales.Label}' {scales.ShapeText} must hold one value per index ({indices.Count})");
-        var p = SampledGemmProblem.Create(SampledGemmForm.Gather, m, n, indices.Count / batch, rows, batch);
+        var p = SampledGemmProblem.Create(SampledGemmForm.Gather, m, n, indices.Count / batch, rows, batch) with { Alpha = alpha };
         Run(device, p, a, b, indices, scales, c);
     }
 

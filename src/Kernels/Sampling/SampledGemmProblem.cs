@@ -6,7 +6,8 @@ namespace CrsIlgpu.Kernels.Sampling;
 /// Per batch entry b (all row-major, entry b starting at b·Stride of its buffer):
 /// A is [Rows, M]; B is [Rows, N] (<see cref="SampledGemmForm.Gather"/>) or [K, N] already sampled and
 /// scaled (<see cref="SampledGemmForm.PreSampled"/>); indices and scales are [K] at b·<see cref="StrideSamples"/>;
-/// C is [M, N] and always overwritten (K = 0 gives zeros). An index outside [0, Rows) contributes nothing.
+/// C is [M, N] and always overwritten (K = 0 gives zeros) with <see cref="Alpha"/> times the sum (attention's
+/// dK = scale·dSᵀQ; 1 elsewhere, where the multiply is exact). An index outside [0, Rows) contributes nothing.
 /// </summary>
 public readonly record struct SampledGemmProblem(
     SampledGemmForm Form,
@@ -18,7 +19,8 @@ public readonly record struct SampledGemmProblem(
     long StrideA,
     long StrideB,
     long StrideC,
-    long StrideSamples)
+    long StrideSamples,
+    float Alpha = 1f)
 {
     /// <summary>A problem over densely packed batch entries.</summary>
     public static SampledGemmProblem Create(SampledGemmForm form, int m, int n, int k, int rows, int batch = 1) =>

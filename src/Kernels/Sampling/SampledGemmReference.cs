@@ -34,7 +34,7 @@ public static class SampledGemmReference
             }
             long offC = batch * p.StrideC;
             for (long e = 0; e < sum.Length; e++)
-                c[(int)(offC + e)] = (float)sum[e];
+                c[(int)(offC + e)] = (float)(p.Alpha * sum[e]);
         }
     }
 }

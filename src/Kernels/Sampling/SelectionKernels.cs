@@ -18,6 +18,7 @@ public static class SelectionKernels
 {
     public const string RowNormsName = "selection_row_norms";
     public const string WtaCrsName = "selection_wtacrs";
+    public const string WtaCrsBatchedName = "selection_wtacrs_batched";
 
     /// <summary>Threads of the selection group on a GPU (the hardware maximum).</summary>
     public const int GpuSelectionGroup = 1024;
@@ -29,6 +30,7 @@ public static class SelectionKernels
     [
         new(RowNormsName, "Sampling", Method(nameof(SelectionRowNorms)), KernelGrouping.Explicit, "norms[r] = ‖x[r, :]‖₂; one group per row"),
         new(WtaCrsName, "Sampling", Method(nameof(SelectionWtaCrs)), KernelGrouping.Explicit, "WTA-CRS row selection (sort, prefix sums, choice of c, Philox draws); one group"),
+        new(WtaCrsBatchedName, "Sampling", Method(nameof(SelectionWtaCrsBatched)), KernelGrouping.Explicit, "independent WTA-CRS selections over [batch, L] (attention's query rows per (batch, head)); one group per problem"),
     ];
 
     /// <summary>Sort length: the smallest power of two ≥ n (≥ 1).</summary>
@@ -71,21 +73,62 @@ public static class SelectionKernels
         ArrayView<int> indices, ArrayView<float> scales, ArrayView<int> winners,
         int n, int k, int normPairs, uint seed, uint layer, ulong step)
     {
-        var tid = Group.IdxX;
-        var threads = Group.DimX;
+        if (k >= n)
+            KeepAll(indices, scales, winners, n);
+        else
+            SelectProblem(first, second, floatWork, order, indices, scales, winners, n, k, normPairs, seed, layer, step, 0);
+    }
+
+    /// <summary>
+    /// Independent selections, one group per problem (Grid.IdxX = b): problem b reads scores
+    /// [b·n, (b+1)·n) of <paramref name="first"/> (and <paramref name="second"/>), its own slices of the
+    /// workspaces (<see cref="FloatWorkspace"/>(n) floats, <see cref="IntWorkspace"/>(n) ints), writes
+    /// indices (local to the problem) and scales [b·k, (b+1)·k) and winners[b], and draws from the
+    /// Philox stream (seed, step, layer, b). The same body as the single selection.
+    /// </summary>
+    internal static void SelectionWtaCrsBatched(
+        ArrayView<float> first, ArrayView<float> second, ArrayView<float> floatWork, ArrayView<int> order,
+        ArrayView<int> indices, ArrayView<float> scales, ArrayView<int> winners,
+        int n, int k, int normPairs, uint seed, uint layer, ulong step)
+    {
+        var b = Grid.IdxX;
+        var myIndices = indices.SubView((long)b * k, k);
+        var myScales = scales.SubView((long)b * k, k);
+        var myWinners = winners.SubView(b, 1);
         if (k >= n)
         {
-            // ρ = 1 (or N ≤ k_min): every row, exactly.
-            for (var i = tid; i < n; i += threads)
-            {
-                indices[i] = i;
-                scales[i] = 1f;
-            }
-            if (tid == 0)
-                winners[0] = n;
+            KeepAll(myIndices, myScales, myWinners, n);
             return;
         }
+        var floats = FloatWorkspace(n);
+        var ints = IntWorkspace(n);
+        var rows = (long)b * n;
+        var myFirst = first.SubView(rows, n);
+        var mySecond = normPairs != 0 ? second.SubView(rows, n) : myFirst;
+        SelectProblem(myFirst, mySecond, floatWork.SubView(b * floats, floats), order.SubView(b * ints, ints),
+            myIndices, myScales, myWinners, n, k, normPairs, seed, layer, step, (uint)b);
+    }
 
+    /// <summary>ρ = 1 (or N ≤ k_min): every row, exactly, in row order.</summary>
+    private static void KeepAll(ArrayView<int> indices, ArrayView<float> scales, ArrayView<int> winners, int n)
+    {
+        for (var i = Group.IdxX; i < n; i += Group.DimX)
+        {
+            indices[i] = i;
+            scales[i] = 1f;
+        }
+        if (Group.IdxX == 0)
+            winners[0] = n;
+    }
+
+    /// <summary>One selection with k &lt; n by the whole group; <paramref name="problem"/> is the Philox counter's fourth word.</summary>
+    private static void SelectProblem(
+        ArrayView<float> first, ArrayView<float> second, ArrayView<float> floatWork, ArrayView<int> order,
+        ArrayView<int> indices, ArrayView<float> scales, ArrayView<int> winners,
+        int n, int k, int normPairs, uint seed, uint layer, ulong step, uint problem)
+    {
+        var tid = Group.IdxX;
+        var threads = Group.DimX;
         var padded = PaddedLength(n);
         var keys = floatWork.SubView(0, padded);
         var prefix = floatWork.SubView(padded, n);
@@ -181,7 +224,7 @@ public static class SelectionKernels
         {
             if (remaining > 0f)
             {
-                var target = PhiloxRandom.Uniform(seed, step, layer, (uint)t) * remaining;
+                var target = PhiloxRandom.Uniform(seed, step, layer, (uint)t, problem) * remaining;
                 var lo = chosen;
                 var hi = positive - 1;
                 while (lo < hi)
@@ -327,6 +370,38 @@ public static class SelectionKernels
         var group = SelectionGroup(device.Accelerator, groupSize);
         device.Kernel(WtaCrsName, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<int>, int, int, int, uint, uint, ulong>(SelectionWtaCrs))
             (new KernelConfig(1, group), first, second, floatWork, order, indices, scales, winners, n, k, normPairs ? 1 : 0, seed, layer, step);
+    }
+
+    /// <summary>
+    /// The batched selection's default group: on a GPU enough threads for half the padded sort
+    /// (each compares one pair per stage), rounded to a warp, at most <see cref="GpuSelectionGroup"/>:
+    /// attention's L = 197 needs 128 threads, not 1024 idle ones per problem.
+    /// </summary>
+    public static int BatchedSelectionGroup(Accelerator accelerator, int n, int? requested)
+    {
+        if (requested is not null || accelerator.AcceleratorType != AcceleratorType.Cuda)
+            return SelectionGroup(accelerator, requested);
+        var warp = Math.Max(1, accelerator.WarpSize);
+        var half = Math.Max(1, PaddedLength(n) / 2);
+        var group = (half + warp - 1) / warp * warp;
+        return Math.Min(group, SelectionGroup(accelerator, null));
+    }
+
+    /// <summary>
+    /// One launch of <paramref name="problems"/> selections of n rows each. The workspaces hold
+    /// problems × <see cref="FloatWorkspace"/>(n) floats and problems × <see cref="IntWorkspace"/>(n)
+    /// ints (unused when k ≥ n); indices and scales problems × k, winners problems.
+    /// </summary>
+    public static void LaunchWtaCrsBatched(
+        DeviceContext device, ArrayView<float> first, ArrayView<float> second, bool normPairs,
+        ArrayView<float> floatWork, ArrayView<int> order, ArrayView<int> indices, ArrayView<float> scales, ArrayView<int> winners,
+        int problems, int n, int k, uint seed, ulong step, uint layer, int? groupSize = null)
+    {
+        if (problems == 0 || n == 0)
+            return;
+        var group = BatchedSelectionGroup(device.Accelerator, n, groupSize);
+        device.Kernel(WtaCrsBatchedName, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<int>, int, int, int, uint, uint, ulong>(SelectionWtaCrsBatched))
+            (new KernelConfig(problems, group), first, second, floatWork, order, indices, scales, winners, n, k, normPairs ? 1 : 0, seed, layer, step);
     }
 
     private static MethodInfo Method(string name) =>

@@ -19,10 +19,61 @@ public static class WtaCrsSelectionOp
     public static void SelectFromNorms(DeviceContext device, Tensor xNorms, Tensor gNorms, WtaCrsSelectionBuffers output, uint seed, ulong step, uint layer, int? groupSize = null) =>
         Run(device, xNorms, gNorms, output, seed, step, layer, groupSize);
 
+    /// <summary>
+    /// Independent selections in each of P row sets of L rows: scores [P, L] → output made by
+    /// <see cref="WtaCrsSelectionBuffers.Batched"/>(P, k). One launch, one group per problem; problem b
+    /// draws from (seed, step, layer, b), as <see cref="WtaCrsSelectionReference.SelectBatched"/> does.
+    /// </summary>
+    public static void SelectBatched(DeviceContext device, Tensor scores, WtaCrsSelectionBuffers output, uint seed, ulong step, uint layer, int? groupSize = null) =>
+        RunBatched(device, scores, null, output, seed, step, layer, groupSize);
+
+    /// <summary>Batched selection from p_i ∝ ‖A_i‖·‖B_i‖ per problem: two norm tensors [P, L] (e.g. attention's query rows per (batch, head)).</summary>
+    public static void SelectBatchedFromNorms(DeviceContext device, Tensor firstNorms, Tensor secondNorms, WtaCrsSelectionBuffers output, uint seed, ulong step, uint layer, int? groupSize = null) =>
+        RunBatched(device, firstNorms, secondNorms, output, seed, step, layer, groupSize);
+
+    private static void RunBatched(DeviceContext device, Tensor first, Tensor? second, WtaCrsSelectionBuffers output, uint seed, ulong step, uint layer, int? groupSize)
+    {
+        const string op = SelectionKernels.WtaCrsBatchedName;
+        OpCheck.That(op, first.Shape.Length == 2, $"'{first.Label}' {first.ShapeText} must be [problems, L] per-row scores");
+        if (second is not null)
+            OpCheck.SameShape(op, first, second);
+        int problems = first.Shape[0], n = first.Shape[1];
+        OpCheck.That(op, output.Problems == problems, $"'{first.Label}' {first.ShapeText} holds {problems} problems but the output holds {output.Problems}");
+        OpCheck.That(op, n <= WtaCrsSelectionReference.MaxRows, $"at most {WtaCrsSelectionReference.MaxRows} rows per problem, got {n}");
+        var k = output.Budget;
+        OpCheck.That(op, k <= n && (k >= 1 || n == 0), $"budget k = {k} must be in [1, L = {n}]");
+        if (n == 0 || problems == 0)
+            return;
+
+        if (device.Mode == ExecutionMode.CpuBackend)
+        {
+            if (device.IsPlanning)
+                return;
+            using var _ = device.Profiler.Launch(op, problems * SortWork(n), 16.0 * n * problems);
+            WtaCrsSelectionCpu.SelectBatched(first.AsSpan(), second is null ? default : second.AsSpan(), second is not null,
+                output.IndicesSpan(), output.Scales.AsSpan(), output.WinnerCountSpan(), seed, step, layer);
+            return;
+        }
+
+        var needsWork = k < n;
+        using var floatWork = new Tensor(device.Pool, MemoryTag.Workspace, "wtacrs.keys_prefix", needsWork ? checked((int)(problems * SelectionKernels.FloatWorkspace(n))) : 1);
+        using var intWork = new Tensor(device.Pool, MemoryTag.Workspace, "wtacrs.order", needsWork ? checked((int)(problems * SelectionKernels.IntWorkspace(n))) : 1);
+        if (device.IsPlanning)
+            return;
+        using (device.Profiler.Launch(op, problems * SortWork(n), problems * (8.0 * SelectionKernels.PaddedLength(n) * Stages(n) + 16.0 * n)))
+        {
+            var firstView = first.View;
+            SelectionKernels.LaunchWtaCrsBatched(device, firstView, second?.View ?? firstView, second is not null,
+                floatWork.View, intWork.View.Cast<int>(), output.Indices.View, output.Scales.View, output.WinnerCount,
+                problems, n, k, seed, step, layer, groupSize);
+        }
+    }
+
     private static void Run(DeviceContext device, Tensor first, Tensor? second, WtaCrsSelectionBuffers output, uint seed, ulong step, uint layer, int? groupSize)
     {
         const string op = SelectionKernels.WtaCrsName;
         OpCheck.That(op, first.Shape.Length == 1, $"'{first.Label}' {first.ShapeText} must be a vector of per-row scores");
+        OpCheck.That(op, output.Problems == 1, $"the output holds {output.Problems} problems: use SelectBatched");
         var n = first.Shape[0];
         if (second is not null)
             OpCheck.SameShape(op, first, second);

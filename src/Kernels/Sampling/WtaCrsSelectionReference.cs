@@ -15,7 +15,7 @@ namespace CrsIlgpu.Kernels.Sampling;
 /// <item>c ∈ {0..k−1} minimising (Q_total − P_c)/(k − c), P_c = Q_{c−1} (P_0 = 0), ties → largest c.
 ///   Q_total plays the "1" of the paper: it is the p's actual float sum, so the remaining mass
 ///   R = Q_total − P_c is exactly 0 when only zero-probability rows remain;</item>
-/// <item>draw t: u_t = Philox(key (seed, layer), counter (step, t)); the row is the first sorted position
+/// <item>draw t: u_t = Philox(key (seed, layer), counter (step, t, problem)); the row is the first sorted position
 ///   j ≥ c with Q_j − P_c &gt; u_t · R (binary search over [c, npos), npos = number of p &gt; 0, clamped to
 ///   npos − 1); scale R / ((k − c) · p_j). Rows with p = 0 are never drawn; R = 0 gives scale 0.</item>
 /// </list>
@@ -62,12 +62,36 @@ public static class WtaCrsSelectionReference
     }
 
     /// <summary>
+    /// Independent selections in <paramref name="problems"/> row sets of L = first.Length / problems
+    /// rows each (e.g. the query rows of every (batch, head) of attention), budget k each; problem b
+    /// reads first/second [b·L, (b+1)·L) and draws from stream (seed, step, layer, b). Indices are
+    /// local to their problem ([problems, k] row-major), winners one per problem.
+    /// </summary>
+    public static WtaCrsBatchedSelectionResult SelectBatched(
+        ReadOnlySpan<float> first, ReadOnlySpan<float> second, bool normPairs, int problems, int k, uint seed, ulong step, uint layer)
+    {
+        if (problems < 1 || first.Length % problems != 0)
+            throw new ArgumentException($"{first.Length} scores do not split into {problems} problems");
+        var rows = first.Length / problems;
+        var indices = new int[problems * k];
+        var scales = new float[problems * k];
+        var winners = new int[problems];
+        for (var b = 0; b < problems; b++)
+        {
+            winners[b] = SelectInto(first.Slice(b * rows, rows), normPairs ? second.Slice(b * rows, rows) : default, normPairs,
+                indices.AsSpan(b * k, k), scales.AsSpan(b * k, k), seed, step, layer, (uint)b);
+        }
+        return new WtaCrsBatchedSelectionResult(indices, scales, winners);
+    }
+
+    /// <summary>
     /// The selection into <paramref name="indices"/> and <paramref name="scales"/> (k = their length);
     /// returns c. With <paramref name="normPairs"/>, s_i = first_i · second_i, else s_i = first_i.
+    /// <paramref name="problem"/> is the fourth Philox counter word (0 for a single selection).
     /// </summary>
     public static int SelectInto(
         ReadOnlySpan<float> first, ReadOnlySpan<float> second, bool normPairs,
-        Span<int> indices, Span<float> scales, uint seed, ulong step, uint layer)
+        Span<int> indices, Span<float> scales, uint seed, ulong step, uint layer, uint problem = 0)
     {
         var n = first.Length;
         var k = indices.Length;
@@ -97,10 +121,7 @@ public static class WtaCrsSelectionReference
         for (var i = 0; i < n; i++)
             p[i] *= inverse;
 
-        var order = new int[n];
-        for (var i = 0; i < n; i++)
-            order[i] = i;
-        Array.Sort(order, (a, b) => p[a] > p[b] ? -1 : p[a] < p[b] ? 1 : a.CompareTo(b));
+        var order = SortedOrder(p);
         var sorted = new float[n];
         for (var i = 0; i < n; i++)
             sorted[i] = p[order[i]];
@@ -137,7 +158,7 @@ public static class WtaCrsSelectionReference
         {
             if (remaining > 0f)
             {
-                var target = PhiloxRandom.Uniform(seed, step, layer, (uint)t) * remaining;
+                var target = PhiloxRandom.Uniform(seed, step, layer, (uint)t, problem) * remaining;
                 var j = SearchDraw(prefix, taken, target, winners, positive - 1);
                 indices[winners + t] = order[j];
                 scales[winners + t] = remaining / ((float)draws * sorted[j]);
@@ -149,6 +170,27 @@ public static class WtaCrsSelectionReference
             }
         }
         return winners;
+    }
+
+    /// <summary>
+    /// Row indices by (p descending, row ascending). p ≥ 0, so its float bits order like the
+    /// values as integers; key = (int.MaxValue − bits, row) packed in a long sorts ascending into
+    /// exactly that order with a primitive sort (no comparison delegate: the CPU backend runs this for
+    /// every (batch, head) of attention).
+    /// </summary>
+    internal static int[] SortedOrder(float[] p)
+    {
+        var keys = new long[p.Length];
+        for (var i = 0; i < p.Length; i++)
+        {
+            var value = p[i] == 0f ? 0f : p[i]; // −0 ties with +0, as a float comparison has it
+            keys[i] = ((long)(int.MaxValue - BitConverter.SingleToInt32Bits(value)) << 32) | (uint)i;
+        }
+        Array.Sort(keys);
+        var order = new int[p.Length];
+        for (var i = 0; i < p.Length; i++)
+            order[i] = (int)(keys[i] & 0xFFFFFFFF);
+        return order;
     }
 
     /// <summary>P_c: the sum of the c largest p as the prefix sums hold it (0 for c = 0).</summary>

@@ -17,15 +17,19 @@ public sealed class Block
     private readonly Mlp _mlp;
     private Tensor? _x, _h1, _mid, _h2;
 
-    public Block(DeviceContext device, ParameterStore p, int index, VitConfig config, SamplingState? sampling = null)
+    /// <summary>RNG layer ids per block: the attention's four (qkv, proj, qk, av), then the MLP's two (fc1, fc2).</summary>
+    public const uint LayerIds = MultiHeadAttention.LayerIds + 2;
+
+    public Block(DeviceContext device, ParameterStore p, int index, VitConfig config, SamplingState? sampling = null, bool recomputeAttention = false)
     {
         _device = device;
         _prefix = $"blocks.{index}.";
         _norm1 = new LayerNormLayer(device, p[_prefix + "norm1.weight"], p[_prefix + "norm1.bias"], config.LayerNormEps);
         _norm2 = new LayerNormLayer(device, p[_prefix + "norm2.weight"], p[_prefix + "norm2.bias"], config.LayerNormEps);
-        // Layer ids key the sampling RNG: four sampled linears per block.
-        _attn = new MultiHeadAttention(device, p, _prefix + "attn.", config, sampling, (uint)index * 4);
-        _mlp = new Mlp(device, p, _prefix + "mlp.", sampling, (uint)index * 4 + 2);
+        // Layer ids key the sampling RNG: six sampled sites per block, so ids are distinct across blocks.
+        var layerBase = (uint)index * LayerIds;
+        _attn = new MultiHeadAttention(device, p, _prefix + "attn.", config, sampling, layerBase, recomputeAttention);
+        _mlp = new Mlp(device, p, _prefix + "mlp.", sampling, layerBase + MultiHeadAttention.LayerIds);
     }
 
     /// <summary>x [B·L, D] (now owned by the block) → output [B·L, D] (owned by the caller).</summary>

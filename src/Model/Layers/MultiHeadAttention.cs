@@ -7,9 +7,18 @@ namespace CrsIlgpu.Model.Layers;
 /// <summary>
 /// timm's Attention: qkv linear, per-head scaled dot-product attention, output projection.
 /// Saved for backward: q, k, v, the attention matrix and the merged head output (proj's input).
+/// With <paramref name="recomputeAttention"/> the attention matrix is not kept: backward recomputes
+/// softmax(scale·q kᵀ) into its own workspace, so at most one block's A is alive at a time.
+/// Sites qk and av (DESIGN.md §3) estimate dK = scale·dSᵀ Q and dV = Aᵀ dO over query rows per
+/// (batch, head); they always select at backward, where the true scores are known and A, Q are
+/// full anyway, so the Cached policy behaves like Deferred there. RNG layer ids: qkv layerBase,
+/// proj +1, qk +2, av +3.
 /// </summary>
-public sealed class MultiHeadAttention(DeviceContext device, ParameterStore p, string prefix, VitConfig config, SamplingState? sampling = null, uint layerBase = 0)
+public sealed class MultiHeadAttention(DeviceContext device, ParameterStore p, string prefix, VitConfig config, SamplingState? sampling = null, uint layerBase = 0, bool recomputeAttention = false)
 {
+    /// <summary>Layer ids one attention takes from its base (qkv, proj, qk, av).</summary>
+    public const uint LayerIds = 4;
+
     private readonly Linear _qkv = new(device, p[prefix + "qkv.weight"], p[prefix + "qkv.bias"], sampling, SampledSite.Qkv, layerBase);
     private readonly Linear _proj = new(device, p[prefix + "proj.weight"], p[prefix + "proj.bias"], sampling, SampledSite.Proj, layerBase + 1);
     private AttentionShape _shape;
@@ -26,12 +35,19 @@ public sealed class MultiHeadAttention(DeviceContext device, ParameterStore p, s
             _v = TensorAlloc.Saved(device, prefix + "v", s.BatchHeads, s.Tokens, s.HeadDim);
             AttentionLayoutOp.SplitQkv(device, s, qkv, _q, _k, _v);
         }
-        _attn = TensorAlloc.Saved(device, prefix + "attn", s.BatchHeads, s.Tokens, s.Tokens);
+        _attn = recomputeAttention
+            ? TensorAlloc.Activation(device, prefix + "attn", s.BatchHeads, s.Tokens, s.Tokens)
+            : TensorAlloc.Saved(device, prefix + "attn", s.BatchHeads, s.Tokens, s.Tokens);
         _merged = TensorAlloc.Saved(device, prefix + "merged", batch * s.Tokens, s.Dim);
         using (var o = TensorAlloc.Activation(device, prefix + "o", s.BatchHeads, s.Tokens, s.HeadDim))
         {
             AttentionOp.Forward(device, s, _q, _k, _v, _attn, o);
             AttentionLayoutOp.MergeHeads(device, s, o, _merged);
+        }
+        if (recomputeAttention)
+        {
+            _attn.Dispose(); // backward recomputes it from q and k
+            _attn = null;
         }
         var output = _proj.Forward(_merged);
         if (!_proj.KeepsInput)
@@ -55,14 +71,31 @@ public sealed class MultiHeadAttention(DeviceContext device, ParameterStore p, s
         using (var dMerged = _proj.Backward(dout)!)
         using (var dO = TensorAlloc.Activation(device, prefix + "do", s.BatchHeads, s.Tokens, s.HeadDim))
         using (var dScores = TensorAlloc.Workspace(device, prefix + "dscores", s.BatchHeads, s.Tokens, s.Tokens))
+        using (var recomputed = recomputeAttention ? TensorAlloc.Workspace(device, prefix + "attn_recomputed", s.BatchHeads, s.Tokens, s.Tokens) : null)
         {
             AttentionLayoutOp.SplitHeadsGrad(device, s, dMerged, dO);
-            AttentionOp.Backward(device, s, _q!, _k!, _v!, _attn!, dO, dq, dk, dv, dScores);
+            if (recomputed is not null)
+                AttentionOp.Recompute(device, s, _q!, _k!, recomputed);
+            var attn = recomputed ?? _attn ?? throw new InvalidOperationException($"{prefix}: backward without forward");
+            AttentionOp.Backward(device, s, _q!, _k!, _v!, attn, dO, dq, dk, dv, dScores, Sampling(s));
         }
         ReleaseSaved();
         using var dqkv = TensorAlloc.Activation(device, prefix + "dqkv", s.Batch * s.Tokens, 3 * s.Dim);
         AttentionLayoutOp.MergeQkvGrad(device, s, dq, dk, dv, dqkv);
         return _qkv.Backward(dqkv)!;
+    }
+
+    /// <summary>This step's sampling of dV and dK (sites av, qk), or null when neither samples.</summary>
+    private AttentionSampling? Sampling(AttentionShape s)
+    {
+        if (sampling is null)
+            return null;
+        var config = sampling.Config;
+        bool av = config.Samples(SampledSite.Av), qk = config.Samples(SampledSite.Qk);
+        if (!av && !qk)
+            return null;
+        return new AttentionSampling(config.Budget(s.Tokens), config.Seed, sampling.Step,
+            av ? layerBase + 3 : null, qk ? layerBase + 2 : null);
     }
 
     /// <summary>Frees what a forward kept when no backward follows (evaluation).</summary>

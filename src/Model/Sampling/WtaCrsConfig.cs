@@ -5,6 +5,11 @@ namespace CrsIlgpu.Model.Sampling;
 /// <summary>
 /// Which layers sample and how: keep ratio ρ, minimum budget k_min, policy, and the seed of the
 /// counter-based RNG (draws are keyed by seed, step and layer, so runs are reproducible).
+/// The policy applies to the linears (qkv, proj, fc1, fc2). The attention matmuls (qk: dK = scale·dSᵀQ,
+/// av: dV = AᵀdO, each over the L query rows of every (batch, head), budget k = Budget(L)) always
+/// select at backward from the true scores, because A and Q must be kept in full anyway (softmax's
+/// and dQ's backward need them): for them Cached behaves like Deferred. They save compute; memory
+/// only together with attention recompute.
 /// </summary>
 public sealed record WtaCrsConfig(SampledSite Sites, double Ratio, SamplingPolicy Policy = SamplingPolicy.Deferred, int KMin = 10, uint Seed = 0)
 {
@@ -29,8 +34,6 @@ public sealed record WtaCrsConfig(SampledSite Sites, double Ratio, SamplingPolic
             throw new CrsException($"--ratio must be in (0, 1], got {Ratio}");
         if (KMin < 1)
             throw new CrsException($"k_min must be positive, got {KMin}");
-        if ((Sites & (SampledSite.Qk | SampledSite.Av)) != 0)
-            throw new CrsException("--crs-layers: sampling the attention matmuls (qk, av) is not implemented yet; use qkv, proj, fc1, fc2");
     }
 
     /// <summary>Parses "paper", "seed-report", "none" or a list such as "proj,fc1,fc2,qk,av".</summary>

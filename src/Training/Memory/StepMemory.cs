@@ -14,11 +14,12 @@ namespace CrsIlgpu.Training.Memory;
 /// </summary>
 public static class StepMemory
 {
-    public static StepMemoryReport Measure(DeviceContext device, VitConfig config, int batch, int seed = 0, WtaCrsConfig? sampling = null)
+    /// <param name="recomputeAttention">Backward recomputes the attention matrices instead of forward keeping them.</param>
+    public static StepMemoryReport Measure(DeviceContext device, VitConfig config, int batch, int seed = 0, WtaCrsConfig? sampling = null, bool recomputeAttention = false)
     {
         if (batch < 1)
             throw new CrsException($"--batch must be positive, got {batch}");
-        using var model = new VisionTransformer(device, config, sampling);
+        using var model = new VisionTransformer(device, config, sampling, recomputeAttention: recomputeAttention);
         if (!device.IsPlanning)
             model.Parameters.Initialize(seed);
         using var optimizer = new AdamOptimizer(device, model.Parameters, AdamHyperParameters.Adam(3e-4));
@@ -45,7 +46,9 @@ public static class StepMemory
             device.Pool.Stats(), saved, device.IsPlanning ? null : loss)
         {
             Ratio = sampling?.Ratio ?? 1.0,
-            Sampling = sampling is null ? "dense" : $"WTA-CRS {sampling.Policy} rho={sampling.Ratio} on {sampling.Sites}",
+            RecomputeAttention = recomputeAttention,
+            Sampling = (sampling is null ? "dense" : $"WTA-CRS {sampling.Policy} rho={sampling.Ratio} on {sampling.Sites}")
+                + (recomputeAttention ? ", attention recomputed" : ""),
         };
     }
 }

@@ -17,4 +17,7 @@ public sealed record StepMemoryReport(
     public double Ratio { get; init; } = 1.0;
 
     public string Sampling { get; init; } = "dense";
+
+    /// <summary>Whether backward recomputed the attention matrices instead of forward keeping them.</summary>
+    public bool RecomputeAttention { get; init; }
 }

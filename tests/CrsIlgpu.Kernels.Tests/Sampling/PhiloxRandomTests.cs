@@ -42,6 +42,20 @@ public class PhiloxRandomTests
         Assert.Equal(64, baseStream.Distinct().Count());
     }
 
+    [Fact]
+    public void TheProblemWordSelectsAStreamAndZeroIsTheSingleSelections()
+    {
+        static float[] Stream(uint problem) =>
+            Enumerable.Range(0, 64).Select(t => PhiloxRandom.Uniform(1, 5, 3, (uint)t, problem)).ToArray();
+
+        var single = Enumerable.Range(0, 64).Select(t => PhiloxRandom.Uniform(1, 5, 3, (uint)t)).ToArray();
+        Assert.Equal(single, Stream(0));
+        Assert.Equal(PhiloxRandom.Philox4x32(5, 0, 9, 2, 1, 3).X0, PhiloxRandom.Block(1, 5, 3, 9, 2).X0); // counter word 3 = problem
+        for (uint problem = 1; problem < 4; problem++)
+            Assert.NotEqual(single, Stream(problem));
+        Assert.NotEqual(Stream(1), Stream(2));
+    }
+
     /// <summary>Mean 1/2 and variance 1/12 within ~5σ of their sampling error over 2^16 draws; the decile counts within 5σ too.</summary>
     [Fact]
     public void UniformMomentsAndDecilesMatchTheUniformDistribution()

@@ -193,6 +193,35 @@ public class SampledGemmOpTests
 
     [Theory]
     [MemberData(nameof(Devices), MemberType = typeof(SampledGemmTestData))]
+    public void BatchedAlphaScalesTheSum(string deviceName)
+    {
+        // dK = scale·dSᵀ Q: the attention scale 1/√Dh goes into the store, not into the scores.
+        var device = Device(deviceName);
+        const int entries = 3, l = 9, m = 9, n = 4, k = 4;
+        const float alpha = 0.37f;
+        var a = TestData.Uniform(entries * l * m, 51);
+        var b = TestData.Uniform(entries * l * n, 52);
+        var idx = Indices(entries * k, l, 53);
+        var scales = Scales(entries * k, 54);
+        using var ta = TestData.Tensor(device, a, entries, l, m);
+        using var tb = TestData.Tensor(device, b, entries, l, n);
+        using var ti = IndexTensor(device, idx);
+        using var ts = TestData.Tensor(device, scales, entries * k);
+        using var tc = TestData.Tensor(device, new float[entries * m * n], entries, m, n);
+        SampledGemmOp.Batched(device, ta, tb, ti, ts, tc, alpha);
+        device.Synchronize();
+
+        var p = SampledGemmProblem.Create(SampledGemmForm.Gather, m, n, k, l, entries) with { Alpha = alpha };
+        var expected = new float[entries * m * n];
+        SampledGemmReference.Run(p, a, b, idx, scales, expected);
+        var unscaled = new float[entries * m * n];
+        SampledGemmReference.Run(p with { Alpha = 1f }, a, b, idx, scales, unscaled);
+        Assert.True(Math.Abs(expected[0] - alpha * unscaled[0]) <= 1e-6 * Math.Abs(unscaled[0]), "the reference applies alpha");
+        AssertClose(p, a, b, idx, scales, expected, tc.ToArray());
+    }
+
+    [Theory]
+    [MemberData(nameof(Devices), MemberType = typeof(SampledGemmTestData))]
     public void DeviceWrittenOutOfRangeIndicesContributeNothing(string deviceName)
     {
         // Indices written on the device bypass the host check; the kernels must skip them, not fault.

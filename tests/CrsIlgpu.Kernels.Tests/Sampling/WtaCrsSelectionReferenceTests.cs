@@ -135,4 +135,20 @@ public class WtaCrsSelectionReferenceTests
         Assert.Equal(20, result.Winners);
         Assert.Equal(Enumerable.Range(0, 20).Select(i => 10 * i), result.Indices.Take(20));
     }
+
+    /// <summary>The packed-key sort gives (p descending, row ascending): the order a float comparison defines, −0 tying with +0.</summary>
+    [Fact]
+    public void SortedOrderIsPDescendingThenRowAscending()
+    {
+        var random = new Random(8);
+        var p = Enumerable.Range(0, 500).Select(i => (i % 5) switch
+        {
+            0 => 0f,
+            1 => -0f,
+            2 => (float)random.Next(3) / 7, // ties
+            _ => (float)random.NextDouble() * (i % 2 == 0 ? 1e-30f : 1f),
+        }).ToArray();
+        var expected = Enumerable.Range(0, p.Length).OrderByDescending(i => p[i]).ThenBy(i => i).ToArray();
+        Assert.Equal(expected, WtaCrsSelectionReference.SortedOrder(p));
+    }
 }
