@@ -27,7 +27,7 @@ public static class MemoryCommand
         var ratios = new Option<string?>("--ratios") { Description = "WTA-CRS keep ratios to compare, e.g. 1,0.5,0.3 (1 = dense); default: dense only" };
         var policy = new Option<string>("--policy") { Description = "WTA-CRS policy: deferred (select at backward) or cached (select at forward, store only sampled rows)", DefaultValueFactory = _ => "cached" };
         policy.AcceptOnlyFromAmong("deferred", "cached");
-        var layers = new Option<string>("--crs-layers") { Description = "Sampled layers: any of qkv, proj, fc1, fc2, qk, av, or the presets paper (proj,fc1,fc2,qk,av) / seed-report (qkv,qk,av)", DefaultValueFactory = _ => "qkv,proj,fc1,fc2" };
+        var layers = new Option<string>("--crs-layers") { Description = "Sampled layers: any of qkv, proj, fc1, fc2, qk, av, or the presets paper (proj,fc1,fc2,qk,av) / seed-report (qkv,qk,av)", DefaultValueFactory = _ => "paper" };
         var recompute = new Option<bool>("--recompute-attention") { Description = "Do not keep the attention matrices for backward: each block's backward recomputes softmax(QKᵀ/√d)" };
         var command = new Command("memory", "Run one training step (forward, loss, backward, Adam) and report peak memory by tag and saved-for-backward bytes by layer type");
         foreach (var o in new Option[] { model, batch, classes, plan, capacity, json, timeline, png, ratios, policy, layers, recompute })

@@ -14,6 +14,7 @@ public sealed class TrainingOptionSet
     public Option<double> Ratio { get; } = new("--ratio") { Description = "WTA-CRS keep ratio ρ in (0, 1]; 1 = dense training", DefaultValueFactory = _ => D.Ratio };
     public Option<string> CrsLayers { get; } = new("--crs-layers") { Description = "Sampled layers: a list of qkv, proj, fc1, fc2, qk, av, or paper / seed-report", DefaultValueFactory = _ => D.CrsLayers };
     public Option<string> Policy { get; } = Choice("--policy", "WTA-CRS policy: cached (select at forward, store only sampled rows) or deferred (select at backward)", D.Policy, ["cached", "deferred"]);
+    public Option<bool> RecomputeAttention { get; } = new("--recompute-attention") { Description = "Recompute the attention matrices at backward instead of keeping them (less memory)" };
     public Option<int> Epochs { get; } = new("--epochs") { Description = "Epochs to train (with --resume: the new total)", DefaultValueFactory = _ => D.Epochs };
     public Option<int> Batch { get; } = new("--batch") { Description = "Images per step", DefaultValueFactory = _ => D.Batch };
     public Option<double> Lr { get; } = new("--lr") { Description = "Peak learning rate", DefaultValueFactory = _ => D.LearningRate };
@@ -32,7 +33,7 @@ public sealed class TrainingOptionSet
 
     /// <summary>Options that define the run (not where the data is): a resume takes these from the checkpoint.</summary>
     public IEnumerable<Option> RunDefining =>
-        [Dataset, Model, Ratio, CrsLayers, Policy, Batch, Lr, MinLr, Warmup, Optimizer, WeightDecay, ClipNorm, LabelSmoothing, Seed, TrainLimit, TestLimit, LogEvery];
+        [Dataset, Model, Ratio, CrsLayers, Policy, RecomputeAttention, Batch, Lr, MinLr, Warmup, Optimizer, WeightDecay, ClipNorm, LabelSmoothing, Seed, TrainLimit, TestLimit, LogEvery];
 
     public void AddTo(Command command, bool withDataset = true)
     {
@@ -47,6 +48,7 @@ public sealed class TrainingOptionSet
         Ratio = parse.GetValue(Ratio),
         CrsLayers = parse.GetValue(CrsLayers)!,
         Policy = parse.GetValue(Policy)!,
+        RecomputeAttention = parse.GetValue(RecomputeAttention),
         Epochs = parse.GetValue(Epochs),
         Batch = parse.GetValue(Batch),
         LearningRate = parse.GetValue(Lr),

@@ -52,7 +52,7 @@ public sealed class Trainer(DeviceContext device, TrainingOptions options, strin
         device.Pool.ResetPeak(); // this run's peak, also when one device serves several runs (crs sweep)
         var sampling = run.Sampling();
         var exampleSlots = sampling?.Policy == SamplingPolicy.Cached ? train.Count : 0;
-        using var model = Model = new VisionTransformer(device, config, sampling, exampleSlots);
+        using var model = Model = new VisionTransformer(device, config, sampling, exampleSlots, run.RecomputeAttention);
         model.Parameters.Initialize(run.Seed);
         using var optimizer = new AdamOptimizer(device, model.Parameters, Hyper(run, run.LearningRate), run.ClipNorm is { } clip ? (float)clip : null);
         if (checkpoint is not null)

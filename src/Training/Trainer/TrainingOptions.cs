@@ -43,9 +43,12 @@ public sealed record TrainingOptions
     public double Ratio { get; init; } = 1.0;
 
     /// <summary>Sampled layers ("paper", "seed-report", "none" or a list); used when <see cref="Ratio"/> &lt; 1.</summary>
-    public string CrsLayers { get; init; } = "qkv,proj,fc1,fc2";
+    public string CrsLayers { get; init; } = "paper";
 
     public string Policy { get; init; } = "cached";
+
+    /// <summary>Recompute each block's attention matrix at backward instead of keeping it (less memory, one more QKᵀ and softmax per block).</summary>
+    public bool RecomputeAttention { get; init; }
 
     /// <summary>Train on the first N images of the (seeded) training set only; 0: all of it.</summary>
     public int TrainLimit { get; init; }
