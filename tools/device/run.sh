@@ -46,6 +46,22 @@ describe_jobs() {
 
 # --- the packed runtime and apps ------------------------------------------------------------------
 
+# untar_xz ARCHIVE DIR: tar -xJf, or Python's tarfile where the machine has no xz (CRS_UNTAR=python forces it).
+untar_xz() {
+  if [ "${CRS_UNTAR:-}" != python ] && command -v xz >/dev/null 2>&1; then
+    tar -xJf "$1" -C "$2"
+  else
+    python3 - "$1" "$2" <<'PY'
+import sys, tarfile
+with tarfile.open(sys.argv[1], "r:xz") as archive:
+    if hasattr(tarfile, "tar_filter"):
+        archive.extractall(sys.argv[2], filter="tar")  # keeps modes (the executables), refuses paths outside
+    else:
+        archive.extractall(sys.argv[2])
+PY
+  fi
+}
+
 setup_dotnet() {
   local runtime apps_tar sum stamp tmp
   runtime=$(ls "$carry"/dotnet-runtime-*-linux-x64.tar.xz 2>/dev/null | head -n 1)
@@ -59,7 +75,7 @@ setup_dotnet() {
   if [ ! -x "$DOTNET_ROOT/dotnet" ]; then
     say "unpacking $(basename "$runtime") into $DOTNET_ROOT"
     tmp="$DOTNET_ROOT.tmp.$$"
-    rm -rf "$tmp" && mkdir -p "$tmp" && tar -xJf "$runtime" -C "$tmp" || die "could not unpack $runtime"
+    rm -rf "$tmp" && mkdir -p "$tmp" && untar_xz "$runtime" "$tmp" || die "could not unpack $runtime"
     rm -rf "$DOTNET_ROOT" && mv "$tmp" "$DOTNET_ROOT"
   fi
   # The apps: under the repo root, because the golden test finds tests/golden by walking up from the exe.
@@ -69,12 +85,23 @@ setup_dotnet() {
   if [ "$(cat "$stamp" 2>/dev/null)" != "$sum" ]; then
     say "unpacking crs-apps.tar.xz into $APPS"
     tmp="$bundle/apps.tmp.$$"
-    rm -rf "$tmp" && mkdir -p "$tmp" && tar -xJf "$apps_tar" -C "$tmp" || die "could not unpack $apps_tar"
+    rm -rf "$tmp" && mkdir -p "$tmp" && untar_xz "$apps_tar" "$tmp" || die "could not unpack $apps_tar"
     echo "$sum" >"$tmp/apps/.bundle-sha256"
     rm -rf "$APPS" && mv "$tmp/apps" "$APPS" && rm -rf "$tmp"
   fi
   export DOTNET_ROOT APPS
   export PATH="$DOTNET_ROOT:$PATH"
+  # CUDA's tools (ptxas, ncu, compute-sanitizer) and the driver library ILGPU loads (libcuda.so.1),
+  # where the image has them off the default paths.
+  local d
+  for d in /usr/local/cuda/bin /usr/local/nvidia/bin; do
+    [ -d "$d" ] && case ":$PATH:" in *":$d:"*) ;; *) PATH="$PATH:$d" ;; esac
+  done
+  if ! ldconfig -p 2>/dev/null | grep -q 'libcuda\.so\.1'; then
+    for d in /usr/local/nvidia/lib64 /usr/local/cuda/compat /usr/lib/x86_64-linux-gnu; do
+      [ -e "$d/libcuda.so.1" ] && export LD_LIBRARY_PATH="$d${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" && break
+    done
+  fi
   export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 TESTINGPLATFORM_TELEMETRY_OPTOUT=1
   export DOTNET_gcServer=0
 }
@@ -147,7 +174,8 @@ job_devices() {
     echo "dotnet host: $DOTNET_ROOT/dotnet"
     "$DOTNET_ROOT/dotnet" --list-runtimes
     echo "python3: $(command -v python3) $(python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda, "available", torch.cuda.is_available())' 2>&1 | tail -n 1)"
-    for tool in nvidia-smi ptxas nvcc ncu compute-sanitizer; do echo "$tool: $(command -v "$tool" || echo absent)"; done
+    for tool in nvidia-smi ptxas nvcc ncu compute-sanitizer xz; do echo "$tool: $(command -v "$tool" || echo absent)"; done
+    echo "libcuda: $(ldconfig -p 2>/dev/null | grep -m1 'libcuda\.so\.1' || echo 'not in ldconfig') LD_LIBRARY_PATH=${LD_LIBRARY_PATH:-}"
   } | tee "$R/environment.txt"
   has_gpu && nvidia-smi -q >"$R/nvidia-smi.txt" 2>&1
   crs devices | tee "$R/devices.txt" && crs devices --json >"$R/devices.json"
@@ -211,6 +239,10 @@ job_memory() {
   crs memory --model "$model" --batch "$batch" --ratios "${CRS_MEMORY_RATIOS:-1,0.5,0.3}" \
     --json "$R/memory.json" --timeline "$R/timeline.json" --png "$R/memory.png" | tee "$R/memory.txt" || ok=1
   crs memory --model "$model" --batch "$batch" --plan --json "$R/plan.json" >"$R/plan.txt" || ok=1
+  # The PyTorch step below must be the same model: its parameter count from the shapes (no torch needed).
+  python3 tools/reference/vit_step_torch.py --model "$model" --params-only >"$R/torch-params.json" || ok=1
+  python3 -c 'import json, sys; a = json.load(open(sys.argv[1]))[0]["parameters"]; b = json.load(open(sys.argv[2]))["parameters"]
+print(f"parameters: crs {a:,}, vit_step_torch.py {b:,}"); sys.exit(a != b)' "$R/memory.json" "$R/torch-params.json" || ok=1
   if has_torch_cuda; then
     python3 tools/reference/vit_step_torch.py --model "$model" --batch "$batch" --steps 3 --warmup 1 --json "$R/torch-memory.json" | tee "$R/torch-memory.txt" || ok=1
   else
