@@ -3,7 +3,8 @@
 # then does what a device call does — a copy of the working tree (tracked + untracked-not-ignored
 # files, no .git) plus the carried .dotnet-bundle/carry in a temp dir, a PATH with no dotnet on it,
 # $OUT an empty folder — and runs tools/device/run.sh there on the packed runtime:
-# devices, the kernel tests (ILGPU CPU accelerator + C# backend), a tiny GEMM bench, a tiny memory
+# devices, every bundled test exe (kernels on the ILGPU CPU accelerator + C# backend; the golden
+# inputs found from the exe's folder as on the device), a tiny GEMM bench, a tiny memory
 # step with its PNG, and the GPU-only jobs, which must report themselves skipped, not failed.
 # Then checks what came back against the device tool's limits (<= 8 files, 16 MiB each, 2 folders deep).
 # Usage: bash tools/device/smoke.sh [--no-build]   (CRS_SMOKE_KEEP=1 keeps the temp dir)
@@ -27,6 +28,13 @@ mkdir -p "$device" "$tmp/OUT" "$tmp/tmp" "$tmp/bin"
 git ls-files -co --exclude-standard -z | while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done \
   | tar --null -T - -cf - | tar -xf - -C "$device" || fail "copying the working tree"
 mkdir -p "$device/.dotnet-bundle" && cp -a "$carry" "$device/.dotnet-bundle/" || fail "copying $carry"
+# Staged CIFAR-10 (stage-data.sh split) travels too when it is there, and the `data` job joins it.
+jobs="devices tests bench-gemm memory golden torch-step train-smoke memcheck ncu"
+staged=.device-data/cifar-10-jpg.tar.gz/part-00
+if [ -d "$staged" ]; then
+  mkdir -p "$device/$(dirname "$staged")" && cp -a "$staged" "$device/$(dirname "$staged")/" || fail "copying $staged"
+  jobs="data $jobs"
+fi
 travel=$(du -sb "$device" | cut -f1)
 echo "smoke: what travels: $((travel / 1048576)) MiB (limit 64)"
 [ "$travel" -le $((64 * 1048576)) ] || fail "the tree and the bundle are over 64 MiB"
@@ -51,9 +59,9 @@ echo "smoke: running tools/device/run.sh in $device with no dotnet on PATH"
   cd "$device" || exit 2
   env -u DOTNET_ROOT -u DOTNET_HOST_PATH -u MSBUILD_EXE_PATH -u MSBuildExtensionsPath -u MSBuildSDKsPath \
     PATH="$path" TMPDIR="$tmp/tmp" OUT="$tmp/OUT" \
-    CRS_DEVICE=cpu CRS_TEST_DEVICE=cpu CRS_TEST_PROJECTS=CrsIlgpu.Kernels.Tests CRS_GEMM_SIZES=64,128 \
+    CRS_DEVICE=cpu CRS_TEST_DEVICE=cpu CRS_GEMM_SIZES=64,128 \
     CRS_MEMORY_MODEL=vit-cifar-tiny CRS_MEMORY_BATCH=2 CRS_MEMORY_RATIOS=1,0.5 CRS_BUDGET_S=3000 \
-    bash tools/device/run.sh devices tests bench-gemm memory golden torch-step train-smoke memcheck ncu
+    bash tools/device/run.sh $jobs
 )
 code=$?
 
@@ -71,11 +79,17 @@ mkdir -p "$tmp/results" && tar -xzf "$out/results.tar.gz" -C "$tmp/results" || f
 env_file="$tmp/results/devices/environment.txt"
 grep -q "dotnet host: $tmp/tmp/crs-dotnet-" "$env_file" || fail "crs did not run on the runtime unpacked from the bundle ($env_file)"
 grep -q "Microsoft.NETCore.App .* \[$tmp/tmp/crs-dotnet-" "$env_file" || fail "the runtime's frameworks are not the unpacked ones"
-[ -s "$tmp/results/tests/CrsIlgpu.Kernels.Tests.trx" ] || fail "no TRX from the kernel tests"
-grep -Eq '^[0-9]+ passed, 0 failed, [0-9]+ skipped$' "$tmp/results/tests/tests-summary.txt" || fail "the kernel tests' summary line"
-grep -Eq '^[1-9][0-9]* passed' "$tmp/results/tests/tests-summary.txt" || fail "no kernel test passed"
+for exe in CrsIlgpu.Kernels.Tests CrsIlgpu.Model.Tests CrsIlgpu.Training.Tests; do
+  [ -s "$tmp/results/tests/$exe.trx" ] || fail "no TRX from $exe"
+  grep -Eq "^$exe: [1-9][0-9]* passed, 0 failed" "$tmp/results/tests/tests-summary.txt" || fail "$exe: none passed or some failed"
+done
+grep -Eq '^[0-9]+ passed, 0 failed, [0-9]+ skipped$' "$tmp/results/tests/tests-summary.txt" || fail "the tests' summary line"
 [ -s "$tmp/results/bench-gemm/gemm.json" ] || fail "no gemm.json"
 [ -s "$tmp/results/memory/memory.png" ] || fail "no memory.png (SkiaSharp's native library in the bundle?)"
+if [ -d "$staged" ]; then
+  grep -q "sha256 .* ok" "$tmp/results/data/data.txt" || fail "the staged CIFAR-10 pack did not rejoin with its checksum"
+  [ "$(find "$device/data/cifar-10-jpg" -type f | wc -l)" = 60000 ] || fail "data/cifar-10-jpg does not hold 60000 files"
+fi
 for job in golden torch-step train-smoke memcheck ncu; do
   [ -f "$tmp/results/$job/SKIPPED" ] || python3 -c 'import torch' 2>/dev/null || fail "$job ran or failed on a machine without a GPU; it should skip"
 done
