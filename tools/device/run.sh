@@ -207,7 +207,7 @@ job_memcheck() {
   has_gpu || { skip "no GPU"; return 3; }
   local dll="$APPS/tests/CrsIlgpu.Kernels.Tests/CrsIlgpu.Kernels.Tests.dll"
   eval "set -- ${CRS_MEMCHECK_ARGS:-}"
-  CRS_TEST_DEVICE=cuda compute-sanitizer --tool memcheck --leak-check full --error-exitcode 9 \
+  CRS_TEST_DEVICE=cuda compute-sanitizer --tool memcheck --error-exitcode 9 \
     --log-file "$R/memcheck.txt" "$DOTNET_ROOT/dotnet" "$dll" -noColor -noLogo -result-trx "$R/memcheck.trx" "$@" >"$R/tests.log" 2>&1
   local code=$?
   tail -n 5 "$R/memcheck.txt" >&2
