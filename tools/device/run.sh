@@ -1,0 +1,384 @@
+#!/usr/bin/env bash
+# Runs ON the GPU machine (no .NET SDK there), from the repo root, with .dotnet-bundle/carry carried
+# (tools/device/bundle.sh makes it). Also runs here on the CPU, unchanged: tools/device/smoke.sh.
+#
+#   bash tools/device/run.sh JOB [JOB ...]        e.g. devices tests bench-gemm
+#   bash tools/device/run.sh --list               the jobs and what each records
+#
+# Unpacks the packed .NET runtime into a temp dir (once per runtime) and the apps into
+# .dotnet-bundle/apps (once per bundle), sets DOTNET_ROOT/PATH to the packed runtime, and runs each
+# job in turn. Every job writes under <results>/<job>/; at the end everything is packed into
+# $OUT/results.tar.gz with $OUT/summary.txt beside it (a device call returns at most 8 files), or
+# into ./out/ when $OUT is unset. Exit status: 0 when no job failed (skipped jobs do not fail).
+#
+# Adding a job: write a function job_<name> (dashes become underscores) with a one-line
+# "# job: <what it records>" comment above it. It gets $R (its results folder) and the helpers
+# crs, run_tests, need, skip; it returns 0 (ok), 1 (failed) or 3 (skipped: call `skip "why"`).
+#
+# Knobs (environment):
+#   CRS_DEVICE          device for crs commands: auto (default: CUDA when present) | cuda | cpu
+#   CRS_TEST_DEVICE     the kernel tests' "kernels" device: cuda (default when nvidia-smi sees a GPU) | cpu
+#   CRS_TEST_PROJECTS   which bundled test exes `tests` runs (default: all), e.g. "CrsIlgpu.Kernels.Tests"
+#   CRS_TEST_ARGS       extra xunit arguments for `tests`, e.g. '-class "*GemmTests"'
+#   CRS_GEMM_SIZES      bench-gemm sizes (default 1024,2048,3072,4096)
+#   CRS_OPS_SIZES, CRS_OPS_ARGS           bench-ops (default vit-tiny,vit-b16; --no-reference)
+#   CRS_WTACRS_SIZES, CRS_WTACRS_RATIOS   bench-wtacrs (default vit-tiny,vit-b16; 1,0.5,0.3,0.1)
+#   CRS_MEMORY_MODEL, CRS_MEMORY_BATCH, CRS_MEMORY_RATIOS   memory (default vit-b16, 64, 1,0.5,0.3)
+#   CRS_STEP_CASES      torch-step cases "model:batch ..." (default "vit-cifar-tiny:128 vit-b16:64")
+#   CRS_STEP_STEPS      torch-step timed steps (default 20)
+#   CRS_MEMCHECK_ARGS   xunit filter for memcheck (default: every kernel test class)
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+root=$(pwd)
+bundle="$root/.dotnet-bundle"
+carry="${CRS_BUNDLE_CARRY:-$bundle/carry}"
+
+die() { echo "run: error: $*" >&2; exit 2; }
+say() { echo "run: $*" >&2; }
+
+list_jobs() { declare -F | awk '{print $3}' | grep '^job_' | sed 's/^job_//; s/_/-/g'; }
+describe_jobs() {
+  local name
+  for name in $(list_jobs); do
+    printf '  %-13s %s\n' "$name" "$(grep -B1 "^job_${name//-/_}()" "$0" | sed -n 's/^# job: //p')"
+  done
+}
+
+# --- the packed runtime and apps ------------------------------------------------------------------
+
+# untar_xz ARCHIVE DIR: tar -xJf, or Python's tarfile where the machine has no xz (CRS_UNTAR=python forces it).
+untar_xz() {
+  if [ "${CRS_UNTAR:-}" != python ] && command -v xz >/dev/null 2>&1; then
+    tar -xJf "$1" -C "$2"
+  else
+    python3 - "$1" "$2" <<'PY'
+import sys, tarfile
+with tarfile.open(sys.argv[1], "r:xz") as archive:
+    if hasattr(tarfile, "tar_filter"):
+        archive.extractall(sys.argv[2], filter="tar")  # keeps modes (the executables), refuses paths outside
+    else:
+        archive.extractall(sys.argv[2])
+PY
+  fi
+}
+
+setup_dotnet() {
+  local runtime apps_tar sum stamp tmp
+  runtime=$(ls "$carry"/dotnet-runtime-*-linux-x64.tar.xz 2>/dev/null | head -n 1)
+  [ -n "$runtime" ] || die "no $carry/dotnet-runtime-*.tar.xz: run tools/device/bundle.sh here and carry .dotnet-bundle/carry"
+  apps_tar="$carry/crs-apps.tar.xz"
+  [ -f "$apps_tar" ] || die "no $apps_tar: run tools/device/bundle.sh and carry .dotnet-bundle/carry"
+
+  # The runtime: into a temp dir named by its checksum, so a warm machine unpacks it once.
+  sum=$(sha256sum "$runtime" | cut -c1-16)
+  DOTNET_ROOT="${CRS_DOTNET_DIR:-${TMPDIR:-/tmp}/crs-dotnet-$sum}"
+  if [ ! -x "$DOTNET_ROOT/dotnet" ]; then
+    say "unpacking $(basename "$runtime") into $DOTNET_ROOT"
+    tmp="$DOTNET_ROOT.tmp.$$"
+    rm -rf "$tmp" && mkdir -p "$tmp" && untar_xz "$runtime" "$tmp" || die "could not unpack $runtime"
+    rm -rf "$DOTNET_ROOT" && mv "$tmp" "$DOTNET_ROOT"
+  fi
+  # The apps: under the repo root, because the golden test finds tests/golden by walking up from the exe.
+  sum=$(sha256sum "$apps_tar" | cut -c1-16)
+  APPS="$bundle/apps"
+  stamp="$APPS/.bundle-sha256"
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$sum" ]; then
+    say "unpacking crs-apps.tar.xz into $APPS"
+    tmp="$bundle/apps.tmp.$$"
+    rm -rf "$tmp" && mkdir -p "$tmp" && untar_xz "$apps_tar" "$tmp" || die "could not unpack $apps_tar"
+    echo "$sum" >"$tmp/apps/.bundle-sha256"
+    rm -rf "$APPS" && mv "$tmp/apps" "$APPS" && rm -rf "$tmp"
+  fi
+  export DOTNET_ROOT APPS
+  export PATH="$DOTNET_ROOT:$PATH"
+  # CUDA's tools (ptxas, ncu, compute-sanitizer) and the driver library ILGPU loads (libcuda.so.1),
+  # where the image has them off the default paths.
+  local d
+  for d in /usr/local/cuda/bin /usr/local/nvidia/bin; do
+    [ -d "$d" ] && case ":$PATH:" in *":$d:"*) ;; *) PATH="$PATH:$d" ;; esac
+  done
+  if ! ldconfig -p 2>/dev/null | grep -q 'libcuda\.so\.1'; then
+    for d in /usr/local/nvidia/lib64 /usr/local/cuda/compat /usr/lib/x86_64-linux-gnu; do
+      [ -e "$d/libcuda.so.1" ] && export LD_LIBRARY_PATH="$d${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" && break
+    done
+  fi
+  export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 TESTINGPLATFORM_TELEMETRY_OPTOUT=1
+  export DOTNET_gcServer=0
+}
+
+# --- helpers for jobs ----------------------------------------------------------------------------
+
+# crs ARGS: the bundled crs on the packed runtime (explicit host path: never a system dotnet), on
+# $CRS_DEVICE (--device is a recursive option of the root command, so it may come last).
+crs() { "$DOTNET_ROOT/dotnet" "$APPS/crs/crs.dll" "$@" --device "${CRS_DEVICE:-auto}"; }
+
+# crs_has COMMAND: whether this build of crs has a subcommand (train and profile arrive by merge).
+# Read off the root's help: `crs train --help` prints the root's help and exits 0 when train is absent.
+crs_has() { crs --help 2>/dev/null | sed -n '/^Commands:/,$p' | grep -qE "^  $1( |$)"; }
+
+# need TOOL...: skip the job unless every tool is on PATH.
+need() {
+  local tool
+  for tool in "$@"; do
+    command -v "$tool" >/dev/null 2>&1 || { skip "$tool not found"; return 3; }
+  done
+}
+
+# skip WHY: record why a job did not run (the caller then returns 3).
+skip() { echo "$*" >"$R/SKIPPED"; say "$job skipped: $*"; }
+
+has_gpu() { command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L 2>/dev/null | grep -q '^GPU'; }
+
+has_torch_cuda() { python3 -c 'import sys, torch; sys.exit(0 if torch.cuda.is_available() else 1)' >/dev/null 2>&1; }
+
+# counters TRX: "passed failed skipped" from a TRX's <Counters/> element.
+counters() {
+  local line get total passed failed
+  line=$(grep -o '<Counters[^>]*>' "$1" 2>/dev/null | head -n 1)
+  [ -n "$line" ] || { echo "0 1 0"; return; }
+  get() { echo "$line" | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*' || echo 0; }
+  total=$(get total); passed=$(get passed)
+  failed=$(( $(get failed) + $(get error) + $(get timeout) + $(get aborted) ))
+  echo "$passed $failed $((total - passed - failed))"
+}
+
+# run_tests EXE_NAME OUTDIR [xunit args...]: one bundled test exe with a TRX and a log; prints
+# "N passed, M failed, K skipped" for it; returns 1 if any failed or the runner gave no TRX.
+run_tests() {
+  local name=$1 out=$2 code p f s
+  shift 2
+  local dll="$APPS/tests/$name/$name.dll"
+  [ -f "$dll" ] || { echo "$name: not in the bundle" | tee -a "$out/tests-summary.txt"; return 1; }
+  say "$name (CRS_TEST_DEVICE=${CRS_TEST_DEVICE:-cpu}) $*"
+  "$DOTNET_ROOT/dotnet" "$dll" -noColor -noLogo -parallelAlgorithm conservative -result-trx "$out/$name.trx" "$@" >"$out/$name.log" 2>&1
+  code=$?
+  grep -E '\[FAIL\]' "$out/$name.log" | head -n 20 >&2
+  read -r p f s < <(counters "$out/$name.trx")
+  [ -f "$out/$name.trx" ] || f=$((f > 0 ? f : 1))
+  echo "$name: $p passed, $f failed, $s skipped (exit $code)" | tee -a "$out/tests-summary.txt"
+  echo "$p $f $s" >>"$out/.counts"
+  [ "$f" -eq 0 ] && [ "$code" -eq 0 ]
+}
+
+# totals OUTDIR: the plain line over every run_tests in OUTDIR.
+totals() {
+  awk '{p += $1; f += $2; s += $3} END {printf "%d passed, %d failed, %d skipped\n", p, f, s}' "$1/.counts" | tee -a "$1/tests-summary.txt"
+}
+
+# --- jobs ----------------------------------------------------------------------------------------
+
+# job: crs devices (table + JSON), runtime, nvidia-smi -q, torch/CUDA versions, ptxas/ncu/compute-sanitizer presence
+job_devices() {
+  {
+    echo "uname: $(uname -a)"
+    echo "dotnet host: $DOTNET_ROOT/dotnet"
+    "$DOTNET_ROOT/dotnet" --list-runtimes
+    echo "python3: $(command -v python3) $(python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda, "available", torch.cuda.is_available())' 2>&1 | tail -n 1)"
+    for tool in nvidia-smi ptxas nvcc ncu compute-sanitizer xz; do echo "$tool: $(command -v "$tool" || echo absent)"; done
+    echo "libcuda: $(ldconfig -p 2>/dev/null | grep -m1 'libcuda\.so\.1' || echo 'not in ldconfig') LD_LIBRARY_PATH=${LD_LIBRARY_PATH:-}"
+  } | tee "$R/environment.txt"
+  has_gpu && nvidia-smi -q >"$R/nvidia-smi.txt" 2>&1
+  crs devices | tee "$R/devices.txt" && crs devices --json >"$R/devices.json"
+}
+
+# job: PTX gate with the machine's own ptxas (CUDA 13 on the GPU machine): registers, spills, shared memory
+job_kernels() {
+  need ptxas || return 3
+  crs kernels --arch sm_80,sm_90 --out "$R/ptx" | tee "$R/kernels.txt"
+  local code=${PIPESTATUS[0]}
+  tar -czf "$R/ptx.tar.gz" -C "$R" ptx && rm -rf "$R/ptx"
+  return "$code"
+}
+
+# job: every bundled test exe (kernels on CUDA via CRS_TEST_DEVICE=cuda): TRX, log, "N passed, M failed, K skipped"
+job_tests() {
+  local name ok=0
+  local projects=${CRS_TEST_PROJECTS:-$(ls "$APPS/tests")}
+  for name in $projects; do
+    eval "run_tests \"$name\" \"$R\" ${CRS_TEST_ARGS:-}" || ok=1
+  done
+  totals "$R"
+  return $ok
+}
+
+# job: compute-sanitizer memcheck over the kernel tests on CUDA (slow: narrow with CRS_MEMCHECK_ARGS)
+job_memcheck() {
+  need compute-sanitizer || return 3
+  has_gpu || { skip "no GPU"; return 3; }
+  local dll="$APPS/tests/CrsIlgpu.Kernels.Tests/CrsIlgpu.Kernels.Tests.dll"
+  eval "set -- ${CRS_MEMCHECK_ARGS:-}"
+  CRS_TEST_DEVICE=cuda compute-sanitizer --tool memcheck --error-exitcode 9 \
+    --log-file "$R/memcheck.txt" "$DOTNET_ROOT/dotnet" "$dll" -noColor -noLogo -result-trx "$R/memcheck.trx" "$@" >"$R/tests.log" 2>&1
+  local code=$?
+  tail -n 5 "$R/memcheck.txt" >&2
+  read -r p f s < <(counters "$R/memcheck.trx")
+  echo "memcheck: exit $code; tests $p passed, $f failed, $s skipped" | tee "$R/summary.txt"
+  [ "$code" -eq 0 ]
+}
+
+# job: SGEMM, ILGPU kernel vs cuBLAS FP32 (PyTorch, TF32 off) vs the plain reference, 1024-4096
+job_bench_gemm() {
+  crs bench gemm --sizes "${CRS_GEMM_SIZES:-1024,2048,3072,4096}" --json "$R/gemm.json" | tee "$R/gemm.txt"
+}
+
+# job: every ViT op forward/backward at ViT sizes, ILGPU vs PyTorch eager on the same GPU
+job_bench_ops() {
+  eval "set -- ${CRS_OPS_ARGS:---no-reference}"
+  crs bench ops --sizes "${CRS_OPS_SIZES:-vit-tiny,vit-b16}" "$@" --json "$R/ops.json" | tee "$R/ops.txt"
+}
+
+# job: WTA-CRS weight gradient: norms + selection + sampled GEMM vs dense GEMM per ratio, estimator error
+job_bench_wtacrs() {
+  crs bench wtacrs --sizes "${CRS_WTACRS_SIZES:-vit-tiny,vit-b16}" --ratios "${CRS_WTACRS_RATIOS:-1,0.5,0.3,0.1}" \
+    --json "$R/wtacrs.json" --png "$R/wtacrs.png" | tee "$R/wtacrs.txt"
+}
+
+# job: peak memory of one training step per keep ratio on the device, the plan, and torch.cuda.max_memory_allocated
+job_memory() {
+  local model=${CRS_MEMORY_MODEL:-vit-b16} batch=${CRS_MEMORY_BATCH:-64} ok=0
+  crs memory --model "$model" --batch "$batch" --ratios "${CRS_MEMORY_RATIOS:-1,0.5,0.3}" \
+    --json "$R/memory.json" --timeline "$R/timeline.json" --png "$R/memory.png" | tee "$R/memory.txt" || ok=1
+  crs memory --model "$model" --batch "$batch" --plan --json "$R/plan.json" >"$R/plan.txt" || ok=1
+  # The PyTorch step below must be the same model: its parameter count from the shapes (no torch needed).
+  python3 tools/reference/vit_step_torch.py --model "$model" --params-only >"$R/torch-params.json" || ok=1
+  python3 -c 'import json, sys; a = json.load(open(sys.argv[1]))[0]["parameters"]; b = json.load(open(sys.argv[2]))["parameters"]
+print(f"parameters: crs {a:,}, vit_step_torch.py {b:,}"); sys.exit(a != b)' "$R/memory.json" "$R/torch-params.json" || ok=1
+  if has_torch_cuda; then
+    python3 tools/reference/vit_step_torch.py --model "$model" --batch "$batch" --steps 3 --warmup 1 --json "$R/torch-memory.json" | tee "$R/torch-memory.txt" || ok=1
+  else
+    echo "torch with CUDA not available: no torch.cuda.max_memory_allocated figure" | tee "$R/torch-memory.txt"
+  fi
+  return $ok
+}
+
+# job: golden test: PyTorch float64 dump (vit_reference.py, timm check) then the golden tests on CUDA; the dump comes back to commit
+job_golden() {
+  python3 -c 'import torch' >/dev/null 2>&1 || { skip "no torch"; return 3; }
+  python3 tools/reference/vit_reference.py tests/golden/vit-golden | tee "$R/vit_reference.txt" || return 1
+  cp tests/golden/vit-golden/expected.safetensors "$R/"
+  run_tests CrsIlgpu.Model.Tests "$R" -class '*GoldenTests' -class '*GoldenInputsTests'
+  local code=$?
+  totals "$R"
+  return $code
+}
+
+# job: PyTorch eager training step (same ViT, Adam): images/s and max_memory_allocated, for crs train's images/s
+job_torch_step() {
+  has_torch_cuda || { skip "torch with CUDA not available"; return 3; }
+  local case ok=0
+  for case in ${CRS_STEP_CASES:-vit-cifar-tiny:128 vit-b16:64}; do
+    python3 tools/reference/vit_step_torch.py --model "${case%%:*}" --batch "${case##*:}" --steps "${CRS_STEP_STEPS:-20}" \
+      --json "$R/torch-step-${case%%:*}-b${case##*:}.json" | tee -a "$R/torch-step.txt" || ok=1
+  done
+  return $ok
+}
+
+# job: (needs `crs train`, arriving by merge) unpack CIFAR-10 if staged, 1 epoch on 512 images: loss falls, images/s
+job_train_smoke() {
+  crs_has train || { skip "crs train is not in this build (it arrives with the trainer's merge)"; return 3; }
+  [ -d data/cifar-10-jpg ] || bash tools/device/stage-data.sh join || { skip "no CIFAR-10: stage it (tools/device/stage-data.sh)"; return 3; }
+  crs train --model vit-cifar-tiny --epochs 1 --train-limit 512 --out "$R/run" | tee "$R/train.txt"
+}
+
+# job: (needs `crs train`) CIFAR-10 vit-cifar-tiny dense vs WTA-CRS rho=0.3: accuracy, images/s, peak memory; CRS_CIFAR_ARGS adds options
+job_cifar() {
+  crs_has train || { skip "crs train is not in this build (it arrives with the trainer's merge)"; return 3; }
+  [ -d data/cifar-10-jpg ] || bash tools/device/stage-data.sh join || { skip "no CIFAR-10: stage it (tools/device/stage-data.sh)"; return 3; }
+  local ok=0
+  eval "set -- ${CRS_CIFAR_ARGS:---epochs 10}"
+  crs train --model vit-cifar-tiny --out "$R/dense" "$@" | tee "$R/dense.txt" || ok=1
+  crs train --model vit-cifar-tiny --crs-ratio 0.3 --out "$R/wtacrs-0.3" "$@" | tee "$R/wtacrs-0.3.txt" || ok=1
+  return $ok
+}
+
+# job: (needs `crs profile`, arriving by merge) per-kernel table, JSON and Chrome trace of training steps
+job_profile() {
+  crs_has profile || { skip "crs profile is not in this build (it arrives by merge)"; return 3; }
+  crs profile --model vit-cifar-tiny --batch 128 --steps 5 --json "$R/profile.json" --trace "$R/trace.json" | tee "$R/profile.txt"
+}
+
+# job: Nsight Compute on the GEMM kernel in crs bench gemm at n=2048 (--clock-control none: clocks untouched)
+job_ncu() {
+  need ncu || return 3
+  has_gpu || { skip "no GPU"; return 3; }
+  ncu --clock-control none --target-processes all --kernel-name "${CRS_NCU_KERNEL:-regex:[Gg]emm}" --launch-skip 5 --launch-count 3 \
+    --set full --export "$R/gemm" "$DOTNET_ROOT/dotnet" "$APPS/crs/crs.dll" bench gemm --sizes 2048 >"$R/ncu.log" 2>&1
+  local code=$?
+  [ -f "$R/gemm.ncu-rep" ] && ncu --import "$R/gemm.ncu-rep" --page details >"$R/gemm-details.txt" 2>&1
+  tail -n 20 "$R/ncu.log" >&2
+  return $code
+}
+
+# job: reassemble and unpack staged data packs (tools/device/stage-data.sh join) into data/
+job_data() {
+  bash tools/device/stage-data.sh join | tee "$R/data.txt"
+}
+
+# --- main ----------------------------------------------------------------------------------------
+
+# Internal: one job in a child process (environment already set up), so `timeout` can stop it.
+if [ "${1:-}" = "__job" ]; then
+  "job_${2//-/_}"
+  exit $?
+fi
+
+if [ $# -eq 0 ] || [ "$1" = "--list" ] || [ "$1" = "-h" ] || [ "$1" = "--help" ]; then
+  echo "usage: bash tools/device/run.sh JOB [JOB ...]   (results: \$OUT/results.tar.gz + \$OUT/summary.txt, or ./out)"
+  describe_jobs
+  [ $# -eq 0 ] && exit 2 || exit 0
+fi
+for job in "$@"; do
+  declare -F "job_${job//-/_}" >/dev/null || die "unknown job '$job'; jobs: $(list_jobs | tr '\n' ' ')"
+done
+
+started=$(date +%s)
+# A device command is killed at 600 s and then returns only what is already under $OUT: stop jobs
+# at this budget so the results are packed in time. Jobs not started are listed as such.
+budget=${CRS_BUDGET_S:-540}
+setup_dotnet
+if [ -z "${CRS_TEST_DEVICE:-}" ] && has_gpu; then export CRS_TEST_DEVICE=cuda; fi
+export CRS_DEVICE=${CRS_DEVICE:-auto}
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/crs-run.XXXXXX")
+dest="${OUT:-$root/out}"
+mkdir -p "$dest"
+summary="$work/summary.txt"
+{
+  echo "# crs device run $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(hostname)"
+  echo "# bundle: $(head -n 1 "$carry/MANIFEST.txt" 2>/dev/null | sed 's/^# //')"
+  echo "# gpu: $(has_gpu && nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | head -n 1 || echo none)"
+  echo "# CRS_DEVICE=$CRS_DEVICE CRS_TEST_DEVICE=${CRS_TEST_DEVICE:-cpu} budget ${budget}s"
+} >"$summary"
+
+failed=0
+for job in "$@"; do
+  export R="$work/$job" job
+  mkdir -p "$R"
+  left=$(( budget - ($(date +%s) - started) ))
+  if [ "$left" -le 5 ]; then
+    printf '%-13s %5ss  %s\n' "$job" 0 "NOT STARTED (budget of ${budget}s spent)" | tee -a "$summary"
+    failed=1
+    continue
+  fi
+  say "=== $job (at most ${left}s) ==="
+  start=$(date +%s)
+  timeout -k 10 "$left" bash "$0" __job "$job" 2> >(tee "$R/stderr.txt" >&2) | tee "$R/stdout.txt"
+  code=${PIPESTATUS[0]}
+  seconds=$(( $(date +%s) - start ))
+  case $code in
+    0) status=ok ;;
+    3) status="skipped ($(cat "$R/SKIPPED" 2>/dev/null))" ;;
+    124|137) status="TIMED OUT after ${seconds}s (CRS_BUDGET_S=$budget)"; failed=1 ;;
+    *) status="FAILED (exit $code)"; failed=1 ;;
+  esac
+  printf '%-13s %5ss  %s\n' "$job" "$seconds" "$status" | tee -a "$summary"
+  [ -f "$R/tests-summary.txt" ] && sed 's/^/    /' "$R/tests-summary.txt" >>"$summary"
+done
+
+cp "$summary" "$dest/summary.txt"
+tar -czf "$dest/results.tar.gz.tmp" -C "$work" . && mv "$dest/results.tar.gz.tmp" "$dest/results.tar.gz"
+[ -z "${OUT:-}" ] && { rm -rf "$dest/results"; cp -r "$work" "$dest/results"; }
+rm -rf "$work"
+echo "---- summary ($dest/summary.txt; everything in $dest/results.tar.gz) ----"
+cat "$dest/summary.txt"
+exit $failed
