@@ -273,21 +273,34 @@ job_torch_step() {
   return $ok
 }
 
-# job: (needs `crs train`, arriving by merge) unpack CIFAR-10 if staged, 1 epoch on 512 images: loss falls, images/s
-job_train_smoke() {
-  crs_has train || { skip "crs train is not in this build (it arrives with the trainer's merge)"; return 3; }
-  [ -d data/cifar-10-jpg ] || bash tools/device/stage-data.sh join || { skip "no CIFAR-10: stage it (tools/device/stage-data.sh)"; return 3; }
-  crs train --model vit-cifar-tiny --epochs 1 --train-limit 512 --out "$R/run" | tee "$R/train.txt"
+# keep_run DIR NAME: copy a run's metrics and plots (not its checkpoint, tens of MB) into the results.
+keep_run() {
+  mkdir -p "$R/$2"
+  cp "$1"/metrics.jsonl "$1"/metrics.csv "$1"/*.png "$R/$2/" 2>/dev/null || true
 }
 
-# job: (needs `crs train`) CIFAR-10 vit-cifar-tiny dense vs WTA-CRS rho=0.3: accuracy, images/s, peak memory; CRS_CIFAR_ARGS adds options
+# job: unpack CIFAR-10 if staged, 1 epoch on 512 images: the trainer runs end to end on this device, images/s
+job_train_smoke() {
+  crs_has train || { skip "crs train is not in this build"; return 3; }
+  [ -d data/cifar-10-jpg ] || bash tools/device/stage-data.sh join || { skip "no CIFAR-10: stage it (tools/device/stage-data.sh)"; return 3; }
+  rm -rf runs/device-smoke
+  crs train --model vit-cifar-tiny --epochs 1 --train-limit 512 --test-limit 512 --out runs/device-smoke | tee "$R/train.txt"
+  local rc=${PIPESTATUS[0]}
+  keep_run runs/device-smoke train-smoke
+  return "$rc"
+}
+
+# job: CIFAR-10 vit-cifar-tiny dense vs WTA-CRS rho=0.3 (paper sites, cached): accuracy, images/s, peak memory; CRS_CIFAR_ARGS adds options
 job_cifar() {
-  crs_has train || { skip "crs train is not in this build (it arrives with the trainer's merge)"; return 3; }
+  crs_has train || { skip "crs train is not in this build"; return 3; }
   [ -d data/cifar-10-jpg ] || bash tools/device/stage-data.sh join || { skip "no CIFAR-10: stage it (tools/device/stage-data.sh)"; return 3; }
   local ok=0
   eval "set -- ${CRS_CIFAR_ARGS:---epochs 10}"
-  crs train --model vit-cifar-tiny --out "$R/dense" "$@" | tee "$R/dense.txt" || ok=1
-  crs train --model vit-cifar-tiny --crs-ratio 0.3 --out "$R/wtacrs-0.3" "$@" | tee "$R/wtacrs-0.3.txt" || ok=1
+  rm -rf runs/device-dense runs/device-r0.3
+  crs train --model vit-cifar-tiny --out runs/device-dense "$@" | tee "$R/dense.txt" || ok=1
+  crs train --model vit-cifar-tiny --ratio 0.3 --out runs/device-r0.3 "$@" | tee "$R/wtacrs-0.3.txt" || ok=1
+  keep_run runs/device-dense dense
+  keep_run runs/device-r0.3 wtacrs-0.3
   return $ok
 }
 
