@@ -14,8 +14,7 @@ public static class BenchKernelCommand
     {
         var name = new Argument<string>("name") { Description = "Catalog name of the kernel, e.g. axpby, gemm_nn, softmax_forward" };
         var shape = new Option<string>("--shape") { Description = "The kernel's sizes, comma-separated (an unknown name lists each kernel; e.g. gemm_nn takes m,n,k)", Required = true };
-        var mode = new Option<string>("--mode") { Description = "auto (ILGPU kernels on CUDA, C# backend on the CPU), kernels (ILGPU kernel, also on the ILGPU CPU accelerator: slow, for checking without a GPU) or cpu-backend", DefaultValueFactory = _ => "auto" };
-        mode.AcceptOnlyFromAmong("auto", "kernels", "cpu-backend");
+        var mode = CommonOptions.CreateMode();
         var noReference = new Option<bool>("--no-reference") { Description = "Check against the reference but do not time it" };
         var json = new Option<string?>("--json") { Description = "Also write the result as JSON to this file" };
         var command = new Command("kernel", "One kernel at a given shape: checked against its plain C# reference, then timed (GFLOP/s, GB/s, roofline on a GPU); exit 1 if the check fails");
@@ -26,16 +25,7 @@ public static class BenchKernelCommand
         {
             var entry = OpBenchRegistry.Kernel(parse.GetValue(name)!);
             KernelBench.ParseShape(entry, parse.GetValue(shape)!);
-            var options = CommonOptions.DeviceOptions(parse) with
-            {
-                Mode = parse.GetValue(mode) switch
-                {
-                    "kernels" => ExecutionMode.Kernels,
-                    "cpu-backend" => ExecutionMode.CpuBackend,
-                    _ => null,
-                },
-            };
-            using var device = DeviceContext.Create(options);
+            using var device = DeviceContext.Create(CommonOptions.DeviceOptions(parse) with { Mode = CommonOptions.Mode(parse, mode) });
             Console.WriteLine($"device: {device.Description}");
             var result = KernelBench.Run(device, entry.Kernel, parse.GetValue(shape)!, !parse.GetValue(noReference), msg => Console.Error.WriteLine("  " + msg));
             Print(result);

@@ -26,9 +26,10 @@ public static class ProfileCommand
         var warmup = new Option<int>("--warmup") { Description = "Untimed steps first (kernel loading, JIT)", DefaultValueFactory = _ => 2 };
         var seed = new Option<int>("--seed") { Description = "Seed of the weights and the synthetic batch", DefaultValueFactory = _ => 0 };
         var outDir = new Option<string>("--out") { Description = "Folder for profile.json, trace.json (chrome://tracing, Perfetto) and profile.png", DefaultValueFactory = _ => "runs/profile" };
+        var mode = CommonOptions.CreateMode();
         var sampling = new SamplingOptions();
         var command = new Command("profile", "Profile one training step: every kernel by phase (forward, backward, WTA-CRS selection, optimizer) with time, share, GFLOP/s, GB/s and roofline position");
-        foreach (var o in new Option[] { model, batch, classes, ratio, compare, steps, warmup, seed, outDir })
+        foreach (var o in new Option[] { model, batch, classes, ratio, compare, steps, warmup, seed, outDir, mode })
             command.Options.Add(o);
         sampling.AddTo(command);
         command.SetAction(parse => CommonOptions.Run(() =>
@@ -51,7 +52,7 @@ public static class ProfileCommand
             var dir = StepProfileFiles.PrepareDirectory(parse.GetValue(outDir)!);
 
             var profiles = new List<StepProfile>();
-            using (var device = DeviceContext.Create(CommonOptions.DeviceOptions(parse)))
+            using (var device = DeviceContext.Create(CommonOptions.DeviceOptions(parse) with { Mode = CommonOptions.Mode(parse, mode) }))
             {
                 foreach (var (o, rho) in options.Zip(ratios))
                 {
@@ -89,8 +90,8 @@ public static class ProfileCommand
                 new Markup($"[bold]{F(phase.TotalUsPerStep / 1e3, "0.000")}[/]"), new Markup(""), new Markup($"[bold]{F(phase.SharePercent, "0.0")}%[/]"),
                 new Markup(""), new Markup(""), new Markup(""));
         }
-        table.Caption(Markup.Escape(Caption));
         AnsiConsole.Write(table);
+        Console.WriteLine("note: " + Caption);
         Console.WriteLine($"step: wall {F(p.WallUsPerStep / 1e3, "0.000")} ms = kernels {F(p.KernelUsPerStep / 1e3, "0.000")} ms " +
             $"+ unattributed (host, launch, sync) {F(p.UnattributedUsPerStep / 1e3, "0.000")} ms; " +
             $"phases: {string.Join(", ", p.Phases.Select(x => $"{x.Phase} {F(x.SharePercent, "0.0")}%"))}");
@@ -113,8 +114,8 @@ public static class ProfileCommand
             else
                 AddRow(table, cells);
         }
-        table.Caption(Markup.Escape($"{c.First.Sampling} vs {c.Second.Sampling}; difference = second − first (negative: time saved). A kernel one side lacks counts as 0 there."));
         AnsiConsole.Write(table);
+        Console.WriteLine($"note: {c.First.Sampling} vs {c.Second.Sampling}; difference = second − first (negative: time saved); a kernel one side lacks counts as 0 there.");
     }
 
     private static void AddRow(Table table, params string[] cells) => table.AddRow(cells.Select(Markup.Escape).ToArray());

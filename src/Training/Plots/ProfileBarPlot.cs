@@ -30,7 +30,7 @@ public static class ProfileBarPlot
         foreach (var phase in ProfilePhase.All.Where(p => top.Any(k => k.Phase == p)))
             plot.Legend.ManualItems.Add(new LegendItem { LabelText = phase, FillColor = PhaseColor(phase) });
         plot.ShowLegend(Alignment.LowerRight);
-        plot.Title($"{profile.Model}, batch {profile.Batch}, {profile.Sampling}: top kernels of one step");
+        plot.Title($"Top kernels of one step: {profile.Model}, batch {profile.Batch}\n{profile.Sampling}");
         plot.XLabel($"ms per step (step: {profile.WallUsPerStep / 1e3:0.0} ms wall, {profile.KernelUsPerStep / 1e3:0.0} ms in kernels)");
         PngFile.Save(plot, path, 1000, 620);
     }

@@ -20,7 +20,9 @@ public static class StepProfiler
         if (device.IsPlanning)
             throw new CrsException("a planning device launches nothing: there is nothing to profile");
         var config = options.Config;
-        using var model = new VisionTransformer(device, config, options.Sampling);
+        // The batch plays a dataset of Batch examples, so the Cached policy's gradient-norm cache is
+        // filled from the first step on and its kernels are profiled as in training.
+        using var model = new VisionTransformer(device, config, options.Sampling, exampleSlots: options.Batch);
         model.Parameters.Initialize(options.Seed);
         using var optimizer = new AdamOptimizer(device, model.Parameters, AdamHyperParameters.AdamW(3e-4, 0.05));
         using var images = new Tensor(device.Pool, MemoryTag.Activations, "images", options.Batch, config.Channels, config.ImageSize, config.ImageSize);
@@ -28,6 +30,8 @@ public static class StepProfiler
         var random = new Random(options.Seed);
         images.CopyFrom(Enumerable.Range(0, (int)images.Length).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray());
         labels.CopyFrom(Enumerable.Range(0, options.Batch).Select(_ => random.Next(config.NumClasses)).ToArray());
+        using var examples = new IntTensor(device.Pool, options.Batch, MemoryTag.Activations, "examples");
+        examples.CopyFrom(Enumerable.Range(0, options.Batch).ToArray());
 
         var profiler = device.Profiler;
         var (wasEnabled, oldPhase) = (profiler.Enabled, profiler.Phase);
@@ -40,7 +44,7 @@ public static class StepProfiler
             for (var i = 0; i < options.WarmupSteps; i++)
             {
                 progress?.Invoke($"warm-up step {i + 1}/{options.WarmupSteps}");
-                Step(device, model, optimizer, images, labels);
+                Step(device, model, optimizer, images, labels, examples);
             }
             profiler.Enabled = true;
             for (var i = 0; i < options.Steps; i++)
@@ -48,7 +52,7 @@ public static class StepProfiler
                 progress?.Invoke($"timed step {i + 1}/{options.Steps}");
                 profiler.Reset();
                 var clock = Stopwatch.StartNew();
-                loss = Step(device, model, optimizer, images, labels);
+                loss = Step(device, model, optimizer, images, labels, examples);
                 wallUs.Add(clock.Elapsed.TotalMicroseconds);
                 launchesByStep.Add(profiler.Launches);
             }
@@ -63,11 +67,11 @@ public static class StepProfiler
     }
 
     /// <summary>One training step, ended by a device synchronize so its wall time holds all of its work.</summary>
-    private static float Step(DeviceContext device, VisionTransformer model, AdamOptimizer optimizer, Tensor images, IntTensor labels)
+    private static float Step(DeviceContext device, VisionTransformer model, AdamOptimizer optimizer, Tensor images, IntTensor labels, IntTensor examples)
     {
         var profiler = device.Profiler;
         profiler.Phase = ProfilePhase.Forward;
-        var loss = model.ForwardBackward(images, labels, afterForward: () => profiler.Phase = ProfilePhase.Backward);
+        var loss = model.ForwardBackward(images, labels, afterForward: () => profiler.Phase = ProfilePhase.Backward, examples: examples);
         profiler.Phase = ProfilePhase.Optimizer;
         optimizer.Update();
         device.Synchronize();
