@@ -51,17 +51,17 @@ public static class ProfileCommand
                 o.Validate();
             var dir = StepProfileFiles.PrepareDirectory(parse.GetValue(outDir)!);
 
-            var profiles = new List<StepProfile>();
+            IReadOnlyList<StepProfile> profiles;
             using (var device = DeviceContext.Create(CommonOptions.DeviceOptions(parse) with { Mode = CommonOptions.Mode(parse, mode) }))
             {
-                foreach (var (o, rho) in options.Zip(ratios))
-                {
-                    var profile = StepProfiler.Run(device, o, msg => Console.Error.WriteLine($"  {o.SamplingText}: {msg}"));
-                    Print(profile);
-                    var files = StepProfileFiles.Write(profile, ratios.Count > 1 ? Path.Combine(dir, StepProfileFiles.RatioFolder(rho)) : dir);
-                    Console.WriteLine("wrote " + string.Join(", ", files));
-                    profiles.Add(profile);
-                }
+                // Compare mode interleaves the two configurations' steps, so machine noise hits both alike.
+                profiles = StepProfiler.RunInterleaved(device, options, msg => Console.Error.WriteLine("  " + msg));
+            }
+            foreach (var (profile, rho) in profiles.Zip(ratios))
+            {
+                Print(profile);
+                var files = StepProfileFiles.Write(profile, ratios.Count > 1 ? Path.Combine(dir, StepProfileFiles.RatioFolder(rho)) : dir);
+                Console.WriteLine("wrote " + string.Join(", ", files));
             }
             if (profiles.Count == 2)
             {

@@ -1,80 +1,55 @@
-using System.Diagnostics;
-using CrsIlgpu.Kernels.Optim;
 using CrsIlgpu.Kernels.Runtime;
-using CrsIlgpu.Kernels.Runtime.Memory;
-using CrsIlgpu.Model;
-using CrsIlgpu.Training.Optim;
 
 namespace CrsIlgpu.Training.Profiling;
 
 /// <summary>
-/// `crs profile`: builds the model, Adam and one seeded synthetic batch, runs warm-up steps with the
-/// profiler off (kernel loading and JIT happen there), then timed steps with it on, each step
-/// forward → loss → backward → optimizer with the profiler's phase set around each part.
+/// `crs profile`: warm-up steps with the profiler off, then timed steps with it on, each step
+/// forward → loss → backward → optimizer on a seeded synthetic batch (<see cref="ProfiledTraining"/>).
 /// </summary>
 public static class StepProfiler
 {
-    public static StepProfile Run(DeviceContext device, StepProfileOptions options, Action<string>? progress = null)
-    {
-        options.Validate();
-        if (device.IsPlanning)
-            throw new CrsException("a planning device launches nothing: there is nothing to profile");
-        var config = options.Config;
-        // The batch plays a dataset of Batch examples, so the Cached policy's gradient-norm cache is
-        // filled from the first step on and its kernels are profiled as in training.
-        using var model = new VisionTransformer(device, config, options.Sampling, exampleSlots: options.Batch);
-        model.Parameters.Initialize(options.Seed);
-        using var optimizer = new AdamOptimizer(device, model.Parameters, AdamHyperParameters.AdamW(3e-4, 0.05));
-        using var images = new Tensor(device.Pool, MemoryTag.Activations, "images", options.Batch, config.Channels, config.ImageSize, config.ImageSize);
-        using var labels = new IntTensor(device.Pool, options.Batch);
-        var random = new Random(options.Seed);
-        images.CopyFrom(Enumerable.Range(0, (int)images.Length).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray());
-        labels.CopyFrom(Enumerable.Range(0, options.Batch).Select(_ => random.Next(config.NumClasses)).ToArray());
-        using var examples = new IntTensor(device.Pool, options.Batch, MemoryTag.Activations, "examples");
-        examples.CopyFrom(Enumerable.Range(0, options.Batch).ToArray());
+    public static StepProfile Run(DeviceContext device, StepProfileOptions options, Action<string>? progress = null) =>
+        RunInterleaved(device, [options], progress)[0];
 
-        var profiler = device.Profiler;
-        var (wasEnabled, oldPhase) = (profiler.Enabled, profiler.Phase);
-        var launchesByStep = new List<IReadOnlyList<KernelLaunch>>();
-        var wallUs = new List<double>();
-        var loss = float.NaN;
+    /// <summary>
+    /// Several configurations on one device, their timed steps interleaved (A, B, A, B, ...), so that
+    /// a slow stretch of a shared or throttling machine lands on all of them alike and a comparison
+    /// stays fair. All of them must take the same number of warm-up and timed steps.
+    /// </summary>
+    public static IReadOnlyList<StepProfile> RunInterleaved(DeviceContext device, IReadOnlyList<StepProfileOptions> options, Action<string>? progress = null)
+    {
+        if (options.Count == 0)
+            throw new ArgumentException("nothing to profile");
+        if (options.Select(o => (o.WarmupSteps, o.Steps)).Distinct().Count() != 1)
+            throw new ArgumentException("interleaved profiles need the same warm-up and timed steps");
+        var runs = new List<ProfiledTraining>();
         try
         {
-            profiler.Enabled = false;
-            for (var i = 0; i < options.WarmupSteps; i++)
+            foreach (var o in options)
+                runs.Add(new ProfiledTraining(device, o));
+            var (warmup, steps) = (options[0].WarmupSteps, options[0].Steps);
+            for (var i = 0; i < warmup; i++)
             {
-                progress?.Invoke($"warm-up step {i + 1}/{options.WarmupSteps}");
-                Step(device, model, optimizer, images, labels, examples);
+                foreach (var run in runs)
+                {
+                    progress?.Invoke($"{run.Options.SamplingText}: warm-up step {i + 1}/{warmup}");
+                    run.WarmupStep();
+                }
             }
-            profiler.Enabled = true;
-            for (var i = 0; i < options.Steps; i++)
+            for (var i = 0; i < steps; i++)
             {
-                progress?.Invoke($"timed step {i + 1}/{options.Steps}");
-                profiler.Reset();
-                var clock = Stopwatch.StartNew();
-                loss = Step(device, model, optimizer, images, labels, examples);
-                wallUs.Add(clock.Elapsed.TotalMicroseconds);
-                launchesByStep.Add(profiler.Launches);
+                foreach (var run in runs)
+                {
+                    progress?.Invoke($"{run.Options.SamplingText}: timed step {i + 1}/{steps}");
+                    run.TimedStep();
+                }
             }
+            return runs.Select(r => r.Result()).ToList();
         }
         finally
         {
-            profiler.Reset();
-            profiler.Enabled = wasEnabled;
-            profiler.Phase = oldPhase;
+            foreach (var run in runs)
+                run.Dispose();
         }
-        return StepProfile.From(options, device.Description, device.Peak, launchesByStep, wallUs, loss);
-    }
-
-    /// <summary>One training step, ended by a device synchronize so its wall time holds all of its work.</summary>
-    private static float Step(DeviceContext device, VisionTransformer model, AdamOptimizer optimizer, Tensor images, IntTensor labels, IntTensor examples)
-    {
-        var profiler = device.Profiler;
-        profiler.Phase = ProfilePhase.Forward;
-        var loss = model.ForwardBackward(images, labels, afterForward: () => profiler.Phase = ProfilePhase.Backward, examples: examples);
-        profiler.Phase = ProfilePhase.Optimizer;
-        optimizer.Update();
-        device.Synchronize();
-        return loss;
     }
 }

@@ -137,6 +137,28 @@ public class StepProfilerTests
         Assert.Empty(device.Profiler.Launches);
     }
 
+    [Fact]
+    public void InterleavedProfilesAlternateTheirTimedSteps()
+    {
+        using var device = TestDevices.Create("cpu");
+        var sampled = new WtaCrsConfig(SampledSite.Fc1 | SampledSite.Fc2, 0.5, SamplingPolicy.Cached, KMin: 2);
+        var profiles = StepProfiler.RunInterleaved(device,
+            [new StepProfileOptions(Tiny, 2, WarmupSteps: 1, Steps: 3), new StepProfileOptions(Tiny, 2, sampled, WarmupSteps: 1, Steps: 3)]);
+
+        Assert.Equal(2, profiles.Count);
+        Assert.Equal("dense", profiles[0].Sampling);
+        Assert.DoesNotContain(profiles[0].Phases, p => p.Phase == ProfilePhase.Selection);
+        Assert.Contains(profiles[1].Phases, p => p.Phase == ProfilePhase.Selection);
+        // Launch times share the device's profiler clock: dense step i, sampled step i, dense step i + 1, ...
+        var order = Enumerable.Range(0, 3)
+            .SelectMany(i => new[] { profiles[0].LaunchesByStep[i], profiles[1].LaunchesByStep[i] })
+            .ToList();
+        for (var i = 1; i < order.Count; i++)
+            Assert.True(order[i].Min(l => l.StartUs) >= order[i - 1].Max(l => l.StartUs + l.DurationUs), $"step block {i} overlaps the one before");
+        Assert.Throws<ArgumentException>(() => StepProfiler.RunInterleaved(device,
+            [new StepProfileOptions(Tiny, 2, Steps: 1), new StepProfileOptions(Tiny, 2, Steps: 2)]));
+    }
+
     [Theory]
     [InlineData(0, 1, 0)]
     [InlineData(2, 0, 0)]
