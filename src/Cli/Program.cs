@@ -22,6 +22,7 @@ public static class Program
         root.Subcommands.Add(KernelsCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(MemoryCommand.Create());
+        root.Subcommands.Add(ProfileCommand.Create());
         root.Subcommands.Add(DataCommand.Create());
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());

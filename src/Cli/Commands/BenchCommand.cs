@@ -17,6 +17,7 @@ public static class BenchCommand
         bench.Subcommands.Add(Gemm());
         bench.Subcommands.Add(Ops());
         bench.Subcommands.Add(WtaCrs());
+        bench.Subcommands.Add(BenchKernelCommand.Create());
         return bench;
     }
 

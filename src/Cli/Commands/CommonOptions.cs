@@ -27,6 +27,28 @@ public static class CommonOptions
         return option;
     }
 
+    /// <summary>
+    /// --mode for commands that can run either implementation: auto, kernels (the ILGPU kernels, also
+    /// on the ILGPU CPU accelerator: slow, but the GPU's code path and kernel names) or cpu-backend.
+    /// </summary>
+    public static Option<string> CreateMode()
+    {
+        var option = new Option<string>("--mode")
+        {
+            Description = "auto (ILGPU kernels on CUDA, the C# backend on the CPU), kernels (the ILGPU kernels, also on the ILGPU CPU accelerator: slow, for checking without a GPU) or cpu-backend",
+            DefaultValueFactory = _ => "auto",
+        };
+        option.AcceptOnlyFromAmong("auto", "kernels", "cpu-backend");
+        return option;
+    }
+
+    public static ExecutionMode? Mode(ParseResult parse, Option<string> mode) => parse.GetValue(mode) switch
+    {
+        "kernels" => ExecutionMode.Kernels,
+        "cpu-backend" => ExecutionMode.CpuBackend,
+        _ => null,
+    };
+
     public static DeviceOptions DeviceOptions(ParseResult parse, bool profile = false, bool recordTimeline = false)
     {
         var kind = parse.GetValue(Device) switch

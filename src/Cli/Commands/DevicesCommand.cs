@@ -27,11 +27,12 @@ public static class DevicesCommand
                 return 0;
             }
 
-            var table = new Table().AddColumns("#", "name", "kind", "compute", "memory", "SMs", "warp", "max threads/group");
+            var table = new Table().AddColumns("#", "name", "kind", "compute", "memory", "SMs", "warp", "max threads/group", "FP32 peak, DRAM BW");
             foreach (var d in devices)
             {
                 table.AddRow(d.Index.ToString(), Markup.Escape(d.Name), d.Kind, d.ComputeCapability ?? "-",
-                    ByteSize.Format(d.MemoryBytes), d.Multiprocessors.ToString(), d.WarpSize.ToString(), d.MaxThreadsPerGroup.ToString());
+                    ByteSize.Format(d.MemoryBytes), d.Multiprocessors.ToString(), d.WarpSize.ToString(), d.MaxThreadsPerGroup.ToString(),
+                    d.Peak is { } p ? $"{p.Fp32FlopsPerSecond / 1e12:0.0} TFLOP/s, {p.BytesPerSecond / 1e12:0.00} TB/s" : "-");
             }
             AnsiConsole.Write(table);
             if (!devices.Any(d => d.Kind == "Cuda"))

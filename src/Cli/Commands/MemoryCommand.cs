@@ -25,13 +25,11 @@ public static class MemoryCommand
         var timeline = new Option<string?>("--timeline") { Description = "Write the pool's event timeline (JSON) to this file (last ratio)" };
         var png = new Option<string?>("--png") { Description = "Plot allocated memory over the step, one line per ratio, to this PNG" };
         var ratios = new Option<string?>("--ratios") { Description = "WTA-CRS keep ratios to compare, e.g. 1,0.5,0.3 (1 = dense); default: dense only" };
-        var policy = new Option<string>("--policy") { Description = "WTA-CRS policy: deferred (select at backward) or cached (select at forward, store only sampled rows)", DefaultValueFactory = _ => "cached" };
-        policy.AcceptOnlyFromAmong("deferred", "cached");
-        var layers = new Option<string>("--crs-layers") { Description = "Sampled layers: any of qkv, proj, fc1, fc2, qk, av, or the presets paper (proj,fc1,fc2,qk,av) / seed-report (qkv,qk,av)", DefaultValueFactory = _ => "paper" };
-        var recompute = new Option<bool>("--recompute-attention") { Description = "Do not keep the attention matrices for backward: each block's backward recomputes softmax(QKᵀ/√d)" };
+        var sampling = new SamplingOptions();
         var command = new Command("memory", "Run one training step (forward, loss, backward, Adam) and report peak memory by tag and saved-for-backward bytes by layer type");
-        foreach (var o in new Option[] { model, batch, classes, plan, capacity, json, timeline, png, ratios, policy, layers, recompute })
+        foreach (var o in new Option[] { model, batch, classes, plan, capacity, json, timeline, png, ratios })
             command.Options.Add(o);
+        sampling.AddTo(command);
         command.SetAction(parse => CommonOptions.Run(() =>
         {
             var config = VitConfig.Resolve(parse.GetValue(model)!).WithClasses(parse.GetValue(classes));
@@ -40,18 +38,15 @@ public static class MemoryCommand
             long cap = long.MaxValue;
             if (parse.GetValue(capacity) is { } text && (!ByteSize.TryParse(text, out cap) || cap <= 0))
                 throw new CrsException($"--capacity: '{text}' is not a byte count like 80GiB");
-            var sites = WtaCrsConfig.ParseSites(parse.GetValue(layers)!);
-            var samplingPolicy = parse.GetValue(policy) == "deferred" ? SamplingPolicy.Deferred : SamplingPolicy.Cached;
             var ratioList = parse.GetValue(ratios) is { } text2 ? BenchCommand.ParseDoubles(text2, "--ratios") : [1.0];
             var reports = new List<StepMemoryReport>();
             var timelines = new List<(string, IReadOnlyList<MemoryEvent>)>();
             foreach (var ratio in ratioList)
             {
                 // ρ = 1 is the dense baseline: the comparison is against training without sampling.
-                var sampling = ratio >= 1 ? null : new WtaCrsConfig(sites, ratio, samplingPolicy);
-                sampling?.Validate();
+                var samplingConfig = sampling.Config(parse, ratio);
                 using var device = parse.GetValue(plan) ? DeviceContext.CreatePlanner(options, cap) : DeviceContext.Create(options);
-                var report = StepMemory.Measure(device, config, parse.GetValue(batch), sampling: sampling, recomputeAttention: parse.GetValue(recompute));
+                var report = StepMemory.Measure(device, config, parse.GetValue(batch), sampling: samplingConfig, recomputeAttention: parse.GetValue(sampling.RecomputeAttention));
                 Print(report);
                 reports.Add(report);
                 timelines.Add((report.Sampling, device.Pool.Timeline()));

@@ -11,10 +11,9 @@ public sealed class TrainingOptionSet
 
     public Option<string> Dataset { get; } = Choice("--dataset", "cifar10, cifar100 (100 fine classes) or cifar100-coarse (20 superclasses)", D.Dataset, [.. CifarDatasets.Names]);
     public Option<string> Model { get; } = new("--model") { Description = "Preset (vit-cifar-tiny, vit-cifar-small) or a JSON config file", DefaultValueFactory = _ => D.Model };
+    /// <summary>--policy, --crs-layers, --recompute-attention: the same options as `crs memory` and `crs profile`.</summary>
+    public SamplingOptions Sampling { get; } = new();
     public Option<double> Ratio { get; } = new("--ratio") { Description = "WTA-CRS keep ratio ρ in (0, 1]; 1 = dense training", DefaultValueFactory = _ => D.Ratio };
-    public Option<string> CrsLayers { get; } = new("--crs-layers") { Description = "Sampled layers: a list of qkv, proj, fc1, fc2, qk, av, or paper / seed-report", DefaultValueFactory = _ => D.CrsLayers };
-    public Option<string> Policy { get; } = Choice("--policy", "WTA-CRS policy: cached (select at forward, store only sampled rows) or deferred (select at backward)", D.Policy, ["cached", "deferred"]);
-    public Option<bool> RecomputeAttention { get; } = new("--recompute-attention") { Description = "Recompute the attention matrices at backward instead of keeping them (less memory)" };
     public Option<int> Epochs { get; } = new("--epochs") { Description = "Epochs to train (with --resume: the new total)", DefaultValueFactory = _ => D.Epochs };
     public Option<int> Batch { get; } = new("--batch") { Description = "Images per step", DefaultValueFactory = _ => D.Batch };
     public Option<double> Lr { get; } = new("--lr") { Description = "Peak learning rate", DefaultValueFactory = _ => D.LearningRate };
@@ -33,7 +32,7 @@ public sealed class TrainingOptionSet
 
     /// <summary>Options that define the run (not where the data is): a resume takes these from the checkpoint.</summary>
     public IEnumerable<Option> RunDefining =>
-        [Dataset, Model, Ratio, CrsLayers, Policy, RecomputeAttention, Batch, Lr, MinLr, Warmup, Optimizer, WeightDecay, ClipNorm, LabelSmoothing, Seed, TrainLimit, TestLimit, LogEvery];
+        [Dataset, Model, Ratio, Sampling.Layers, Sampling.Policy, Sampling.RecomputeAttention, Batch, Lr, MinLr, Warmup, Optimizer, WeightDecay, ClipNorm, LabelSmoothing, Seed, TrainLimit, TestLimit, LogEvery];
 
     public void AddTo(Command command, bool withDataset = true)
     {
@@ -46,9 +45,9 @@ public sealed class TrainingOptionSet
         Dataset = parse.GetValue(Dataset)!,
         Model = parse.GetValue(Model)!,
         Ratio = parse.GetValue(Ratio),
-        CrsLayers = parse.GetValue(CrsLayers)!,
-        Policy = parse.GetValue(Policy)!,
-        RecomputeAttention = parse.GetValue(RecomputeAttention),
+        CrsLayers = parse.GetValue(Sampling.Layers)!,
+        Policy = parse.GetValue(Sampling.Policy)!,
+        RecomputeAttention = parse.GetValue(Sampling.RecomputeAttention),
         Epochs = parse.GetValue(Epochs),
         Batch = parse.GetValue(Batch),
         LearningRate = parse.GetValue(Lr),

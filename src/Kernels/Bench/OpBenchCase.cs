@@ -12,6 +12,12 @@ public sealed class OpBenchCase(string op, string shape, double flops, double by
 
     public double Bytes => bytes;
 
+    /// <summary>
+    /// Runs the op and the reference once from the same inputs and compares their outputs
+    /// (`crs bench kernel`); null for cases that are only timed (`crs bench ops`).
+    /// </summary>
+    public Func<KernelCheck>? Check { get; init; }
+
     public void Run() => run();
 
     public void RunReference() => runReference();

@@ -24,6 +24,7 @@ public sealed class DeviceContext : IDisposable
         IsPlanning = allocator is VirtualAllocator;
         Pool = new MemoryPool(allocator ?? new AcceleratorAllocator(accelerator), options.MemoryLimit, options.RecordMemoryTimeline);
         Profiler = new Profiler(accelerator.Synchronize) { Enabled = options.Profile };
+        Peak = IsPlanning ? null : PeakOf(accelerator);
     }
 
     public Context Context { get; }
@@ -37,6 +38,9 @@ public sealed class DeviceContext : IDisposable
     public Profiler Profiler { get; }
 
     public bool IsCuda => Accelerator.AcceleratorType == AcceleratorType.Cuda;
+
+    /// <summary>FP32 and DRAM peaks for roofline positions; null on the CPU, where the profiler prints n/a.</summary>
+    public DevicePeak? Peak { get; }
 
     /// <summary>
     /// A planning device: every allocation goes through the pool (with no memory behind it) exactly
@@ -117,10 +121,20 @@ public sealed class DeviceContext : IDisposable
                 isCpu ? GC.GetGCMemoryInfo().TotalAvailableMemoryBytes : device.MemorySize,
                 device.NumMultiprocessors,
                 device.WarpSize,
-                device.MaxNumThreadsPerGroup));
+                device.MaxNumThreadsPerGroup)
+            {
+                Peak = device is CudaDevice cuda && cuda.Architecture is { } a
+                    ? DevicePeak.FromCudaAttributes(a.Major, a.Minor, cuda.NumMultiprocessors, cuda.ClockRate, cuda.MemoryClockRate, cuda.MemoryBusWidth)
+                    : null,
+            });
         }
         return result;
     }
+
+    private static DevicePeak? PeakOf(Accelerator accelerator) =>
+        accelerator is CudaAccelerator cuda && cuda.Architecture is { } a
+            ? DevicePeak.FromCudaAttributes(a.Major, a.Minor, cuda.NumMultiprocessors, cuda.ClockRate, cuda.MemoryClockRate, cuda.MemoryBusWidth)
+            : null;
 
     private static string HostProcessorName()
     {

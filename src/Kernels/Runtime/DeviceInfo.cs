@@ -9,4 +9,8 @@ public sealed record DeviceInfo(
     long MemoryBytes,
     int Multiprocessors,
     int WarpSize,
-    int MaxThreadsPerGroup);
+    int MaxThreadsPerGroup)
+{
+    /// <summary>Theoretical FP32 and memory peaks (CUDA devices only).</summary>
+    public DevicePeak? Peak { get; init; }
+}

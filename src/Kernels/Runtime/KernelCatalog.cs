@@ -21,6 +21,7 @@ public static class KernelCatalog
         all.AddRange(Sampling.SelectionKernels.Catalog);
         all.AddRange(Sampling.RowGatherKernels.Catalog);
         all.AddRange(Sampling.GradNormCacheKernels.Catalog);
+        all.AddRange(Example.AxpbyKernels.Catalog);
         var names = all.GroupBy(e => e.Name).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
         if (names.Count > 0)
             throw new InvalidOperationException("duplicate kernel names: " + string.Join(", ", names));
@@ -28,6 +29,9 @@ public static class KernelCatalog
     });
 
     public static IReadOnlyList<KernelEntry> All => Entries.Value;
+
+    /// <summary>The entry of that name, or null (CPU-backend-only profile names such as "layernorm_backward" have none).</summary>
+    public static KernelEntry? Find(string name) => All.FirstOrDefault(e => e.Name == name);
 
     public static KernelEntry Get(string name) =>
         All.FirstOrDefault(e => e.Name == name)

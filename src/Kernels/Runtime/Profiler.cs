@@ -98,11 +98,21 @@ public sealed class Profiler(Action synchronize)
     }
 
     /// <summary>Chrome trace event format (chrome://tracing, Perfetto): one complete event per launch.</summary>
-    public string ToChromeTrace()
+    public string ToChromeTrace() => ChromeTrace(Launches);
+
+    /// <summary>
+    /// The trace of any list of launches: one complete ("X") event each, the phase as its category,
+    /// declared flops and bytes (and anything in <paramref name="args"/>) as its arguments.
+    /// </summary>
+    public static string ChromeTrace(IEnumerable<KernelLaunch> launches, Func<KernelLaunch, int, JsonObject>? args = null)
     {
         var events = new JsonArray();
-        foreach (var l in Launches)
+        var index = 0;
+        foreach (var l in launches)
         {
+            var a = args?.Invoke(l, index) ?? [];
+            a["flops"] = l.Flops;
+            a["bytes"] = l.Bytes;
             events.Add(new JsonObject
             {
                 ["name"] = l.Kernel,
@@ -112,8 +122,9 @@ public sealed class Profiler(Action synchronize)
                 ["dur"] = l.DurationUs,
                 ["pid"] = 1,
                 ["tid"] = 1,
-                ["args"] = new JsonObject { ["flops"] = l.Flops, ["bytes"] = l.Bytes },
+                ["args"] = a,
             });
+            index++;
         }
         return new JsonObject { ["traceEvents"] = events, ["displayTimeUnit"] = "ms" }.ToJsonString();
     }

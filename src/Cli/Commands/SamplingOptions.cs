@@ -1,0 +1,55 @@
+using System.CommandLine;
+using CrsIlgpu.Model.Sampling;
+
+namespace CrsIlgpu.Cli.Commands;
+
+/// <summary>
+/// The WTA-CRS options shared by the commands that run training steps (`crs memory`, `crs profile`,
+/// `crs train`, `crs sweep`): --policy, --crs-layers and --recompute-attention, and the one rule turning a keep ratio into a configuration (ρ = 1 is
+/// the dense baseline, training without sampling).
+/// </summary>
+public sealed class SamplingOptions
+{
+    public Option<string> Policy { get; } = CreatePolicy();
+
+    public Option<string> Layers { get; } = new("--crs-layers")
+    {
+        Description = "Sampled layers: any of qkv, proj, fc1, fc2, qk, av, or the presets paper (proj,fc1,fc2,qk,av) / seed-report (qkv,qk,av)",
+        DefaultValueFactory = _ => "paper",
+    };
+
+    public Option<bool> RecomputeAttention { get; } = new("--recompute-attention")
+    {
+        Description = "Do not keep the attention matrices for backward: each block's backward recomputes softmax(QKᵀ/√d) (less memory)",
+    };
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(Policy);
+        command.Options.Add(Layers);
+        command.Options.Add(RecomputeAttention);
+    }
+
+    /// <summary>Null (dense) for ρ ≥ 1, else the validated configuration.</summary>
+    public WtaCrsConfig? Config(ParseResult parse, double ratio)
+    {
+        var sites = WtaCrsConfig.ParseSites(parse.GetValue(Layers)!);
+        if (ratio >= 1)
+            return null;
+        var policy = parse.GetValue(Policy) == "deferred" ? SamplingPolicy.Deferred : SamplingPolicy.Cached;
+        var config = new WtaCrsConfig(sites, ratio, policy);
+        config.Validate();
+        return config;
+    }
+
+    private static Option<string> CreatePolicy()
+    {
+        var option = new Option<string>("--policy")
+        {
+            Description = "WTA-CRS policy: deferred (select at backward) or cached (select at forward, store only sampled rows)",
+            DefaultValueFactory = _ => "cached",
+        };
+        option.AcceptOnlyFromAmong("deferred", "cached");
+        return option;
+    }
+}

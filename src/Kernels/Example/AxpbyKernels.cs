@@ -1,0 +1,34 @@
+using System.Reflection;
+using CrsIlgpu.Kernels.Runtime;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace CrsIlgpu.Kernels.Example;
+
+/// <summary>
+/// The worked example of docs/custom-kernels.md: y = α·x + β·y (a scaled residual, an EMA of weights,
+/// a gradient blend). One thread per element, implicitly grouped; ILGPU picks the group size.
+/// </summary>
+public static class AxpbyKernels
+{
+    /// <summary>The stable name: catalog, profiler, `crs bench kernel` and the docs all use it.</summary>
+    public const string Name = "axpby";
+
+    public static IReadOnlyList<KernelEntry> Catalog { get; } =
+    [
+        new(Name, "Example", Method(nameof(Axpby)), KernelGrouping.Implicit, "y = α·x + β·y (worked example of a user kernel)"),
+    ];
+
+    // The kernel: a static method whose first parameter is the thread index. ILGPU compiles it to
+    // PTX as the entry "Kernel_Axpby", the name Nsight Compute shows.
+    internal static void Axpby(Index1D i, ArrayView<float> x, ArrayView<float> y, float alpha, float beta) =>
+        y[i] = alpha * x[i] + beta * y[i];
+
+    /// <summary>Loads the kernel once per device (cached by name) and launches it over every element of y.</summary>
+    public static void Launch(DeviceContext device, ArrayView<float> x, ArrayView<float> y, float alpha, float beta) =>
+        device.Kernel(Name, acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, float, float>(Axpby))
+            ((int)y.Length, x, y, alpha, beta);
+
+    private static MethodInfo Method(string name) =>
+        typeof(AxpbyKernels).GetMethod(name, BindingFlags.NonPublic | BindingFlags.Static)!;
+}

@@ -1,0 +1,127 @@
+using System.Diagnostics;
+using CrsIlgpu.Kernels.Optim;
+using CrsIlgpu.Kernels.Runtime;
+using CrsIlgpu.Kernels.Runtime.Memory;
+using CrsIlgpu.Model;
+using CrsIlgpu.Training.Optim;
+
+namespace CrsIlgpu.Training.Profiling;
+
+/// <summary>
+/// One model being profiled: the ViT, AdamW and a seeded synthetic batch on a device, and its timed
+/// steps so far. The batch plays a dataset of Batch examples, so the Cached policy's gradient-norm
+/// cache fills from the first step on and its kernels are profiled as in training.
+/// </summary>
+public sealed class ProfiledTraining : IDisposable
+{
+    private readonly DeviceContext _device;
+    private readonly VisionTransformer _model;
+    private readonly AdamOptimizer _optimizer;
+    private readonly Tensor _images;
+    private readonly IntTensor _labels;
+    private readonly IntTensor _examples;
+    private readonly List<IReadOnlyList<KernelLaunch>> _launchesByStep = [];
+    private readonly List<double> _wallUs = [];
+    private float _loss = float.NaN;
+
+    public ProfiledTraining(DeviceContext device, StepProfileOptions options)
+    {
+        options.Validate();
+        if (device.IsPlanning)
+            throw new CrsException("a planning device launches nothing: there is nothing to profile");
+        _device = device;
+        Options = options;
+        var config = options.Config;
+        var batch = options.Batch;
+        _model = new VisionTransformer(device, config, options.Sampling, exampleSlots: batch, options.RecomputeAttention);
+        try
+        {
+            _model.Parameters.Initialize(options.Seed);
+            _optimizer = new AdamOptimizer(device, _model.Parameters, AdamHyperParameters.AdamW(3e-4, 0.05));
+            _images = new Tensor(device.Pool, MemoryTag.Activations, "images", batch, config.Channels, config.ImageSize, config.ImageSize);
+            _labels = new IntTensor(device.Pool, batch);
+            _examples = new IntTensor(device.Pool, batch, MemoryTag.Activations, "examples");
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+        var random = new Random(options.Seed);
+        _images.CopyFrom(Enumerable.Range(0, (int)_images.Length).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray());
+        _labels.CopyFrom(Enumerable.Range(0, batch).Select(_ => random.Next(config.NumClasses)).ToArray());
+        _examples.CopyFrom(Enumerable.Range(0, batch).ToArray());
+    }
+
+    public StepProfileOptions Options { get; }
+
+    /// <summary>A step with the profiler off: kernel loading and JIT happen here, not in the figures.</summary>
+    public void WarmupStep()
+    {
+        var profiler = _device.Profiler;
+        var was = profiler.Enabled;
+        profiler.Enabled = false;
+        try
+        {
+            Step();
+        }
+        finally
+        {
+            profiler.Enabled = was;
+        }
+    }
+
+    /// <summary>A step with the profiler on; its launches and wall time are kept for <see cref="Result"/>.</summary>
+    public void TimedStep()
+    {
+        var profiler = _device.Profiler;
+        var (was, phase) = (profiler.Enabled, profiler.Phase);
+        profiler.Reset();
+        profiler.Enabled = true;
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            _loss = Step();
+            _wallUs.Add(clock.Elapsed.TotalMicroseconds);
+            _launchesByStep.Add(profiler.Launches);
+        }
+        finally
+        {
+            profiler.Reset();
+            profiler.Enabled = was;
+            profiler.Phase = phase;
+        }
+    }
+
+    /// <summary>The profile of the timed steps so far.</summary>
+    public StepProfile Result() => StepProfile.From(Options, _device.Description, _device.Peak, _launchesByStep, _wallUs, _loss);
+
+    /// <summary>forward → loss → backward → optimizer, the profiler's phase set around each part, ended by a synchronize.</summary>
+    private float Step()
+    {
+        var profiler = _device.Profiler;
+        var phase = profiler.Phase;
+        try
+        {
+            profiler.Phase = ProfilePhase.Forward;
+            var loss = _model.ForwardBackward(_images, _labels, afterForward: () => profiler.Phase = ProfilePhase.Backward, examples: _examples);
+            profiler.Phase = ProfilePhase.Optimizer;
+            _optimizer.Update();
+            _device.Synchronize();
+            return loss;
+        }
+        finally
+        {
+            profiler.Phase = phase;
+        }
+    }
+
+    public void Dispose()
+    {
+        _examples?.Dispose();
+        _labels?.Dispose();
+        _images?.Dispose();
+        _optimizer?.Dispose();
+        _model.Dispose();
+    }
+}
