@@ -50,7 +50,7 @@ public sealed class VisionTransformer : IDisposable
     /// images [B, C, S, S] → logits [B, classes] (caller owns). <paramref name="examples"/>: the images'
     /// dataset ids, which key the Cached policy's gradient-norm cache.
     /// </summary>
-    public Tensor Forward(Tensor images, IntTensor? examples = null)
+    public Tensor Forward(Tensor images, int[]? examples = null)
     {
         if (Sampling is not null)
             Sampling.Examples = examples;
@@ -91,7 +91,7 @@ public sealed class VisionTransformer : IDisposable
     /// small copy to the host) and, if asked, the logits. <paramref name="afterForward"/> runs between
     /// forward and backward, when everything saved for backward is live (memory accounting).
     /// </summary>
-    public float ForwardBackward(Tensor images, IntTensor labels, float labelSmoothing = 0f, float[]? logitsOut = null, Action? afterForward = null, IntTensor? examples = null)
+    public float ForwardBackward(Tensor images, IntTensor labels, float labelSmoothing = 0f, float[]? logitsOut = null, Action? afterForward = null, int[]? examples = null)
     {
         using var logits = Forward(images, examples);
         afterForward?.Invoke();
@@ -121,8 +121,6 @@ public sealed class VisionTransformer : IDisposable
     public void Dispose()
     {
         Release();
-        foreach (var state in Sampling?.PersistentState ?? [])
-            state.Dispose();
         Parameters.Dispose();
     }
 }

@@ -21,8 +21,7 @@ internal static class SampledTrainingSteps
         DeviceContext device, WtaCrsConfig? sampling, int batch, int steps = 1, bool exampleIds = false, bool recomputeAttention = false)
     {
         using var model = new VisionTransformer(device, Tiny, sampling, exampleSlots: exampleIds ? batch : 0, recomputeAttention: recomputeAttention);
-        using var examples = new IntTensor(device.Pool, batch, MemoryTag.Activations, "examples");
-        examples.CopyFrom(Enumerable.Range(0, batch).Reverse().ToArray());
+        var examples = Enumerable.Range(0, batch).Reverse().ToArray();
         var random = new Random(5);
         foreach (var p in model.Parameters.All)
             p.Value.CopyFrom(Enumerable.Range(0, (int)p.Value.Length).Select(_ => (float)(random.NextDouble() - 0.5) + (p.Shape.Init == ParameterInit.Ones ? 1f : 0f)).ToArray());

@@ -76,13 +76,13 @@ public class WtaCrsModelTests
         images.CopyFrom(Enumerable.Range(0, (int)images.Length).Select(i => MathF.Sin(i)).ToArray());
         using var labels = new IntTensor(device.Pool, batch);
         labels.CopyFrom([0, 1, 2, 3]);
-        using var examples = new IntTensor(device.Pool, batch, MemoryTag.Activations, "examples");
-        examples.CopyFrom([7, 2, 9, 0]);
-        model.ForwardBackward(images, labels, examples: examples);
+        model.ForwardBackward(images, labels, examples: [7, 2, 9, 0]);
 
-        var caches = model.Sampling!.PersistentState;
+        var caches = model.Sampling!.Caches.Tables;
         Assert.Equal(2, caches.Count); // fc2 of both blocks
-        var block0 = caches.Single(c => c.Label!.StartsWith("blocks.0.", StringComparison.Ordinal)).ToArray();
+        var block0 = caches.Single(c => c.Key.StartsWith("blocks.0.", StringComparison.Ordinal)).Value;
+        Assert.Equal(10 * Tiny.Tokens, block0.Length);
+        Assert.DoesNotContain(device.Pool.LiveAllocations(), a => a.Label?.Contains("gradnorm", StringComparison.Ordinal) == true); // the tables live on the host
         var tokens = Tiny.Tokens;
         foreach (var slot in new[] { 7, 2, 9, 0 })
             Assert.All(block0[(slot * tokens)..((slot + 1) * tokens)], v => Assert.True(v > 0)); // every token of a seen example

@@ -15,7 +15,7 @@ public static class TrainCommand
     {
         var set = new TrainingOptionSet();
         var output = new Option<string?>("--out") { Description = "Run folder (metrics, checkpoint, plots); default runs/<dataset>-<model>-<dense|rρ>-s<seed>" };
-        var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last checkpoint (settings come from the checkpoint; --epochs may raise the total)" };
+        var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last checkpoint (settings come from the checkpoint; --epochs may raise the total, which stretches the cosine schedule over the new total)" };
         var command = new Command("train", "Train a ViT on CIFAR (CPU backend when there is no GPU): progress, test accuracy per epoch, metrics.jsonl/csv, checkpoints, loss and accuracy PNGs");
         set.AddTo(command);
         command.Options.Add(output);

@@ -6,19 +6,18 @@ using ILGPU.Runtime;
 namespace CrsIlgpu.Kernels.Sampling;
 
 /// <summary>
-/// The Cached policy's per-example memory of gradient norms: slot (example, token) holds the last
-/// ‖G‖ seen for that row (0 = none yet). Token row r of a batch maps to slot
-/// examples[r / tokens] · tokens + r % tokens.
+/// The Cached policy's scores from its per-example memory of gradient norms: slot (example, token)
+/// holds the last ‖G‖ seen for that row (0 = none yet); token row r of a batch maps to slot
+/// examples[r / tokens] · tokens + r % tokens. The model hands it the batch's rows of a host table
+/// (Model.Sampling.GradNormCacheStore), and stores new norms on the host (GradNormCacheReference.Store).
 /// </summary>
 public static class GradNormCacheKernels
 {
     public const string ScoresName = "gradnorm_cache_scores";
-    public const string StoreName = "gradnorm_cache_store";
 
     public static IReadOnlyList<KernelEntry> Catalog { get; } =
     [
         new(ScoresName, "Sampling", Method(nameof(GradNormCacheScores)), KernelGrouping.Implicit, "score[r] = ‖x_r‖ · (cached ‖G‖ of row r, or 1 when none)"),
-        new(StoreName, "Sampling", Method(nameof(GradNormCacheStore)), KernelGrouping.Implicit, "cache[slot(r)] = ‖G_r‖"),
     ];
 
     internal static void GradNormCacheScores(Index1D r, ArrayView<float> xNorms, ArrayView<float> cache, ArrayView<int> examples, ArrayView<float> scores, int tokens)
@@ -27,16 +26,9 @@ public static class GradNormCacheKernels
         scores[r] = xNorms[r] * (cached > 0f ? cached : 1f);
     }
 
-    internal static void GradNormCacheStore(Index1D r, ArrayView<float> gNorms, ArrayView<int> examples, ArrayView<float> cache, int tokens) =>
-        cache[(long)examples[r / tokens] * tokens + r % tokens] = gNorms[r];
-
     public static void LaunchScores(DeviceContext device, ArrayView<float> xNorms, ArrayView<float> cache, ArrayView<int> examples, ArrayView<float> scores, int tokens) =>
         device.Kernel(ScoresName, acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, int>(GradNormCacheScores))
             ((int)scores.Length, xNorms, cache, examples, scores, tokens);
-
-    public static void LaunchStore(DeviceContext device, ArrayView<float> gNorms, ArrayView<int> examples, ArrayView<float> cache, int tokens) =>
-        device.Kernel(StoreName, acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int>(GradNormCacheStore))
-            ((int)gNorms.Length, gNorms, examples, cache, tokens);
 
     private static MethodInfo Method(string name) =>
         typeof(GradNormCacheKernels).GetMethod(name, BindingFlags.NonPublic | BindingFlags.Static)!;

@@ -20,20 +20,6 @@ public static class GradNormCacheOp
             GradNormCacheReference.Scores(xNorms.AsSpan(), cache.AsSpan(), examples.AsSpan(), scores.AsSpan(), tokens);
     }
 
-    /// <summary>cache[slot(r)] = ‖G_r‖ for every row of the batch.</summary>
-    public static void Store(DeviceContext device, Tensor gNorms, IntTensor examples, Tensor cache, int tokens)
-    {
-        const string op = GradNormCacheKernels.StoreName;
-        Check(op, gNorms, cache, examples, tokens);
-        if (device.IsPlanning)
-            return;
-        using var _ = device.Profiler.Launch(op, 0, 12.0 * gNorms.Length);
-        if (device.Mode == ExecutionMode.Kernels)
-            GradNormCacheKernels.LaunchStore(device, gNorms.View, examples.View, cache.View, tokens);
-        else
-            GradNormCacheReference.Store(gNorms.AsSpan(), examples.AsSpan(), cache.AsSpan(), tokens);
-    }
-
     private static void Check(string op, Tensor norms, Tensor cache, IntTensor examples, int tokens)
     {
         OpCheck.That(op, tokens > 0 && norms.Length == (long)examples.Count * tokens,

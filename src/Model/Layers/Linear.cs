@@ -19,8 +19,7 @@ public sealed class Linear(DeviceContext device, Parameter weight, Parameter bia
     private Tensor? _input;
     private Tensor? _sampledInput;
     private WtaCrsSelectionBuffers? _selection;
-    private Tensor? _gradNormCache;
-    private IntTensor? _examples;
+    private int[]? _examples;
     private int _rows;
 
     public int Out { get; } = weight.Shape.Shape[0];
@@ -97,11 +96,7 @@ public sealed class Linear(DeviceContext device, Parameter weight, Parameter bia
         SelectionOp.RowNorms(device, x.Shape.Length == 2 ? x : x.Reshape(rows, In), norms);
         _examples = sampling.ExampleSlots > 0 ? sampling.Examples : null;
         if (_examples is not null)
-        {
-            var tokens = rows / _examples.Count;
-            _gradNormCache ??= NewCache(tokens);
-            GradNormCacheOp.Scores(device, norms, _gradNormCache, _examples, norms, tokens);
-        }
+            ScaleByCachedGradientNorms(norms, rows);
         _selection = new WtaCrsSelectionBuffers(device.Pool, config.Budget(rows), MemoryTag.SavedForBackward, Name + ".wtacrs");
         WtaCrsSelectionOp.Select(device, norms, _selection, config.Seed, sampling.Step, layerId);
         _sampledInput = TensorAlloc.Saved(device, Name + ".x_sampled", _selection.Budget, In);
@@ -121,33 +116,41 @@ public sealed class Linear(DeviceContext device, Parameter weight, Parameter bia
         SampledGemmOp.Gather(device, dy, x.Shape.Length == 2 ? x : x.Reshape(rows, In), selection.Indices, selection.Scales, weight.Grad);
     }
 
-    /// <summary>The cache lives as long as the layer: training state, like the optimizer's moments.</summary>
-    private Tensor NewCache(int tokens)
+    /// <summary>
+    /// scores_r = ‖x_r‖ · ĝ_r: the batch's rows of this layer's host table go to the device as a
+    /// [batch, tokens] tensor (the kernel reads it with the identity as example ids).
+    /// </summary>
+    private void ScaleByCachedGradientNorms(Tensor norms, int rows)
     {
-        var cache = new Tensor(device.Pool, MemoryTag.OptimizerState, Name + ".gradnorm_cache", sampling!.ExampleSlots, tokens);
-        if (cache.HasData)
+        var examples = _examples!;
+        OpCheck.That(Name, rows % examples.Length == 0, $"{rows} rows are not a whole number of tokens for {examples.Length} examples");
+        var tokens = rows / examples.Length;
+        var slots = sampling!.Caches.Slots;
+        OpCheck.That(Name, examples.All(e => e >= 0 && e < slots), $"example ids must be in [0, {slots})");
+        using var batchCache = TensorAlloc.Workspace(device, Name + ".gradnorm_rows", examples.Length, tokens);
+        using var local = new IntTensor(device.Pool, examples.Length, MemoryTag.Workspace, Name + ".gradnorm_ids");
+        if (batchCache.HasData)
         {
-            var restored = sampling.RestoredCaches.Remove(cache.Label!, out var values) ? values : new float[cache.Length];
-            OpCheck.That(Name, restored.Length == cache.Length, $"restored gradient-norm cache '{cache.Label}' holds {restored.Length} values, expected {cache.Length}");
-            cache.CopyFrom(restored);
+            batchCache.CopyFrom(GradNormCacheStore.Gather(sampling.Caches.For(Name, tokens), examples, tokens));
+            local.CopyFrom(Enumerable.Range(0, examples.Length).ToArray());
         }
-        sampling.PersistentState.Add(cache);
-        return cache;
+        GradNormCacheOp.Scores(device, norms, batchCache, local, norms, tokens);
     }
 
-    /// <summary>Cached policy: store this step's ‖G_i‖ for the next time these examples come by.</summary>
+    /// <summary>Cached policy: store this step's ‖G_i‖ (copied to the host table) for the next time these examples come by.</summary>
     private void RememberGradientNorms(Tensor dy, int rows)
     {
-        if (_examples is null || _gradNormCache is null)
+        if (_examples is null)
             return;
         using var gNorms = TensorAlloc.Workspace(device, Name + ".g_norms", rows);
         SelectionOp.RowNorms(device, dy, gNorms);
-        GradNormCacheOp.Store(device, gNorms, _examples, _gradNormCache, rows / _examples.Count);
+        if (gNorms.HasData)
+        {
+            var tokens = rows / _examples.Length;
+            GradNormCacheReference.Store(gNorms.ToArray(), _examples, sampling!.Caches.For(Name, tokens), tokens);
+        }
         _examples = null;
     }
-
-    /// <summary>The Cached policy's per-(example, token) gradient norms; null until examples are given.</summary>
-    public Tensor? GradNormCache => _gradNormCache;
 
     private void ReleaseSamples()
     {

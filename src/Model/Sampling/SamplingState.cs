@@ -19,14 +19,10 @@ public sealed class SamplingState(WtaCrsConfig config)
     public int ExampleSlots { get; init; }
 
     /// <summary>Dataset ids of this step's images (set by the model's forward when the caller gives them).</summary>
-    public IntTensor? Examples { get; set; }
+    public int[]? Examples { get; set; }
 
-    /// <summary>Per-layer state that lives as long as the model (the gradient-norm caches), freed with it.</summary>
-    public List<Tensor> PersistentState { get; } = [];
+    /// <summary>The gradient-norm tables (host memory), created with the model, saved with checkpoints.</summary>
+    public GradNormCacheStore Caches => _caches ??= new GradNormCacheStore(ExampleSlots);
 
-    /// <summary>
-    /// Gradient-norm caches read from a checkpoint, by tensor label; a layer takes its own when it
-    /// creates its cache, so a resumed run samples exactly as the uninterrupted one would.
-    /// </summary>
-    public Dictionary<string, float[]> RestoredCaches { get; } = [];
+    private GradNormCacheStore? _caches;
 }

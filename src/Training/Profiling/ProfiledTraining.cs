@@ -19,7 +19,7 @@ public sealed class ProfiledTraining : IDisposable
     private readonly AdamOptimizer _optimizer;
     private readonly Tensor _images;
     private readonly IntTensor _labels;
-    private readonly IntTensor _examples;
+    private readonly int[] _examples;
     private readonly List<IReadOnlyList<KernelLaunch>> _launchesByStep = [];
     private readonly List<double> _wallUs = [];
     private float _loss = float.NaN;
@@ -40,7 +40,6 @@ public sealed class ProfiledTraining : IDisposable
             _optimizer = new AdamOptimizer(device, _model.Parameters, AdamHyperParameters.AdamW(3e-4, 0.05));
             _images = new Tensor(device.Pool, MemoryTag.Activations, "images", batch, config.Channels, config.ImageSize, config.ImageSize);
             _labels = new IntTensor(device.Pool, batch);
-            _examples = new IntTensor(device.Pool, batch, MemoryTag.Activations, "examples");
         }
         catch
         {
@@ -50,7 +49,7 @@ public sealed class ProfiledTraining : IDisposable
         var random = new Random(options.Seed);
         _images.CopyFrom(Enumerable.Range(0, (int)_images.Length).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray());
         _labels.CopyFrom(Enumerable.Range(0, batch).Select(_ => random.Next(config.NumClasses)).ToArray());
-        _examples.CopyFrom(Enumerable.Range(0, batch).ToArray());
+        _examples = Enumerable.Range(0, batch).ToArray();
     }
 
     public StepProfileOptions Options { get; }
@@ -118,7 +117,6 @@ public sealed class ProfiledTraining : IDisposable
 
     public void Dispose()
     {
-        _examples?.Dispose();
         _labels?.Dispose();
         _images?.Dispose();
         _optimizer?.Dispose();

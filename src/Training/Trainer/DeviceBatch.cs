@@ -4,7 +4,7 @@ using CrsIlgpu.Training.Data;
 
 namespace CrsIlgpu.Training.Trainer;
 
-/// <summary>A host batch copied into pool tensors: images [B, 3, 32, 32], labels [B], example ids [B].</summary>
+/// <summary>A host batch copied into pool tensors: images [B, 3, 32, 32] and labels [B] (example ids stay on the host).</summary>
 public sealed class DeviceBatch : IDisposable
 {
     public DeviceBatch(DeviceContext device, CifarBatch batch)
@@ -12,10 +12,8 @@ public sealed class DeviceBatch : IDisposable
         Count = batch.Count;
         Images = new Tensor(device.Pool, MemoryTag.Activations, "batch.images", batch.Count, CifarImages.Channels, CifarImages.Side, CifarImages.Side);
         Labels = new IntTensor(device.Pool, batch.Count, MemoryTag.Activations, "batch.labels");
-        Examples = new IntTensor(device.Pool, batch.Count, MemoryTag.Activations, "batch.examples");
         Images.CopyFrom(batch.Images);
         Labels.CopyFrom(batch.Labels);
-        Examples.CopyFrom(batch.Examples);
     }
 
     public int Count { get; }
@@ -24,12 +22,9 @@ public sealed class DeviceBatch : IDisposable
 
     public IntTensor Labels { get; }
 
-    public IntTensor Examples { get; }
-
     public void Dispose()
     {
         Images.Dispose();
         Labels.Dispose();
-        Examples.Dispose();
     }
 }

@@ -86,7 +86,7 @@ public sealed class Trainer(DeviceContext device, TrainingOptions options, strin
                 var logits = new float[batch.Count * config.NumClasses];
                 float loss;
                 using (var onDevice = new DeviceBatch(device, batch))
-                    loss = model.ForwardBackward(onDevice.Images, onDevice.Labels, (float)run.LabelSmoothing, logits, examples: exampleSlots > 0 ? onDevice.Examples : null);
+                    loss = model.ForwardBackward(onDevice.Images, onDevice.Labels, (float)run.LabelSmoothing, logits, examples: exampleSlots > 0 ? batch.Examples : null);
                 if (!float.IsFinite(loss))
                     throw Diverged($"the loss is {loss}", epoch + 1, step + 1, globalStep + 1);
                 var norm = optimizer.Update();

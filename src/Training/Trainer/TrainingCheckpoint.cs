@@ -39,8 +39,8 @@ public static class TrainingCheckpoint
             tensors.Add((MomentPrefix + name, m.Shape, m.ToArray()));
             tensors.Add((SecondMomentPrefix + name, v.Shape, v.ToArray()));
         }
-        foreach (var cache in model.Sampling?.PersistentState ?? [])
-            tensors.Add((CachePrefix + cache.Label, cache.Shape, cache.ToArray()));
+        foreach (var (layer, table) in model.Sampling?.Caches.Tables ?? new Dictionary<string, float[]>())
+            tensors.Add((CachePrefix + layer, [table.Length], table));
         SafetensorsFile.Write(Path.Combine(temp, OptimizerFileName), tensors);
         // Written last: a folder with trainer.json is complete.
         AtomicFile.WriteAllText(Path.Combine(temp, StateFileName), JsonSerializer.Serialize(state, Json));
@@ -101,7 +101,7 @@ public static class TrainingCheckpoint
         {
             sampling.Step = state.SamplingStep;
             foreach (var (name, tensor) in content.Tensors.Where(t => t.Key.StartsWith(CachePrefix, StringComparison.Ordinal)))
-                sampling.RestoredCaches[name[CachePrefix.Length..]] = tensor.Data;
+                sampling.Caches.Restore(name[CachePrefix.Length..], tensor.Data);
         }
     }
 
