@@ -304,10 +304,14 @@ job_cifar() {
   return $ok
 }
 
-# job: (needs `crs profile`, arriving by merge) per-kernel table, JSON and Chrome trace of training steps
+# job: per-kernel table, JSON, Chrome trace and PNG of training steps (vit-cifar-tiny dense and compare, vit-b16 compare)
 job_profile() {
-  crs_has profile || { skip "crs profile is not in this build (it arrives by merge)"; return 3; }
-  crs profile --model vit-cifar-tiny --batch 128 --steps 5 --json "$R/profile.json" --trace "$R/trace.json" | tee "$R/profile.txt"
+  crs_has profile || { skip "crs profile is not in this build"; return 3; }
+  local ok=0
+  crs profile --model vit-cifar-tiny --batch 128 --steps 5 --out "$R/profile-tiny" | tee "$R/profile.txt" || ok=1
+  crs profile --model vit-cifar-tiny --batch 128 --steps 5 --compare-ratios 1,0.3 --out "$R/profile-compare" | tee "$R/profile-compare.txt" || ok=1
+  crs profile --model vit-b16 --batch 64 --steps 3 --compare-ratios 1,0.3 --out "$R/profile-b16" | tee "$R/profile-b16.txt" || ok=1
+  return $ok
 }
 
 # job: Nsight Compute on the GEMM kernel in crs bench gemm at n=2048 (--clock-control none: clocks untouched)
