@@ -90,7 +90,12 @@ if [ -d "$staged" ]; then
   grep -q "sha256 .* ok" "$tmp/results/data/data.txt" || fail "the staged CIFAR-10 pack did not rejoin with its checksum"
   [ "$(find "$device/data/cifar-10-jpg" -type f | wc -l)" = 60000 ] || fail "data/cifar-10-jpg does not hold 60000 files"
 fi
-for job in golden torch-step train-smoke memcheck ncu; do
+if [ -d "$staged" ]; then
+  grep -q "test accuracy" "$tmp/results/train-smoke/train.txt" || fail "train-smoke did not finish a run on the staged CIFAR-10"
+else
+  [ -f "$tmp/results/train-smoke/SKIPPED" ] || fail "train-smoke ran without staged data; it should skip"
+fi
+for job in golden torch-step memcheck ncu; do
   [ -f "$tmp/results/$job/SKIPPED" ] || python3 -c 'import torch' 2>/dev/null || fail "$job ran or failed on a machine without a GPU; it should skip"
 done
 echo "smoke: ok — the bundle ran with no system dotnet: $(grep -E 'passed' "$tmp/results/tests/tests-summary.txt" | tail -n 1)"
