@@ -112,7 +112,7 @@ setup_dotnet() {
 # $CRS_DEVICE (--device is a recursive option of the root command, so it may come last).
 crs() { "$DOTNET_ROOT/dotnet" "$APPS/crs/crs.dll" "$@" --device "${CRS_DEVICE:-auto}"; }
 
-# crs_has COMMAND: whether this build of crs has a subcommand (train and profile arrive by merge).
+# crs_has COMMAND: whether this build of crs has a subcommand.
 # Read off the root's help: `crs train --help` prints the root's help and exits 0 when train is absent.
 crs_has() { crs --help 2>/dev/null | sed -n '/^Commands:/,$p' | grep -qE "^  $1( |$)"; }
 
