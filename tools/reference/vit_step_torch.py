@@ -5,7 +5,8 @@ Usage:
     python3 tools/reference/vit_step_torch.py --model vit-b16 --batch 64 --steps 20 --json out.json
     python3 tools/reference/vit_step_torch.py --model vit-cifar-tiny --params-only     # no torch needed
 
-The same ViT as crs's (src/Model), in plain torch.nn (timm may be absent) with timm's layout: patch
+The same ViT as crs's (src/Model): the golden test's plain torch.nn mirror (vit_reference.build_mirror, so timm
+may be absent) with timm's layout: patch
 embedding (conv, stride = patch), class token, learned positions, `depth` pre-norm blocks
 (LN -> MHSA -> residual, LN -> MLP with exact erf GELU -> residual), final LN, linear head on the
 class token; LayerNorm eps 1e-6; timm's init (truncated normal std 0.02). One step = forward,
@@ -68,83 +69,20 @@ def parameter_count(c):
 
 
 def build_model(c):
-    import torch
+    """The golden test's plain-torch mirror of crs's ViT (vit_reference.build_mirror), with timm's init."""
     from torch import nn
-    import torch.nn.functional as F
+    from vit_reference import build_mirror  # beside this script, on sys.path when run as a script
 
-    dim, heads, eps = c["dim"], c["heads"], float(c["layer_norm_eps"])
-    hidden = dim * c["mlp_ratio"]
-    patches = (c["image_size"] // c["patch_size"]) ** 2
-
-    class Attention(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.heads, self.head_dim = heads, dim // heads
-            self.scale = self.head_dim ** -0.5
-            self.qkv = nn.Linear(dim, 3 * dim)
-            self.proj = nn.Linear(dim, dim)
-
-        def forward(self, x):
-            b, n, d = x.shape
-            q, k, v = self.qkv(x).reshape(b, n, 3, self.heads, self.head_dim).permute(2, 0, 3, 1, 4).unbind(0)
-            # Explicit softmax(QK^T) V, as crs computes it (no fused/flash attention kernel).
-            attention = ((q * self.scale) @ k.transpose(-2, -1)).softmax(dim=-1)
-            return self.proj((attention @ v).transpose(1, 2).reshape(b, n, d))
-
-    class Mlp(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.fc1 = nn.Linear(dim, hidden)
-            self.fc2 = nn.Linear(hidden, dim)
-
-        def forward(self, x):
-            return self.fc2(F.gelu(self.fc1(x), approximate="none"))  # exact erf GELU, as timm's nn.GELU
-
-    class PatchEmbed(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.proj = nn.Conv2d(c["channels"], dim, kernel_size=c["patch_size"], stride=c["patch_size"])
-
-        def forward(self, x):
-            return self.proj(x).flatten(2).transpose(1, 2)  # [B, D, h, w] -> [B, N, D], patches row-major
-
-    class Block(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.norm1 = nn.LayerNorm(dim, eps=eps)
-            self.attn = Attention()
-            self.norm2 = nn.LayerNorm(dim, eps=eps)
-            self.mlp = Mlp()
-
-        def forward(self, x):
-            x = x + self.attn(self.norm1(x))
-            return x + self.mlp(self.norm2(x))
-
-    class VisionTransformer(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.patch_embed = PatchEmbed()  # parameter names are timm's state-dict names
-            self.cls_token = nn.Parameter(torch.zeros(1, 1, dim))
-            self.pos_embed = nn.Parameter(torch.zeros(1, patches + 1, dim))
-            self.blocks = nn.Sequential(*[Block() for _ in range(c["depth"])])
-            self.norm = nn.LayerNorm(dim, eps=eps)
-            self.head = nn.Linear(dim, c["num_classes"])
-            # timm's init: truncated normal std 0.02 (cut at +-2 std) for weights and embeddings, zero biases.
-            for name, p in self.named_parameters():
-                if "norm" in name:
-                    nn.init.ones_(p) if name.endswith("weight") else nn.init.zeros_(p)
-                elif name.endswith("bias"):
-                    nn.init.zeros_(p)
-                else:
-                    nn.init.trunc_normal_(p, std=0.02, a=-0.04, b=0.04)
-
-        def forward(self, images):
-            x = self.patch_embed(images)
-            x = torch.cat([self.cls_token.expand(x.shape[0], -1, -1), x], dim=1) + self.pos_embed
-            x = self.norm(self.blocks(x))
-            return self.head(x[:, 0])
-
-    return VisionTransformer()
+    model = build_mirror(c)
+    # timm's init: truncated normal std 0.02 (cut at +-2 std) for weights and embeddings, zero biases.
+    for name, p in model.named_parameters():
+        if "norm" in name:
+            nn.init.ones_(p) if name.endswith("weight") else nn.init.zeros_(p)
+        elif name.endswith("bias"):
+            nn.init.zeros_(p)
+        else:
+            nn.init.trunc_normal_(p, std=0.02, a=-0.04, b=0.04)
+    return model
 
 
 def run(args, config):
