@@ -8,8 +8,6 @@ namespace CrsIlgpu.Cli.Commands;
 /// <summary>`crs data`: put the CIFAR packs in place, and describe a dataset.</summary>
 public static class DataCommand
 {
-    private static readonly Option<string> DataDir = new("--data") { Description = "Folder holding the unpacked datasets", DefaultValueFactory = _ => "data" };
-
     public static Command Create()
     {
         var data = new Command("data", "CIFAR datasets: unpack the packs, print counts and channel statistics");
@@ -23,10 +21,10 @@ public static class DataCommand
         var from = new Option<string>("--from") { Description = "Folder with cifar-10-jpg.tar.gz and/or cifar-100-binary.tar.gz", DefaultValueFactory = _ => "../shared/data" };
         var command = new Command("unpack", "Unpack the CIFAR packs into --data (each complete or not at all)");
         command.Options.Add(from);
-        command.Options.Add(DataDir);
+        command.Options.Add(DataOptions.Dir);
         command.SetAction(parse => CommonOptions.Run(() =>
         {
-            foreach (var line in DataPacks.Unpack(parse.GetValue(from)!, parse.GetValue(DataDir)!, msg => Console.Error.WriteLine("  " + msg)))
+            foreach (var line in DataPacks.Unpack(parse.GetValue(from)!, parse.GetValue(DataOptions.Dir)!, msg => Console.Error.WriteLine("  " + msg)))
                 Console.WriteLine(line);
             return 0;
         }));
@@ -39,11 +37,11 @@ public static class DataCommand
         dataset.AcceptOnlyFromAmong([.. CifarDatasets.Names]);
         var command = new Command("info", "Images per split and class, and per-channel mean/std in [0, 1]");
         command.Options.Add(dataset);
-        command.Options.Add(DataDir);
+        command.Options.Add(DataOptions.Dir);
         command.SetAction(parse => CommonOptions.Run(() =>
         {
             var name = parse.GetValue(dataset)!;
-            var splits = new[] { "train", "test" }.Select(split => (split, images: CifarDatasets.Load(name, split, parse.GetValue(DataDir)!))).ToList();
+            var splits = new[] { "train", "test" }.Select(split => (split, images: CifarDatasets.Load(name, split, parse.GetValue(DataOptions.Dir)!))).ToList();
             var summary = new Table().AddColumns("split", "images", "classes", "mean (R, G, B)", "std (R, G, B)", "source");
             foreach (var (split, images) in splits)
             {

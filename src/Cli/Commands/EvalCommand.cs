@@ -16,20 +16,18 @@ public static class EvalCommand
         var checkpoint = new Option<string>("--checkpoint") { Description = "A run folder (its last checkpoint) or a model folder with config.json + model.safetensors", Required = true };
         var dataset = new Option<string?>("--dataset") { Description = "cifar10, cifar100 or cifar100-coarse (default: the one the run trained on)" };
         dataset.AcceptOnlyFromAmong([.. CifarDatasets.Names]);
-        var data = new Option<string>("--data") { Description = "Folder holding the unpacked datasets", DefaultValueFactory = _ => "data" };
-        var packs = new Option<string>("--packs") { Description = "Folder with the CIFAR packs, unpacked into --data when needed", DefaultValueFactory = _ => "../shared/data" };
         var batch = new Option<int>("--batch") { Description = "Images per forward pass", DefaultValueFactory = _ => 256 };
         var limit = new Option<int>("--test-limit") { Description = "Evaluate a fixed random subset of this many test images; 0 = all", DefaultValueFactory = _ => 0 };
         var json = new Option<string?>("--json") { Description = "Also write the result as JSON to this file" };
         var command = new Command("eval", "Top-1 and per-class accuracy of a saved model on a CIFAR test split");
-        foreach (var o in new Option[] { checkpoint, dataset, data, packs, batch, limit, json })
+        foreach (var o in new Option[] { checkpoint, dataset, DataOptions.Dir, DataOptions.Packs, batch, limit, json })
             command.Options.Add(o);
         command.SetAction(parse => CommonOptions.Run(() =>
         {
             var folder = CheckpointEvaluation.ResolveFolder(parse.GetValue(checkpoint)!);
             var name = parse.GetValue(dataset) ?? CheckpointEvaluation.TrainedDataset(folder) ?? "cifar10";
-            var dataDir = parse.GetValue(data)!;
-            DataPacks.EnsureFor(name, dataDir, parse.GetValue(packs)!, msg => Console.Error.WriteLine("  " + msg));
+            var dataDir = parse.GetValue(DataOptions.Dir)!;
+            DataPacks.EnsureFor(name, dataDir, parse.GetValue(DataOptions.Packs)!, msg => Console.Error.WriteLine("  " + msg));
             using var device = DeviceContext.Create(CommonOptions.DeviceOptions(parse));
             var result = CheckpointEvaluation.Run(device, folder, name, dataDir, parse.GetValue(batch), parse.GetValue(limit));
             var table = new Table().AddColumns("class", "correct", "images", "accuracy");

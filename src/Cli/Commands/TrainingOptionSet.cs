@@ -27,8 +27,8 @@ public sealed class TrainingOptionSet
     public Option<int> TrainLimit { get; } = new("--train-limit") { Description = "Train on a seeded random subset of this many images; 0 = all", DefaultValueFactory = _ => D.TrainLimit };
     public Option<int> TestLimit { get; } = new("--test-limit") { Description = "Evaluate on a fixed random subset of this many test images; 0 = all", DefaultValueFactory = _ => D.TestLimit };
     public Option<int> LogEvery { get; } = new("--log-every") { Description = "Write a step line to metrics.jsonl every N steps", DefaultValueFactory = _ => D.LogEvery };
-    public Option<string> Data { get; } = new("--data") { Description = "Folder holding the unpacked datasets", DefaultValueFactory = _ => "data" };
-    public Option<string> Packs { get; } = new("--packs") { Description = "Folder with the CIFAR packs, unpacked into --data when the dataset is not there yet", DefaultValueFactory = _ => "../shared/data" };
+    public Option<string> Data => DataOptions.Dir;
+    public Option<string> Packs => DataOptions.Packs;
 
     /// <summary>Options that define the run (not where the data is): a resume takes these from the checkpoint.</summary>
     public IEnumerable<Option> RunDefining =>
