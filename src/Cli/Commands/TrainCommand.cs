@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Kernels.Runtime.Memory;
+using CrsIlgpu.Model.Sampling;
 using CrsIlgpu.Training.Data;
 using CrsIlgpu.Training.Trainer;
 using Spectre.Console;
@@ -89,9 +90,8 @@ public static class TrainCommand
 
     public static string DefaultRunDir(TrainingOptions o)
     {
-        var sampling = o.Ratio >= 1 ? "dense" : "r" + o.Ratio.ToString(CultureInfo.InvariantCulture);
         var model = Path.GetFileNameWithoutExtension(o.Model);
-        return Path.Combine("runs", $"{o.Dataset}-{model}-{sampling}-s{o.Seed}");
+        return Path.Combine("runs", $"{o.Dataset}-{model}-{WtaCrsConfig.RunLabel(o.Ratio)}-s{o.Seed}");
     }
 
     private static void PrintResult(TrainingResult result)

@@ -22,6 +22,14 @@ public sealed record WtaCrsConfig(SampledSite Sites, double Ratio, SamplingPolic
     /// <summary>No sampling: dense training.</summary>
     public static WtaCrsConfig Dense { get; } = new(SampledSite.None, 1.0);
 
+    /// <summary>"dense" for null, else e.g. "WTA-CRS Cached rho=0.3 on Proj, Fc1, Fc2, Qk, Av" (reports and logs).</summary>
+    public static string Describe(WtaCrsConfig? config) =>
+        config is null ? "dense" : $"WTA-CRS {config.Policy} rho={config.Ratio} on {config.Sites}";
+
+    /// <summary>"dense" at ρ ≥ 1, else "r" + ρ: how run folders are named.</summary>
+    public static string RunLabel(double ratio) =>
+        ratio >= 1 ? "dense" : "r" + ratio.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>A configured site samples at any ρ, so ρ = 1 runs the sampling path (every row kept with scale 1).</summary>
     public bool Samples(SampledSite site) => (Sites & site) != 0;
 

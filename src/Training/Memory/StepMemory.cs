@@ -47,7 +47,7 @@ public static class StepMemory
         {
             Ratio = sampling?.Ratio ?? 1.0,
             RecomputeAttention = recomputeAttention,
-            Sampling = (sampling is null ? "dense" : $"WTA-CRS {sampling.Policy} rho={sampling.Ratio} on {sampling.Sites}")
+            Sampling = WtaCrsConfig.Describe(sampling)
                 + (recomputeAttention ? ", attention recomputed" : ""),
         };
     }

@@ -20,5 +20,5 @@ public sealed record StepProfileOptions(VitConfig Config, int Batch, WtaCrsConfi
     }
 
     /// <summary>"dense" or "WTA-CRS Cached rho=0.3 on Qkv, Proj, Fc1, Fc2".</summary>
-    public string SamplingText => Sampling is null ? "dense" : $"WTA-CRS {Sampling.Policy} rho={Sampling.Ratio} on {Sampling.Sites}";
+    public string SamplingText => WtaCrsConfig.Describe(Sampling);
 }

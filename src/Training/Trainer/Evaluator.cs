@@ -35,6 +35,18 @@ public static class Evaluator
             data.ClassNames, correct, total);
     }
 
+    /// <summary>The predicted class of one row of logits (the first of equal maxima).</summary>
+    public static int ArgMax(ReadOnlySpan<float> row)
+    {
+        var best = 0;
+        for (var c = 1; c < row.Length; c++)
+        {
+            if (row[c] > row[best])
+                best = c;
+        }
+        return best;
+    }
+
     /// <summary>Adds one batch's top-1 hits per class; returns its summed cross-entropy (double, on the host).</summary>
     public static double Score(ReadOnlySpan<float> logits, IReadOnlyList<int> labels, int classes, int[] correct, int[] total)
     {
@@ -42,12 +54,7 @@ public static class Evaluator
         for (var i = 0; i < labels.Count; i++)
         {
             var row = logits.Slice(i * classes, classes);
-            var best = 0;
-            for (var c = 1; c < classes; c++)
-            {
-                if (row[c] > row[best])
-                    best = c;
-            }
+            var best = ArgMax(row);
             double sum = 0;
             for (var c = 0; c < classes; c++)
                 sum += Math.Exp(row[c] - row[best]);

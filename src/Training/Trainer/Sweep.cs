@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Kernels.Runtime.Memory;
+using CrsIlgpu.Model.Sampling;
 using CrsIlgpu.Training.Plots;
 
 namespace CrsIlgpu.Training.Trainer;
@@ -20,7 +21,7 @@ public static class Sweep
     public const string MemoryPlotFileName = "sweep-memory.png";
 
     public static string CellFolder(string sweepDir, string dataset, double ratio) =>
-        Path.Combine(sweepDir, $"{dataset}-{(ratio >= 1 ? "dense" : "r" + ratio.ToString(CultureInfo.InvariantCulture))}");
+        Path.Combine(sweepDir, $"{dataset}-{WtaCrsConfig.RunLabel(ratio)}");
 
     /// <summary>
     /// Runs (or resumes, or skips) every cell with <paramref name="train"/>(options, runDir, resume) and

@@ -66,7 +66,7 @@ public sealed class Trainer(DeviceContext device, TrainingOptions options, strin
         Directory.CreateDirectory(runDir);
         AtomicFile.WriteAllText(Path.Combine(runDir, OptionsFileName), System.Text.Json.JsonSerializer.Serialize(run, TrainingCheckpoint.Json));
         var metrics = MetricsLog.Open(runDir, keepThroughEpoch: startEpoch);
-        _observer.Started(new TrainingPlan(run, config, model.Parameters.Count, device.Description, Describe(sampling),
+        _observer.Started(new TrainingPlan(run, config, model.Parameters.Count, device.Description, WtaCrsConfig.Describe(sampling),
             train.Count, test.Count, loader.BatchesPerEpoch, startEpoch, runDir));
 
         EpochMetrics? last = metrics.Epochs.LastOrDefault();
@@ -165,16 +165,7 @@ public sealed class Trainer(DeviceContext device, TrainingOptions options, strin
     {
         var hits = 0;
         for (var i = 0; i < labels.Length; i++)
-        {
-            var row = logits.AsSpan(i * classes, classes);
-            var best = 0;
-            for (var c = 1; c < classes; c++)
-            {
-                if (row[c] > row[best])
-                    best = c;
-            }
-            hits += best == labels[i] ? 1 : 0;
-        }
+            hits += Evaluator.ArgMax(logits.AsSpan(i * classes, classes)) == labels[i] ? 1 : 0;
         return hits;
     }
 
@@ -191,10 +182,6 @@ public sealed class Trainer(DeviceContext device, TrainingOptions options, strin
     private static AdamHyperParameters Hyper(TrainingOptions run, double lr) => run.Optimizer == "adamw"
         ? AdamHyperParameters.AdamW(lr, run.WeightDecay)
         : AdamHyperParameters.Adam(lr, run.WeightDecay);
-
-    private static string Describe(WtaCrsConfig? sampling) => sampling is null
-        ? "dense"
-        : $"WTA-CRS ρ={sampling.Ratio} on {sampling.Sites} ({sampling.Policy})";
 
     private sealed class SilentObserver : ITrainingObserver;
 }
