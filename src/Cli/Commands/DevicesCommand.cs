@@ -17,9 +17,10 @@ public static class DevicesCommand
         command.SetAction(parse => CommonOptions.Run(() =>
         {
             var devices = DeviceContext.ListDevices();
+            var cuda = DeviceContext.ProbeCuda();
             if (parse.GetValue(json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(devices, new JsonSerializerOptions
+                Console.WriteLine(JsonSerializer.Serialize(new { devices, cuda }, new JsonSerializerOptions
                 {
                     WriteIndented = true,
                     PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
@@ -35,8 +36,10 @@ public static class DevicesCommand
                     d.Peak is { } p ? $"{p.Fp32FlopsPerSecond / 1e12:0.0} TFLOP/s, {p.BytesPerSecond / 1e12:0.00} TB/s" : "-");
             }
             AnsiConsole.Write(table);
-            if (!devices.Any(d => d.Kind == "Cuda"))
-                Console.WriteLine($"No CUDA device: {DeviceContext.DescribeMissingCuda()}. --device auto uses the CPU.");
+            Console.WriteLine($"CUDA driver resolver: {cuda.Resolver}");
+            Console.WriteLine(cuda.Usable
+                ? $"CUDA: {cuda.Describe()}"
+                : $"No usable CUDA device: {cuda.Describe()}. --device auto uses the CPU.");
             return 0;
         }));
         return command;

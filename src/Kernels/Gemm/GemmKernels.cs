@@ -33,8 +33,6 @@ public static class GemmKernels
     /// </summary>
     private const int TileStride = TileM + 4;
 
-    private static readonly ConditionalWeakTable<Accelerator, LauncherCache> Cache = new();
-
     public static IReadOnlyList<KernelEntry> Catalog { get; } =
         Enum.GetValues<GemmLayout>()
             .Select(l => new KernelEntry(NameFor(l), "Gemm", MethodFor(l), KernelGrouping.Explicit, $"tiled SGEMM {l}: 64×64×8 tiles, 4×4 per thread, batched over grid z"))
@@ -72,17 +70,24 @@ public static class GemmKernels
     /// <summary>
     /// Validates and enqueues the GEMM on the accelerator's default stream. Does not synchronize.
     /// </summary>
-    public static void Launch(Accelerator accelerator, GemmProblem p, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c)
+    public static void Launch(DeviceContext device, GemmProblem p, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c)
     {
-        ArgumentNullException.ThrowIfNull(accelerator);
+        ArgumentNullException.ThrowIfNull(device);
         p.Validate(a.Length, b.Length, c.Length);
         KernelConfig config = ConfigFor(p);
         // CUDA caps grid y and z at 65535; fail here rather than with a driver error.
         if (config.GridDim.Y > MaxGridYZ || config.GridDim.Z > MaxGridYZ)
             throw new ArgumentException($"{p.OpName}: M={p.M} (row tiles {config.GridDim.Y}) or Batch={p.Batch} exceeds the grid limit {MaxGridYZ}");
-        GemmLauncher launcher = Cache.GetValue(accelerator, static acc => new LauncherCache(acc)).Get(p.Layout);
-        launcher(config, a, b, c, p.M, p.N, p.K, p.StrideA, p.StrideB, p.StrideC, p.Alpha, p.Beta);
+        Launcher(device, p.Layout)(config, a, b, c, p.M, p.N, p.K, p.StrideA, p.StrideB, p.StrideC, p.Alpha, p.Beta);
     }
+
+    /// <summary>The loaded kernel of a layout, from the device's kernel cache (loaded once per device).</summary>
+    private static GemmLauncher Launcher(DeviceContext device, GemmLayout layout) => layout switch
+    {
+        GemmLayout.NN => device.Kernel(NameFor(layout), acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, long, long, long, float, float>(GemmNN)),
+        GemmLayout.NT => device.Kernel(NameFor(layout), acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, long, long, long, float, float>(GemmNT)),
+        _ => device.Kernel(NameFor(layout), acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, long, long, long, float, float>(GemmTN)),
+    };
 
     public static void GemmNN(
         ArrayView<float> a, ArrayView<float> b, ArrayView<float> c,
@@ -231,36 +236,5 @@ public static class GemmKernels
         if (beta != 0f)
             v += beta * c[idx];
         c[idx] = v;
-    }
-
-    /// <summary>Loaded launchers for one accelerator, one per layout, created on first use.</summary>
-    private sealed class LauncherCache(Accelerator accelerator)
-    {
-        private readonly GemmLauncher?[] _launchers = new GemmLauncher?[3];
-        private readonly Lock _gate = new();
-
-        public GemmLauncher Get(GemmLayout layout)
-        {
-            int slot = (int)layout;
-            GemmLauncher? launcher = Volatile.Read(ref _launchers[slot]);
-            if (launcher is not null)
-                return launcher;
-            lock (_gate)
-            {
-                // Compiling a kernel is expensive; do it once even if several threads race here.
-                launcher = _launchers[slot];
-                if (launcher is null)
-                {
-                    launcher = layout switch
-                    {
-                        GemmLayout.NN => accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, long, long, long, float, float>(GemmNN),
-                        GemmLayout.NT => accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, long, long, long, float, float>(GemmNT),
-                        _ => accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, long, long, long, float, float>(GemmTN),
-                    };
-                    Volatile.Write(ref _launchers[slot], launcher);
-                }
-                return launcher;
-            }
-        }
     }
 }

@@ -15,7 +15,7 @@ public static class GemmOp
             return;
         using var _ = device.Profiler.Launch(GemmKernels.NameFor(p.Layout), p.Flops, p.Bytes);
         if (device.Mode == ExecutionMode.Kernels)
-            GemmKernels.Launch(device.Accelerator, p, a.View, b.View, c.View);
+            GemmKernels.Launch(device, p, a.View, b.View, c.View);
         else
             GemmCpu.Run(p, a.AsSpan(), b.AsSpan(), c.AsSpan());
     }

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using System.Runtime.InteropServices;
+using CrsIlgpu.Kernels.Runtime.Driver;
 using CrsIlgpu.Kernels.Runtime.Memory;
 using ILGPU;
 using ILGPU.Runtime;
@@ -14,7 +14,15 @@ namespace CrsIlgpu.Kernels.Runtime;
 /// </summary>
 public sealed class DeviceContext : IDisposable
 {
-    private readonly ConcurrentDictionary<string, Delegate> _kernels = new();
+    /// <summary>
+    /// How ILGPU optimises every kernel, at run time and in the PTX gate (which compiles through
+    /// <see cref="CreateIlgpuContext"/> too). O2 over ILGPU's default O1: its address-space
+    /// inference turns generic ld/st into ld.global/ld.shared and it adds loop-invariant code
+    /// motion; docs/ARCHITECTURE.md ("Optimisation level") gives the PTX evidence.
+    /// </summary>
+    public const OptimizationLevel KernelOptimization = OptimizationLevel.O2;
+
+    private readonly ConcurrentDictionary<string, Lazy<Delegate>> _kernels = new();
 
     private DeviceContext(Context context, Accelerator accelerator, ExecutionMode mode, DeviceOptions options, IDeviceAllocator? allocator = null)
     {
@@ -53,8 +61,12 @@ public sealed class DeviceContext : IDisposable
         : $"{Accelerator.Name} ({Accelerator.AcceleratorType}, {(Mode == ExecutionMode.Kernels ? "ILGPU kernels" : "C# CPU backend")})";
 
     /// <summary>Builds the ILGPU context with every backend this project uses.</summary>
-    public static Context CreateIlgpuContext() =>
-        Context.Create(b => b.CPU(CPUDeviceKind.Nvidia).Cuda().EnableAlgorithms());
+    public static Context CreateIlgpuContext()
+    {
+        // Before ILGPU first touches its CUDA API: the driver is found by libcuda.so.1.
+        CudaDriverLibrary.Register();
+        return Context.Create(b => b.CPU(CPUDeviceKind.Nvidia).Cuda().EnableAlgorithms().Optimize(KernelOptimization));
+    }
 
     public static DeviceContext Create(DeviceOptions? options = null)
     {
@@ -67,7 +79,7 @@ public sealed class DeviceContext : IDisposable
             switch (options.Kind)
             {
                 case DeviceKind.Cuda when cuda.Count == 0:
-                    throw new CrsException($"--device cuda: {DescribeMissingCuda()}");
+                    throw new CrsException($"--device cuda: no usable CUDA device: {CudaProbe.Run(0).Describe()}");
                 case DeviceKind.Cuda:
                 case DeviceKind.Auto when cuda.Count > 0:
                     accelerator = cuda[0].CreateAccelerator(context);
@@ -149,19 +161,39 @@ public sealed class DeviceContext : IDisposable
         }
     }
 
-    /// <summary>Names what is missing when no CUDA device is visible: the driver, or a device.</summary>
-    public static string DescribeMissingCuda()
+    /// <summary>The CUDA driver's answers (library, version, devices) for `crs devices`; see <see cref="CudaStatus"/>.</summary>
+    public static CudaStatus ProbeCuda()
     {
-        if (!NativeLibrary.TryLoad("libcuda.so.1", out var handle) && !NativeLibrary.TryLoad("libcuda.so", out handle))
-            return "no CUDA driver found (libcuda.so.1 is not loadable); this machine has no NVIDIA GPU driver";
-        NativeLibrary.Free(handle);
-        return "the CUDA driver is installed but reports no CUDA device";
+        using var context = CreateIlgpuContext();
+        return CudaProbe.Run(context.GetCudaDevices().Count);
     }
 
-    /// <summary>Loads a kernel once per context; later calls return the cached delegate.</summary>
+    /// <summary>
+    /// Loads a kernel exactly once per context, however many threads ask at once (a Lazy per name:
+    /// ConcurrentDictionary.GetOrAdd alone may run its factory twice, compiling and loading the
+    /// module twice); later calls return the cached delegate. A failed load is not cached and
+    /// raises a <see cref="CrsException"/> naming the kernel and the JIT log (<see cref="KernelLoadLog"/>).
+    /// </summary>
     public T Kernel<T>(string name, Func<Accelerator, T> load)
-        where T : Delegate =>
-        (T)_kernels.GetOrAdd(name, _ => load(Accelerator));
+        where T : Delegate
+    {
+        var lazy = _kernels.GetOrAdd(name, n => new Lazy<Delegate>(
+            () => KernelLoadLog.Capture(n, Accelerator.Name, () => load(Accelerator)),
+            LazyThreadSafetyMode.ExecutionAndPublication));
+        try
+        {
+            return lazy.Value as T
+                ?? throw new InvalidOperationException($"kernel {name} is cached as {lazy.Value.GetType().Name}, not {typeof(T).Name}: two kernels share the name");
+        }
+        catch (CrsException)
+        {
+            _kernels.TryRemove(new KeyValuePair<string, Lazy<Delegate>>(name, lazy));
+            throw;
+        }
+    }
+
+    /// <summary>How many kernels this context has loaded (tests check loads happen once).</summary>
+    public int LoadedKernels => _kernels.Values.Count(l => l.IsValueCreated);
 
     public void Synchronize() => Accelerator.Synchronize();
 

@@ -81,7 +81,7 @@ public class GemmKernelTests
         using var a = accelerator.Allocate1D<float>(32);
         using var b = accelerator.Allocate1D<float>(31);
         using var c = accelerator.Allocate1D<float>(32);
-        var ex = Assert.Throws<ArgumentException>(() => GemmKernels.Launch(accelerator, p, a.View, b.View, c.View));
+        var ex = Assert.Throws<ArgumentException>(() => GemmKernels.Launch(TestAccelerators.Kernels, p, a.View, b.View, c.View));
         Assert.Contains("gemm_nt", ex.Message);
     }
 
@@ -100,7 +100,7 @@ public class GemmKernelTests
         using var da = accelerator.Allocate1D(a);
         using var db = accelerator.Allocate1D(b);
         using var dc = accelerator.Allocate1D(c);
-        GemmKernels.Launch(accelerator, p, da.View, db.View, dc.View);
+        GemmKernels.Launch(TestAccelerators.Kernels, p, da.View, db.View, dc.View);
         accelerator.Synchronize();
         return dc.GetAsArray1D();
     }

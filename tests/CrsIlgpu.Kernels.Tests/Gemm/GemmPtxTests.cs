@@ -1,9 +1,5 @@
 using CrsIlgpu.Kernels.Gemm;
-using ILGPU;
-using ILGPU.Backends.EntryPoints;
-using ILGPU.Backends.PTX;
-using ILGPU.Runtime;
-using ILGPU.Runtime.Cuda;
+using CrsIlgpu.Kernels.Runtime;
 
 namespace CrsIlgpu.Kernels.Tests.Gemm;
 
@@ -20,18 +16,18 @@ public class GemmPtxTests
     [InlineData(GemmLayout.TN)]
     public void CompilesToPtxWithoutLocalMemory(GemmLayout layout)
     {
-        using var context = Context.Create(b => b.Cuda().Optimize(OptimizationLevel.O2));
-        using var backend = new PTXBackend(
-            context, new CudaCapabilityContext(CudaArchitecture.SM_90), CudaArchitecture.SM_90, CudaInstructionSet.ISA_80, null!);
-        var entry = EntryPointDescription.FromExplicitlyGroupedKernel(GemmKernels.MethodFor(layout));
-        var kernel = Assert.IsType<PTXCompiledKernel>(backend.Compile(entry, KernelSpecialization.Empty));
-        string ptx = kernel.PTXAssembly;
+        // The runtime's context and backend (PtxCompiler), so this checks the PTX that runs.
+        using var compiler = new PtxCompiler();
+        string ptx = compiler.Compile(KernelCatalog.Get(GemmKernels.NameFor(layout)), 90);
 
         Assert.DoesNotContain(".local", ptx);
         Assert.Contains(".shared", ptx);
         Assert.True(Count(ptx, "bar.sync") >= 2, "expected a barrier before and after the tile compute");
         // 4 A values + 4 B values per k-step, and 16 multiply-adds into scalar accumulators.
         Assert.True(Count(ptx, "ld.shared.f32") >= 8, "expected 8 shared loads per k-step");
+        // The runtime's optimisation level infers address spaces: global loads, no generic ones.
+        Assert.Contains("ld.global.f32", ptx);
+        Assert.DoesNotContain("\tld.f32", ptx);
         Assert.True(Count(ptx, "mul.f32") + Count(ptx, "fma.rn.f32") >= 16, "expected 16 scalar multiply-adds per k-step");
     }
 

@@ -77,4 +77,30 @@ public class PtxGateTests
     [InlineData("hopper")]
     [InlineData("")]
     public void UnknownArchitecturesAreUserErrors(string text) => Assert.Throws<CrsException>(() => PtxGate.ParseArchitectures(text));
+
+    [Theory]
+    [InlineData("gemm_nn")]
+    [InlineData("softmax_forward")]
+    [InlineData("selection_wtacrs")]
+    public void TheGatesIsaChangesOnlyTheVersionLineOfWhatRuns(string name)
+    {
+        // At run time ILGPU writes the highest ISA the driver allows; the gate writes one its ptxas
+        // accepts. Everything but the .version line must be the same PTX.
+        var highest = ILGPU.Backends.PTX.PTXCodeGenerator.SupportedInstructionSets.Max();
+        Assert.True(highest > PtxCompiler.GateInstructionSet);
+        using var compiler = new PtxCompiler();
+        var kernel = KernelCatalog.Get(name);
+        // Parameter names and labels carry ILGPU's per-compilation ids (_a_123150, L_6739579): compare without them.
+        static string[] Lines(string ptx) => System.Text.RegularExpressions.Regex.Replace(
+            System.Text.RegularExpressions.Regex.Replace(ptx, @"\b(_[A-Za-z]\w*?)_\d+\b", "$1_#"), @"\bL_\d+\b", "L_#").Split('\n');
+        var gate = Lines(compiler.Compile(kernel, 90));
+        var runtime = Lines(compiler.Compile(kernel, 90, highest));
+
+        Assert.Equal(gate.Length, runtime.Length);
+        var differing = gate.Zip(runtime).Where(p => p.First != p.Second).ToList();
+        var line = Assert.Single(differing);
+        Assert.StartsWith(".version 7.8", line.First);
+        Assert.StartsWith($".version {highest.Major}.{highest.Minor}", line.Second);
+        Assert.Contains(".target sm_80", gate);
+    }
 }
