@@ -14,10 +14,47 @@ public static class TestDevices
     public static bool IsCuda =>
         string.Equals(Environment.GetEnvironmentVariable("CRS_TEST_DEVICE"), "cuda", StringComparison.OrdinalIgnoreCase);
 
-    public static DeviceContext Create(string name) => name switch
+    private static readonly List<WeakReference<DeviceContext>> CudaDevices = [];
+
+    public static DeviceContext Create(string name)
     {
-        "kernels" => DeviceContext.Create(new DeviceOptions { Kind = IsCuda ? DeviceKind.Cuda : DeviceKind.Cpu, Mode = ExecutionMode.Kernels }),
-        "cpu" => DeviceContext.Create(new DeviceOptions { Kind = DeviceKind.Cpu, Mode = ExecutionMode.CpuBackend }),
-        _ => throw new ArgumentException($"unknown test device '{name}'"),
-    };
+        var device = name switch
+        {
+            "kernels" => DeviceContext.Create(new DeviceOptions { Kind = IsCuda ? DeviceKind.Cuda : DeviceKind.Cpu, Mode = ExecutionMode.Kernels }),
+            "cpu" => DeviceContext.Create(new DeviceOptions { Kind = DeviceKind.Cpu, Mode = ExecutionMode.CpuBackend }),
+            _ => throw new ArgumentException($"unknown test device '{name}'"),
+        };
+        if (device.IsCuda)
+        {
+            lock (CudaDevices)
+                CudaDevices.Add(new WeakReference<DeviceContext>(device));
+        }
+        return device;
+    }
+
+    /// <summary>
+    /// Synchronizes every live CUDA device made here; the first error (a kernel fault surfaces at
+    /// the next synchronize) or null. See <see cref="CudaFaultGuardAttribute"/>.
+    /// </summary>
+    public static Exception? SynchronizeCudaDevices()
+    {
+        List<DeviceContext> live;
+        lock (CudaDevices)
+        {
+            CudaDevices.RemoveAll(w => !w.TryGetTarget(out var d) || d.Accelerator.IsDisposed);
+            live = CudaDevices.Select(w => w.TryGetTarget(out var d) ? d : null).OfType<DeviceContext>().ToList();
+        }
+        foreach (var device in live)
+        {
+            try
+            {
+                device.Synchronize();
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException and not ObjectDisposedException)
+            {
+                return ex;
+            }
+        }
+        return null;
+    }
 }
