@@ -95,6 +95,8 @@ public static class ProfileCommand
         Console.WriteLine($"step: wall {F(p.WallUsPerStep / 1e3, "0.000")} ms = kernels {F(p.KernelUsPerStep / 1e3, "0.000")} ms " +
             $"+ unattributed (host, launch, sync) {F(p.UnattributedUsPerStep / 1e3, "0.000")} ms; " +
             $"phases: {string.Join(", ", p.Phases.Select(x => $"{x.Phase} {F(x.SharePercent, "0.0")}%"))}");
+        if (p.PlainUsPerStep is { } plain)
+            Console.WriteLine($"unprofiled step (profiler off, one synchronize): {F(plain / 1e3, "0.000")} ms, {F(p.ImagesPerSecond ?? 0, "0.0")} images/s");
     }
 
     private static void PrintComparison(StepProfileComparison c, IReadOnlyList<double> ratios)

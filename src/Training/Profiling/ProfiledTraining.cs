@@ -22,6 +22,7 @@ public sealed class ProfiledTraining : IDisposable
     private readonly int[] _examples;
     private readonly List<IReadOnlyList<KernelLaunch>> _launchesByStep = [];
     private readonly List<double> _wallUs = [];
+    private readonly List<double> _plainUs = [];
     private float _loss = float.NaN;
 
     public ProfiledTraining(DeviceContext device, StepProfileOptions options)
@@ -93,7 +94,21 @@ public sealed class ProfiledTraining : IDisposable
     }
 
     /// <summary>The profile of the timed steps so far.</summary>
-    public StepProfile Result() => StepProfile.From(Options, _device.Description, _device.Peak, _launchesByStep, _wallUs, _loss);
+    /// <summary>
+    /// A step with the profiler off and one synchronize at its end: what a training step costs
+    /// without the per-launch synchronization profiling needs (images/s against PyTorch eager).
+    /// </summary>
+    public void PlainStep()
+    {
+        var clock = Stopwatch.StartNew();
+        WarmupStep();
+        _plainUs.Add(clock.Elapsed.TotalMicroseconds);
+    }
+
+    public StepProfile Result() => StepProfile.From(Options, _device.Description, _device.Peak, _launchesByStep, _wallUs, _loss) with
+    {
+        PlainUsPerStep = _plainUs.Count > 0 ? _plainUs.Average() : null,
+    };
 
     /// <summary>forward → loss → backward → optimizer, the profiler's phase set around each part, ended by a synchronize.</summary>
     private float Step()

@@ -27,6 +27,12 @@ public sealed record StepProfile(
     /// <summary>Wall time of the step minus its summed kernel time.</summary>
     public double UnattributedUsPerStep => WallUsPerStep - KernelUsPerStep;
 
+    /// <summary>Mean wall time of the unprofiled steps (profiler off, one synchronize per step); null when none ran.</summary>
+    public double? PlainUsPerStep { get; init; }
+
+    /// <summary>Training images per second of the unprofiled steps: the figure to hold against PyTorch eager.</summary>
+    public double? ImagesPerSecond => PlainUsPerStep is > 0 ? Batch / (PlainUsPerStep.Value / 1e6) : null;
+
     /// <summary>Each timed step's launches, phases already attributed (for the trace).</summary>
     [JsonIgnore]
     public IReadOnlyList<IReadOnlyList<KernelLaunch>> LaunchesByStep { get; init; } = [];

@@ -44,6 +44,14 @@ public static class StepProfiler
                     run.TimedStep();
                 }
             }
+            for (var i = 0; i < steps; i++)
+            {
+                foreach (var run in runs)
+                {
+                    progress?.Invoke($"{run.Options.SamplingText}: unprofiled step {i + 1}/{steps}");
+                    run.PlainStep();
+                }
+            }
             return runs.Select(r => r.Result()).ToList();
         }
         finally

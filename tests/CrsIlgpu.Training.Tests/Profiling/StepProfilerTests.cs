@@ -73,6 +73,9 @@ public class StepProfilerTests
         Assert.Equal(p.Kernels.Sum(k => k.TotalUsPerStep), p.KernelUsPerStep, 6);
         Assert.True(p.WallUsPerStep >= p.KernelUsPerStep, "kernels run inside the step's wall time");
         Assert.True(float.IsFinite(p.Loss));
+        // Unprofiled steps ran too: images/s comes from their wall time.
+        Assert.True(p.PlainUsPerStep > 0);
+        Assert.Equal(p.Batch / (p.PlainUsPerStep!.Value / 1e6), p.ImagesPerSecond!.Value, 9);
     }
 
     [Fact]
