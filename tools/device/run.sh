@@ -2,6 +2,8 @@
 # Runs ON the GPU machine (no .NET SDK there), from the repo root, with .dotnet-bundle/carry carried
 # (tools/device/bundle.sh makes it). Also runs here on the CPU, unchanged: tools/device/smoke.sh.
 #
+#   bash tools/device/run.sh first-light          call 1 of a session (see tools/device/README.md)
+#   bash tools/device/run.sh study                call 2
 #   bash tools/device/run.sh JOB [JOB ...]        e.g. devices tests bench-gemm
 #   bash tools/device/run.sh --list               the jobs and what each records
 #
@@ -27,6 +29,11 @@
 #   CRS_STEP_CASES      torch-step cases "model:batch ..." (default "vit-cifar-tiny:128 vit-b16:64")
 #   CRS_STEP_STEPS      torch-step timed steps (default 20)
 #   CRS_MEMCHECK_ARGS   xunit filter for memcheck (default: every kernel test class)
+#   CRS_STEP_CASES and CRS_STEP_STEPS serve the step job too (10 steps there by default)
+#   CRS_PROFILE_CASES   profile's compare cases (default "vit-cifar-tiny:128 vit-b16:64")
+#   CRS_NCU_COUNT       ncu: GEMM launches profiled (default 1)
+#   CRS_CIFAR_ARGS      cifar: train options (default --epochs 10; the study plan: --epochs 1)
+#   CRS_BUDGET_S        stop starting jobs after this many seconds (default 540; plans 450)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
@@ -149,9 +156,14 @@ run_tests() {
   shift 2
   local dll="$APPS/tests/$name/$name.dll"
   [ -f "$dll" ] || { echo "$name: not in the bundle" | tee -a "$out/tests-summary.txt"; return 1; }
-  say "$name (CRS_TEST_DEVICE=${CRS_TEST_DEVICE:-cpu}) $*"
-  "$DOTNET_ROOT/dotnet" "$dll" -noColor -noLogo -parallelAlgorithm conservative -result-trx "$out/$name.trx" "$@" >"$out/$name.log" 2>&1
+  # On CUDA the tests run one at a time: a faulting kernel poisons its CUDA context, and only then
+  # does the fault guard (tests/Shared/CudaFaultGuard.cs) name the test that caused it.
+  local parallel=(-parallelAlgorithm conservative)
+  [ "${CRS_TEST_DEVICE:-cpu}" = cuda ] && parallel=(-parallel none)
+  say "$name (CRS_TEST_DEVICE=${CRS_TEST_DEVICE:-cpu}) ${parallel[*]} $*"
+  CRS_CUDA_FAULT_LOG="$out/cuda-fault.txt" "$DOTNET_ROOT/dotnet" "$dll" -noColor -noLogo "${parallel[@]}" -result-trx "$out/$name.trx" "$@" >"$out/$name.log" 2>&1
   code=$?
+  [ -s "$out/cuda-fault.txt" ] && sed "s/^/$name: /" "$out/cuda-fault.txt" | sort -u | tee -a "$out/tests-summary.txt" >&2
   grep -E '\[FAIL\]' "$out/$name.log" | head -n 20 >&2
   read -r p f s < <(counters "$out/$name.trx")
   [ -f "$out/$name.trx" ] || f=$((f > 0 ? f : 1))
@@ -178,7 +190,23 @@ job_devices() {
     echo "libcuda: $(ldconfig -p 2>/dev/null | grep -m1 'libcuda\.so\.1' || echo 'not in ldconfig') LD_LIBRARY_PATH=${LD_LIBRARY_PATH:-}"
   } | tee "$R/environment.txt"
   has_gpu && nvidia-smi -q >"$R/nvidia-smi.txt" 2>&1
+  # What ILGPU 1.5.3 needs from the driver: the library by its soname, and the (legacy) entry points it binds.
+  {
+    echo "== ldconfig -p | grep libcuda"; ldconfig -p 2>/dev/null | grep libcuda || echo "(none)"
+    local lib
+    lib=$(ldconfig -p 2>/dev/null | awk '/libcuda\.so\.1 /{print $NF; exit}')
+    echo "== nm -D ${lib:-libcuda.so.1}: entry points ILGPU binds"
+    if [ -n "$lib" ] && command -v nm >/dev/null 2>&1; then
+      for sym in cuInit cuDriverGetVersion cuCtxCreate_v2 cuCtxGetSharedMemConfig cuCtxSetSharedMemConfig cuModuleLoadDataEx cuLaunchKernel cuMemAlloc_v2 cuStreamCreate; do
+        nm -D --defined-only "$lib" 2>/dev/null | grep -qw "$sym" && echo "$sym: exported" || echo "$sym: MISSING"
+      done
+    else
+      echo "(no libcuda.so.1 in ldconfig, or no nm)"
+    fi
+  } | tee "$R/driver.txt"
   crs devices | tee "$R/devices.txt" && crs devices --json >"$R/devices.json"
+  # The resolver alone, with no LD_LIBRARY_PATH help from setup_dotnet.
+  env -u LD_LIBRARY_PATH "$DOTNET_ROOT/dotnet" "$APPS/crs/crs.dll" devices --json >"$R/devices-no-ld-path.json" 2>&1
 }
 
 # job: PTX gate with the machine's own ptxas (CUDA 13 on the GPU machine): registers, spills, shared memory
@@ -273,6 +301,24 @@ job_torch_step() {
   return $ok
 }
 
+# job: one training step, crs vs PyTorch eager, per CRS_STEP_CASES: crs profile's unprofiled images/s, crs memory's pool peak, torch's images/s and max_memory_allocated
+job_step() {
+  local case model batch ok=0
+  for case in ${CRS_STEP_CASES:-vit-cifar-tiny:128 vit-b16:64}; do
+    model=${case%%:*} batch=${case##*:}
+    crs profile --model "$model" --batch "$batch" --ratio 1 --warmup 2 --steps "${CRS_STEP_STEPS:-10}" --out "$R/profile-$model-b$batch" \
+      | tail -n 3 | tee -a "$R/step.txt" || ok=1
+    crs memory --model "$model" --batch "$batch" --ratios 1 --json "$R/memory-$model-b$batch.json" | tail -n 4 | tee -a "$R/step.txt" || ok=1
+    if has_torch_cuda; then
+      python3 tools/reference/vit_step_torch.py --model "$model" --batch "$batch" --steps "${CRS_STEP_STEPS:-10}" \
+        --json "$R/torch-step-$model-b$batch.json" | tee -a "$R/step.txt" || ok=1
+    else
+      echo "torch with CUDA not available: no PyTorch figure for $model b$batch" | tee -a "$R/step.txt"
+    fi
+  done
+  return $ok
+}
+
 # keep_run DIR NAME: copy a run's metrics and plots (not its checkpoint, tens of MB) into the results.
 keep_run() {
   mkdir -p "$R/$2"
@@ -304,13 +350,15 @@ job_cifar() {
   return $ok
 }
 
-# job: per-kernel table, JSON, Chrome trace and PNG of training steps (vit-cifar-tiny dense and compare, vit-b16 compare)
+# job: per-kernel table, JSON, Chrome trace and PNG of training steps, dense vs rho=0.3, per CRS_PROFILE_CASES
 job_profile() {
   crs_has profile || { skip "crs profile is not in this build"; return 3; }
-  local ok=0
-  crs profile --model vit-cifar-tiny --batch 128 --steps 5 --out "$R/profile-tiny" | tee "$R/profile.txt" || ok=1
-  crs profile --model vit-cifar-tiny --batch 128 --steps 5 --compare-ratios 1,0.3 --out "$R/profile-compare" | tee "$R/profile-compare.txt" || ok=1
-  crs profile --model vit-b16 --batch 64 --steps 3 --compare-ratios 1,0.3 --out "$R/profile-b16" | tee "$R/profile-b16.txt" || ok=1
+  local case model batch ok=0
+  for case in ${CRS_PROFILE_CASES:-vit-cifar-tiny:128 vit-b16:64}; do
+    model=${case%%:*} batch=${case##*:}
+    crs profile --model "$model" --batch "$batch" --steps "${CRS_PROFILE_STEPS:-5}" --compare-ratios 1,0.3 --out "$R/profile-$model-b$batch" \
+      | tee "$R/profile-$model-b$batch.txt" || ok=1
+  done
   return $ok
 }
 
@@ -318,7 +366,7 @@ job_profile() {
 job_ncu() {
   need ncu || return 3
   has_gpu || { skip "no GPU"; return 3; }
-  ncu --clock-control none --target-processes all --kernel-name "${CRS_NCU_KERNEL:-regex:[Gg]emm}" --launch-skip 5 --launch-count 3 \
+  ncu --clock-control none --target-processes all --kernel-name "${CRS_NCU_KERNEL:-regex:[Gg]emm}" --launch-skip 5 --launch-count "${CRS_NCU_COUNT:-1}" \
     --set full --export "$R/gemm" "$DOTNET_ROOT/dotnet" "$APPS/crs/crs.dll" bench gemm --sizes 2048 >"$R/ncu.log" 2>&1
   local code=$?
   [ -f "$R/gemm.ncu-rep" ] && ncu --import "$R/gemm.ncu-rep" --page details >"$R/gemm-details.txt" 2>&1
@@ -329,6 +377,9 @@ job_ncu() {
 # job: reassemble and unpack staged data packs (tools/device/stage-data.sh join) into data/
 job_data() {
   bash tools/device/stage-data.sh join | tee "$R/data.txt"
+  local code=${PIPESTATUS[0]}
+  [ "$code" -eq 3 ] && { skip "nothing staged (carry .device-data/<pack>/part-NN; see stage-data.sh split)"; return 3; }
+  return "$code"
 }
 
 # --- main ----------------------------------------------------------------------------------------
@@ -340,18 +391,33 @@ if [ "${1:-}" = "__job" ]; then
 fi
 
 if [ $# -eq 0 ] || [ "$1" = "--list" ] || [ "$1" = "-h" ] || [ "$1" = "--help" ]; then
-  echo "usage: bash tools/device/run.sh JOB [JOB ...]   (results: \$OUT/results.tar.gz + \$OUT/summary.txt, or ./out)"
+  echo "usage: bash tools/device/run.sh first-light | study | JOB [JOB ...]   (results: \$OUT/results.tar.gz + \$OUT/summary.txt, or ./out)"
+  echo "  first-light   call 1: devices kernels tests golden bench-gemm step (Kernels + Model tests; budget 450 s)"
+  echo "  study         call 2: profile bench-wtacrs ncu data cifar (--epochs 1; budget 450 s)"
   describe_jobs
   [ $# -eq 0 ] && exit 2 || exit 0
 fi
+# The two device calls of a session (15 minutes of device time in all, a machine start costs 1-2 of
+# them): each plan is a list of jobs in order of value, with a budget that leaves time to pack.
+plan_budget=540
+case "${1:-}" in
+  first-light)
+    set -- devices kernels tests golden bench-gemm step
+    export CRS_TEST_PROJECTS=${CRS_TEST_PROJECTS:-CrsIlgpu.Kernels.Tests CrsIlgpu.Model.Tests}
+    plan_budget=450 ;;
+  study)
+    set -- profile bench-wtacrs ncu data cifar
+    export CRS_CIFAR_ARGS=${CRS_CIFAR_ARGS:---epochs 1}
+    plan_budget=450 ;;
+esac
 for job in "$@"; do
-  declare -F "job_${job//-/_}" >/dev/null || die "unknown job '$job'; jobs: $(list_jobs | tr '\n' ' ')"
+  declare -F "job_${job//-/_}" >/dev/null || die "unknown job '$job'; jobs: $(list_jobs | tr '\n' ' ') (plans: first-light, study)"
 done
 
 started=$(date +%s)
 # A device command is killed at 600 s and then returns only what is already under $OUT: stop jobs
 # at this budget so the results are packed in time. Jobs not started are listed as such.
-budget=${CRS_BUDGET_S:-540}
+budget=${CRS_BUDGET_S:-$plan_budget}
 setup_dotnet
 if [ -z "${CRS_TEST_DEVICE:-}" ] && has_gpu; then export CRS_TEST_DEVICE=cuda; fi
 export CRS_DEVICE=${CRS_DEVICE:-auto}
