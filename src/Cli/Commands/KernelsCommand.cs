@@ -20,7 +20,7 @@ public static class KernelsCommand
             var ptxas = Ptxas.Find();
             var rows = PtxGate.Run(KernelCatalog.All, architectures, parse.GetValue(outDir)!, ptxas);
 
-            var table = new Table().AddColumns("kernel", "arch", "registers", "spill st/ld B", "stack B", "shared B", "status");
+            var table = new Table().AddColumns("kernel", "ptxas -arch", "registers", "spill st/ld B", "stack B", "shared B", "status");
             foreach (var r in rows)
             {
                 var rep = r.Report;
@@ -34,9 +34,21 @@ public static class KernelsCommand
                 Console.Error.WriteLine($"{r.Kernel} {r.Arch}: {r.Error}");
             if (ptxas is null)
                 Console.WriteLine("ptxas not found (PATH, /usr/lib/nvidia-cuda-toolkit/bin, /usr/local/cuda/bin or $CRS_PTXAS): PTX compiled, not assembled.");
+            // Say what was checked: ILGPU writes one PTX target whatever --arch asks for.
+            var targets = rows.Where(r => r.PtxFile is not null).Select(r => PtxHeader(r.PtxFile!)).Distinct().ToList();
+            Console.WriteLine($"PTX as the runtime compiles it (ILGPU {DeviceContext.KernelOptimization}, empty specialisation): {string.Join("; ", targets)}; " +
+                "at run time the ISA is the driver's highest and the driver JIT-compiles the PTX for the GPU, as ptxas did here for each -arch");
             Console.WriteLine($"{rows.Count(r => !r.Failed)}/{rows.Count} kernel×arch passed; PTX in {Path.GetFullPath(parse.GetValue(outDir)!)}");
             return rows.Any(r => r.Failed) ? 1 : 0;
         }));
         return command;
+    }
+
+    /// <summary>".target sm_80, .version 7.8" from a PTX file's header.</summary>
+    private static string PtxHeader(string file)
+    {
+        var lines = File.ReadLines(file).Take(20).ToList();
+        string Find(string directive) => lines.FirstOrDefault(l => l.StartsWith(directive, StringComparison.Ordinal))?.Trim() ?? directive + " ?";
+        return $"{Find(".target")}, {Find(".version")}";
     }
 }
