@@ -82,7 +82,7 @@ public sealed class DeviceContext : IDisposable
                     throw new CrsException($"--device cuda: no usable CUDA device: {CudaProbe.Run(0).Describe()}");
                 case DeviceKind.Cuda:
                 case DeviceKind.Auto when cuda.Count > 0:
-                    accelerator = cuda[0].CreateAccelerator(context);
+                    accelerator = CreateCudaAccelerator(context, cuda[0], cuda.Count);
                     break;
                 default:
                     accelerator = context.CreateCPUAccelerator(0);
@@ -99,6 +99,25 @@ public sealed class DeviceContext : IDisposable
         {
             context.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// The CUDA accelerator (a CUDA context on the device). A failure here (a driver entry point
+    /// ILGPU binds is missing, the context cannot be made) is an error with the driver's facts, not
+    /// a stack trace; with --device auto too, since falling back to the CPU would hide a broken GPU.
+    /// </summary>
+    private static Accelerator CreateCudaAccelerator(Context context, CudaDevice device, int ilgpuDevices)
+    {
+        try
+        {
+            return device.CreateAccelerator(context);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            throw new CrsException(
+                $"CUDA device {device.Name} was found but ILGPU could not open it ({ex.GetType().Name}: {ex.Message.Split('\n')[0]}); {CudaProbe.Run(ilgpuDevices).Describe()}; --device cpu runs without it",
+                exitCode: 2, ex);
         }
     }
 
