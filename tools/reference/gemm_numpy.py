@@ -1,4 +1,5 @@
-"""CPU anchor for `crs bench gemm`: float32 matmul through numpy's BLAS (OpenBLAS when installed).
+"""CPU anchor for `crs bench gemm`: float32 matmul through numpy's BLAS (OpenBLAS when installed),
+on OpenBLAS's best valid kernels for this CPU (blas_core.py; the core type is in each row).
 
 Prints one JSON object per size: {"impl": ..., "n": n, "mean_ms": ..., "min_ms": ..., "gflops": ...}.
 """
@@ -7,6 +8,8 @@ import sys
 import time
 
 import numpy as np
+
+import blas_core
 
 
 def loaded_blas() -> str:
@@ -34,10 +37,14 @@ def measure(n: int, min_seconds: float = 1.0) -> dict:
         times.append(time.perf_counter() - t)
     mean = sum(times) / len(times)
     blas = "numpy-" + loaded_blas()
-    return {"impl": blas, "n": n, "repeats": len(times), "mean_ms": mean * 1e3, "min_ms": min(times) * 1e3,
+    core = blas_core.chosen()["blas_core"]
+    if blas == "numpy-openblas":
+        blas += f" [{core.split(' ')[0]}]"
+    return {"impl": blas, "blas_core": core, "n": n, "repeats": len(times), "mean_ms": mean * 1e3, "min_ms": min(times) * 1e3,
             "gflops": 2 * n ** 3 / mean / 1e9}
 
 
 if __name__ == "__main__":
+    blas_core.ensure()  # re-executes on OpenBLAS's best valid kernels for this CPU (once)
     for arg in sys.argv[1:]:
         print(json.dumps(measure(int(arg))), flush=True)

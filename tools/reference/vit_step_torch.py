@@ -91,6 +91,9 @@ def run(args, config):
 
     device = torch.device(args.device or ("cuda" if torch.cuda.is_available() else "cpu"))
     cuda = device.type == "cuda"
+    if not cuda:
+        import blas_core
+        blas_core.ensure()  # torch multiplies through OpenBLAS here: its best valid kernels (re-executes once)
     torch.backends.cuda.matmul.allow_tf32 = args.tf32
     torch.backends.cudnn.allow_tf32 = args.tf32
     torch.manual_seed(args.seed)
@@ -99,7 +102,12 @@ def run(args, config):
     count = sum(p.numel() for p in model.parameters())
     if count != parameter_count(config):
         raise SystemExit(f"error: the model has {count} parameters, the shapes say {parameter_count(config)}")
-    optimizer = torch.optim.Adam(model.parameters(), lr=3e-4, fused=args.fused if cuda else None)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    if args.optimizer == "adamw":
+        optimizer = torch.optim.AdamW(model.parameters(), lr=3e-4, weight_decay=args.weight_decay)
+    else:
+        optimizer = torch.optim.Adam(model.parameters(), lr=3e-4, fused=args.fused if cuda else None)
     images = torch.randn(args.batch, config["channels"], config["image_size"], config["image_size"], device=device)
     labels = torch.randint(0, config["num_classes"], (args.batch,), device=device)
 
@@ -116,7 +124,14 @@ def run(args, config):
         torch.cuda.synchronize(device)
         torch.cuda.reset_peak_memory_stats(device)
     times = []
-    for _ in range(args.steps):
+    # --serve: the caller paces the steps (one per "step" line on stdin, each answered with its time),
+    # so its own steps and these can alternate and machine noise hits both alike.
+    commands = (line.strip() for line in sys.stdin) if args.serve else iter(["step"] * args.steps)
+    if args.serve:
+        print(json.dumps({"ready": True}), flush=True)
+    for command in commands:
+        if command != "step":
+            break
         if cuda:
             start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
             start.record()
@@ -128,6 +143,10 @@ def run(args, config):
             t0 = time.perf_counter()
             loss = step()
             times.append((time.perf_counter() - t0) * 1e3)
+        if args.serve:
+            print(json.dumps({"ms": times[-1]}), flush=True)
+    if not times:
+        raise SystemExit("error: no timed step")
     loss_value = float(loss.item())
     if not math.isfinite(loss_value):
         raise SystemExit(f"error: loss is {loss_value}")
@@ -137,7 +156,7 @@ def run(args, config):
         "model": config["name"] if "name" in config else args.model,
         "batch": args.batch,
         "parameters": count,
-        "steps": args.steps,
+        "steps": len(times),
         "warmup": args.warmup,
         "mean_ms": mean,
         "median_ms": statistics.median(times),
@@ -147,8 +166,11 @@ def run(args, config):
         "max_memory_reserved": torch.cuda.max_memory_reserved(device) if cuda else None,
         "loss": loss_value,
         "dtype": "float32" + (" (tf32 allowed)" if args.tf32 else " (tf32 off)"),
-        "optimizer": "Adam lr 3e-4" + (" fused" if args.fused and cuda else " foreach"),
+        "optimizer": (f"AdamW lr 3e-4 wd {args.weight_decay}" if args.optimizer == "adamw"
+                      else "Adam lr 3e-4" + (" fused" if args.fused and cuda else " foreach")),
         "device": torch.cuda.get_device_name(device) if cuda else "cpu",
+        "threads": torch.get_num_threads(),
+        "blas_core": None if cuda else os.environ.get("CRS_BLAS_CORE"),
         "torch": torch.__version__,
         "cuda": torch.version.cuda,
     }
@@ -175,6 +197,10 @@ def main(argv):
     parser.add_argument("--tf32", action="store_true", help="allow TF32 matmuls (off by default: crs is true fp32)")
     parser.add_argument("--fused", action="store_true", help="fused Adam (default: torch's foreach Adam)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--optimizer", choices=["adam", "adamw"], default="adam", help="adam (crs memory's step) or adamw (crs profile's)")
+    parser.add_argument("--weight-decay", type=float, default=0.05, help="AdamW's decoupled weight decay (crs profile: 0.05)")
+    parser.add_argument("--threads", type=int, default=0, help="torch.set_num_threads (CPU; 0 = torch's default)")
+    parser.add_argument("--serve", action="store_true", help="after warm-up, run one timed step per 'step' line on stdin, answering each with {\"ms\": ...}; 'end' or EOF ends with the summary")
     parser.add_argument("--params-only", action="store_true", help="print the config and parameter count, no torch")
     args = parser.parse_args(argv)
     if args.batch < 1 or args.steps < 1 or args.warmup < 0:

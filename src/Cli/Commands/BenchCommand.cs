@@ -18,6 +18,7 @@ public static class BenchCommand
         bench.Subcommands.Add(Ops());
         bench.Subcommands.Add(WtaCrs());
         bench.Subcommands.Add(BenchKernelCommand.Create());
+        bench.Subcommands.Add(BenchStepCommand.Create());
         return bench;
     }
 

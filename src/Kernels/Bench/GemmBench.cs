@@ -47,12 +47,13 @@ public static class GemmBench
             }
         }
 
-        // OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, set on these machines, cost OpenBLAS about half its speed.
+        // The numpy anchor picks OpenBLAS's best valid core type itself (reference/blas_core.py): these
+        // machines preset OPENBLAS_CORETYPE or make OpenBLAS misdetect the CPU, costing it up to 5x.
         progress?.Invoke(device.IsCuda ? "PyTorch cuBLAS FP32" : "numpy BLAS");
         var args = sizes.Select(s => s.ToString()).ToList();
         var (results, why) = device.IsCuda
             ? PythonReference.Run("gemm_torch.py", args)
-            : PythonReference.Run("gemm_numpy.py", args, new Dictionary<string, string?> { ["OPENBLAS_CORETYPE"] = null, ["OPENBLAS_L2_SIZE"] = null });
+            : PythonReference.Run("gemm_numpy.py", args);
         string? external = null;
         if (results is null)
         {
@@ -64,6 +65,8 @@ public static class GemmBench
             {
                 var n = (int)r["n"]!;
                 external = (string)r["impl"]!;
+                if (r["blas_core"] is { } core && !notes.Any(n => n.StartsWith("OpenBLAS core", StringComparison.Ordinal)))
+                    notes.Add($"OpenBLAS core for the numpy anchor: {core} (best valid of the candidates reference/blas_core.py tried)");
                 var mean = (double)r["mean_ms"]!;
                 var p = GemmProblem.Create(GemmLayout.NN, n, n, n);
                 rows.Add(new BenchRow("gemm_nn", Shape(n), external, (int)r["repeats"]!, mean, (double)r["min_ms"]!, p.Flops / (mean * 1e6), p.Bytes / (mean * 1e6)));

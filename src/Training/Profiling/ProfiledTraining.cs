@@ -98,11 +98,14 @@ public sealed class ProfiledTraining : IDisposable
     /// A step with the profiler off and one synchronize at its end: what a training step costs
     /// without the per-launch synchronization profiling needs (images/s against PyTorch eager).
     /// </summary>
-    public void PlainStep()
+    /// <returns>The step's wall time in µs.</returns>
+    public double PlainStep()
     {
         var clock = Stopwatch.StartNew();
         WarmupStep();
-        _plainUs.Add(clock.Elapsed.TotalMicroseconds);
+        var us = clock.Elapsed.TotalMicroseconds;
+        _plainUs.Add(us);
+        return us;
     }
 
     public StepProfile Result() => StepProfile.From(Options, _device.Description, _device.Peak, _launchesByStep, _wallUs, _loss) with
