@@ -301,22 +301,11 @@ job_torch_step() {
   return $ok
 }
 
-# job: one training step, crs vs PyTorch eager, per CRS_STEP_CASES: crs profile's unprofiled images/s, crs memory's pool peak, torch's images/s and max_memory_allocated
+# job: a training step, crs vs PyTorch eager alternated in one run (crs bench step; CUDA on a GPU): images/s, ratio, peak memory (pool vs max_memory_allocated), per CRS_STEP_CASES
 job_step() {
-  local case model batch ok=0
-  for case in ${CRS_STEP_CASES:-vit-cifar-tiny:128 vit-b16:64}; do
-    model=${case%%:*} batch=${case##*:}
-    crs profile --model "$model" --batch "$batch" --ratio 1 --warmup 2 --steps "${CRS_STEP_STEPS:-10}" --out "$R/profile-$model-b$batch" \
-      | tail -n 3 | tee -a "$R/step.txt" || ok=1
-    crs memory --model "$model" --batch "$batch" --ratios 1 --json "$R/memory-$model-b$batch.json" | tail -n 4 | tee -a "$R/step.txt" || ok=1
-    if has_torch_cuda; then
-      python3 tools/reference/vit_step_torch.py --model "$model" --batch "$batch" --steps "${CRS_STEP_STEPS:-10}" \
-        --json "$R/torch-step-$model-b$batch.json" | tee -a "$R/step.txt" || ok=1
-    else
-      echo "torch with CUDA not available: no PyTorch figure for $model b$batch" | tee -a "$R/step.txt"
-    fi
-  done
-  return $ok
+  local cases
+  cases=$(echo "${CRS_STEP_CASES:-vit-cifar-tiny:128 vit-b16:64}" | tr ' ' ',')
+  crs bench step --cases "$cases" --warmup 2 --steps "${CRS_STEP_STEPS:-10}" --json "$R/step.json" | tee "$R/step.txt"
 }
 
 # keep_run DIR NAME: copy a run's metrics and plots (not its checkpoint, tens of MB) into the results.

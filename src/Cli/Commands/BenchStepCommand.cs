@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using CrsIlgpu.Kernels.Runtime;
+using CrsIlgpu.Kernels.Runtime.Memory;
 using CrsIlgpu.Training.Profiling;
 using Spectre.Console;
 
@@ -27,14 +28,15 @@ public static class BenchStepCommand
             using var device = DeviceContext.Create(CommonOptions.DeviceOptions(parse));
             Console.WriteLine($"device: {device.Description}");
             var rows = StepBench.Run(device, list, parse.GetValue(warmup), parse.GetValue(steps), msg => Console.Error.WriteLine("  " + msg));
-            var table = new Table().AddColumns("model", "batch", "threads", "crs ms", "crs images/s", "PyTorch ms", "PyTorch images/s", "PyTorch / crs time", "BLAS core");
+            var table = new Table().AddColumns("model", "batch", "threads", "crs ms", "crs images/s", "PyTorch ms", "PyTorch images/s", "PyTorch / crs time", "crs peak", "PyTorch peak", "BLAS core");
             foreach (var r in rows)
             {
                 table.AddRow(new[]
                 {
                     r.Model, r.Batch.ToString(CultureInfo.InvariantCulture), r.Threads == 0 ? "-" : r.Threads.ToString(CultureInfo.InvariantCulture),
                     F(r.CrsMs, "0.0"), F(r.CrsImagesPerSecond, "0.0"), r.PyTorchMs is { } t ? F(t, "0.0") : "-",
-                    r.PyTorchImagesPerSecond is { } ips ? F(ips, "0.0") : "-", r.Speedup is { } s ? F(s, "0.00") + "×" : "-", r.BlasCore ?? "-",
+                    r.PyTorchImagesPerSecond is { } ips ? F(ips, "0.0") : "-", r.Speedup is { } s ? F(s, "0.00") + "×" : "-",
+                    ByteSize.Format(r.CrsPeakAllocatedBytes), r.PyTorchMaxMemoryAllocatedBytes is { } m ? ByteSize.Format(m) : "-", r.BlasCore ?? "-",
                 }.Select(Markup.Escape).ToArray());
             }
             AnsiConsole.Write(table);

@@ -28,6 +28,8 @@ public static class StepBench
             var config = VitConfig.Resolve(model);
             var options = new StepProfileOptions(config, batch, WarmupSteps: warmup, Steps: steps);
             options.Validate();
+            // Peak over the case alone: weights, gradients, AdamW state, activations, workspaces.
+            device.Pool.ResetPeak();
             using var crs = new ProfiledTraining(device, options);
             for (var i = 0; i < warmup; i++)
             {
@@ -69,7 +71,11 @@ public static class StepBench
                     why = $"{Script} ended without a summary: {session.LastError()}";
                 rows.Add(new StepBenchRow(config.Name, batch, steps, threads, crsMs.Average(), crsMs.Min(),
                     why is null ? torchMs.Average() : null, why is null ? torchMs.Min() : null,
-                    (string?)summary?["device"], (string?)summary?["torch"], (string?)summary?["blas_core"], why));
+                    (string?)summary?["device"], (string?)summary?["torch"], (string?)summary?["blas_core"], why)
+                {
+                    CrsPeakAllocatedBytes = device.Pool.PeakAllocated,
+                    PyTorchMaxMemoryAllocatedBytes = summary?["max_memory_allocated"] is { } bytes ? (long)bytes : null,
+                });
             }
         }
         return rows;

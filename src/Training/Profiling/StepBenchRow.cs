@@ -19,6 +19,12 @@ public sealed record StepBenchRow(
     string? BlasCore,
     string? PyTorchMissing)
 {
+    /// <summary>The memory pool's peak of requested bytes over the case (the same measure as torch's max_memory_allocated).</summary>
+    public long CrsPeakAllocatedBytes { get; init; }
+
+    /// <summary>torch.cuda.max_memory_allocated over PyTorch's timed steps (CUDA only; null on the CPU).</summary>
+    public long? PyTorchMaxMemoryAllocatedBytes { get; init; }
+
     public double CrsImagesPerSecond => Batch / (CrsMs / 1e3);
 
     public double? PyTorchImagesPerSecond => PyTorchMs is > 0 ? Batch / (PyTorchMs.Value / 1e3) : null;
