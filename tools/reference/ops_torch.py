@@ -1,6 +1,7 @@
-"""GPU anchor for `crs bench ops`: the same ops, at the same sizes, in PyTorch eager on the same GPU.
+"""Anchor for `crs bench ops`: the same ops, at the same sizes, in PyTorch eager on the same device.
 
-Usage: python3 ops_torch.py vit-tiny vit-b16
+Usage: python3 ops_torch.py [--device cuda|cpu] [--threads N] vit-tiny vit-b16
+On the CPU, torch multiplies through OpenBLAS: blas_core.py first picks its best valid kernels.
 Prints one JSON object per op: {"op": "<name> (<size>)", "impl": "pytorch", "mean_ms": ..., "min_ms": ..., "repeats": ...}.
 Op names match the kernel names `crs bench ops` prints, so the two are joined by name. fp32, TF32 off.
 """
@@ -13,7 +14,12 @@ import torch.nn.functional as F
 SIZES = {"vit-tiny": (128, 65, 192, 3), "vit-b16": (64, 197, 768, 12)}
 
 
+DEVICE = "cuda"
+
+
 def timed(fn, min_ms=300.0):
+    if DEVICE == "cpu":
+        return timed_cpu(fn, min_ms)
     for _ in range(3):
         fn()
     torch.cuda.synchronize()
@@ -30,9 +36,22 @@ def timed(fn, min_ms=300.0):
     return {"mean_ms": sum(times) / len(times), "min_ms": min(times), "repeats": len(times)}
 
 
+def timed_cpu(fn, min_ms):
+    import time
+    fn()
+    times, total = [], 0.0
+    while len(times) < 3 or total < min_ms:
+        t = time.perf_counter()
+        fn()
+        ms = (time.perf_counter() - t) * 1e3
+        times.append(ms)
+        total += ms
+    return {"mean_ms": sum(times) / len(times), "min_ms": min(times), "repeats": len(times)}
+
+
 def cases(name):
     b, l, d, h = SIZES[name]
-    dh, n, dev = d // h, b * l, "cuda"
+    dh, n, dev = d // h, b * l, DEVICE
     r = lambda *s: torch.randn(*s, device=dev)
     x, hid = r(n, d), r(n, 4 * d)
     scores = r(b * h * l, l)
@@ -88,8 +107,23 @@ def cases(name):
 
 
 if __name__ == "__main__":
+    import argparse
+    import os
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--device", choices=["cuda", "cpu"], default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--threads", type=int, default=0)
+    parser.add_argument("sizes", nargs="+", choices=sorted(SIZES))
+    args = parser.parse_args()
+    DEVICE = args.device
+    core = None
+    if DEVICE == "cpu":
+        import blas_core
+        blas_core.ensure()
+        core = os.environ.get("CRS_BLAS_CORE")
+        if args.threads:
+            torch.set_num_threads(args.threads)
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False
-    for size in sys.argv[1:]:
+    for size in args.sizes:
         for op, fn in cases(size):
-            print(json.dumps({"op": f"{op} ({size})", "impl": "pytorch", **timed(fn)}), flush=True)
+            print(json.dumps({"op": f"{op} ({size})", "impl": "pytorch", "device": DEVICE, "blas_core": core, **timed(fn)}), flush=True)

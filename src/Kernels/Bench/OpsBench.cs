@@ -4,7 +4,9 @@ namespace CrsIlgpu.Kernels.Bench;
 
 /// <summary>
 /// `crs bench ops`: every op of every family at ViT sizes; the device's implementation (ILGPU
-/// kernel, or the C# CPU backend) and the plain reference timed in the same run.
+/// kernel, or the C# CPU backend), the plain reference and PyTorch eager on the same device
+/// (tools/reference/ops_torch.py; on the CPU with the same thread count and OpenBLAS's best
+/// valid kernels) timed in the same run.
 /// </summary>
 public static class OpsBench
 {
@@ -36,27 +38,32 @@ public static class OpsBench
         }
         var ratios = BenchReport.RatiosOf(rows, main, "reference").ToList();
         var notes = new List<string>();
-        if (device.IsCuda)
+        // The same ops in PyTorch eager on the same device (the same thread count on the CPU), joined by name.
+        progress?.Invoke("PyTorch eager");
+        var args = new List<string> { "--device", device.IsCuda ? "cuda" : "cpu" };
+        if (!device.IsCuda)
+            args.AddRange(["--threads", Environment.ProcessorCount.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        args.AddRange(sizes.Select(s => s.Name));
+        var (results, why) = PythonReference.Run("ops_torch.py", args);
+        if (results is null)
         {
-            // The same ops in PyTorch eager on the same GPU, joined by name.
-            progress?.Invoke("PyTorch eager");
-            var (results, why) = PythonReference.Run("ops_torch.py", sizes.Select(s => s.Name));
-            if (results is null)
-                notes.Add("PyTorch reference not measured: " + why);
-            else
+            notes.Add("PyTorch reference not measured: " + why);
+        }
+        else
+        {
+            foreach (var r in results)
             {
-                foreach (var r in results)
-                {
-                    var op = (string)r["op"]!;
-                    var ours = rows.FirstOrDefault(x => x.Op == op && x.Implementation == main);
-                    if (ours is null)
-                        continue;
-                    var mean = (double)r["mean_ms"]!;
-                    rows.Add(ours with { Implementation = "pytorch", Repeats = (int)r["repeats"]!, MeanMs = mean, MinMs = (double)r["min_ms"]!,
-                        Gflops = ours.Gflops * ours.MeanMs / mean, GBps = ours.GBps * ours.MeanMs / mean });
-                }
-                ratios.AddRange(BenchReport.RatiosOf(rows, main, "pytorch"));
+                var op = (string)r["op"]!;
+                var ours = rows.FirstOrDefault(x => x.Op == op && x.Implementation == main);
+                if (ours is null)
+                    continue;
+                var mean = (double)r["mean_ms"]!;
+                rows.Add(ours with { Implementation = "pytorch", Repeats = (int)r["repeats"]!, MeanMs = mean, MinMs = (double)r["min_ms"]!,
+                    Gflops = ours.Gflops * ours.MeanMs / mean, GBps = ours.GBps * ours.MeanMs / mean });
+                if (r["blas_core"] is { } core && !notes.Any(n => n.StartsWith("OpenBLAS core", StringComparison.Ordinal)))
+                    notes.Add($"OpenBLAS core for PyTorch on the CPU: {core}");
             }
+            ratios.AddRange(BenchReport.RatiosOf(rows, main, "pytorch"));
         }
         return new BenchReport(device.Description, rows, ratios, notes);
     }
