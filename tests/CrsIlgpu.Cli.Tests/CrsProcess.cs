@@ -41,21 +41,45 @@ public static class CrsProcess
         return (process.ExitCode, stdout.Result, stderr.Result);
     }
 
-    /// <summary>Sends a POSIX signal (Process.Kill can only send SIGKILL).</summary>
-    public static void Signal(Process process, PosixSignal signal)
+    /// <summary>
+    /// Runs crs and sends it <paramref name="signal"/> ("TERM", "INT") as soon as
+    /// <paramref name="waitForFile"/> exists. A small bash script does the waiting and the kill(1),
+    /// because on a loaded machine this process's threads can be starved for seconds while crs runs
+    /// on (seen at a load average of 180 on 2 cores); job control (set -m) keeps SIGINT deliverable
+    /// to a background job. Returns crs's exit code and output.
+    /// </summary>
+    public static (int Code, string Out, string Err) RunAndSignal(IEnumerable<string> args, string waitForFile, string signal, TimeSpan? timeout = null)
     {
-        var number = signal switch
+        var folder = Directory.CreateTempSubdirectory("crs-signal-").FullName;
+        try
         {
-            PosixSignal.SIGINT => 2,
-            PosixSignal.SIGTERM => 15,
-            _ => throw new ArgumentOutOfRangeException(nameof(signal)),
-        };
-        if (Kill(process.Id, number) != 0)
-            throw new InvalidOperationException($"kill({process.Id}, {number}) failed: errno {Marshal.GetLastPInvokeError()}");
+            var (stdout, stderr) = (Path.Combine(folder, "out"), Path.Combine(folder, "err"));
+            const string script = """
+                set -m
+                file=$1; sig=$2; out=$3; err=$4; shift 4
+                "$@" >"$out" 2>"$err" &
+                pid=$!
+                while [ ! -e "$file" ] && kill -0 "$pid" 2>/dev/null; do sleep 0.02; done
+                kill -"$sig" "$pid"
+                wait "$pid"
+                """;
+            var info = new ProcessStartInfo("bash") { UseShellExecute = false, RedirectStandardError = true };
+            foreach (var arg in new[] { "-c", script, "signal", waitForFile, signal, stdout, stderr, DotnetHost(), Path.Combine(AppContext.BaseDirectory, "crs.dll") }.Concat(args))
+                info.ArgumentList.Add(arg);
+            using var process = Process.Start(info) ?? throw new InvalidOperationException("could not start bash");
+            var scriptErrors = process.StandardError.ReadToEndAsync();
+            if (!process.WaitForExit(timeout ?? TimeSpan.FromMinutes(5)))
+            {
+                process.Kill(entireProcessTree: true);
+                throw new TimeoutException("crs did not stop after the signal");
+            }
+            return (process.ExitCode, File.ReadAllText(stdout), File.ReadAllText(stderr) + scriptErrors.Result);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
-
-    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static extern int Kill(int pid, int signal);
 
     // The dotnet host running this test (DOTNET_ROOT on the device bundle, the SDK's here).
     private static string DotnetHost()
