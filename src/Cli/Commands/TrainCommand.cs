@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Kernels.Runtime.Memory;
 using CrsIlgpu.Model.Sampling;
@@ -17,12 +18,21 @@ public static class TrainCommand
         var set = new TrainingOptionSet();
         var output = new Option<string?>("--out") { Description = "Run folder (metrics, checkpoint, plots); default runs/<dataset>-<model>-<dense|rρ>-s<seed>" };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last checkpoint (settings come from the checkpoint; --epochs may raise the total, which stretches the cosine schedule over the new total)" };
+        var checkpointEvery = new Option<int>("--checkpoint-every")
+        {
+            Description = $"Also checkpoint every N updates inside an epoch (0 = only at epoch ends and on a stop); allowed with --resume",
+            DefaultValueFactory = _ => Trainer.DefaultCheckpointEvery,
+        };
         var command = new Command("train", "Train a ViT on CIFAR (CPU backend when there is no GPU): progress, test accuracy per epoch, metrics.jsonl/csv, checkpoints, loss and accuracy PNGs");
         set.AddTo(command);
         command.Options.Add(output);
         command.Options.Add(resume);
+        command.Options.Add(checkpointEvery);
         command.SetAction(parse => CommonOptions.Run(() =>
         {
+            var every = parse.GetValue(checkpointEvery);
+            if (every < 0)
+                throw new CrsException($"--checkpoint-every must be 0 or positive, got {every}");
             var options = set.Bind(parse);
             var isResume = parse.GetValue(resume);
             if (isResume)
@@ -33,15 +43,25 @@ public static class TrainCommand
                 options = Trainer.Defaults with { Epochs = parse.GetResult(set.Epochs) is { Implicit: false } ? options.Epochs : 0 };
             }
             var runDir = parse.GetValue(output) ?? DefaultRunDir(options);
-            var result = Run(parse, options, runDir, isResume, set);
-            return result is null ? 130 : 0;
+            var result = Run(parse, options, runDir, isResume, set, every, out var stoppedBy);
+            return result is not null ? 0 : stoppedBy == PosixSignal.SIGTERM ? ExitTerminated : ExitInterrupted;
         }));
         return command;
     }
 
-    /// <summary>Runs one training with a progress display; null when interrupted by Ctrl+C (the last checkpoint stays).</summary>
-    public static TrainingResult? Run(ParseResult parse, TrainingOptions options, string runDir, bool resume, TrainingOptionSet set)
+    /// <summary>Exit code after a stop by Ctrl+C (SIGINT): 128 + 2, the shell's convention.</summary>
+    public const int ExitInterrupted = 130;
+
+    /// <summary>Exit code after a stop by SIGTERM (timeout, containers, batch schedulers): 128 + 15.</summary>
+    public const int ExitTerminated = 143;
+
+    /// <summary>Runs one training with a progress display; null when stopped by Ctrl+C or SIGTERM (a checkpoint at the last step is kept).</summary>
+    public static TrainingResult? Run(ParseResult parse, TrainingOptions options, string runDir, bool resume, TrainingOptionSet set) =>
+        Run(parse, options, runDir, resume, set, Trainer.DefaultCheckpointEvery, out _);
+
+    private static TrainingResult? Run(ParseResult parse, TrainingOptions options, string runDir, bool resume, TrainingOptionSet set, int checkpointEvery, out PosixSignal? stoppedBy)
     {
+        stoppedBy = null;
         if (File.Exists(runDir))
             throw new CrsException($"--out: '{runDir}' is a file, not a run folder");
         var dataDir = parse.GetValue(set.Data)!;
@@ -51,12 +71,21 @@ public static class TrainCommand
 
         using var device = DeviceContext.Create(CommonOptions.DeviceOptions(parse));
         using var cancel = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) =>
+        PosixSignal? signal = null;
+        // SIGINT (Ctrl+C) and SIGTERM (timeout, docker stop, schedulers) both stop the run between
+        // steps with a checkpoint at the last update. A second signal takes the default action
+        // (the process ends at once) for a user who does not want to wait for the step.
+        void OnSignal(PosixSignalContext context)
         {
-            e.Cancel = true; // stop between steps and keep the files consistent
+            if (cancel.IsCancellationRequested)
+                return;
+            context.Cancel = true;
+            signal = context.Signal;
+            Console.Error.WriteLine($"{Name(context.Signal)}: stopping after the current step and saving a checkpoint (send it again to quit at once)");
             cancel.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
+        }
+        using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         try
         {
             TrainingResult? result = null;
@@ -65,28 +94,33 @@ public static class TrainCommand
             {
                 AnsiConsole.Progress().AutoClear(false).HideCompleted(false)
                     .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
-                    .Start(ctx => result = new Trainer(device, options, runDir, dataDir, new TrainingProgress(ctx)).Run(resume, cancel.Token));
+                    .Start(ctx => result = new Trainer(device, options, runDir, dataDir, new TrainingProgress(ctx)) { CheckpointEvery = checkpointEvery }.Run(resume, cancel.Token));
             }
             else
             {
-                result = new Trainer(device, options, runDir, dataDir, new TrainingProgress(null)).Run(resume, cancel.Token);
+                result = new Trainer(device, options, runDir, dataDir, new TrainingProgress(null)) { CheckpointEvery = checkpointEvery }.Run(resume, cancel.Token);
             }
             PrintResult(result!);
             return result;
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
+            stoppedBy = signal;
             var checkpoint = TrainingCheckpoint.Find(runDir);
+            var how = signal is { } s ? $"stopped by {Name(s)}" : "interrupted";
             Console.Error.WriteLine(checkpoint is null
-                ? "interrupted before the first checkpoint; nothing to resume"
-                : $"interrupted; the last checkpoint is {checkpoint} (epoch {TrainingCheckpoint.ReadState(checkpoint).EpochsDone}); continue with: crs train --resume --out {runDir}");
+                ? $"{how} before the first step; nothing to resume"
+                : $"{how}; checkpoint {checkpoint} holds {TrainingCheckpoint.ReadState(checkpoint).Describe()}; continue with: crs train --resume --out {runDir}");
             return null;
         }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
-        }
     }
+
+    private static string Name(PosixSignal signal) => signal switch
+    {
+        PosixSignal.SIGINT => "Ctrl+C (SIGINT)",
+        PosixSignal.SIGTERM => "SIGTERM",
+        _ => signal.ToString(),
+    };
 
     public static string DefaultRunDir(TrainingOptions o)
     {

@@ -7,7 +7,8 @@ namespace CrsIlgpu.Cli.Commands;
 
 /// <summary>
 /// Draws a run's progress: a live bar per epoch (loss, accuracy, images/s, pool peak) on a terminal,
-/// or plain lines every few steps when the output is a file or a pipe (logs, CI).
+/// or plain lines every few steps when the output is a file or a pipe (logs, CI). Loss and accuracy
+/// are the epoch's running means so far (what the epoch line will report), not the last batch's.
 /// </summary>
 public sealed class TrainingProgress(ProgressContext? live, int printEvery = 50) : ITrainingObserver
 {
@@ -22,7 +23,8 @@ public sealed class TrainingProgress(ProgressContext? live, int printEvery = 50)
         {
             $"run {plan.RunDirectory}: {plan.Config.Name} ({plan.ParameterCount:N0} parameters) on {o.Dataset} ({plan.TrainImages:N0} train / {plan.TestImages:N0} test images), {plan.Sampling}",
             $"device {plan.Device}; {o.Epochs} epoch(s) × {plan.StepsPerEpoch} steps of {o.Batch}; {o.Optimizer} lr {F(o.LearningRate)} (warm-up {F(o.WarmupFraction)}, cosine to {F(o.MinLearningRate)}), clip {(o.ClipNorm is { } c ? F(c) : "off")}, seed {o.Seed}" +
-                (plan.StartEpoch > 0 ? $"; resuming after epoch {plan.StartEpoch}" : ""),
+                (plan.StartStep > 0 ? $"; resuming in epoch {plan.StartEpoch + 1} after step {plan.StartStep}"
+                    : plan.StartEpoch > 0 ? $"; resuming after epoch {plan.StartEpoch}" : ""),
         };
         foreach (var line in lines)
             Write(line);
@@ -30,7 +32,7 @@ public sealed class TrainingProgress(ProgressContext? live, int printEvery = 50)
 
     public void StepDone(StepMetrics s)
     {
-        var status = $"epoch {s.Epoch} · loss {s.Loss:F3} · acc {100 * s.Accuracy:F1}% · {s.ImagesPerSecond:F0} img/s · peak {ByteSize.Format(s.PeakBytes)}";
+        var status = $"epoch {s.Epoch} · mean loss {s.EpochLoss:F3} · mean acc {100 * s.EpochAccuracy:F1}% · {s.ImagesPerSecond:F0} img/s · peak {ByteSize.Format(s.PeakBytes)}";
         if (live is not null)
         {
             if (_epochTask is null || _epochTask.IsFinished)

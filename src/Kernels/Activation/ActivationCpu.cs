@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using CrsIlgpu.Kernels.Runtime;
 
 namespace CrsIlgpu.Kernels.Activation;
 
@@ -26,7 +27,7 @@ public static class ActivationCpu
             fixed (float* px = x, py = y)
             {
                 var (xp, yp, n) = ((nint)px, (nint)py, y.Length);
-                Parallel.For(0, (n + ChunkSize - 1) / ChunkSize, c =>
+                Parallel.For(0, (n + ChunkSize - 1) / ChunkSize, CpuThreads.Options, c =>
                 {
                     var start = c * ChunkSize;
                     var len = Math.Min(ChunkSize, n - start);
@@ -48,7 +49,7 @@ public static class ActivationCpu
             fixed (float* px = x, pdy = dy, pdx = dx)
             {
                 var (xp, dyp, dxp, n) = ((nint)px, (nint)pdy, (nint)pdx, dx.Length);
-                Parallel.For(0, (n + ChunkSize - 1) / ChunkSize, c =>
+                Parallel.For(0, (n + ChunkSize - 1) / ChunkSize, CpuThreads.Options, c =>
                 {
                     var start = c * ChunkSize;
                     var len = Math.Min(ChunkSize, n - start);

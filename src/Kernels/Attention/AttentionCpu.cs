@@ -1,3 +1,4 @@
+using CrsIlgpu.Kernels.Runtime;
 namespace CrsIlgpu.Kernels.Attention;
 
 /// <summary>
@@ -104,7 +105,7 @@ public static class AttentionCpu
         }
 
         if (s.HeadTensorLength >= 1 << 16)
-            Parallel.For(0, s.BatchHeads, Rows);
+            Parallel.For(0, s.BatchHeads, CpuThreads.Options, Rows);
         else
             for (var bh = 0; bh < s.BatchHeads; bh++)
                 Rows(bh);

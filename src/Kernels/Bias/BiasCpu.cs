@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Numerics.Tensors;
+using CrsIlgpu.Kernels.Runtime;
 
 namespace CrsIlgpu.Kernels.Bias;
 
@@ -31,7 +32,7 @@ public static class BiasCpu
             fixed (float* py = y, pb = b)
             {
                 var (yp, bp) = ((nint)py, (nint)pb);
-                Parallel.For(0, (rows + RowsPerChunk - 1) / RowsPerChunk, chunk =>
+                Parallel.For(0, (rows + RowsPerChunk - 1) / RowsPerChunk, CpuThreads.Options, chunk =>
                 {
                     var bias = new ReadOnlySpan<float>((float*)bp, cols);
                     var end = Math.Min(rows, (chunk + 1) * RowsPerChunk);
@@ -77,7 +78,7 @@ public static class BiasCpu
                             new Span<float>((float*)ppart + (long)chunk * cols, cols));
                     }
                     if (dy.Length >= ParallelThreshold)
-                        Parallel.For(0, chunks, SumChunk);
+                        Parallel.For(0, chunks, CpuThreads.Options, SumChunk);
                     else
                         for (var chunk = 0; chunk < chunks; chunk++)
                             SumChunk(chunk);

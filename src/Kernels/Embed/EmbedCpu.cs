@@ -1,5 +1,6 @@
 using System.Runtime.Intrinsics;
 using System.Numerics.Tensors;
+using CrsIlgpu.Kernels.Runtime;
 
 namespace CrsIlgpu.Kernels.Embed;
 
@@ -116,7 +117,7 @@ public static unsafe class EmbedCpu
     private static void For(int count, long elements, Action<int> job)
     {
         if (elements >= ParallelThreshold)
-            Parallel.For(0, count, job);
+            Parallel.For(0, count, CpuThreads.Options, job);
         else
             for (var i = 0; i < count; i++)
                 job(i);

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using CrsIlgpu.Kernels.Runtime;
 
 namespace CrsIlgpu.Kernels.Gemm;
 
@@ -73,7 +74,7 @@ public static unsafe class GemmCpu
             _b = b;
             _c = c;
             _use512 = use512;
-            _threads = Environment.ProcessorCount;
+            _threads = CpuThreads.Count;
         }
 
         public void Execute()
@@ -88,7 +89,7 @@ public static unsafe class GemmCpu
             else if (p.Batch >= 4 * _threads || batchFlops < CooperativeThresholdFlops)
             {
                 // Many (or small) problems: one core per batch entry, no synchronisation at all.
-                Parallel.For(0, p.Batch, RunWholeBatch);
+                Parallel.For(0, p.Batch, CpuThreads.Options, RunWholeBatch);
             }
             else
             {
@@ -162,8 +163,8 @@ public static unsafe class GemmCpu
                         for (_pc = 0; _pc < p.K; _pc += KC)
                         {
                             _kc = Math.Min(KC, p.K - _pc);
-                            Parallel.For(0, _packChunks, PackBChunk);
-                            Parallel.For(0, _mBlocks * _nChunks, ComputeChunk);
+                            Parallel.For(0, _packChunks, CpuThreads.Options, PackBChunk);
+                            Parallel.For(0, _mBlocks * _nChunks, CpuThreads.Options, ComputeChunk);
                         }
                     }
                 }

@@ -1,7 +1,8 @@
 using System.Buffers;
-using CrsIlgpu.Kernels.Reduction;
 using System.Numerics;
 using System.Numerics.Tensors;
+using CrsIlgpu.Kernels.Reduction;
+using CrsIlgpu.Kernels.Runtime;
 
 namespace CrsIlgpu.Kernels.LayerNorm;
 
@@ -73,7 +74,7 @@ public static class LayerNormCpu
             }
             else
             {
-                Parallel.For(0, blocks, () => new float[d], (block, _, scratch) =>
+                Parallel.For(0, blocks, CpuThreads.Options, () => new float[d], (block, _, scratch) =>
                 {
                     RunBlock(block, scratch);
                     return scratch;

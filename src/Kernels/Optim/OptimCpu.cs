@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using CrsIlgpu.Kernels.Runtime;
 
 namespace CrsIlgpu.Kernels.Optim;
 
@@ -32,7 +33,7 @@ public static class OptimCpu
         fixed (float* pp = p, gp = g, mp = m, vp = v)
         {
             nint pa = (nint)pp, ga = (nint)gp, ma = (nint)mp, va = (nint)vp;
-            Parallel.For(0, (n + AdamChunk - 1) / AdamChunk, c =>
+            Parallel.For(0, (n + AdamChunk - 1) / AdamChunk, CpuThreads.Options, c =>
             {
                 var start = c * AdamChunk;
                 var len = Math.Min(AdamChunk, n - start);
@@ -59,7 +60,7 @@ public static class OptimCpu
         fixed (float* xp = x)
         {
             nint xa = (nint)xp;
-            Parallel.For(0, chunks, c =>
+            Parallel.For(0, chunks, CpuThreads.Options, c =>
             {
                 var start = c * SquaresChunk;
                 partials[c] = SumOfSquaresChunk(new ReadOnlySpan<float>((float*)xa + start, Math.Min(SquaresChunk, n - start)));

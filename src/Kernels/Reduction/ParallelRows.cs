@@ -1,3 +1,4 @@
+using CrsIlgpu.Kernels.Runtime;
 namespace CrsIlgpu.Kernels.Reduction;
 
 /// <summary>
@@ -23,6 +24,6 @@ public static class ParallelRows
             body(0, rows);
             return;
         }
-        Parallel.For(0, chunks, c => body(c * perChunk, Math.Min(rows, (c + 1) * perChunk)));
+        Parallel.For(0, chunks, CpuThreads.Options, c => body(c * perChunk, Math.Min(rows, (c + 1) * perChunk)));
     }
 }

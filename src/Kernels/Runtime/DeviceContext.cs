@@ -71,6 +71,7 @@ public sealed class DeviceContext : IDisposable
     public static DeviceContext Create(DeviceOptions? options = null)
     {
         options ??= new DeviceOptions();
+        _ = CpuThreads.Count; // a bad CRS_CPU_THREADS is a one-line error now, not inside the first op
         var context = CreateIlgpuContext();
         try
         {

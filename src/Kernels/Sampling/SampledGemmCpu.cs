@@ -1,5 +1,6 @@
 using System.Buffers;
 using CrsIlgpu.Kernels.Gemm;
+using CrsIlgpu.Kernels.Runtime;
 
 namespace CrsIlgpu.Kernels.Sampling;
 
@@ -92,7 +93,7 @@ public static class SampledGemmCpu
             if (tasks <= 1 || (long)samples * width < 1 << 16)
                 GatherRange(0, samples);
             else
-                Parallel.For(0, tasks, task => GatherRange(task * GatherRowsPerTask, Math.Min(samples, (task + 1) * GatherRowsPerTask)));
+                Parallel.For(0, tasks, CpuThreads.Options, task => GatherRange(task * GatherRowsPerTask, Math.Min(samples, (task + 1) * GatherRowsPerTask)));
         }
     }
 }

@@ -1,3 +1,4 @@
+using CrsIlgpu.Kernels.Runtime;
 namespace CrsIlgpu.Kernels.Sampling;
 
 /// <summary>
@@ -44,7 +45,7 @@ public static class WtaCrsSelectionCpu
                 for (var b = 0; b < problems; b++)
                     One(b);
             else
-                Parallel.For(0, problems, One);
+                Parallel.For(0, problems, CpuThreads.Options, One);
         }
     }
 }

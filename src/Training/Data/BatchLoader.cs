@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using CrsIlgpu.Kernels.Runtime;
 
 namespace CrsIlgpu.Training.Data;
 
@@ -12,6 +13,10 @@ public sealed class BatchLoader(CifarImages data, int batchSize, Augmentation au
 {
     public const int Prefetch = 2;
 
+    // Stream tags for SeedMixer: the shuffle and the augmentation never share a seed.
+    private const long ShuffleStream = 1;
+    private const long AugmentationStream = 2;
+
     public int BatchesPerEpoch => (data.Count + batchSize - 1) / batchSize;
 
     /// <summary>The example order of an epoch (a seeded Fisher–Yates shuffle, or 0..N−1).</summary>
@@ -19,7 +24,7 @@ public sealed class BatchLoader(CifarImages data, int batchSize, Augmentation au
     {
         var order = Enumerable.Range(0, data.Count).ToArray();
         if (shuffle)
-            new Random(HashCode.Combine(seed, epoch, 0x5eed)).Shuffle(order);
+            new Random(SeedMixer.Mix(seed, ShuffleStream, epoch)).Shuffle(order);
         return order;
     }
 
@@ -31,7 +36,7 @@ public sealed class BatchLoader(CifarImages data, int batchSize, Augmentation au
         var images = new float[count * CifarImages.ImageBytes];
         var labels = new int[count];
         var examples = new int[count];
-        var random = new Random(HashCode.Combine(seed, epoch, batch));
+        var random = new Random(SeedMixer.Mix(seed, AugmentationStream, epoch, batch));
         for (var i = 0; i < count; i++)
         {
             var index = order[start + i];
@@ -43,15 +48,22 @@ public sealed class BatchLoader(CifarImages data, int batchSize, Augmentation au
     }
 
     /// <summary>Every batch of the epoch in order, built ahead on a background task.</summary>
-    public async IAsyncEnumerable<CifarBatch> Epoch(int epoch, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancel = default)
+    public IAsyncEnumerable<CifarBatch> Epoch(int epoch, CancellationToken cancel = default) => Epoch(epoch, 0, cancel);
+
+    /// <summary>
+    /// Batches <paramref name="firstBatch"/>.. of the epoch, the same ones the whole epoch yields from
+    /// there (order and augmentation depend on (seed, epoch, batch) only): how a mid-epoch resume continues.
+    /// </summary>
+    public async IAsyncEnumerable<CifarBatch> Epoch(int epoch, int firstBatch, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancel = default)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(firstBatch);
         var order = Order(epoch);
         var channel = Channel.CreateBounded<CifarBatch>(new BoundedChannelOptions(Prefetch) { SingleReader = true, SingleWriter = true });
         var producer = Task.Run(async () =>
         {
             try
             {
-                for (var b = 0; b < BatchesPerEpoch; b++)
+                for (var b = firstBatch; b < BatchesPerEpoch; b++)
                     await channel.Writer.WriteAsync(Build(epoch, b, order), cancel);
                 channel.Writer.Complete();
             }

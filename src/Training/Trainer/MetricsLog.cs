@@ -33,11 +33,19 @@ public sealed class MetricsLog
         WriteCsv();
     }
 
-    /// <summary>Starts the files afresh, or (resume) keeps what was logged up to and including epoch <paramref name="keepThroughEpoch"/>.</summary>
-    public static MetricsLog Open(string runDir, int keepThroughEpoch = 0)
+    /// <summary>
+    /// Starts the files afresh, or (resume) keeps what was logged up to the checkpoint: epoch records
+    /// through epoch <paramref name="keepThroughEpoch"/> and step records through update
+    /// <paramref name="keepThroughStep"/> (past the last epoch for a mid-epoch checkpoint); null: all
+    /// steps of the kept epochs.
+    /// </summary>
+    public static MetricsLog Open(string runDir, int keepThroughEpoch = 0, int? keepThroughStep = null)
     {
         Directory.CreateDirectory(runDir);
-        var kept = keepThroughEpoch > 0 ? Read(runDir).Where(r => r.Epoch <= keepThroughEpoch).ToList() : [];
+        var resume = keepThroughEpoch > 0 || keepThroughStep > 0;
+        var kept = resume
+            ? Read(runDir).Where(r => r is EpochMetrics ? r.Epoch <= keepThroughEpoch : keepThroughStep is { } s ? r.GlobalStep <= s : r.Epoch <= keepThroughEpoch).ToList()
+            : [];
         return new MetricsLog(runDir, kept);
     }
 

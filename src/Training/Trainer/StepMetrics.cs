@@ -3,7 +3,8 @@ namespace CrsIlgpu.Training.Trainer;
 /// <summary>
 /// One update: its mean loss and batch accuracy, the learning rate used, the gradient norm before
 /// clipping (NaN when not clipping), throughput and the pool's peak so far. Epoch is 1-based; Step
-/// counts batches within the epoch from 1.
+/// counts batches within the epoch from 1. <see cref="EpochLoss"/> and <see cref="EpochAccuracy"/>
+/// are the running means over the epoch's batches so far (one batch's figures are noisy).
 /// </summary>
 public sealed record StepMetrics(
     int Epoch,
@@ -14,4 +15,9 @@ public sealed record StepMetrics(
     double LearningRate,
     double GradNorm,
     double ImagesPerSecond,
-    long PeakBytes) : RunMetrics(Epoch, GlobalStep);
+    long PeakBytes) : RunMetrics(Epoch, GlobalStep)
+{
+    public double EpochLoss { get; init; } = double.NaN;
+
+    public double EpochAccuracy { get; init; } = double.NaN;
+}

@@ -13,4 +13,8 @@ public sealed record TrainingPlan(
     int TestImages,
     int StepsPerEpoch,
     int StartEpoch,
-    string RunDirectory);
+    string RunDirectory)
+{
+    /// <summary>Batches of epoch <see cref="StartEpoch"/> + 1 a mid-epoch resume skips (already trained).</summary>
+    public int StartStep { get; init; }
+}

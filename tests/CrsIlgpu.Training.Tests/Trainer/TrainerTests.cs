@@ -22,11 +22,77 @@ public sealed class TrainerTests : IDisposable
 
     public void Dispose() => _temp.Dispose();
 
-    private TrainingResult Train(TrainingOptions options, string run, bool resume = false, ITrainingObserver? observer = null, CancellationTokenSource? cancel = null)
+    private TrainingResult Train(TrainingOptions options, string run, bool resume = false, ITrainingObserver? observer = null, CancellationTokenSource? cancel = null,
+        int checkpointEvery = CrsIlgpu.Training.Trainer.Trainer.DefaultCheckpointEvery)
     {
         using var device = TestDevices.Create("cpu");
-        return new CrsIlgpu.Training.Trainer.Trainer(device, options, _temp.Combine(run), _data, observer)
+        return new CrsIlgpu.Training.Trainer.Trainer(device, options, _temp.Combine(run), _data, observer) { CheckpointEvery = checkpointEvery }
             .Run(resume, cancel?.Token ?? TestContext.Current.CancellationToken);
+    }
+
+    private void AssertSameRun(string expected, string actual)
+    {
+        foreach (var file in new[] { ModelCheckpoint.WeightsFileName, TrainingCheckpoint.OptimizerFileName })
+        {
+            Assert.Equal(File.ReadAllBytes(Path.Combine(_temp.Combine(expected), TrainingCheckpoint.FolderName, file)),
+                File.ReadAllBytes(Path.Combine(_temp.Combine(actual), TrainingCheckpoint.FolderName, file)));
+        }
+        Assert.Equal(MetricsLog.Read(_temp.Combine(expected)).Select(Untimed), MetricsLog.Read(_temp.Combine(actual)).Select(Untimed));
+    }
+
+    [Theory]
+    [InlineData(1.0, "cached")]
+    [InlineData(0.5, "cached")]
+    public void AStopMidEpochCheckpointsThatStepAndTheResumeEndsBitIdentical(double ratio, string policy)
+    {
+        var options = _options with { Ratio = ratio, Policy = policy };
+        Train(options, "straight");
+
+        using var cancel = new CancellationTokenSource();
+        var stopInEpochTwo = new Observer { OnStep = s => { if (s.Epoch == 2 && s.Step == 2) cancel.Cancel(); } };
+        Assert.ThrowsAny<OperationCanceledException>(() => Train(options, "stopped", observer: stopInEpochTwo, cancel: cancel));
+        var state = TrainingCheckpoint.ReadState(TrainingCheckpoint.PathIn(_temp.Combine("stopped")));
+        Assert.Equal((1, 2, 7, 7), (state.EpochsDone, state.StepsInEpoch, state.GlobalStep, state.OptimizerStep)); // the stop kept step 2 of epoch 2
+        Assert.Equal(32, state.EpochSoFar.Seen);
+
+        var result = Train(CrsIlgpu.Training.Trainer.Trainer.Defaults with { Epochs = 0 }, "stopped", resume: true);
+        Assert.Equal(2, result.LastEpoch!.Epoch);
+        AssertSameRun("straight", "stopped");
+    }
+
+    [Fact]
+    public void StepCheckpointsLandEveryNUpdatesAndResumeMidEpochBitIdentically()
+    {
+        // 5 steps per epoch, a checkpoint every 3 updates: at update 3 (epoch 1, step 3), 6 (epoch 2, step 1), 9 (epoch 2, step 4).
+        var copied = new List<TrainerState>();
+        var copyAfterStepCheckpoint = new Observer
+        {
+            OnStep = s =>
+            {
+                if (s.GlobalStep is 4 or 7)
+                {
+                    var copy = $"copy{s.GlobalStep}";
+                    CopyFolder(_temp.Combine("straight"), _temp.Combine(copy));
+                    copied.Add(TrainingCheckpoint.ReadState(TrainingCheckpoint.PathIn(_temp.Combine(copy))));
+                }
+            },
+        };
+        Train(_options, "straight", observer: copyAfterStepCheckpoint, checkpointEvery: 3);
+        Assert.Equal([(0, 3, 3), (1, 1, 6)], copied.Select(c => (c.EpochsDone, c.StepsInEpoch, c.GlobalStep)));
+        foreach (var copy in new[] { "copy4", "copy7" })
+        {
+            Train(CrsIlgpu.Training.Trainer.Trainer.Defaults with { Epochs = 0 }, copy, resume: true, checkpointEvery: 3);
+            AssertSameRun("straight", copy);
+        }
+    }
+
+    private static void CopyFolder(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.GetFiles(from))
+            File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+        foreach (var dir in Directory.GetDirectories(from))
+            CopyFolder(dir, Path.Combine(to, Path.GetFileName(dir)));
     }
 
     [Theory]
