@@ -42,7 +42,7 @@ public static class OpsBench
         progress?.Invoke("PyTorch eager");
         var args = new List<string> { "--device", device.IsCuda ? "cuda" : "cpu" };
         if (!device.IsCuda)
-            args.AddRange(["--threads", Environment.ProcessorCount.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            args.AddRange(["--threads", CpuThreads.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         args.AddRange(sizes.Select(s => s.Name));
         var (results, why) = PythonReference.Run("ops_torch.py", args);
         if (results is null)

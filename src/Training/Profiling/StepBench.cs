@@ -21,7 +21,7 @@ public static class StepBench
     {
         if (steps < 1 || warmup < 0)
             throw new CrsException($"--steps must be positive and --warmup not negative (got {steps}, {warmup})");
-        var threads = device.IsCuda ? 0 : Environment.ProcessorCount;
+        var threads = device.IsCuda ? 0 : CpuThreads.Count;
         var rows = new List<StepBenchRow>();
         foreach (var (model, batch) in cases)
         {

@@ -53,7 +53,7 @@ public sealed class StepBenchTests : IDisposable
         // The reference gets the same model, batch, optimizer and thread count.
         var args = File.ReadAllText(argsFile);
         Assert.Contains("--model vit-cifar-tiny --batch 2 --warmup 1 --optimizer adamw --weight-decay 0.05 --device cpu --serve", args);
-        Assert.Contains($"--threads {Environment.ProcessorCount}", args);
+        Assert.Contains($"--threads {CpuThreads.Count}", args);
     }
 
     [Fact]
