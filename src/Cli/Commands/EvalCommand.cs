@@ -24,6 +24,7 @@ public static class EvalCommand
             command.Options.Add(o);
         command.SetAction(parse => CommonOptions.Run(() =>
         {
+            FileSystemError.CheckOutputFile("--json", parse.GetValue(json));
             var folder = CheckpointEvaluation.ResolveFolder(parse.GetValue(checkpoint)!);
             var name = parse.GetValue(dataset) ?? CheckpointEvaluation.TrainedDataset(folder) ?? "cifar10";
             var dataDir = parse.GetValue(DataOptions.Dir)!;

@@ -38,6 +38,10 @@ public static class MemoryCommand
             long cap = long.MaxValue;
             if (parse.GetValue(capacity) is { } text && (!ByteSize.TryParse(text, out cap) || cap <= 0))
                 throw new CrsException($"--capacity: '{text}' is not a byte count like 80GiB");
+            // Before the work: a bad output path should not cost a whole (possibly long) measurement.
+            FileSystemError.CheckOutputFile("--json", parse.GetValue(json));
+            FileSystemError.CheckOutputFile("--png", parse.GetValue(png));
+            FileSystemError.CheckOutputFile("--timeline", parse.GetValue(timeline));
             var ratioList = parse.GetValue(ratios) is { } text2 ? BenchCommand.ParseDoubles(text2, "--ratios") : [1.0];
             var reports = new List<StepMemoryReport>();
             var timelines = new List<(string, IReadOnlyList<MemoryEvent>)>();

@@ -26,8 +26,7 @@ public static class SweepCommand
                 throw new CrsException($"--datasets: unknown data set '{name}', expected some of: {string.Join(", ", CifarDatasets.Names)}");
             var ratioList = BenchCommand.ParseDoubles(parse.GetValue(ratios)!, "--ratios");
             var sweepDir = parse.GetValue(output)!;
-            if (File.Exists(sweepDir))
-                throw new CrsException($"--out: '{sweepDir}' is a file, not a folder");
+            FileSystemError.CheckOutputFolder("--out", sweepDir);
             var template = set.Bind(parse);
             try
             {

@@ -42,8 +42,7 @@ public static class TrainCommand
     /// <summary>Runs one training with a progress display; null when interrupted by Ctrl+C (the last checkpoint stays).</summary>
     public static TrainingResult? Run(ParseResult parse, TrainingOptions options, string runDir, bool resume, TrainingOptionSet set)
     {
-        if (File.Exists(runDir))
-            throw new CrsException($"--out: '{runDir}' is a file, not a run folder");
+        FileSystemError.CheckOutputFolder("--out", runDir);
         var dataDir = parse.GetValue(set.Data)!;
         var dataset = resume && TrainingCheckpoint.Find(runDir) is { } cp ? TrainingCheckpoint.ReadState(cp).Options.Dataset : options.Dataset;
         if (DataPacks.EnsureFor(dataset, dataDir, parse.GetValue(set.Packs)!, msg => Console.Error.WriteLine("  " + msg)) is { } unpacked)

@@ -35,6 +35,8 @@ public sealed class Trainer(DeviceContext device, TrainingOptions options, strin
         run.Validate();
         if (!resume && TrainingCheckpoint.Find(runDir) is { } existing)
             throw new CrsException($"{runDir} already holds a run (checkpoint {existing}); continue it with --resume or choose another --out");
+        // Temporaries of a process that died mid-write (a killed or disk-full checkpoint) would keep the disk full.
+        TemporaryFiles.CleanStale(runDir);
 
         // A resume builds the model the checkpoint describes (a --model JSON file may have moved since).
         var config = checkpoint is null ? VitConfig.Resolve(run.Model) : ModelCheckpoint.ReadConfig(checkpoint);

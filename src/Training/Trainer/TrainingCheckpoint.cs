@@ -29,30 +29,44 @@ public static class TrainingCheckpoint
     public static void Save(string runDir, VisionTransformer model, AdamOptimizer optimizer, TrainerState state)
     {
         var final = PathIn(runDir);
-        var temp = $"{final}.tmp-{Environment.ProcessId}";
-        if (Directory.Exists(temp))
-            Directory.Delete(temp, recursive: true);
-        ModelCheckpoint.Save(temp, model);
-        var tensors = new List<(string, int[], float[])>();
-        foreach (var (name, m, v) in optimizer.State)
+        var temp = TemporaryFiles.For(final);
+        // A dead process's half-built checkpoint (killed, disk full) would keep the disk full; ours is rebuilt.
+        TemporaryFiles.CleanStale(runDir, FolderName + ".tmp-");
+        TemporaryFiles.TryDelete(temp);
+        try
         {
-            tensors.Add((MomentPrefix + name, m.Shape, m.ToArray()));
-            tensors.Add((SecondMomentPrefix + name, v.Shape, v.ToArray()));
+            ModelCheckpoint.Save(temp, model);
+            var tensors = new List<(string, int[], float[])>();
+            foreach (var (name, m, v) in optimizer.State)
+            {
+                tensors.Add((MomentPrefix + name, m.Shape, m.ToArray()));
+                tensors.Add((SecondMomentPrefix + name, v.Shape, v.ToArray()));
+            }
+            foreach (var (layer, table) in model.Sampling?.Caches.Tables ?? new Dictionary<string, float[]>())
+                tensors.Add((CachePrefix + layer, [table.Length], table));
+            SafetensorsFile.Write(Path.Combine(temp, OptimizerFileName), tensors);
+            // Written last: a folder with trainer.json is complete.
+            AtomicFile.WriteAllText(Path.Combine(temp, StateFileName), JsonSerializer.Serialize(state, Json));
+            Durability.SyncFolder(temp);
         }
-        foreach (var (layer, table) in model.Sampling?.Caches.Tables ?? new Dictionary<string, float[]>())
-            tensors.Add((CachePrefix + layer, [table.Length], table));
-        SafetensorsFile.Write(Path.Combine(temp, OptimizerFileName), tensors);
-        // Written last: a folder with trainer.json is complete.
-        AtomicFile.WriteAllText(Path.Combine(temp, StateFileName), JsonSerializer.Serialize(state, Json));
+        catch
+        {
+            TemporaryFiles.TryDelete(temp); // a failed save leaves the previous checkpoint and nothing else
+            throw;
+        }
 
-        var previous = final + PreviousSuffix;
-        if (Directory.Exists(previous))
-            Directory.Delete(previous, recursive: true);
-        if (Directory.Exists(final))
-            Directory.Move(final, previous);
-        Directory.Move(temp, final);
-        if (Directory.Exists(previous))
-            Directory.Delete(previous, recursive: true);
+        FileSystemError.At(final, () =>
+        {
+            var previous = final + PreviousSuffix;
+            if (Directory.Exists(previous))
+                Directory.Delete(previous, recursive: true);
+            if (Directory.Exists(final))
+                Directory.Move(final, previous);
+            Directory.Move(temp, final);
+            Durability.SyncFolder(runDir); // the renames themselves reach the disk before training goes on
+            if (Directory.Exists(previous))
+                Directory.Delete(previous, recursive: true);
+        });
     }
 
     /// <summary>The run's last complete checkpoint folder (the previous one if a swap was cut short), or null.</summary>
