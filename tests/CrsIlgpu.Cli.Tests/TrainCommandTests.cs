@@ -127,4 +127,17 @@ public sealed class TrainCommandTests : IDisposable
         Assert.DoesNotContain("   at ", error);
         Assert.False(Directory.Exists(Path.Combine(_root, "x", "checkpoint")));
     }
+
+    [Fact]
+    public void ResumeDropsATornLastMetricsLineWithAWarning()
+    {
+        var run = Path.Combine(_root, "run");
+        Assert.Equal(0, CliRunner.Run(Train("run", "--epochs", "1")).Code);
+        File.AppendAllText(Path.Combine(run, "metrics.jsonl"), "{\"kind\":\"step\",\"ep"); // what a crash mid-append leaves
+        var (code, output, error) = CliRunner.Run("train", "--device", "cpu", "--data", _data, "--out", run, "--resume", "--epochs", "2");
+        Assert.True(code == 0, error + output);
+        Assert.Contains("warning: ", error);
+        Assert.Contains("dropped an unreadable last line", error);
+        Assert.Contains("after 2 epoch(s)", output);
+    }
 }

@@ -67,7 +67,7 @@ public sealed class Trainer(DeviceContext device, TrainingOptions options, strin
         var globalStep = state?.GlobalStep ?? 0;
         Directory.CreateDirectory(runDir);
         AtomicFile.WriteAllText(Path.Combine(runDir, OptionsFileName), System.Text.Json.JsonSerializer.Serialize(run, TrainingCheckpoint.Json));
-        var metrics = MetricsLog.Open(runDir, keepThroughEpoch: startEpoch);
+        var metrics = MetricsLog.Open(runDir, keepThroughEpoch: startEpoch, warn: _observer.Warning);
         _observer.Started(new TrainingPlan(run, config, model.Parameters.Count, device.Description, WtaCrsConfig.Describe(sampling),
             train.Count, test.Count, loader.BatchesPerEpoch, startEpoch, runDir));
 
