@@ -140,4 +140,22 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Contains("dropped an unreadable last line", error);
         Assert.Contains("after 2 epoch(s)", output);
     }
+
+    [Fact]
+    public void SweepRefusesCellsTrainedWithOtherSettingsAndCountsRepeatedValuesOnce()
+    {
+        var sweep = Path.Combine(_root, "sweep");
+        string[] Args(string lr) => ["sweep", "--device", "cpu", "--datasets", "cifar10,cifar10", "--ratios", "1,1.0,1", "--epochs", "1", "--data", _data,
+            "--packs", _root, "--model", _model, "--batch", "16", "--lr", lr, "--out", sweep];
+        var (code, output, error) = CliRunner.Run(Args("0.003"));
+        Assert.True(code == 0, error + output);
+        Assert.Single(File.ReadAllLines(Path.Combine(sweep, "results.md")), l => l.StartsWith("| cifar10", StringComparison.Ordinal));
+
+        (code, output, error) = CliRunner.Run(Args("0.01"));
+        Assert.Equal(2, code);
+        Assert.StartsWith("error: ", error);
+        Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("--lr: 0.003 there, 0.01 now", error);
+        Assert.DoesNotContain("kept", output);
+    }
 }

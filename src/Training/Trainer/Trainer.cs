@@ -130,7 +130,7 @@ public sealed class Trainer(DeviceContext device, TrainingOptions options, strin
         var checkpoint = TrainingCheckpoint.Find(runDir)
             ?? throw new CrsException($"--resume: {runDir} holds no checkpoint ({TrainingCheckpoint.FolderName}/{TrainingCheckpoint.StateFileName}) to continue from");
         var state = TrainingCheckpoint.ReadState(checkpoint);
-        var differences = Differences(state.Options.Identity, options.Identity);
+        var differences = SettingDifferences.Between(state.Options.Identity, options.Identity);
         if (differences.Count > 0 && options.Identity != Defaults.Identity)
             throw new CrsException($"--resume: {runDir} was trained with other settings ({string.Join(", ", differences)}); resume takes them from the checkpoint, pass only --epochs");
         if (options.Epochs > 0 && options.Epochs < state.EpochsDone)
@@ -140,19 +140,6 @@ public sealed class Trainer(DeviceContext device, TrainingOptions options, strin
 
     /// <summary>What a resume passes when the user gave at most --epochs: every other setting then comes from the checkpoint.</summary>
     public static TrainingOptions Defaults { get; } = new();
-
-    private static List<string> Differences(TrainingOptions saved, TrainingOptions given)
-    {
-        var list = new List<string>();
-        foreach (var property in typeof(TrainingOptions).GetProperties().Where(p => p.CanWrite && p.Name != nameof(TrainingOptions.Epochs)))
-        {
-            var a = property.GetValue(saved);
-            var b = property.GetValue(given);
-            if (!Equals(a, b))
-                list.Add($"{property.Name}: {a} there, {b} now");
-        }
-        return list;
-    }
 
     private TrainingDivergedException Diverged(string what, int epoch, int step, int update)
     {
