@@ -41,6 +41,7 @@ public static class ProfileCommand
             var ratios = parse.GetValue(compare) is { } text
                 ? BenchCommand.ParseDoubles(text, "--compare-ratios")
                 : [parse.GetValue(ratio) ?? 1.0];
+            sampling.WarnIfUnused(parse, ratios);
             if (parse.GetValue(compare) is not null && ratios.Count != 2)
                 throw new CrsException($"--compare-ratios: give exactly two keep ratios, e.g. 1,0.3 (got {ratios.Count})");
             if (parse.GetValue(ratio) is { } r && !(r > 0 && r <= 1))

@@ -32,6 +32,10 @@ public static class TrainCommand
                     throw new CrsException($"--resume takes the run's settings from its checkpoint; pass only --out and --epochs (got {string.Join(", ", given)})");
                 options = Trainer.Defaults with { Epochs = parse.GetResult(set.Epochs) is { Implicit: false } ? options.Epochs : 0 };
             }
+            else
+            {
+                set.Sampling.WarnIfUnused(parse, [options.Ratio]);
+            }
             var runDir = parse.GetValue(output) ?? DefaultRunDir(options);
             var result = Run(parse, options, runDir, isResume, set);
             return result is null ? 130 : 0;

@@ -34,8 +34,8 @@ public static class DataPacks
 
     /// <summary>
     /// Unpacks the pack <paramref name="dataset"/> needs from <paramref name="fromDir"/> when it is not in
-    /// <paramref name="dataDir"/> yet; returns what it did, or null when nothing was needed or no pack
-    /// was found (loading then names what is missing).
+    /// <paramref name="dataDir"/> yet; returns what it did, or null when nothing was needed. Neither the
+    /// dataset nor its pack is an error naming both places searched.
     /// </summary>
     public static string? EnsureFor(string dataset, string dataDir, string fromDir, Action<string>? progress = null)
     {
@@ -46,7 +46,12 @@ public static class DataPacks
             return null;
         var (pack, folder) = Known.First(k => k.Folder == folders[0]);
         if (!File.Exists(Path.Combine(fromDir, pack)))
-            return null;
+        {
+            // Name the folders actually searched (--packs may point anywhere), not a default.
+            var name = dataset == "cifar10" ? "CIFAR-10" : "CIFAR-100";
+            throw new CrsException($"{name} not found: looked for {string.Join(" and ", folders.Select(f => Path.Combine(dataDir, f) + "/"))} (--data) and for {Path.Combine(fromDir, pack)} (--packs); " +
+                $"put {pack} into {fromDir} or pass --packs with the folder that holds it");
+        }
         Directory.CreateDirectory(dataDir);
         return UnpackOne(fromDir, dataDir, pack, folder, progress);
     }

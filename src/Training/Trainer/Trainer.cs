@@ -66,8 +66,9 @@ public sealed class Trainer(DeviceContext device, TrainingOptions options, strin
         var startEpoch = state?.EpochsDone ?? 0;
         var globalStep = state?.GlobalStep ?? 0;
         Directory.CreateDirectory(runDir);
-        AtomicFile.WriteAllText(Path.Combine(runDir, OptionsFileName), System.Text.Json.JsonSerializer.Serialize(run, TrainingCheckpoint.Json));
         var metrics = MetricsLog.Open(runDir, keepThroughEpoch: startEpoch, warn: _observer.Warning);
+        // Written once every check has passed, so a refused resume leaves the run's settings file as it was.
+        AtomicFile.WriteAllText(Path.Combine(runDir, OptionsFileName), System.Text.Json.JsonSerializer.Serialize(run, TrainingCheckpoint.Json));
         _observer.Started(new TrainingPlan(run, config, model.Parameters.Count, device.Description, WtaCrsConfig.Describe(sampling),
             train.Count, test.Count, loader.BatchesPerEpoch, startEpoch, runDir));
 

@@ -91,6 +91,19 @@ public static class TrainingCheckpoint
                 ?? throw new CrsException($"{path}: empty trainer state");
             if (state.Format != TrainerState.CurrentFormat)
                 throw new CrsException($"{path}: trainer state format {state.Format}, this build reads format {TrainerState.CurrentFormat}");
+            if (state.EpochsDone < 0 || state.GlobalStep < 0 || state.OptimizerStep < 0)
+                throw new CrsException($"{path}: negative counters (epochs_done {state.EpochsDone}, global_step {state.GlobalStep}, optimizer_step {state.OptimizerStep}); the file is damaged");
+            if (state.Options is null)
+                throw new CrsException($"{path}: no options; the file is damaged");
+            try
+            {
+                state.Options.Validate();
+            }
+            catch (CrsException ex)
+            {
+                // The user did not type this setting: name the file it came from.
+                throw new CrsException($"{path}: the saved settings are invalid ({ex.Message}); the file is damaged or was edited");
+            }
             return state;
         }
         catch (JsonException ex)
