@@ -17,7 +17,15 @@ public static partial class Durability
     {
         if (!(OperatingSystem.IsLinux() || OperatingSystem.IsMacOS()))
             return false;
-        var fd = Open(Path.GetFullPath(folder), ORdOnly);
+        int fd;
+        try
+        {
+            fd = Open(Path.GetFullPath(folder), ORdOnly);
+        }
+        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return false; // an unusual libc: the rename has happened, only its durability is weaker
+        }
         if (fd < 0)
             return false; // e.g. a folder we may not open: the data is written, only its durability is weaker
         try

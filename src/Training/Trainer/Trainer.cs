@@ -35,8 +35,9 @@ public sealed class Trainer(DeviceContext device, TrainingOptions options, strin
         run.Validate();
         if (!resume && TrainingCheckpoint.Find(runDir) is { } existing)
             throw new CrsException($"{runDir} already holds a run (checkpoint {existing}); continue it with --resume or choose another --out");
-        // Temporaries of a process that died mid-write (a killed or disk-full checkpoint) would keep the disk full.
-        TemporaryFiles.CleanStale(runDir);
+        // A half-built checkpoint of a process that died (killed, disk full) would keep the disk full. Only
+        // crs's own names: --out may be any folder. (Each atomic write cleans its own file's leftovers.)
+        TemporaryFiles.CleanStale(runDir, TrainingCheckpoint.FolderName + ".tmp-");
 
         // A resume builds the model the checkpoint describes (a --model JSON file may have moved since).
         var config = checkpoint is null ? VitConfig.Resolve(run.Model) : ModelCheckpoint.ReadConfig(checkpoint);

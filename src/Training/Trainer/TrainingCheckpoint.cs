@@ -35,38 +35,44 @@ public static class TrainingCheckpoint
         TemporaryFiles.TryDelete(temp);
         try
         {
-            ModelCheckpoint.Save(temp, model);
-            var tensors = new List<(string, int[], float[])>();
-            foreach (var (name, m, v) in optimizer.State)
-            {
-                tensors.Add((MomentPrefix + name, m.Shape, m.ToArray()));
-                tensors.Add((SecondMomentPrefix + name, v.Shape, v.ToArray()));
-            }
-            foreach (var (layer, table) in model.Sampling?.Caches.Tables ?? new Dictionary<string, float[]>())
-                tensors.Add((CachePrefix + layer, [table.Length], table));
-            SafetensorsFile.Write(Path.Combine(temp, OptimizerFileName), tensors);
-            // Written last: a folder with trainer.json is complete.
-            AtomicFile.WriteAllText(Path.Combine(temp, StateFileName), JsonSerializer.Serialize(state, Json));
-            Durability.SyncFolder(temp);
+            WriteInto(temp, model, optimizer, state);
         }
         catch
         {
             TemporaryFiles.TryDelete(temp); // a failed save leaves the previous checkpoint and nothing else
             throw;
         }
+        FileSystemError.At(final, () => SwapIn(temp, final, runDir));
+    }
 
-        FileSystemError.At(final, () =>
+    private static void WriteInto(string temp, VisionTransformer model, AdamOptimizer optimizer, TrainerState state)
+    {
+        ModelCheckpoint.Save(temp, model);
+        var tensors = new List<(string, int[], float[])>();
+        foreach (var (name, m, v) in optimizer.State)
         {
-            var previous = final + PreviousSuffix;
-            if (Directory.Exists(previous))
-                Directory.Delete(previous, recursive: true);
-            if (Directory.Exists(final))
-                Directory.Move(final, previous);
-            Directory.Move(temp, final);
-            Durability.SyncFolder(runDir); // the renames themselves reach the disk before training goes on
-            if (Directory.Exists(previous))
-                Directory.Delete(previous, recursive: true);
-        });
+            tensors.Add((MomentPrefix + name, m.Shape, m.ToArray()));
+            tensors.Add((SecondMomentPrefix + name, v.Shape, v.ToArray()));
+        }
+        foreach (var (layer, table) in model.Sampling?.Caches.Tables ?? new Dictionary<string, float[]>())
+            tensors.Add((CachePrefix + layer, [table.Length], table));
+        SafetensorsFile.Write(Path.Combine(temp, OptimizerFileName), tensors);
+        // Written last: a folder with trainer.json is complete.
+        AtomicFile.WriteAllText(Path.Combine(temp, StateFileName), JsonSerializer.Serialize(state, Json));
+        Durability.SyncFolder(temp);
+    }
+
+    private static void SwapIn(string temp, string final, string runDir)
+    {
+        var previous = final + PreviousSuffix;
+        if (Directory.Exists(previous))
+            Directory.Delete(previous, recursive: true);
+        if (Directory.Exists(final))
+            Directory.Move(final, previous);
+        Directory.Move(temp, final);
+        Durability.SyncFolder(runDir); // the renames themselves reach the disk before training goes on
+        if (Directory.Exists(previous))
+            Directory.Delete(previous, recursive: true);
     }
 
     /// <summary>The run's last complete checkpoint folder (the previous one if a swap was cut short), or null.</summary>
