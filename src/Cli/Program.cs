@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using CrsIlgpu.Cli.Commands;
 
 namespace CrsIlgpu.Cli;
@@ -10,7 +11,16 @@ public static class Program
         // Redirected output (logs, CI) would otherwise wrap tables at 80 columns.
         if (Console.IsOutputRedirected)
             Spectre.Console.AnsiConsole.Profile.Width = 160;
-        return BuildRoot().Parse(args).Invoke();
+        // `crs` alone asks what there is: the help, not an error about a missing command.
+        var parse = BuildRoot().Parse(args.Length == 0 ? ["--help"] : args);
+        // A typo is a user error like any other: one line and exit code 2, not the whole help and 1.
+        // --help still wins, so `crs train --bogus --help` shows the help.
+        if (parse.Errors.Count > 0 && parse.Action is not HelpAction)
+        {
+            Console.Error.WriteLine("error: " + ParseErrors.Describe(parse));
+            return ParseErrors.ExitCode;
+        }
+        return parse.Invoke();
     }
 
     public static RootCommand BuildRoot()

@@ -89,5 +89,76 @@ public sealed record VitConfig
         Require(MlpRatio > 0, "mlp_ratio must be positive");
         Require(NumClasses > 1, "num_classes must be at least 2");
         Require(LayerNormEps > 0, "layer_norm_eps must be positive");
+        // Sizes are checked in 64-bit arithmetic before anything is allocated: an absurd config fails
+        // here at once instead of allocating (or planning) for minutes.
+        Require(Depth <= MaxDepth, $"depth {Depth} is more than {MaxDepth} blocks (ViTs have a few dozen)");
+        foreach (var (what, elements) in Tensors(1))
+            Require(elements <= int.MaxValue, $"{what} would hold {elements:N0} values for a single image; the kernels address at most 2^31-1 values per tensor");
+        Require(ParameterCount <= MaxParameters, $"{ParameterCount:N0} parameters is more than any device holds (at most {MaxParameters:N0})");
+    }
+
+    /// <summary>Far beyond any ViT, but small enough that building or planning the model stays quick.</summary>
+    public const int MaxDepth = 10_000;
+
+    /// <summary>2^40 parameters: 16 TiB of weights, gradients and Adam moments, beyond any single device.</summary>
+    public const long MaxParameters = 1L << 40;
+
+    /// <summary>Parameter count from the shapes alone (64-bit, nothing allocated); the same total as <see cref="VitParameterLayout.Count"/>.</summary>
+    [JsonIgnore]
+    public long ParameterCount
+    {
+        get
+        {
+            double d = Dim, hidden = (double)Dim * MlpRatio, tokens = Tokens;
+            var perBlock = 2 * d + (3 * d * d + 3 * d) + (d * d + d) + 2 * d + (hidden * d + hidden) + (d * hidden + d);
+            var total = (d * PatchInputs + d) + d + tokens * d + Depth * perBlock + 2 * d + (NumClasses * d + NumClasses);
+            return total >= long.MaxValue ? long.MaxValue : (long)total;
+        }
+    }
+
+    /// <summary>
+    /// The largest batch whose step tensors the kernels can address (32-bit element indices, at most
+    /// 2^31-1 values per tensor); <see cref="CheckBatch"/> names the tensor that limits it.
+    /// </summary>
+    public int MaxBatch()
+    {
+        var perImage = Activations(1).Max(t => t.Elements);
+        return (int)Math.Min(int.MaxValue, int.MaxValue / Math.Max(perImage, 1));
+    }
+
+    /// <summary>Refuses a batch whose largest tensor would have more than 2^31-1 values, in one line naming it and the largest batch that fits.</summary>
+    public void CheckBatch(int batch)
+    {
+        if (batch < 1)
+            throw new CrsException($"--batch must be positive, got {batch}");
+        var (what, elements) = Tensors(batch).MaxBy(t => t.Elements);
+        if (elements > int.MaxValue)
+        {
+            throw new CrsException($"--batch {batch}: {Name}'s {what} would hold {elements:N0} values; the kernels address at most 2^31-1 values per tensor " +
+                $"(32-bit indices), so the largest batch for this model is {MaxBatch()}");
+        }
+    }
+
+    /// <summary>The largest tensors of a training step at <paramref name="batch"/> images (activations, then weights), in 64-bit element counts.</summary>
+    private IEnumerable<(string What, long Elements)> Tensors(long batch) => Activations(batch).Concat(Weights());
+
+    /// <summary>The largest activations: these grow with the batch.</summary>
+    private IEnumerable<(string What, long Elements)> Activations(long batch)
+    {
+        long d = Dim, tokens = Tokens, hidden = (long)Dim * MlpRatio;
+        yield return ($"input images [{batch}, {Channels}, {ImageSize}, {ImageSize}]", batch * Channels * ImageSize * ImageSize);
+        yield return ($"patches [{batch * Patches}, {PatchInputs}]", batch * Patches * PatchInputs);
+        yield return ($"attention scores [{batch * Heads}, {tokens}, {tokens}]", batch * Heads * tokens * tokens);
+        yield return ($"qkv activations [{batch * tokens}, {3 * d}]", batch * tokens * 3 * d);
+        yield return ($"MLP hidden activations [{batch * tokens}, {hidden}]", batch * tokens * hidden);
+    }
+
+    private IEnumerable<(string What, long Elements)> Weights()
+    {
+        long d = Dim, hidden = (long)Dim * MlpRatio;
+        yield return ($"fc1 weight [{hidden}, {d}]", hidden * d);
+        yield return ($"qkv weight [{3 * d}, {d}]", 3 * d * d);
+        yield return ($"patch embedding weight [{d}, {PatchInputs}]", d * PatchInputs);
+        yield return ($"head weight [{NumClasses}, {d}]", (long)NumClasses * d);
     }
 }

@@ -81,4 +81,44 @@ public class MemoryCommandTests
         Assert.Contains("limit 100.0 MiB", line);
         Assert.Contains("largest live tags: SavedForBackward", line);
     }
+
+    [Fact]
+    public void APlanOfTheLargestAddressableBatchWorksAndOneMoreIsRefusedInOneLine()
+    {
+        // vit-b16's MLP activations [batch·197, 3072] are its largest tensor: 3548 images fit in 2^31-1 values.
+        var (code, output, error) = CliRunner.Run("memory", "--plan", "--model", "vit-b16", "--batch", "3548");
+        Assert.True(code == 0, error);
+        Assert.Contains("peak allocated", output);
+
+        foreach (var batch in new[] { "3549", "8192" })
+        {
+            (code, _, error) = CliRunner.Run("memory", "--plan", "--model", "vit-b16", "--batch", batch);
+            Assert.Equal(2, code);
+            Assert.StartsWith($"error: --batch {batch}: vit-b16's MLP hidden activations", error);
+            Assert.Contains("the largest batch for this model is 3548", error);
+            Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        }
+    }
+
+    [Theory]
+    [InlineData("\"depth\": 100000000", "depth 100000000")]
+    [InlineData("\"dim\": 1000000, \"mlp_ratio\": 2000", "would hold")]
+    public void AnAbsurdModelConfigFailsAtOnce(string size, string expected)
+    {
+        var path = Path.Combine(Directory.CreateTempSubdirectory("crs-mem-").FullName, "absurd.json");
+        var json = "{\"name\": \"absurd\", \"image_size\": 32, \"patch_size\": 4, \"dim\": 16, \"depth\": 1, \"heads\": 2, \"mlp_ratio\": 2, \"num_classes\": 10}";
+        foreach (var part in size.Split(", "))
+        {
+            var key = part[..(part.IndexOf(':') + 1)];
+            var start = json.IndexOf(key, StringComparison.Ordinal);
+            var end = json.IndexOfAny([',', '}'], start);
+            json = json[..start] + part + json[end..];
+        }
+        File.WriteAllText(path, json);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var (code, _, error) = CliRunner.Run("memory", "--plan", "--model", path);
+        Assert.Equal(2, code);
+        Assert.Contains(expected, error);
+        Assert.True(clock.Elapsed.TotalSeconds < 10, $"took {clock.Elapsed.TotalSeconds:F1} s");
+    }
 }

@@ -23,4 +23,30 @@ public class OptionErrorTests
         Assert.NotEqual(0, code);
         Assert.Contains("tpu", error);
     }
+
+    [Theory]
+    [InlineData("train --otu runs/x", "did you mean --out?")]
+    [InlineData("train --dataset mnist", "'mnist'")]
+    [InlineData("train --epochs abc", "'abc'")]
+    [InlineData("trian", "did you mean train?")]
+    [InlineData("memory --batch", "--batch")]
+    public void ParseErrorsGiveOneErrorLineWithASuggestionAndExitCodeTwo(string line, string expected)
+    {
+        var (code, output, error) = CliRunner.Run(line.Split(' '));
+        Assert.Equal(2, code);
+        Assert.StartsWith("error: ", error);
+        Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains(expected, error);
+        Assert.DoesNotContain("Usage:", output + error); // not the whole help
+    }
+
+    [Theory]
+    [InlineData("train --help")]
+    [InlineData("train --bogus --help")]
+    public void HelpStillWorks(string line)
+    {
+        var (code, output, _) = CliRunner.Run(line.Split(' '));
+        Assert.Equal(0, code);
+        Assert.Contains("--out", output);
+    }
 }

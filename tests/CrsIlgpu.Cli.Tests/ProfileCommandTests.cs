@@ -80,6 +80,6 @@ public class ProfileCommandTests
         var file = Path.GetTempFileName();
         var (code, _, error) = CliRunner.Run("--device", "cpu", "profile", "--batch", "2", "--out", file);
         Assert.Equal(2, code);
-        Assert.Equal($"error: --out: '{file}' exists and is not a folder", error.Trim());
+        Assert.Equal($"error: --out: '{file}' is a file, not a folder", error.Trim()); // the wording every --out uses
     }
 }

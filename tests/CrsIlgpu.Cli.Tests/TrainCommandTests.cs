@@ -127,4 +127,35 @@ public sealed class TrainCommandTests : IDisposable
         Assert.DoesNotContain("   at ", error);
         Assert.False(Directory.Exists(Path.Combine(_root, "x", "checkpoint")));
     }
+
+    [Fact]
+    public void ResumeDropsATornLastMetricsLineWithAWarning()
+    {
+        var run = Path.Combine(_root, "run");
+        Assert.Equal(0, CliRunner.Run(Train("run", "--epochs", "1")).Code);
+        File.AppendAllText(Path.Combine(run, "metrics.jsonl"), "{\"kind\":\"step\",\"ep"); // what a crash mid-append leaves
+        var (code, output, error) = CliRunner.Run("train", "--device", "cpu", "--data", _data, "--out", run, "--resume", "--epochs", "2");
+        Assert.True(code == 0, error + output);
+        Assert.Contains("warning: ", error);
+        Assert.Contains("dropped an unreadable last line", error);
+        Assert.Contains("after 2 epoch(s)", output);
+    }
+
+    [Fact]
+    public void SweepRefusesCellsTrainedWithOtherSettingsAndCountsRepeatedValuesOnce()
+    {
+        var sweep = Path.Combine(_root, "sweep");
+        string[] Args(string lr) => ["sweep", "--device", "cpu", "--datasets", "cifar10,cifar10", "--ratios", "1,1.0,1", "--epochs", "1", "--data", _data,
+            "--packs", _root, "--model", _model, "--batch", "16", "--lr", lr, "--out", sweep];
+        var (code, output, error) = CliRunner.Run(Args("0.003"));
+        Assert.True(code == 0, error + output);
+        Assert.Single(File.ReadAllLines(Path.Combine(sweep, "results.md")), l => l.StartsWith("| cifar10", StringComparison.Ordinal));
+
+        (code, output, error) = CliRunner.Run(Args("0.01"));
+        Assert.Equal(2, code);
+        Assert.StartsWith("error: ", error);
+        Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("--lr: 0.003 there, 0.01 now", error);
+        Assert.DoesNotContain("kept", output);
+    }
 }

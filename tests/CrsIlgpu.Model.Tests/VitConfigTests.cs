@@ -62,4 +62,21 @@ public class VitParameterLayoutTests
         Assert.Equal([576, 192], layout.Single(p => p.Name == "blocks.5.attn.qkv.weight").Shape);
         Assert.Equal([192, 3, 4, 4], layout.Single(p => p.Name == "patch_embed.proj.weight").Shape);
     }
+
+    [Fact]
+    public void TheShapeOnlyParameterCountMatchesTheLayout()
+    {
+        foreach (var config in VitConfig.Presets)
+            Assert.Equal(VitParameterLayout.Count(config), config.ParameterCount);
+    }
+
+    [Fact]
+    public void BatchLimitsFollowTheLargestActivation()
+    {
+        // vit-b16: the MLP activations [B·197, 3072] are the largest tensor; 2^31-1 / (197·3072) = 3548.
+        Assert.Equal(3548, VitConfig.VitB16.MaxBatch());
+        VitConfig.VitB16.CheckBatch(3548);
+        Assert.Contains("largest batch for this model is 3548", Assert.Throws<CrsException>(() => VitConfig.VitB16.CheckBatch(3549)).Message);
+        Assert.Contains("depth", Assert.Throws<CrsException>(() => (VitConfig.VitCifarTiny with { Depth = 100_000_000 }).Validate()).Message);
+    }
 }

@@ -67,7 +67,10 @@ public static class CommonOptions
         return new DeviceOptions { Kind = kind, MemoryLimit = limit, Profile = profile, RecordMemoryTimeline = recordTimeline };
     }
 
-    /// <summary>Runs a command body: user errors print one line on stderr and give their exit code, no stack trace.</summary>
+    /// <summary>
+    /// Runs a command body: user errors and file-system failures (permission, read-only, full disk) print one
+    /// line on stderr and give their exit code, no stack trace.
+    /// </summary>
     public static int Run(Func<int> body)
     {
         try
@@ -78,6 +81,13 @@ public static class CommonOptions
         {
             Console.Error.WriteLine("error: " + ex.Message);
             return ex.ExitCode;
+        }
+        catch (Exception ex) when (FileSystemError.IsFileSystem(ex))
+        {
+            // What the write sites did not wrap themselves: still one line naming the path (.NET puts it in its message).
+            var error = FileSystemError.Wrap(ex);
+            Console.Error.WriteLine("error: " + error.Message);
+            return error.ExitCode;
         }
     }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Training.Data;
 using CrsIlgpu.Training.Trainer;
@@ -24,6 +25,7 @@ public static class EvalCommand
             command.Options.Add(o);
         command.SetAction(parse => CommonOptions.Run(() =>
         {
+            FileSystemError.CheckOutputFile("--json", parse.GetValue(json));
             var folder = CheckpointEvaluation.ResolveFolder(parse.GetValue(checkpoint)!);
             var name = parse.GetValue(dataset) ?? CheckpointEvaluation.TrainedDataset(folder) ?? "cifar10";
             var dataDir = parse.GetValue(DataOptions.Dir)!;
@@ -42,7 +44,13 @@ public static class EvalCommand
             {
                 var classes = result.ClassNames.Select((n, c) => new { name = n, correct = result.CorrectPerClass[c], images = result.TotalPerClass[c] });
                 AtomicFile.WriteAllText(path, JsonSerializer.Serialize(new { checkpoint = folder, dataset = name, images = result.Images, accuracy = result.Accuracy, loss = result.Loss, classes },
-                    new JsonSerializerOptions { WriteIndented = true }));
+                    new JsonSerializerOptions { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals, WriteIndented = true }));
+            }
+            if (!double.IsFinite(result.Loss))
+            {
+                // Non-finite weights still "predict" a class per image: the accuracy alone would hide the damage.
+                Console.Error.WriteLine($"warning: the test loss is {result.Loss.ToString(CultureInfo.InvariantCulture)}: {folder} holds non-finite weights (a diverged or damaged checkpoint); its accuracy means nothing");
+                return TrainingDivergedException.ExitCodeValue;
             }
             return 0;
         }));

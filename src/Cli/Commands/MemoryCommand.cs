@@ -35,10 +35,17 @@ public static class MemoryCommand
             var config = VitConfig.Resolve(parse.GetValue(model)!).WithClasses(parse.GetValue(classes));
             config.Validate();
             var options = CommonOptions.DeviceOptions(parse, recordTimeline: parse.GetValue(timeline) is not null || parse.GetValue(png) is not null);
+            if (parse.GetValue(capacity) is not null && !parse.GetValue(plan))
+                throw new CrsException("--capacity applies only with --plan (a measured step uses the device's memory; cap it with --memory-limit)");
             long cap = long.MaxValue;
             if (parse.GetValue(capacity) is { } text && (!ByteSize.TryParse(text, out cap) || cap <= 0))
                 throw new CrsException($"--capacity: '{text}' is not a byte count like 80GiB");
+            // Before the work: a bad output path should not cost a whole (possibly long) measurement.
+            FileSystemError.CheckOutputFile("--json", parse.GetValue(json));
+            FileSystemError.CheckOutputFile("--png", parse.GetValue(png));
+            FileSystemError.CheckOutputFile("--timeline", parse.GetValue(timeline));
             var ratioList = parse.GetValue(ratios) is { } text2 ? BenchCommand.ParseDoubles(text2, "--ratios") : [1.0];
+            sampling.WarnIfUnused(parse, ratioList);
             var reports = new List<StepMemoryReport>();
             var timelines = new List<(string, IReadOnlyList<MemoryEvent>)>();
             foreach (var ratio in ratioList)

@@ -41,6 +41,7 @@ public static class ProfileCommand
             var ratios = parse.GetValue(compare) is { } text
                 ? BenchCommand.ParseDoubles(text, "--compare-ratios")
                 : [parse.GetValue(ratio) ?? 1.0];
+            sampling.WarnIfUnused(parse, ratios);
             if (parse.GetValue(compare) is not null && ratios.Count != 2)
                 throw new CrsException($"--compare-ratios: give exactly two keep ratios, e.g. 1,0.3 (got {ratios.Count})");
             if (parse.GetValue(ratio) is { } r && !(r > 0 && r <= 1))
@@ -49,11 +50,14 @@ public static class ProfileCommand
                 parse.GetValue(warmup), parse.GetValue(steps), parse.GetValue(seed), parse.GetValue(sampling.RecomputeAttention))).ToList();
             foreach (var o in options)
                 o.Validate();
-            var dir = StepProfileFiles.PrepareDirectory(parse.GetValue(outDir)!);
+            FileSystemError.CheckOutputFolder("--out", parse.GetValue(outDir));
 
             IReadOnlyList<StepProfile> profiles;
+            string dir;
             using (var device = DeviceContext.Create(CommonOptions.DeviceOptions(parse) with { Mode = CommonOptions.Mode(parse, mode) }))
             {
+                // Created only once the device exists: `--device cuda` without a GPU leaves no empty folder behind.
+                dir = StepProfileFiles.PrepareDirectory(parse.GetValue(outDir)!);
                 // Compare mode interleaves the two configurations' steps, so machine noise hits both alike.
                 profiles = StepProfiler.RunInterleaved(device, options, msg => Console.Error.WriteLine("  " + msg));
             }

@@ -30,6 +30,15 @@ public sealed class SamplingOptions
         command.Options.Add(RecomputeAttention);
     }
 
+    /// <summary>Says so when --policy or --crs-layers were typed but every keep ratio is dense: they would be ignored silently.</summary>
+    public void WarnIfUnused(ParseResult parse, IEnumerable<double> ratios)
+    {
+        WtaCrsConfig.ParseSites(parse.GetValue(Layers)!); // an invalid list is an error, not a warning about an ignored one
+        var given = new Option[] { Policy, Layers }.Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
+        if (given.Count > 0 && ratios.All(r => r >= 1))
+            Console.Error.WriteLine($"warning: {string.Join(" and ", given)} {(given.Count == 1 ? "has" : "have")} no effect at keep ratio 1 (dense training samples nothing)");
+    }
+
     /// <summary>Null (dense) for ρ ≥ 1, else the validated configuration.</summary>
     public WtaCrsConfig? Config(ParseResult parse, double ratio)
     {

@@ -25,9 +25,9 @@ public static class SweepCommand
             foreach (var name in names.Where(n => !CifarDatasets.Names.Contains(n)))
                 throw new CrsException($"--datasets: unknown data set '{name}', expected some of: {string.Join(", ", CifarDatasets.Names)}");
             var ratioList = BenchCommand.ParseDoubles(parse.GetValue(ratios)!, "--ratios");
+            set.Sampling.WarnIfUnused(parse, ratioList);
             var sweepDir = parse.GetValue(output)!;
-            if (File.Exists(sweepDir))
-                throw new CrsException($"--out: '{sweepDir}' is a file, not a folder");
+            FileSystemError.CheckOutputFolder("--out", sweepDir);
             var template = set.Bind(parse);
             try
             {

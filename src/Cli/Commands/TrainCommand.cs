@@ -42,6 +42,10 @@ public static class TrainCommand
                     throw new CrsException($"--resume takes the run's settings from its checkpoint; pass only --out and --epochs (got {string.Join(", ", given)})");
                 options = Trainer.Defaults with { Epochs = parse.GetResult(set.Epochs) is { Implicit: false } ? options.Epochs : 0 };
             }
+            else
+            {
+                set.Sampling.WarnIfUnused(parse, [options.Ratio]);
+            }
             var runDir = parse.GetValue(output) ?? DefaultRunDir(options);
             var result = Run(parse, options, runDir, isResume, set, every, out var stoppedBy);
             return result is not null ? 0 : stoppedBy == PosixSignal.SIGTERM ? ExitTerminated : ExitInterrupted;
@@ -62,8 +66,7 @@ public static class TrainCommand
     private static TrainingResult? Run(ParseResult parse, TrainingOptions options, string runDir, bool resume, TrainingOptionSet set, int checkpointEvery, out PosixSignal? stoppedBy)
     {
         stoppedBy = null;
-        if (File.Exists(runDir))
-            throw new CrsException($"--out: '{runDir}' is a file, not a run folder");
+        FileSystemError.CheckOutputFolder("--out", runDir);
         var dataDir = parse.GetValue(set.Data)!;
         var dataset = resume && TrainingCheckpoint.Find(runDir) is { } cp ? TrainingCheckpoint.ReadState(cp).Options.Dataset : options.Dataset;
         if (DataPacks.EnsureFor(dataset, dataDir, parse.GetValue(set.Packs)!, msg => Console.Error.WriteLine("  " + msg)) is { } unpacked)

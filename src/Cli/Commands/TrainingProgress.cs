@@ -60,6 +60,8 @@ public sealed class TrainingProgress(ProgressContext? live, int printEvery = 50)
               $"{e.ImagesPerSecond:F0} img/s, {e.TrainSeconds:F0} s + eval {e.EvalSeconds:F0} s, peak {ByteSize.Format(e.PeakBytes)}; checkpoint {checkpoint}");
     }
 
+    public void Warning(string message) => Console.Error.WriteLine("warning: " + message);
+
     private void Write(string line)
     {
         if (live is not null)

@@ -35,8 +35,8 @@ public static class SafetensorsFile
 
         var headerBytes = Encoding.UTF8.GetBytes(header.ToJsonString());
         var padded = (headerBytes.Length + 7) / 8 * 8; // the reference writer aligns data to 8 bytes with spaces
-        var temp = path + ".tmp-" + Environment.ProcessId;
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write))
+        // Through a temporary, an fsync and a rename: a checkpoint's weights are never half written.
+        AtomicFile.Write(path, stream =>
         {
             Span<byte> length = stackalloc byte[8];
             BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)padded);
@@ -46,8 +46,7 @@ public static class SafetensorsFile
                 stream.WriteByte((byte)' ');
             foreach (var (_, _, data) in tensors)
                 stream.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(data.AsSpan()));
-        }
-        File.Move(temp, path, overwrite: true);
+        });
     }
 
     /// <summary>Reads every tensor; a malformed file gives a <see cref="CrsException"/> naming the file and what is wrong.</summary>

@@ -53,9 +53,12 @@ public sealed record WtaCrsConfig(SampledSite Sites, double Ratio, SamplingPolic
                 return PaperSites;
             case "seed-report":
                 return SeedReportSites;
-            case "none" or "":
+            case "none":
                 return SampledSite.None;
         }
+        // An empty list (--crs-layers "" or ",") is a slip, not a request for dense training: say so.
+        if (text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Length == 0)
+            throw new CrsException("--crs-layers: empty; name the sampled layers (qkv, proj, fc1, fc2, qk, av), a preset (paper, seed-report), or none");
         var sites = SampledSite.None;
         foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {

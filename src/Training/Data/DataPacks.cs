@@ -34,8 +34,8 @@ public static class DataPacks
 
     /// <summary>
     /// Unpacks the pack <paramref name="dataset"/> needs from <paramref name="fromDir"/> when it is not in
-    /// <paramref name="dataDir"/> yet; returns what it did, or null when nothing was needed or no pack
-    /// was found (loading then names what is missing).
+    /// <paramref name="dataDir"/> yet; returns what it did, or null when nothing was needed. Neither the
+    /// dataset nor its pack is an error naming both places searched.
     /// </summary>
     public static string? EnsureFor(string dataset, string dataDir, string fromDir, Action<string>? progress = null)
     {
@@ -46,7 +46,12 @@ public static class DataPacks
             return null;
         var (pack, folder) = Known.First(k => k.Folder == folders[0]);
         if (!File.Exists(Path.Combine(fromDir, pack)))
-            return null;
+        {
+            // Name the folders actually searched (--packs may point anywhere), not a default.
+            var name = dataset == "cifar10" ? "CIFAR-10" : "CIFAR-100";
+            throw new CrsException($"{name} not found: looked for {string.Join(" and ", folders.Select(f => Path.Combine(dataDir, f) + "/"))} (--data) and for {Path.Combine(fromDir, pack)} (--packs); " +
+                $"put {pack} into {fromDir} or pass --packs with the folder that holds it");
+        }
         Directory.CreateDirectory(dataDir);
         return UnpackOne(fromDir, dataDir, pack, folder, progress);
     }
@@ -57,19 +62,29 @@ public static class DataPacks
         if (Directory.Exists(target))
             return $"{folder}: already present in {dataDir}, left as is";
         progress?.Invoke($"unpacking {pack}");
+        // A killed unpack leaves hundreds of MB in a hidden folder; remove those of dead processes first.
+        foreach (var stale in TemporaryFiles.CleanStale(dataDir, $".{folder}.unpacking-"))
+            progress?.Invoke($"removed {stale}, left by an unpack that did not finish");
         var staging = Path.Combine(dataDir, $".{folder}.unpacking-{Environment.ProcessId}");
-        if (Directory.Exists(staging))
-            Directory.Delete(staging, recursive: true);
-        var files = Extract(Path.Combine(fromDir, pack), staging);
-        var inner = Path.Combine(staging, folder);
-        if (!Directory.Exists(inner))
+        TemporaryFiles.TryDelete(staging);
+        try
         {
-            Directory.Delete(staging, recursive: true);
-            throw new CrsException($"{pack}: expected a top-level folder '{folder}/' inside the archive");
+            var files = Extract(Path.Combine(fromDir, pack), staging);
+            var inner = Path.Combine(staging, folder);
+            if (!Directory.Exists(inner))
+                throw new CrsException($"{pack}: expected a top-level folder '{folder}/' inside the archive");
+            Directory.Move(inner, target);
+            Durability.SyncFolder(dataDir);
+            return $"{folder}: {files} files unpacked into {target}";
         }
-        Directory.Move(inner, target);
-        Directory.Delete(staging, recursive: true);
-        return $"{folder}: {files} files unpacked into {target}";
+        catch (Exception ex) when (FileSystemError.IsFileSystem(ex))
+        {
+            throw FileSystemError.Wrap(ex, $"{target} (unpacking {pack})");
+        }
+        finally
+        {
+            TemporaryFiles.TryDelete(staging);
+        }
     }
 
     private static int Extract(string archive, string staging)
@@ -86,6 +101,9 @@ public static class DataPacks
             {
                 if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile))
                     continue;
+                // A damaged archive can decode into entries with no name; say so rather than "outside the folder".
+                if (string.IsNullOrWhiteSpace(entry.Name) || entry.Name.Contains('\0', StringComparison.Ordinal))
+                    throw new CrsException($"{archive}: not a readable .tar.gz (entry {count + 1} has no valid name: the archive is damaged or not a tar)");
                 var path = Path.GetFullPath(Path.Combine(staging, entry.Name));
                 if (!path.StartsWith(root, StringComparison.Ordinal))
                     throw new CrsException($"{archive}: entry '{entry.Name}' would be written outside the data folder; refused");
@@ -94,13 +112,10 @@ public static class DataPacks
                 count++;
             }
         }
-        catch (Exception ex)
+        catch (Exception ex) when (ex is InvalidDataException or EndOfStreamException or FormatException)
         {
-            // Nothing half-unpacked stays behind, whatever stopped the extraction.
-            Directory.Delete(staging, recursive: true);
-            if (ex is InvalidDataException or EndOfStreamException or FormatException)
-                throw new CrsException($"{archive}: not a readable .tar.gz ({ex.Message})");
-            throw;
+            // The caller removes the staging folder: nothing half-unpacked stays behind.
+            throw new CrsException($"{archive}: not a readable .tar.gz ({ex.Message})");
         }
         return count;
     }

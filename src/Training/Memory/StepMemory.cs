@@ -17,17 +17,20 @@ public static class StepMemory
     /// <param name="recomputeAttention">Backward recomputes the attention matrices instead of forward keeping them.</param>
     public static StepMemoryReport Measure(DeviceContext device, VitConfig config, int batch, int seed = 0, WtaCrsConfig? sampling = null, bool recomputeAttention = false)
     {
-        if (batch < 1)
-            throw new CrsException($"--batch must be positive, got {batch}");
+        config.CheckBatch(batch);
         using var model = new VisionTransformer(device, config, sampling, recomputeAttention: recomputeAttention);
         if (!device.IsPlanning)
             model.Parameters.Initialize(seed);
         using var optimizer = new AdamOptimizer(device, model.Parameters, AdamHyperParameters.Adam(3e-4));
         using var images = new Tensor(device.Pool, MemoryTag.Activations, "images", batch, config.Channels, config.ImageSize, config.ImageSize);
         using var labels = new IntTensor(device.Pool, batch);
-        var random = new Random(seed);
-        images.CopyFrom(Enumerable.Range(0, (int)images.Length).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray());
-        labels.CopyFrom(Enumerable.Range(0, batch).Select(_ => random.Next(config.NumClasses)).ToArray());
+        // A plan has no memory behind its tensors: a host copy of the images (gigabytes at large batches) would be the only real allocation.
+        if (!device.IsPlanning)
+        {
+            var random = new Random(seed);
+            images.CopyFrom(Enumerable.Range(0, (int)images.Length).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray());
+            labels.CopyFrom(Enumerable.Range(0, batch).Select(_ => random.Next(config.NumClasses)).ToArray());
+        }
 
         var saved = new Dictionary<string, long>();
         var loss = model.ForwardBackward(images, labels, afterForward: () =>

@@ -20,20 +20,8 @@ public static class StepProfileFiles
         if (string.IsNullOrWhiteSpace(path))
             throw new CrsException("--out: give a folder for profile.json, trace.json and profile.png");
         var full = Path.GetFullPath(path);
-        if (File.Exists(full))
-            throw new CrsException($"--out: '{path}' exists and is not a folder");
-        try
-        {
-            Directory.CreateDirectory(full);
-        }
-        catch (IOException ex)
-        {
-            throw new CrsException($"--out: cannot create folder '{path}': {ex.Message}");
-        }
-        catch (UnauthorizedAccessException ex)
-        {
-            throw new CrsException($"--out: cannot create folder '{path}': {ex.Message}");
-        }
+        FileSystemError.CheckOutputFolder("--out", path);
+        FileSystemError.At($"--out: {path}", () => Directory.CreateDirectory(full));
         return full;
     }
 

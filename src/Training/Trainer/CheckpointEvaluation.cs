@@ -27,6 +27,8 @@ public static class CheckpointEvaluation
     {
         if (batch < 1)
             throw new CrsException($"--batch must be positive, got {batch}");
+        if (limit < 0)
+            throw new CrsException($"--test-limit must be non-negative (0: the whole split), got {limit}");
         var test = CifarDatasets.Load(dataset, "test", dataDir);
         if (limit > 0)
             test = test.Subset(limit, 0);

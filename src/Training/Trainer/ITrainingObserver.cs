@@ -18,4 +18,9 @@ public interface ITrainingObserver
     void EpochDone(EpochMetrics epoch, string checkpoint)
     {
     }
+
+    /// <summary>Something the user should know that does not stop the run (e.g. a repaired metrics file).</summary>
+    void Warning(string message)
+    {
+    }
 }

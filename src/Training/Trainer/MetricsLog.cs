@@ -37,14 +37,19 @@ public sealed class MetricsLog
     /// Starts the files afresh, or (resume) keeps what was logged up to the checkpoint: epoch records
     /// through epoch <paramref name="keepThroughEpoch"/> and step records through update
     /// <paramref name="keepThroughStep"/> (past the last epoch for a mid-epoch checkpoint); null: all
-    /// steps of the kept epochs.
+    /// steps of the kept epochs. A torn last line (a crash or a full disk in the middle of an append)
+    /// that lies after the checkpoint is dropped with a warning: nothing the resume keeps is lost.
+    /// It lies after the checkpoint when the checkpoint's epoch record precedes it: every record up
+    /// to the checkpoint's update was appended (synchronously) before that checkpoint was written,
+    /// so a line torn mid-append is a later one. Damage anywhere else is still an error.
     /// </summary>
-    public static MetricsLog Open(string runDir, int keepThroughEpoch = 0, int? keepThroughStep = null)
+    public static MetricsLog Open(string runDir, int keepThroughEpoch = 0, int? keepThroughStep = null, Action<string>? warn = null)
     {
         Directory.CreateDirectory(runDir);
         var resume = keepThroughEpoch > 0 || keepThroughStep > 0;
         var kept = resume
-            ? Read(runDir).Where(r => r is EpochMetrics ? r.Epoch <= keepThroughEpoch : keepThroughStep is { } s ? r.GlobalStep <= s : r.Epoch <= keepThroughEpoch).ToList()
+            ? Read(runDir, before => keepThroughEpoch == 0 || before.OfType<EpochMetrics>().Any(e => e.Epoch == keepThroughEpoch), warn)
+                .Where(r => r is EpochMetrics ? r.Epoch <= keepThroughEpoch : keepThroughStep is { } s ? r.GlobalStep <= s : r.Epoch <= keepThroughEpoch).ToList()
             : [];
         return new MetricsLog(runDir, kept);
     }
@@ -64,25 +69,33 @@ public sealed class MetricsLog
     }
 
     /// <summary>Reads a run's metrics.jsonl; a line that does not parse is an error naming the file and line.</summary>
-    public static List<RunMetrics> Read(string runDir)
+    public static List<RunMetrics> Read(string runDir) => Read(runDir, tornLastLineIsHarmless: null, warn: null);
+
+    /// <param name="tornLastLineIsHarmless">Given the records before it, whether an unparsable last line may be dropped.</param>
+    private static List<RunMetrics> Read(string runDir, Func<List<RunMetrics>, bool>? tornLastLineIsHarmless, Action<string>? warn)
     {
         var path = Path.Combine(runDir, JsonLinesFileName);
         if (!File.Exists(path))
             return [];
+        var lines = File.ReadAllLines(path);
+        var last = Array.FindLastIndex(lines, l => !string.IsNullOrWhiteSpace(l));
         var records = new List<RunMetrics>();
-        var number = 0;
-        foreach (var line in File.ReadLines(path))
+        for (var i = 0; i < lines.Length; i++)
         {
-            number++;
-            if (string.IsNullOrWhiteSpace(line))
+            if (string.IsNullOrWhiteSpace(lines[i]))
                 continue;
             try
             {
-                records.Add(JsonSerializer.Deserialize<RunMetrics>(line, Json) ?? throw new JsonException("null record"));
+                records.Add(JsonSerializer.Deserialize<RunMetrics>(lines[i], Json) ?? throw new JsonException("null record"));
             }
             catch (Exception ex) when (ex is JsonException or NotSupportedException)
             {
-                throw new CrsException($"{path}:{number}: not a metrics record ({ex.Message})");
+                if (i == last && tornLastLineIsHarmless?.Invoke(records) == true)
+                {
+                    warn?.Invoke($"{path}:{i + 1}: dropped an unreadable last line (a write cut short by a crash or a full disk); it was logged after the checkpoint, so nothing the resume keeps is lost");
+                    break;
+                }
+                throw new CrsException($"{path}:{i + 1}: not a metrics record ({ex.Message})");
             }
         }
         return records;

@@ -30,8 +30,12 @@ public static class Sweep
     public static IReadOnlyList<SweepCell> Run(TrainingOptions template, IReadOnlyList<string> datasets, IReadOnlyList<double> ratios, string sweepDir,
         Func<TrainingOptions, string, bool, TrainingResult> train, Action<string>? log = null)
     {
+        // A value given twice is one cell, not a second run into the same folder.
+        datasets = datasets.Distinct().ToList();
+        ratios = ratios.Distinct().ToList();
         if (datasets.Count == 0 || ratios.Count == 0)
             throw new CrsException("--datasets and --ratios must each name at least one value");
+        RefuseCellsWithOtherSettings(template, datasets, ratios, sweepDir);
         var cells = new List<SweepCell>();
         foreach (var dataset in datasets)
         {
@@ -53,6 +57,35 @@ public static class Sweep
             }
         }
         return cells;
+    }
+
+    /// <summary>
+    /// A cell is kept or resumed only when it was trained with the requested settings; otherwise the
+    /// table would mix runs under a header that describes none of them. Checked for every cell before
+    /// any training starts.
+    /// </summary>
+    private static void RefuseCellsWithOtherSettings(TrainingOptions template, IReadOnlyList<string> datasets, IReadOnlyList<double> ratios, string sweepDir)
+    {
+        var conflicts = new List<string>();
+        foreach (var dataset in datasets)
+        {
+            foreach (var ratio in ratios)
+            {
+                var dir = CellFolder(sweepDir, dataset, ratio);
+                if (TrainingCheckpoint.Find(dir) is not { } checkpoint)
+                    continue;
+                var saved = TrainingCheckpoint.ReadState(checkpoint).Options;
+                var differences = SettingDifferences.Between(SettingDifferences.Effective(saved.Identity),
+                    SettingDifferences.Effective((template with { Dataset = dataset, Ratio = ratio }).Identity));
+                if (differences.Count > 0)
+                    conflicts.Add($"{dir} ({string.Join(", ", differences)})");
+            }
+        }
+        if (conflicts.Count > 0)
+        {
+            throw new CrsException($"--out: {sweepDir} holds cells trained with other settings: {string.Join("; ", conflicts)}; " +
+                "rerun with those settings to continue the sweep, or choose another --out");
+        }
     }
 
     /// <summary>results.md, results.json and the two PNGs for the cells so far.</summary>

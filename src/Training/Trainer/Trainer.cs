@@ -47,6 +47,9 @@ public sealed class Trainer(DeviceContext device, TrainingOptions options, strin
         run.Validate();
         if (!resume && TrainingCheckpoint.Find(runDir) is { } existing)
             throw new CrsException($"{runDir} already holds a run (checkpoint {existing}); continue it with --resume or choose another --out");
+        // A half-built checkpoint of a process that died (killed, disk full) would keep the disk full. Only
+        // crs's own names: --out may be any folder. (Each atomic write cleans its own file's leftovers.)
+        TemporaryFiles.CleanStale(runDir, TrainingCheckpoint.FolderName + ".tmp-");
 
         // A resume builds the model the checkpoint describes (a --model JSON file may have moved since).
         var config = checkpoint is null ? VitConfig.Resolve(run.Model) : ModelCheckpoint.ReadConfig(checkpoint);
@@ -79,8 +82,9 @@ public sealed class Trainer(DeviceContext device, TrainingOptions options, strin
         if (startStep > loader.BatchesPerEpoch)
             throw new CrsException($"--resume: the checkpoint is at step {startStep} of an epoch of {loader.BatchesPerEpoch} steps");
         Directory.CreateDirectory(runDir);
+        var metrics = MetricsLog.Open(runDir, keepThroughEpoch: startEpoch, keepThroughStep: globalStep, warn: _observer.Warning);
+        // Written once every check has passed, so a refused resume leaves the run's settings file as it was.
         AtomicFile.WriteAllText(Path.Combine(runDir, OptionsFileName), System.Text.Json.JsonSerializer.Serialize(run, TrainingCheckpoint.Json));
-        var metrics = MetricsLog.Open(runDir, keepThroughEpoch: startEpoch, keepThroughStep: globalStep);
         _observer.Started(new TrainingPlan(run, config, model.Parameters.Count, device.Description, WtaCrsConfig.Describe(sampling),
             train.Count, test.Count, loader.BatchesPerEpoch, startEpoch, runDir) { StartStep = startStep });
 
@@ -195,7 +199,7 @@ public sealed class Trainer(DeviceContext device, TrainingOptions options, strin
         var checkpoint = TrainingCheckpoint.Find(runDir)
             ?? throw new CrsException($"--resume: {runDir} holds no checkpoint ({TrainingCheckpoint.FolderName}/{TrainingCheckpoint.StateFileName}) to continue from");
         var state = TrainingCheckpoint.ReadState(checkpoint);
-        var differences = Differences(state.Options.Identity, options.Identity);
+        var differences = SettingDifferences.Between(state.Options.Identity, options.Identity);
         if (differences.Count > 0 && options.Identity != Defaults.Identity)
             throw new CrsException($"--resume: {runDir} was trained with other settings ({string.Join(", ", differences)}); resume takes them from the checkpoint, pass only --epochs");
         if (options.Epochs > 0 && options.Epochs < state.EpochsDone)
@@ -207,19 +211,6 @@ public sealed class Trainer(DeviceContext device, TrainingOptions options, strin
 
     /// <summary>What a resume passes when the user gave at most --epochs: every other setting then comes from the checkpoint.</summary>
     public static TrainingOptions Defaults { get; } = new();
-
-    private static List<string> Differences(TrainingOptions saved, TrainingOptions given)
-    {
-        var list = new List<string>();
-        foreach (var property in typeof(TrainingOptions).GetProperties().Where(p => p.CanWrite && p.Name != nameof(TrainingOptions.Epochs)))
-        {
-            var a = property.GetValue(saved);
-            var b = property.GetValue(given);
-            if (!Equals(a, b))
-                list.Add($"{property.Name}: {a} there, {b} now");
-        }
-        return list;
-    }
 
     private TrainingDivergedException Diverged(string what, int epoch, int step, int update)
     {

@@ -29,9 +29,24 @@ public static class TrainingCheckpoint
     public static void Save(string runDir, VisionTransformer model, AdamOptimizer optimizer, TrainerState state)
     {
         var final = PathIn(runDir);
-        var temp = $"{final}.tmp-{Environment.ProcessId}";
-        if (Directory.Exists(temp))
-            Directory.Delete(temp, recursive: true);
+        var temp = TemporaryFiles.For(final);
+        // A dead process's half-built checkpoint (killed, disk full) would keep the disk full; ours is rebuilt.
+        TemporaryFiles.CleanStale(runDir, FolderName + ".tmp-");
+        TemporaryFiles.TryDelete(temp);
+        try
+        {
+            WriteInto(temp, model, optimizer, state);
+        }
+        catch
+        {
+            TemporaryFiles.TryDelete(temp); // a failed save leaves the previous checkpoint and nothing else
+            throw;
+        }
+        FileSystemError.At(final, () => SwapIn(temp, final, runDir));
+    }
+
+    private static void WriteInto(string temp, VisionTransformer model, AdamOptimizer optimizer, TrainerState state)
+    {
         ModelCheckpoint.Save(temp, model);
         var tensors = new List<(string, int[], float[])>();
         foreach (var (name, m, v) in optimizer.State)
@@ -44,13 +59,18 @@ public static class TrainingCheckpoint
         SafetensorsFile.Write(Path.Combine(temp, OptimizerFileName), tensors);
         // Written last: a folder with trainer.json is complete.
         AtomicFile.WriteAllText(Path.Combine(temp, StateFileName), JsonSerializer.Serialize(state, Json));
+        Durability.SyncFolder(temp);
+    }
 
+    private static void SwapIn(string temp, string final, string runDir)
+    {
         var previous = final + PreviousSuffix;
         if (Directory.Exists(previous))
             Directory.Delete(previous, recursive: true);
         if (Directory.Exists(final))
             Directory.Move(final, previous);
         Directory.Move(temp, final);
+        Durability.SyncFolder(runDir); // the renames themselves reach the disk before training goes on
         if (Directory.Exists(previous))
             Directory.Delete(previous, recursive: true);
     }
@@ -77,6 +97,19 @@ public static class TrainingCheckpoint
                 ?? throw new CrsException($"{path}: empty trainer state");
             if (state.Format != TrainerState.CurrentFormat)
                 throw new CrsException($"{path}: trainer state format {state.Format}, this build reads format {TrainerState.CurrentFormat}");
+            if (state.EpochsDone < 0 || state.GlobalStep < 0 || state.OptimizerStep < 0)
+                throw new CrsException($"{path}: negative counters (epochs_done {state.EpochsDone}, global_step {state.GlobalStep}, optimizer_step {state.OptimizerStep}); the file is damaged");
+            if (state.Options is null)
+                throw new CrsException($"{path}: no options; the file is damaged");
+            try
+            {
+                state.Options.Validate();
+            }
+            catch (CrsException ex)
+            {
+                // The user did not type this setting: name the file it came from.
+                throw new CrsException($"{path}: the saved settings are invalid ({ex.Message}); the file is damaged or was edited");
+            }
             return state;
         }
         catch (JsonException ex)

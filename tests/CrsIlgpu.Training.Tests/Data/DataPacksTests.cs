@@ -57,4 +57,33 @@ public class DataPacksTests
         Assert.Contains("not a readable .tar.gz", ex.Message);
         Assert.DoesNotContain("\n", ex.Message);
     }
+
+    [Fact]
+    public void ADamagedArchiveWithANamelessEntrySaysSoInsteadOfOutsideTheFolder()
+    {
+        using var temp = new TempFolder();
+        var packs = temp.CreateDirectory("packs");
+        // A tar header that checks out but names nothing, as a damaged pack can decode to.
+        var header = new byte[512];
+        void Field(int offset, string text) => System.Text.Encoding.ASCII.GetBytes(text).CopyTo(header, offset);
+        Field(100, "0000644\0");
+        Field(108, "0000000\0");
+        Field(116, "0000000\0");
+        Field(124, "00000000000\0");
+        Field(136, "00000000000\0");
+        header[156] = (byte)'0';
+        Field(148, "        ");
+        var sum = header.Sum(b => b);
+        Field(148, Convert.ToString(sum, 8).PadLeft(6, '0') + "\0 ");
+        using (var file = File.Create(Path.Combine(packs, "cifar-10-jpg.tar.gz")))
+        using (var gzip = new GZipStream(file, CompressionLevel.Fastest))
+        {
+            gzip.Write(header);
+            gzip.Write(new byte[1024]);
+        }
+        var ex = Assert.Throws<CrsException>(() => DataPacks.Unpack(packs, temp.Combine("data")));
+        Assert.Contains("not a readable .tar.gz", ex.Message);
+        Assert.DoesNotContain("outside the data folder", ex.Message);
+        Assert.Empty(Directory.GetFileSystemEntries(temp.Combine("data")));
+    }
 }

@@ -106,6 +106,6 @@ public class StepProfileTests
     {
         var file = Path.GetTempFileName();
         var ex = Assert.Throws<CrsException>(() => StepProfileFiles.PrepareDirectory(file));
-        Assert.Contains("is not a folder", ex.Message);
+        Assert.Contains("is a file, not a folder", ex.Message);
     }
 }

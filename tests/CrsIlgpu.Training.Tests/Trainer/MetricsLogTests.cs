@@ -55,4 +55,39 @@ public class MetricsLogTests
         var ex = Assert.Throws<CrsException>(() => MetricsLog.Read(temp.Path));
         Assert.Contains("metrics.jsonl:2", ex.Message);
     }
+
+    [Fact]
+    public void ATornLastLineAfterTheCheckpointIsDroppedWithAWarningOnResume()
+    {
+        using var temp = new TempFolder();
+        var log = MetricsLog.Open(temp.Path);
+        log.Append(Step(1, 1, 1));
+        log.Append(Epoch(1, 1));
+        var jsonl = Path.Combine(temp.Path, MetricsLog.JsonLinesFileName);
+        File.AppendAllText(jsonl, "{\"kind\":\"step\",\"epo"); // a crash mid-append, after the checkpoint of epoch 1
+        var warnings = new List<string>();
+        var resumed = MetricsLog.Open(temp.Path, keepThroughEpoch: 1, warn: warnings.Add);
+        Assert.Equal(2, resumed.Records.Count);
+        Assert.Contains("metrics.jsonl:3: dropped an unreadable last line", Assert.Single(warnings));
+        Assert.Equal(2, MetricsLog.Read(temp.Path).Count); // the file is whole again
+    }
+
+    [Fact]
+    public void OtherDamageStillBlocksAResume()
+    {
+        using var temp = new TempFolder();
+        var jsonl = Path.Combine(temp.Path, MetricsLog.JsonLinesFileName);
+        var log = MetricsLog.Open(temp.Path);
+        log.Append(Step(1, 1, 1));
+        log.Append(Epoch(1, 1));
+        var whole = File.ReadAllText(jsonl);
+
+        // The torn line could be the checkpoint's own epoch record: an error, not a silent loss.
+        File.WriteAllText(jsonl, whole.Split('\n')[0] + "\n{\"kind\":\"epo");
+        Assert.Contains("metrics.jsonl:2", Assert.Throws<CrsException>(() => MetricsLog.Open(temp.Path, keepThroughEpoch: 1)).Message);
+
+        // A damaged line that is not the last one.
+        File.WriteAllText(jsonl, "not json\n" + whole);
+        Assert.Contains("metrics.jsonl:1", Assert.Throws<CrsException>(() => MetricsLog.Open(temp.Path, keepThroughEpoch: 1)).Message);
+    }
 }

@@ -202,7 +202,7 @@ public sealed class TrainerTests : IDisposable
         var again = Assert.Throws<CrsException>(() => Train(_options with { Epochs = 1 }, "once"));
         Assert.Contains("--resume", again.Message);
         var other = Assert.Throws<CrsException>(() => Train(_options with { Epochs = 2, LearningRate = 1e-2 }, "once", resume: true));
-        Assert.Contains("LearningRate", other.Message);
+        Assert.Contains("--lr: ", other.Message); // named as the user types it
         var missing = Assert.Throws<CrsException>(() => Train(_options, "never-trained", resume: true));
         Assert.Contains("no checkpoint", missing.Message);
         // More epochs on resume: trains only the new one.
