@@ -7,7 +7,8 @@ namespace CrsIlgpu.Kernels.Bench;
 /// <summary>
 /// `crs bench gemm`: square NN SGEMM per size, each implementation timed in the same run. On the
 /// CPU: the C# backend, the plain reference (sizes up to <see cref="ReferenceMaxSize"/>) and numpy's
-/// BLAS as the external anchor. On CUDA: the ILGPU kernel and cuBLAS FP32 through PyTorch.
+/// BLAS as the external anchor. On CUDA: the ILGPU kernel the tile rule picks, each SIMT tile size
+/// forced, and cuBLAS FP32 through PyTorch.
 /// </summary>
 public static class GemmBench
 {
@@ -37,6 +38,17 @@ public static class GemmBench
 
             progress?.Invoke($"{shape}: {main}");
             rows.Add(Row(p, shape, main, BenchTimer.Measure(() => GemmOp.Run(device, p, a, b, c), device.Synchronize)));
+
+            if (device.IsCuda)
+            {
+                // Both SIMT kernels forced, so one run shows where the tile rule's threshold should sit.
+                foreach (var tile in Enum.GetValues<GemmTile>())
+                {
+                    var impl = tile == GemmTile.Large128 ? "ilgpu-128x128" : "ilgpu-64x64";
+                    progress?.Invoke($"{shape}: {impl}");
+                    rows.Add(Row(p, shape, impl, BenchTimer.Measure(() => GemmKernels.Launch(device, p, a.View, b.View, c.View, tile), device.Synchronize)));
+                }
+            }
 
             if (!device.IsCuda && n <= ReferenceMaxSize)
             {

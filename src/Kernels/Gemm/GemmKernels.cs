@@ -68,10 +68,46 @@ public static class GemmKernels
             new Index3D(ThreadsX, ThreadsY, 1));
 
     /// <summary>
-    /// Validates and enqueues the GEMM on the accelerator's default stream. Does not synchronize.
+    /// Groups of 128×128 tiles a problem needs before the large kernel is chosen: about one group
+    /// per SM of an H100 SXM / H200 (132 SMs). Below that, 128×128 tiles leave SMs idle and the
+    /// 64×64 kernel's four times as many groups keep the GPU busier.
     /// </summary>
-    public static void Launch(DeviceContext device, GemmProblem p, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c)
+    public const int LargeTileMinGroups = 128;
+
+    /// <summary>
+    /// The tile rule: <see cref="GemmTile.Large128"/> when M ≥ 128 and N ≥ 128 (a skinny side
+    /// would waste most of a 128-wide tile) and the problem has at least
+    /// <see cref="LargeTileMinGroups"/> 128×128 tiles counting the batch; otherwise
+    /// <see cref="GemmTile.Small64"/>.
+    /// </summary>
+    public static GemmTile ChooseTile(GemmProblem p)
     {
+        if (p.M < GemmLargeKernels.TileM || p.N < GemmLargeKernels.TileN)
+            return GemmTile.Small64;
+        long groups = (long)((p.M + GemmLargeKernels.TileM - 1) / GemmLargeKernels.TileM)
+            * ((p.N + GemmLargeKernels.TileN - 1) / GemmLargeKernels.TileN) * p.Batch;
+        return groups >= LargeTileMinGroups ? GemmTile.Large128 : GemmTile.Small64;
+    }
+
+    /// <summary>The kernel name that runs a problem on the GPU under the tile rule.</summary>
+    public static string KernelNameFor(GemmProblem p) =>
+        ChooseTile(p) == GemmTile.Large128 ? GemmLargeKernels.NameFor(p.Layout) : NameFor(p.Layout);
+
+    /// <summary>
+    /// Validates and enqueues the GEMM on the accelerator's default stream with the kernel the
+    /// tile rule picks. Does not synchronize.
+    /// </summary>
+    public static void Launch(DeviceContext device, GemmProblem p, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c) =>
+        Launch(device, p, a, b, c, ChooseTile(p));
+
+    /// <summary>Validates and enqueues the GEMM with a given kernel (tests and benches force one). Does not synchronize.</summary>
+    public static void Launch(DeviceContext device, GemmProblem p, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, GemmTile tile)
+    {
+        if (tile == GemmTile.Large128)
+        {
+            GemmLargeKernels.Launch(device, p, a, b, c);
+            return;
+        }
         ArgumentNullException.ThrowIfNull(device);
         p.Validate(a.Length, b.Length, c.Length);
         KernelConfig config = ConfigFor(p);

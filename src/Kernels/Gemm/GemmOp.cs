@@ -13,7 +13,9 @@ public static class GemmOp
         p.Validate(a.Length, b.Length, c.Length);
         if (device.IsPlanning)
             return;
-        using var _ = device.Profiler.Launch(GemmKernels.NameFor(p.Layout), p.Flops, p.Bytes);
+        // Profiled under the kernel that runs (gemm_nn_128 for large problems), as Nsight names it too.
+        var name = device.Mode == ExecutionMode.Kernels ? GemmKernels.KernelNameFor(p) : GemmKernels.NameFor(p.Layout);
+        using var _ = device.Profiler.Launch(name, p.Flops, p.Bytes);
         if (device.Mode == ExecutionMode.Kernels)
             GemmKernels.Launch(device, p, a.View, b.View, c.View);
         else

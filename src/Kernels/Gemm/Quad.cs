@@ -2,7 +2,10 @@ using System.Runtime.CompilerServices;
 
 namespace CrsIlgpu.Kernels.Gemm;
 
-/// <summary>Four scalars; ILGPU scalarises struct locals, so these live in registers.</summary>
+/// <summary>
+/// Four scalars; ILGPU scalarises struct locals, so these live in registers. As a 16-byte element
+/// of a view (view.Cast&lt;Quad&gt;(), SharedMemory.Allocate&lt;Quad&gt;) it gives 128-bit ld/st.v4.f32.
+/// </summary>
 internal readonly struct Quad
 {
     public readonly float X;

@@ -8,6 +8,7 @@ public static class KernelCatalog
         var all = new List<KernelEntry>();
         // Each kernel family adds its entries here.
         all.AddRange(Gemm.GemmKernels.Catalog);
+        all.AddRange(Gemm.GemmLargeKernels.Catalog);
         all.AddRange(Elementwise.ElementwiseKernels.Catalog);
         all.AddRange(Attention.AttentionKernels.Catalog);
         all.AddRange(Optim.OptimKernels.Catalog);

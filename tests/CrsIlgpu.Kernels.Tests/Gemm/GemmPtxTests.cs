@@ -31,6 +31,44 @@ public class GemmPtxTests
         Assert.True(Count(ptx, "mul.f32") + Count(ptx, "fma.rn.f32") >= 16, "expected 16 scalar multiply-adds per k-step");
     }
 
+    [Theory]
+    [InlineData(GemmLayout.NN, 80)]
+    [InlineData(GemmLayout.NT, 80)]
+    [InlineData(GemmLayout.TN, 80)]
+    [InlineData(GemmLayout.NN, 90)]
+    [InlineData(GemmLayout.NT, 90)]
+    [InlineData(GemmLayout.TN, 90)]
+    public void LargeTileKernelUsesVectorLoadsAndKeepsSixteenMultiplyAddsPerSharedLoad(GemmLayout layout, int sm)
+    {
+        using var compiler = new PtxCompiler();
+        string ptx = compiler.Compile(KernelCatalog.Get(GemmLargeKernels.NameFor(layout)), sm);
+
+        // 64 accumulators, fragments and prefetch registers all in registers: no local memory at all.
+        Assert.DoesNotContain(".local", ptx);
+        Assert.Contains("ld.global.v4.f32", ptx);
+        Assert.Contains("ld.shared.v4.f32", ptx);
+        // Double-buffered: one barrier after the first tile, one per K-step.
+        Assert.Equal(2, Count(ptx, "bar.sync"));
+
+        var loop = GemmPtxLoop.InnerLoop(ptx);
+        // Per k: two A quads and two B quads, each one 128-bit shared load, nothing scalar.
+        Assert.Equal(4, Count(loop.Body, "ld.shared.v4.f32"));
+        Assert.Equal(4, loop.SharedLoads);
+        // 8×8 outer product per k: 64 multiply-adds, i.e. 16 per shared-load instruction (the issue asks ≥ 8).
+        Assert.Equal(64, loop.MultiplyAdds);
+        Assert.True(loop.MultiplyAdds >= 8 * loop.SharedLoads, $"{loop.MultiplyAdds} multiply-adds for {loop.SharedLoads} shared loads");
+    }
+
+    [Fact]
+    public void SmallTileKernelLoopIsCountedTheSameWay()
+    {
+        // The counter on the 64×64 kernel: 8 scalar shared loads for 16 multiply-adds per k (2 per load).
+        using var compiler = new PtxCompiler();
+        var loop = GemmPtxLoop.InnerLoop(compiler.Compile(KernelCatalog.Get(GemmKernels.NameFor(GemmLayout.NN)), 80));
+        Assert.Equal(8, loop.SharedLoads);
+        Assert.Equal(16, loop.MultiplyAdds);
+    }
+
     private static int Count(string text, string token)
     {
         int count = 0;
