@@ -80,8 +80,8 @@ public sealed class PythonSession : IDisposable
     /// <summary>The last line the script wrote on stderr (its error, when it failed).</summary>
     public string LastError()
     {
-        _process.WaitForExit(5000);
-        var text = _errors.IsCompleted ? _errors.Result : "";
+        // stderr is read asynchronously: after the process ends, wait for that read to finish too.
+        var text = _process.WaitForExit(5000) && _errors.Wait(5000) ? _errors.Result : "";
         return text.Trim().Split('\n').LastOrDefault()?.Trim() ?? "";
     }
 
