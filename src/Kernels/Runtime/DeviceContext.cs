@@ -58,7 +58,7 @@ public sealed class DeviceContext : IDisposable
 
     public string Description => IsPlanning
         ? "memory plan (kernel path, no launches)"
-        : $"{Accelerator.Name} ({Accelerator.AcceleratorType}, {(Mode == ExecutionMode.Kernels ? "ILGPU kernels" : "C# CPU backend")})";
+        : $"{Accelerator.Name} ({Accelerator.AcceleratorType}, {(Mode == ExecutionMode.Kernels ? "ILGPU kernels" : $"C# CPU backend, {CpuThreads.Count} threads")})";
 
     /// <summary>Builds the ILGPU context with every backend this project uses.</summary>
     public static Context CreateIlgpuContext()
