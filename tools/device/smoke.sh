@@ -103,7 +103,9 @@ fi
 if [[ " $plans " == *" study "* ]]; then
 call study
 r="$tmp/study"
-grep -q '"images_per_second"' "$r"/profile/profile-vit-cifar-tiny-b4/*.json || fail "study: no profile JSON"
+# compare mode writes one folder per ratio (rho-1/, rho-0.3/) and compare.json beside them
+grep -q '"images_per_second"' "$r/profile/profile-vit-cifar-tiny-b4/rho-1/profile.json" || fail "study: no profile JSON (rho-1)"
+[ -s "$r/profile/profile-vit-cifar-tiny-b4/compare.json" ] || fail "study: no compare.json"
 [ -s "$r/bench-wtacrs/wtacrs.json" ] || fail "study: no wtacrs.json"
 [ -f "$r/ncu/SKIPPED" ] || fail "ncu ran or failed on a machine without a GPU; it should skip"
 if [ -d "$staged" ]; then
