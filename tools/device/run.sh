@@ -22,7 +22,8 @@
 #   CRS_TEST_DEVICE     the kernel tests' "kernels" device: cuda (default when nvidia-smi sees a GPU) | cpu
 #   CRS_TEST_PROJECTS   which bundled test exes `tests` runs (default: all), e.g. "CrsIlgpu.Kernels.Tests"
 #   CRS_TEST_ARGS       extra xunit arguments for `tests`, e.g. '-class "*GemmTests"'
-#   CRS_GEMM_SIZES      bench-gemm sizes (default 1024,2048,3072,4096)
+#   CRS_GEMM_SIZES      bench-gemm square sizes (default 1024,2048,3072,4096)
+#   CRS_GEMM_SHAPES     bench-gemm ViT layer shapes (default vit-tiny,vit-b16; empty: none)
 #   CRS_OPS_SIZES, CRS_OPS_ARGS           bench-ops (default vit-tiny,vit-b16; --no-reference)
 #   CRS_WTACRS_SIZES, CRS_WTACRS_RATIOS   bench-wtacrs (default vit-tiny,vit-b16; 1,0.5,0.3,0.1)
 #   CRS_MEMORY_MODEL, CRS_MEMORY_BATCH, CRS_MEMORY_RATIOS   memory (default vit-b16, 64, 1,0.5,0.3)
@@ -244,9 +245,10 @@ job_memcheck() {
   [ "$code" -eq 0 ]
 }
 
-# job: SGEMM, ILGPU kernel vs cuBLAS FP32 (PyTorch, TF32 off) vs the plain reference, 1024-4096
+# job: SGEMM, ILGPU kernel (both tiles forced too) vs cuBLAS FP32 (PyTorch, TF32 off), square 1024-4096 and the ViT layer shapes
 job_bench_gemm() {
-  crs bench gemm --sizes "${CRS_GEMM_SIZES:-1024,2048,3072,4096}" --json "$R/gemm.json" | tee "$R/gemm.txt"
+  local shapes=${CRS_GEMM_SHAPES-vit-tiny,vit-b16}
+  crs bench gemm --sizes "${CRS_GEMM_SIZES:-1024,2048,3072,4096}" ${shapes:+--shapes "$shapes"} --json "$R/gemm.json" | tee "$R/gemm.txt"
 }
 
 # job: every ViT op forward/backward at ViT sizes, ILGPU vs PyTorch eager on the same GPU

@@ -62,7 +62,7 @@ call() {  # call PLAN: run.sh PLAN as one device call; results unpacked into $tm
     cd "$device" || exit 2
     env -u DOTNET_ROOT -u DOTNET_HOST_PATH -u MSBUILD_EXE_PATH -u MSBuildExtensionsPath -u MSBuildSDKsPath \
       PATH="$path" TMPDIR="$tmp/tmp" OUT="$out" \
-      CRS_DEVICE=cpu CRS_TEST_DEVICE=cpu CRS_GEMM_SIZES=64,128 \
+      CRS_DEVICE=cpu CRS_TEST_DEVICE=cpu CRS_GEMM_SIZES=64,128 CRS_GEMM_SHAPES= \
       CRS_STEP_CASES=vit-cifar-tiny:4 CRS_STEP_STEPS=1 CRS_PROFILE_CASES=vit-cifar-tiny:4 CRS_PROFILE_STEPS=1 \
       CRS_WTACRS_SIZES=vit-tiny CRS_WTACRS_RATIOS=1,0.3 CRS_CIFAR_ARGS="--epochs 1 --train-limit 256 --test-limit 256" \
       CRS_BUDGET_S=3000 bash tools/device/run.sh "$plan"

@@ -1,6 +1,7 @@
 """GPU anchor for `crs bench gemm`: FP32 matmul with cuBLAS through PyTorch (TF32 off, so it is true FP32).
 
-Prints one JSON object per size: {"impl": "cublas-fp32", "n": n, "mean_ms": ..., "min_ms": ..., "gflops": ...}.
+Arguments: problems as "LAYOUT:M:N:K:BATCH" (crs bench gemm's spec) or bare sizes n.
+Prints one JSON object per problem: {"impl": "cublas-fp32", "spec": ..., "mean_ms": ..., "min_ms": ..., "gflops": ...}.
 """
 import json
 import sys
@@ -8,10 +9,24 @@ import sys
 import torch
 
 
-def measure(n: int, min_seconds: float = 1.0) -> dict:
+def measure(spec: str, min_seconds: float = 1.0) -> dict:
+    """One problem, "LAYOUT:M:N:K:BATCH" as crs bench gemm writes it (or a bare n: NN n×n×n); a T
+    operand is stored transposed and multiplied through a transposed view (cuBLAS's trans flag)."""
     torch.backends.cuda.matmul.allow_tf32 = False
-    a = torch.randn(n, n, device="cuda", dtype=torch.float32)
-    b = torch.randn(n, n, device="cuda", dtype=torch.float32)
+    if ":" in spec:
+        layout, m, n, k, batch = spec.split(":")
+        m, n, k, batch = int(m), int(n), int(k), int(batch)
+    else:
+        layout, m = "NN", int(spec)
+        n = k = m
+        batch = 1
+    ta, tb = layout[0] == "T", layout[1] == "T"
+    a = torch.randn((batch, k, m) if ta else (batch, m, k), device="cuda", dtype=torch.float32)
+    b = torch.randn((batch, n, k) if tb else (batch, k, n), device="cuda", dtype=torch.float32)
+    a = a.transpose(1, 2) if ta else a
+    b = b.transpose(1, 2) if tb else b
+    if batch == 1:
+        a, b = a[0], b[0]
     for _ in range(5):
         a @ b
     torch.cuda.synchronize()
@@ -27,10 +42,11 @@ def measure(n: int, min_seconds: float = 1.0) -> dict:
         times.append(ms)
         total += ms
     mean = sum(times) / len(times)
-    return {"impl": "cublas-fp32", "n": n, "repeats": len(times), "mean_ms": mean, "min_ms": min(times),
-            "gflops": 2 * n ** 3 / (mean / 1e3) / 1e9, "device": torch.cuda.get_device_name()}
+    return {"impl": "cublas-fp32", "spec": spec if ":" in spec else f"NN:{m}:{m}:{m}:1", "n": n, "repeats": len(times),
+            "mean_ms": mean, "min_ms": min(times), "gflops": 2 * m * n * k * batch / (mean / 1e3) / 1e9,
+            "device": torch.cuda.get_device_name()}
 
 
 if __name__ == "__main__":
     for arg in sys.argv[1:]:
-        print(json.dumps(measure(int(arg))), flush=True)
+        print(json.dumps(measure(arg)), flush=True)

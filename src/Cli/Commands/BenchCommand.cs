@@ -66,13 +66,13 @@ public static class BenchCommand
         return command;
     }
 
-    private static List<OpBenchSize> ParseSizes(string text) =>
+    private static List<OpBenchSize> ParseSizes(string text, string option = "--sizes") =>
         text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(name => name switch
             {
                 "vit-tiny" => OpBenchSize.VitTiny,
                 "vit-b16" => OpBenchSize.VitBase,
-                _ => throw new CrsException($"--sizes: unknown size '{name}'; use vit-tiny and/or vit-b16"),
+                _ => throw new CrsException($"{option}: unknown size '{name}'; use vit-tiny and/or vit-b16"),
             })
             .ToList();
 
@@ -103,17 +103,25 @@ public static class BenchCommand
 
     private static Command Gemm()
     {
-        var sizes = new Option<string>("--sizes") { Description = "Square sizes n (n×n×n), comma-separated", DefaultValueFactory = _ => "256,512,1024" };
+        var sizes = new Option<string?>("--sizes") { Description = "Square NN sizes n (n×n×n), comma-separated (default 256,512,1024 unless --shapes is given)" };
+        var shapes = new Option<string?>("--shapes") { Description = "The GEMMs of a ViT step: vit-tiny and/or vit-b16 (qkv/fc1/fc2 forward NT, weight gradients TN with K = B·L, fc1 dX NN, attention QKᵀ and A·V batched)" };
         var json = new Option<string?>("--json") { Description = "Also write the report as JSON to this file" };
-        var command = new Command("gemm", "SGEMM: ILGPU kernel (GPU) or C# CPU backend vs the plain reference and numpy/cuBLAS");
+        var command = new Command("gemm", "SGEMM: ILGPU kernel (GPU) or C# CPU backend vs the plain reference and numpy/cuBLAS, square sizes and ViT layer shapes");
         command.Options.Add(sizes);
+        command.Options.Add(shapes);
         command.Options.Add(json);
         command.SetAction(parse => CommonOptions.Run(() =>
         {
-            var sizeList = ParseInts(parse.GetValue(sizes)!, "--sizes");
+            var shapeText = parse.GetValue(shapes);
+            var sizeText = parse.GetValue(sizes) ?? (shapeText is null ? "256,512,1024" : null);
+            var cases = new List<GemmBench.Case>();
+            if (sizeText is not null)
+                cases.AddRange(GemmBench.Square(ParseInts(sizeText, "--sizes")));
+            if (shapeText is not null)
+                cases.AddRange(ParseSizes(shapeText, "--shapes").SelectMany(GemmBench.Vit));
             using var device = DeviceContext.Create(CommonOptions.DeviceOptions(parse));
             Console.WriteLine($"device: {device.Description}");
-            var report = GemmBench.Run(device, sizeList, msg => Console.Error.WriteLine("  measuring " + msg));
+            var report = GemmBench.Run(device, cases, msg => Console.Error.WriteLine("  measuring " + msg));
             Print(report);
             if (parse.GetValue(json) is { } path)
                 AtomicFile.WriteAllText(path, report.ToJson());

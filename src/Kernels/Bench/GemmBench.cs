@@ -1,3 +1,4 @@
+using System.Globalization;
 using CrsIlgpu.Kernels.Gemm;
 using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Kernels.Runtime.Memory;
@@ -5,34 +6,72 @@ using CrsIlgpu.Kernels.Runtime.Memory;
 namespace CrsIlgpu.Kernels.Bench;
 
 /// <summary>
-/// `crs bench gemm`: square NN SGEMM per size, each implementation timed in the same run. On the
-/// CPU: the C# backend, the plain reference (sizes up to <see cref="ReferenceMaxSize"/>) and numpy's
-/// BLAS as the external anchor. On CUDA: the ILGPU kernel the tile rule picks, each SIMT tile size
-/// forced, and cuBLAS FP32 through PyTorch.
+/// `crs bench gemm`: SGEMM per problem — square NN sizes and/or the GEMMs of a ViT's layers (every
+/// layout, the weight-gradient TN shapes with their long K, batched attention) — each implementation
+/// timed in the same run. On the CPU: the C# backend, the plain reference (problems up to 1024³'s
+/// work) and numpy's BLAS as the external anchor. On CUDA: the ILGPU kernel the tile rule picks,
+/// each SIMT tile size forced, and cuBLAS FP32 through PyTorch. The anchors get each problem as
+/// "LAYOUT:M:N:K:BATCH" and compute the same layout (transposed operands as views).
 /// </summary>
 public static class GemmBench
 {
-    public const int ReferenceMaxSize = 1024;
+    /// <summary>The reference runs only where its naive loop ends in seconds (1024³ multiply-adds).</summary>
+    public const double ReferenceMaxFlops = 2.0 * 1024 * 1024 * 1024;
 
-    public static BenchReport Run(DeviceContext device, IReadOnlyList<int> sizes, Action<string>? progress = null)
+    /// <summary>One problem: a name for the table (the square size, or the ViT layer) and the GEMM.</summary>
+    public sealed record Case(string Shape, GemmProblem Problem)
     {
-        if (sizes.Count == 0 || sizes.Any(n => n < 1))
-            throw new CrsException("--sizes: give positive matrix sizes, e.g. 256,512,1024");
+        /// <summary>What the Python anchors parse.</summary>
+        public string Spec => string.Join(':', Problem.Layout, Problem.M, Problem.N, Problem.K, Problem.Batch);
+    }
+
+    /// <summary>Square NN problems n×n×n.</summary>
+    public static IReadOnlyList<Case> Square(IEnumerable<int> sizes) =>
+        sizes.Select(n => n < 1
+                ? throw new CrsException("--sizes: give positive matrix sizes, e.g. 256,512,1024")
+                : new Case($"{n}x{n}x{n}", GemmProblem.Create(GemmLayout.NN, n, n, n)))
+            .ToList();
+
+    /// <summary>
+    /// The GEMMs of one ViT training step at a preset's size (N = B·L token rows): the qkv, fc1 and
+    /// fc2 forward (NT, X·Wᵀ), their weight gradients (TN, dYᵀ·X, K = N) and fc1's input gradient
+    /// (NN, dY·W), and attention's QKᵀ (NT) and A·V (NN) batched over B·H.
+    /// </summary>
+    public static IReadOnlyList<Case> Vit(OpBenchSize size)
+    {
+        int n = size.Batch * size.Tokens, d = size.Dim, l = size.Tokens, dh = size.Dim / size.Heads, bh = size.Batch * size.Heads;
+        string S(string layer) => $"{layer} ({size.Name})";
+        return
+        [
+            new(S("qkv fwd"), GemmProblem.Create(GemmLayout.NT, n, 3 * d, d)),
+            new(S("fc1 fwd"), GemmProblem.Create(GemmLayout.NT, n, 4 * d, d)),
+            new(S("fc2 fwd"), GemmProblem.Create(GemmLayout.NT, n, d, 4 * d)),
+            new(S("qkv dW"), GemmProblem.Create(GemmLayout.TN, 3 * d, d, n)),
+            new(S("fc1 dW"), GemmProblem.Create(GemmLayout.TN, 4 * d, d, n)),
+            new(S("fc2 dW"), GemmProblem.Create(GemmLayout.TN, d, 4 * d, n)),
+            new(S("fc1 dX"), GemmProblem.Create(GemmLayout.NN, n, d, 4 * d)),
+            new(S("attn QKᵀ"), GemmProblem.Create(GemmLayout.NT, l, l, dh, bh)),
+            new(S("attn A·V"), GemmProblem.Create(GemmLayout.NN, l, dh, l, bh)),
+        ];
+    }
+
+    public static BenchReport Run(DeviceContext device, IReadOnlyList<Case> cases, Action<string>? progress = null)
+    {
+        if (cases.Count == 0)
+            throw new CrsException("bench gemm: nothing to measure (give --sizes or --shapes)");
         var rows = new List<BenchRow>();
         var notes = new List<string>();
         var main = device.Mode == ExecutionMode.Kernels ? "ilgpu-kernel" : "cpu-backend";
-        foreach (var n in sizes)
+        foreach (var (shape, p) in cases)
         {
-            var p = GemmProblem.Create(GemmLayout.NN, n, n, n);
-            var shape = Shape(n);
-            var random = new Random(n);
-            float[] Fill(int count) => Enumerable.Range(0, count).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
-            var hostA = Fill(n * n);
-            var hostB = Fill(n * n);
+            var random = new Random(p.M * 31 + p.N * 17 + p.K);
+            float[] Fill(long count) => Enumerable.Range(0, checked((int)count)).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+            var hostA = Fill(p.ElementsA * p.Batch);
+            var hostB = Fill(p.ElementsB * p.Batch);
 
-            using var a = new Tensor(device.Pool, MemoryTag.Workspace, "bench.a", n, n);
-            using var b = new Tensor(device.Pool, MemoryTag.Workspace, "bench.b", n, n);
-            using var c = new Tensor(device.Pool, MemoryTag.Workspace, "bench.c", n, n);
+            using var a = new Tensor(device.Pool, MemoryTag.Workspace, "bench.a", hostA.Length);
+            using var b = new Tensor(device.Pool, MemoryTag.Workspace, "bench.b", hostB.Length);
+            using var c = new Tensor(device.Pool, MemoryTag.Workspace, "bench.c", checked((int)(p.ElementsC * p.Batch)));
             a.CopyFrom(hostA);
             b.CopyFrom(hostB);
 
@@ -50,10 +89,10 @@ public static class GemmBench
                 }
             }
 
-            if (!device.IsCuda && n <= ReferenceMaxSize)
+            if (!device.IsCuda && p.Flops <= ReferenceMaxFlops)
             {
                 progress?.Invoke($"{shape}: reference");
-                var hostC = new float[n * n];
+                var hostC = new float[p.ElementsC * p.Batch];
                 rows.Add(Row(p, shape, "reference",
                     BenchTimer.Measure(() => GemmReference.Run(p, hostA, hostB, hostC), () => { }, warmupSeconds: 0, minSeconds: 0.5, minRepeats: 1)));
             }
@@ -62,11 +101,11 @@ public static class GemmBench
         // The numpy anchor picks OpenBLAS's best valid core type itself (reference/blas_core.py): these
         // machines preset OPENBLAS_CORETYPE or make OpenBLAS misdetect the CPU, costing it up to 5x.
         progress?.Invoke(device.IsCuda ? "PyTorch cuBLAS FP32" : "numpy BLAS");
-        var args = sizes.Select(s => s.ToString()).ToList();
+        var args = cases.Select(c => c.Spec).ToList();
         var (results, why) = device.IsCuda
             ? PythonReference.Run("gemm_torch.py", args)
             : PythonReference.Run("gemm_numpy.py", args);
-        string? external = null;
+        var externals = new HashSet<string>();
         if (results is null)
         {
             notes.Add("external reference not measured: " + why);
@@ -75,24 +114,26 @@ public static class GemmBench
         {
             foreach (var r in results)
             {
-                var n = (int)r["n"]!;
-                external = (string)r["impl"]!;
+                var spec = (string?)r["spec"];
+                var match = cases.FirstOrDefault(c => c.Spec == spec);
+                if (match is null)
+                    continue;
+                var external = (string)r["impl"]!;
+                externals.Add(external);
                 if (r["blas_core"] is { } core && !notes.Any(n => n.StartsWith("OpenBLAS core", StringComparison.Ordinal)))
                     notes.Add($"OpenBLAS core for the numpy anchor: {core} (best valid of the candidates reference/blas_core.py tried)");
                 var mean = (double)r["mean_ms"]!;
-                var p = GemmProblem.Create(GemmLayout.NN, n, n, n);
-                rows.Add(new BenchRow("gemm_nn", Shape(n), external, (int)r["repeats"]!, mean, (double)r["min_ms"]!, p.Flops / (mean * 1e6), p.Bytes / (mean * 1e6)));
+                var p = match.Problem;
+                rows.Add(new BenchRow(p.OpName, match.Shape, external, (int)r["repeats"]!, mean, (double)r["min_ms"]!, p.Flops / (mean * 1e6), p.Bytes / (mean * 1e6)));
             }
         }
 
         var ratios = BenchReport.RatiosOf(rows, main, "reference").ToList();
-        if (external is not null)
+        foreach (var external in externals)
             ratios.AddRange(BenchReport.RatiosOf(rows, main, external));
         return new BenchReport(device.Description, rows, ratios, notes);
     }
 
-    private static string Shape(int n) => $"{n}x{n}x{n}";
-
     private static BenchRow Row(GemmProblem p, string shape, string impl, (int Repeats, double MeanMs, double MinMs) t) =>
-        new("gemm_nn", shape, impl, t.Repeats, t.MeanMs, t.MinMs, p.Flops / (t.MeanMs * 1e6), p.Bytes / (t.MeanMs * 1e6));
+        new(p.OpName, shape, impl, t.Repeats, t.MeanMs, t.MinMs, p.Flops / (t.MeanMs * 1e6), p.Bytes / (t.MeanMs * 1e6));
 }
