@@ -23,31 +23,21 @@ PROBE_N = 512
 CHECK_SIZES = (7, 129, 250)
 
 
-def cpu_flags() -> set:
+def cpuinfo(field: str) -> str:
+    """The first value of a /proc/cpuinfo field ("flags", "vendor_id"), or "" where there is none."""
     try:
         with open("/proc/cpuinfo") as info:
             for line in info:
-                if line.startswith("flags"):
-                    return set(line.split(":", 1)[1].split())
-    except OSError:
-        pass
-    return set()
-
-
-def cpu_vendor() -> str:
-    try:
-        with open("/proc/cpuinfo") as info:
-            for line in info:
-                if line.startswith("vendor_id"):
+                if line.startswith(field):
                     return line.split(":", 1)[1].strip()
     except OSError:
         pass
     return ""
 
 
-def candidates(environ: dict) -> list:
+def candidates() -> list:
     """(label, environment changes) in the order they are tried; None removes a variable."""
-    flags = cpu_flags()
+    flags = set(cpuinfo("flags").split())
     result = [("as set", {}), ("auto", {"OPENBLAS_CORETYPE": None, "OPENBLAS_L2_SIZE": None})]
     cores = []
     if {"avx512f", "avx512bw", "avx512vl", "avx512dq"} <= flags:
@@ -56,7 +46,7 @@ def candidates(environ: dict) -> list:
             cores += ["Cooperlake"]
     if "avx2" in flags:
         cores += ["Haswell"]
-        if cpu_vendor() == "AuthenticAMD":
+        if cpuinfo("vendor_id") == "AuthenticAMD":
             cores += ["Zen"]
     result += [(core, {"OPENBLAS_CORETYPE": core, "OPENBLAS_L2_SIZE": None}) for core in cores]
     return result
@@ -115,7 +105,7 @@ def ensure() -> str:
         return os.environ["CRS_BLAS_CORE"]
     rows = []
     best = None
-    for label, changes in candidates(dict(os.environ)):
+    for label, changes in candidates():
         env = apply(dict(os.environ), changes)
         row = measure(label, env)
         rows.append(row)

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using CrsIlgpu.Kernels.Runtime;
+using CrsIlgpu.Kernels.Runtime.Driver;
 using CrsIlgpu.Kernels.Runtime.Memory;
 using Spectre.Console;
 
@@ -17,7 +18,8 @@ public static class DevicesCommand
         command.SetAction(parse => CommonOptions.Run(() =>
         {
             var devices = DeviceContext.ListDevices();
-            var cuda = DeviceContext.ProbeCuda();
+            // The driver's answers beside ILGPU's enumeration (ListDevices has registered the driver resolver).
+            var cuda = CudaProbe.Run(devices.Count(d => d.Kind == "Cuda"));
             if (parse.GetValue(json))
             {
                 Console.WriteLine(JsonSerializer.Serialize(new { devices, cuda }, new JsonSerializerOptions

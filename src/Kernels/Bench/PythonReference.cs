@@ -12,18 +12,31 @@ public static class PythonReference
 {
     public static string ScriptPath(string name) => Path.Combine(AppContext.BaseDirectory, "reference", name);
 
+    /// <summary>The interpreters tried in order: the system's (where Debian's python3-torch lives) before PATH's.</summary>
+    public static IReadOnlyList<string> Interpreters { get; } = ["/usr/bin/python3", "python3"];
+
+    /// <summary>How a script is started: redirected output and error, the arguments as given.</summary>
+    public static ProcessStartInfo StartInfo(string interpreter, string path, IEnumerable<string> args, bool redirectInput = false)
+    {
+        var start = new ProcessStartInfo(interpreter)
+        {
+            RedirectStandardInput = redirectInput, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        start.ArgumentList.Add(path);
+        foreach (var a in args)
+            start.ArgumentList.Add(a);
+        return start;
+    }
+
     /// <summary>Returns the JSON lines, or null and why the reference could not run.</summary>
     public static (IReadOnlyList<JsonObject>? Rows, string? Why) Run(string script, IEnumerable<string> args, IReadOnlyDictionary<string, string?>? environment = null)
     {
         var path = ScriptPath(script);
         if (!File.Exists(path))
             return (null, $"{path} is missing");
-        foreach (var python in new[] { "/usr/bin/python3", "python3" })
+        foreach (var python in Interpreters)
         {
-            var start = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            start.ArgumentList.Add(path);
-            foreach (var a in args)
-                start.ArgumentList.Add(a);
+            var start = StartInfo(python, path, args);
             foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
             {
                 if (value is null)
@@ -51,7 +64,7 @@ public static class PythonReference
                 if (process.ExitCode != 0)
                 {
                     var err = errTask.Result.Trim().Split('\n').LastOrDefault() ?? "";
-                    if (python == "python3")
+                    if (python == Interpreters[^1])
                         return (null, $"{script} failed with {python}: {err}");
                     continue;
                 }

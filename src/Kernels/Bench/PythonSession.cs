@@ -26,15 +26,9 @@ public sealed class PythonSession : IDisposable
         if (!File.Exists(path))
             return (null, null, $"{path} is missing");
         string? why = null;
-        foreach (var interpreter in python is null ? ["/usr/bin/python3", "python3"] : new[] { python })
+        foreach (var interpreter in python is null ? PythonReference.Interpreters : [python])
         {
-            var start = new ProcessStartInfo(interpreter)
-            {
-                RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-            };
-            start.ArgumentList.Add(path);
-            foreach (var a in args)
-                start.ArgumentList.Add(a);
+            var start = PythonReference.StartInfo(interpreter, path, args, redirectInput: true);
             Process? process;
             try
             {

@@ -25,7 +25,6 @@ public static class GemmKernels
 
     private const int ThreadsX = TileAccumulator.ThreadsX;
     private const int ThreadsY = TileAccumulator.ThreadsY;
-    private const int MaxGridYZ = 65535;
 
     /// <summary>
     /// Row stride of the k-major shared tiles. The +4 pad spreads the K-contiguous tile fills
@@ -111,9 +110,7 @@ public static class GemmKernels
         ArgumentNullException.ThrowIfNull(device);
         p.Validate(a.Length, b.Length, c.Length);
         KernelConfig config = ConfigFor(p);
-        // CUDA caps grid y and z at 65535; fail here rather than with a driver error.
-        if (config.GridDim.Y > MaxGridYZ || config.GridDim.Z > MaxGridYZ)
-            throw new ArgumentException($"{p.OpName}: M={p.M} (row tiles {config.GridDim.Y}) or Batch={p.Batch} exceeds the grid limit {MaxGridYZ}");
+        GridLimit.Check(config, p.OpName, p.M, p.Batch);
         Launcher(device, p.Layout)(config, a, b, c, p.M, p.N, p.K, p.StrideA, p.StrideB, p.StrideC, p.Alpha, p.Beta);
     }
 

@@ -46,7 +46,6 @@ public static class GemmLargeKernels
 
     private const int StrideQuads = TileStride / 4;
     private const int StageQuads = TileK * StrideQuads;
-    private const int MaxGridYZ = 65535;
 
     public static IReadOnlyList<KernelEntry> Catalog { get; } =
         Enum.GetValues<GemmLayout>()
@@ -117,9 +116,7 @@ public static class GemmLargeKernels
         ArgumentNullException.ThrowIfNull(device);
         p.Validate(a.Length, b.Length, c.Length);
         KernelConfig config = ConfigFor(p);
-        // CUDA caps grid y and z at 65535; fail here rather than with a driver error.
-        if (config.GridDim.Y > MaxGridYZ || config.GridDim.Z > MaxGridYZ)
-            throw new ArgumentException($"{p.OpName}: M={p.M} (row tiles {config.GridDim.Y}) or Batch={p.Batch} exceeds the grid limit {MaxGridYZ}");
+        GridLimit.Check(config, p.OpName, p.M, p.Batch);
         int flags = VectorFlags(p, ElementIndex(a), ElementIndex(b), ElementIndex(c));
         Launcher(device, p.Layout)(config, a, b, c, p.M, p.N, p.K, p.StrideA, p.StrideB, p.StrideC, p.Alpha, p.Beta, flags);
     }

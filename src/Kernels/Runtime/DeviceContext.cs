@@ -181,13 +181,6 @@ public sealed class DeviceContext : IDisposable
         }
     }
 
-    /// <summary>The CUDA driver's answers (library, version, devices) for `crs devices`; see <see cref="CudaStatus"/>.</summary>
-    public static CudaStatus ProbeCuda()
-    {
-        using var context = CreateIlgpuContext();
-        return CudaProbe.Run(context.GetCudaDevices().Count);
-    }
-
     /// <summary>
     /// Loads a kernel exactly once per context, however many threads ask at once (a Lazy per name:
     /// ConcurrentDictionary.GetOrAdd alone may run its factory twice, compiling and loading the

@@ -33,7 +33,6 @@ public static class SampledGemmKernels
 
     private const int ThreadsX = TileAccumulator.ThreadsX;
     private const int ThreadsY = TileAccumulator.ThreadsY;
-    private const int MaxGridYZ = 65535;
 
     /// <summary>
     /// Both operands are stored sample-major (one row per sample), so tile fills are M/N-contiguous:
@@ -90,9 +89,7 @@ public static class SampledGemmKernels
         ArgumentNullException.ThrowIfNull(device);
         p.Validate(a.Length, b.Length, c.Length, indices.Length, scales.Length);
         KernelConfig config = ConfigFor(p);
-        // CUDA caps grid y and z at 65535; fail here rather than with a driver error.
-        if (config.GridDim.Y > MaxGridYZ || config.GridDim.Z > MaxGridYZ)
-            throw new ArgumentException($"{p.OpName}: M={p.M} (row tiles {config.GridDim.Y}) or Batch={p.Batch} exceeds the grid limit {MaxGridYZ}");
+        GridLimit.Check(config, p.OpName, p.M, p.Batch);
         SampledGemmLauncher launcher = p.Form == SampledGemmForm.Gather
             ? device.Kernel(GatherName, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, SampledGemmProblem>(SampledGemmTnGather))
             : device.Kernel(PreSampledName, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, SampledGemmProblem>(SampledGemmTnPreSampled));

@@ -18,10 +18,8 @@ public static class CudaProbe
         if (!api.IsSupported)
             return new CudaStatus(CudaDriverLibrary.Registration, library, false, null, null, null, [], ilgpuDevices);
 
-        string? version = null;
-        CudaDriverVersion driver = default;
-        var versionError = api.GetDriverVersion(out driver);
-        version = versionError == CudaError.CUDA_SUCCESS ? $"{driver.Major}.{driver.Minor}" : null;
+        CudaDriverVersion? driver = api.GetDriverVersion(out var reported) == CudaError.CUDA_SUCCESS ? reported : null;
+        var version = driver is { } v ? $"{v.Major}.{v.Minor}" : null;
 
         var countError = api.GetDeviceCount(out var count);
         if (countError != CudaError.CUDA_SUCCESS)
@@ -29,7 +27,7 @@ public static class CudaProbe
 
         var devices = new List<CudaDeviceStatus>();
         for (var ordinal = 0; ordinal < count; ordinal++)
-            devices.Add(Device(api, ordinal, versionError == CudaError.CUDA_SUCCESS ? driver : null));
+            devices.Add(Device(api, ordinal, driver));
         return new CudaStatus(CudaDriverLibrary.Registration, library, true, version, count, null, devices, ilgpuDevices);
     }
 
