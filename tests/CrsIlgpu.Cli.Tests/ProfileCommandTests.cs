@@ -75,6 +75,27 @@ public class ProfileCommandTests
     }
 
     [Fact]
+    public void ARatioOutOfRangeInTheComparisonNamesThatOption()
+    {
+        var dir = Directory.CreateTempSubdirectory("crs-profile-").FullName;
+        var (code, _, error) = CliRunner.Run("--device", "cpu", "profile", "--model", TinyModel(dir), "--batch", "2", "--compare-ratios", "1,1.5", "--out", dir);
+        Assert.Equal(2, code);
+        Assert.Equal("error: --compare-ratios must be in (0, 1], got 1.5", error.Trim());
+    }
+
+    [Fact]
+    public void NoSampledLayerProfilesDenseAtAnyRatioAsTrainingDoes()
+    {
+        var dir = Directory.CreateTempSubdirectory("crs-profile-").FullName;
+        var (code, output, error) = CliRunner.Run("--device", "cpu", "profile", "--model", TinyModel(dir), "--batch", "2",
+            "--steps", "1", "--warmup", "0", "--ratio", "0.5", "--crs-layers", "none", "--out", dir);
+        Assert.True(code == 0, error);
+        Assert.Contains("warning: --crs-layers none samples no layer", error);
+        Assert.Contains("profile: cli-tiny, batch 2, dense,", output);
+        Assert.DoesNotContain("selection_wtacrs", output);
+    }
+
+    [Fact]
     public void OutThatIsAFileIsAOneLineError()
     {
         var file = Path.GetTempFileName();

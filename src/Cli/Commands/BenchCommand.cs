@@ -36,7 +36,7 @@ public static class BenchCommand
         command.SetAction(parse => CommonOptions.Run(() =>
         {
             var sizeList = ParseSizes(parse.GetValue(sizes)!);
-            var ratioList = ParseDoubles(parse.GetValue(ratios)!, "--ratios");
+            var ratioList = OptionLists.Ratios(parse.GetValue(ratios)!, "--ratios");
             using var device = DeviceContext.Create(CommonOptions.DeviceOptions(parse));
             Console.WriteLine($"device: {device.Description}");
             var rows = WtaCrsBench.Run(device, sizeList, ratioList, msg => Console.Error.WriteLine("  measuring " + msg));
@@ -116,7 +116,7 @@ public static class BenchCommand
             var sizeText = parse.GetValue(sizes) ?? (shapeText is null ? "256,512,1024" : null);
             var cases = new List<GemmBench.Case>();
             if (sizeText is not null)
-                cases.AddRange(GemmBench.Square(ParseInts(sizeText, "--sizes")));
+                cases.AddRange(GemmBench.Square(OptionLists.PositiveInts(sizeText, "--sizes")));
             if (shapeText is not null)
                 cases.AddRange(ParseSizes(shapeText, "--shapes").SelectMany(GemmBench.Vit));
             using var device = DeviceContext.Create(CommonOptions.DeviceOptions(parse));
@@ -152,34 +152,6 @@ public static class BenchCommand
 
     /// <summary>Cells are plain text: shapes like [8320, 576] must not be read as Spectre markup.</summary>
     private static void AddRow(Table table, params string[] cells) => table.AddRow(cells.Select(Markup.Escape).ToArray());
-
-    public static IReadOnlyList<int> ParseInts(string text, string option)
-    {
-        var result = new List<int>();
-        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            if (!int.TryParse(part, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) || value < 1)
-                throw new CrsException($"{option}: '{part}' is not a positive integer");
-            result.Add(value);
-        }
-        if (result.Count == 0)
-            throw new CrsException($"{option}: give at least one value");
-        return result;
-    }
-
-    public static IReadOnlyList<double> ParseDoubles(string text, string option)
-    {
-        var result = new List<double>();
-        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            if (!double.TryParse(part, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !(value > 0 && value <= 1))
-                throw new CrsException($"{option}: '{part}' is not a ratio in (0, 1]");
-            result.Add(value);
-        }
-        if (result.Count == 0)
-            throw new CrsException($"{option}: give at least one value");
-        return result;
-    }
 
     private static string F(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
 }

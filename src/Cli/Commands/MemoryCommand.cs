@@ -44,14 +44,14 @@ public static class MemoryCommand
             FileSystemError.CheckOutputFile("--json", parse.GetValue(json));
             FileSystemError.CheckOutputFile("--png", parse.GetValue(png));
             FileSystemError.CheckOutputFile("--timeline", parse.GetValue(timeline));
-            var ratioList = parse.GetValue(ratios) is { } text2 ? BenchCommand.ParseDoubles(text2, "--ratios") : [1.0];
+            var ratioList = parse.GetValue(ratios) is { } text2 ? OptionLists.Ratios(text2, "--ratios") : [1.0];
             sampling.WarnIfUnused(parse, ratioList);
             var reports = new List<StepMemoryReport>();
             var timelines = new List<(string, IReadOnlyList<MemoryEvent>)>();
             foreach (var ratio in ratioList)
             {
                 // ρ = 1 is the dense baseline: the comparison is against training without sampling.
-                var samplingConfig = sampling.Config(parse, ratio);
+                var samplingConfig = sampling.Config(parse, ratio, seed: 0, "--ratios");
                 using var device = parse.GetValue(plan) ? DeviceContext.CreatePlanner(options, cap) : DeviceContext.Create(options);
                 var report = StepMemory.Measure(device, config, parse.GetValue(batch), sampling: samplingConfig, recomputeAttention: parse.GetValue(sampling.RecomputeAttention));
                 Print(report);

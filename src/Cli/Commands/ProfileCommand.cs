@@ -24,7 +24,7 @@ public static class ProfileCommand
         var compare = new Option<string?>("--compare-ratios") { Description = "Profile two keep ratios (1 = dense) and print them side by side with the difference, e.g. 1,0.3" };
         var steps = new Option<int>("--steps") { Description = "Timed steps (the table is their mean)", DefaultValueFactory = _ => 5 };
         var warmup = new Option<int>("--warmup") { Description = "Untimed steps first (kernel loading, JIT)", DefaultValueFactory = _ => 2 };
-        var seed = new Option<int>("--seed") { Description = "Seed of the weights and the synthetic batch", DefaultValueFactory = _ => 0 };
+        var seed = new Option<int>("--seed") { Description = "Seed of the weights, the synthetic batch and the WTA-CRS draws", DefaultValueFactory = _ => 0 };
         var outDir = new Option<string>("--out") { Description = "Folder for profile.json, trace.json (chrome://tracing, Perfetto) and profile.png", DefaultValueFactory = _ => "runs/profile" };
         var mode = CommonOptions.CreateMode();
         var sampling = new SamplingOptions();
@@ -39,14 +39,13 @@ public static class ProfileCommand
             if (parse.GetValue(compare) is not null && parse.GetValue(ratio) is not null)
                 throw new CrsException("--ratio and --compare-ratios exclude each other");
             var ratios = parse.GetValue(compare) is { } text
-                ? BenchCommand.ParseDoubles(text, "--compare-ratios")
+                ? OptionLists.Ratios(text, "--compare-ratios")
                 : [parse.GetValue(ratio) ?? 1.0];
             sampling.WarnIfUnused(parse, ratios);
             if (parse.GetValue(compare) is not null && ratios.Count != 2)
                 throw new CrsException($"--compare-ratios: give exactly two keep ratios, e.g. 1,0.3 (got {ratios.Count})");
-            if (parse.GetValue(ratio) is { } r && !(r > 0 && r <= 1))
-                throw new CrsException($"--ratio must be in (0, 1], got {r.ToString(CultureInfo.InvariantCulture)}");
-            var options = ratios.Select(rho => new StepProfileOptions(config, parse.GetValue(batch), sampling.Config(parse, rho),
+            var ratioOption = parse.GetValue(compare) is not null ? "--compare-ratios" : "--ratio";
+            var options = ratios.Select(rho => new StepProfileOptions(config, parse.GetValue(batch), sampling.Config(parse, rho, parse.GetValue(seed), ratioOption),
                 parse.GetValue(warmup), parse.GetValue(steps), parse.GetValue(seed), parse.GetValue(sampling.RecomputeAttention))).ToList();
             foreach (var o in options)
                 o.Validate();

@@ -33,23 +33,21 @@ public sealed class SamplingOptions
     /// <summary>Says so when --policy or --crs-layers were typed but every keep ratio is dense: they would be ignored silently.</summary>
     public void WarnIfUnused(ParseResult parse, IEnumerable<double> ratios)
     {
-        WtaCrsConfig.ParseSites(parse.GetValue(Layers)!); // an invalid list is an error, not a warning about an ignored one
+        // An invalid list is an error, not a warning about an ignored one.
+        var sites = WtaCrsConfig.ParseSites(parse.GetValue(Layers)!);
+        if (sites == SampledSite.None && ratios.Any(r => r < 1))
+            Console.Error.WriteLine("warning: --crs-layers none samples no layer: a keep ratio below 1 trains dense");
         var given = new Option[] { Policy, Layers }.Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
         if (given.Count > 0 && ratios.All(r => r >= 1))
             Console.Error.WriteLine($"warning: {string.Join(" and ", given)} {(given.Count == 1 ? "has" : "have")} no effect at keep ratio 1 (dense training samples nothing)");
     }
 
-    /// <summary>Null (dense) for ρ ≥ 1, else the validated configuration.</summary>
-    public WtaCrsConfig? Config(ParseResult parse, double ratio)
-    {
-        var sites = WtaCrsConfig.ParseSites(parse.GetValue(Layers)!);
-        if (ratio >= 1)
-            return null;
-        var policy = parse.GetValue(Policy) == "deferred" ? SamplingPolicy.Deferred : SamplingPolicy.Cached;
-        var config = new WtaCrsConfig(sites, ratio, policy);
-        config.Validate();
-        return config;
-    }
+    /// <summary>
+    /// Null (dense) for ρ = 1 or --crs-layers none, else the configuration, seeded by the command's
+    /// --seed (<see cref="WtaCrsConfig.Create"/>: the one rule <c>crs train</c> uses too).
+    /// </summary>
+    public WtaCrsConfig? Config(ParseResult parse, double ratio, int seed, string ratioOption) =>
+        WtaCrsConfig.Create(ratio, WtaCrsConfig.ParseSites(parse.GetValue(Layers)!), WtaCrsConfig.ParsePolicy(parse.GetValue(Policy)!), seed, ratioOption);
 
     private static Option<string> CreatePolicy()
     {

@@ -24,7 +24,7 @@ public static class SweepCommand
             var names = parse.GetValue(datasets)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             foreach (var name in names.Where(n => !CifarDatasets.Names.Contains(n)))
                 throw new CrsException($"--datasets: unknown data set '{name}', expected some of: {string.Join(", ", CifarDatasets.Names)}");
-            var ratioList = BenchCommand.ParseDoubles(parse.GetValue(ratios)!, "--ratios");
+            var ratioList = OptionLists.Ratios(parse.GetValue(ratios)!, "--ratios");
             set.Sampling.WarnIfUnused(parse, ratioList);
             var sweepDir = parse.GetValue(output)!;
             FileSystemError.CheckOutputFolder("--out", sweepDir);

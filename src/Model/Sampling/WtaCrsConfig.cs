@@ -38,11 +38,39 @@ public sealed record WtaCrsConfig(SampledSite Sites, double Ratio, SamplingPolic
 
     public void Validate()
     {
-        if (!(Ratio > 0 && Ratio <= 1))
-            throw new CrsException($"--ratio must be in (0, 1], got {Ratio}");
+        CheckRatio(Ratio);
         if (KMin < 1)
             throw new CrsException($"k_min must be positive, got {KMin}");
     }
+
+    /// <summary>
+    /// The one rule every command uses to turn its options into a configuration: null (dense
+    /// training) when ρ = 1 or no layer is sampled, else the sampled sites at ρ with the policy and
+    /// the run's seed — the same <c>--seed</c> that seeds the weights and the data seeds the sampler.
+    /// <paramref name="ratioOption"/> names the option in the error for a ρ outside (0, 1].
+    /// </summary>
+    public static WtaCrsConfig? Create(double ratio, SampledSite sites, SamplingPolicy policy, int seed, string ratioOption = "--ratio")
+    {
+        CheckRatio(ratio, ratioOption);
+        if (ratio == 1 || sites == SampledSite.None)
+            return null;
+        return new WtaCrsConfig(sites, ratio, policy, Seed: unchecked((uint)seed));
+    }
+
+    /// <summary>The one check of a keep ratio: ρ ∈ (0, 1].</summary>
+    public static void CheckRatio(double ratio, string option = "--ratio")
+    {
+        if (!(ratio > 0 && ratio <= 1))
+            throw new CrsException($"{option} must be in (0, 1], got {ratio.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+    }
+
+    /// <summary>Parses --policy: "cached" or "deferred" (any case).</summary>
+    public static SamplingPolicy ParsePolicy(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "cached" => SamplingPolicy.Cached,
+        "deferred" => SamplingPolicy.Deferred,
+        _ => throw new CrsException($"--policy must be cached or deferred, got '{text}'"),
+    };
 
     /// <summary>Parses "paper", "seed-report", "none" or a list such as "proj,fc1,fc2,qk,av".</summary>
     public static SampledSite ParseSites(string text)

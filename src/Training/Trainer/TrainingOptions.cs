@@ -85,22 +85,9 @@ public sealed record TrainingOptions
         Sampling()?.Validate();
     }
 
-    /// <summary>The WTA-CRS configuration, or null for dense training (ρ = 1).</summary>
-    public WtaCrsConfig? Sampling()
-    {
-        var policy = Policy.ToLowerInvariant() switch
-        {
-            "cached" => SamplingPolicy.Cached,
-            "deferred" => SamplingPolicy.Deferred,
-            _ => throw new CrsException($"--policy must be cached or deferred, got '{Policy}'"),
-        };
-        if (!(Ratio > 0 && Ratio <= 1))
-            throw new CrsException($"--ratio must be in (0, 1], got {Ratio}");
-        var sites = WtaCrsConfig.ParseSites(CrsLayers);
-        if (Ratio == 1 || sites == SampledSite.None)
-            return null;
-        return new WtaCrsConfig(sites, Ratio, policy, Seed: unchecked((uint)Seed));
-    }
+    /// <summary>The WTA-CRS configuration, or null for dense training (ρ = 1 or --crs-layers none).</summary>
+    public WtaCrsConfig? Sampling() =>
+        WtaCrsConfig.Create(Ratio, WtaCrsConfig.ParseSites(CrsLayers), WtaCrsConfig.ParsePolicy(Policy), Seed);
 
     /// <summary>The settings a resume must share with the run it continues (all but the epoch count).</summary>
     [JsonIgnore]

@@ -1,0 +1,48 @@
+using CrsIlgpu.Kernels.Runtime;
+using CrsIlgpu.Model.Sampling;
+
+namespace CrsIlgpu.Model.Tests;
+
+/// <summary>The one rule turning ρ, sites, policy and seed into a configuration (every command uses it).</summary>
+public class WtaCrsConfigTests
+{
+    [Theory]
+    [InlineData(1.0, "paper")]
+    [InlineData(0.3, "none")]
+    [InlineData(1.0, "none")]
+    public void DenseWhenTheRatioIsOneOrNoLayerIsSampled(double ratio, string sites) =>
+        Assert.Null(WtaCrsConfig.Create(ratio, WtaCrsConfig.ParseSites(sites), SamplingPolicy.Cached, seed: 5));
+
+    [Fact]
+    public void ASampledConfigurationCarriesTheRunSeed()
+    {
+        var config = WtaCrsConfig.Create(0.3, WtaCrsConfig.PaperSites, SamplingPolicy.Deferred, seed: -1);
+        Assert.NotNull(config);
+        Assert.Equal(0.3, config.Ratio);
+        Assert.Equal(SamplingPolicy.Deferred, config.Policy);
+        Assert.Equal(WtaCrsConfig.PaperSites, config.Sites);
+        Assert.Equal(uint.MaxValue, config.Seed); // --seed -1 maps to the same 32 bits in every command
+    }
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(-0.5)]
+    [InlineData(1.5)]
+    [InlineData(double.NaN)]
+    public void ARatioOutsideTheUnitIntervalNamesTheOption(double ratio)
+    {
+        var error = Assert.Throws<CrsException>(() => WtaCrsConfig.Create(ratio, SampledSite.Fc1, SamplingPolicy.Cached, 0, "--compare-ratios"));
+        Assert.StartsWith("--compare-ratios must be in (0, 1]", error.Message);
+        // A configuration built by hand goes through the same check.
+        Assert.Throws<CrsException>(() => new WtaCrsConfig(SampledSite.Fc1, ratio).Validate());
+    }
+
+    [Theory]
+    [InlineData("cached", SamplingPolicy.Cached)]
+    [InlineData("Deferred", SamplingPolicy.Deferred)]
+    public void PoliciesParseInAnyCase(string text, SamplingPolicy expected) => Assert.Equal(expected, WtaCrsConfig.ParsePolicy(text));
+
+    [Fact]
+    public void AnUnknownPolicyIsAUserError() =>
+        Assert.Contains("cached or deferred", Assert.Throws<CrsException>(() => WtaCrsConfig.ParsePolicy("eager")).Message);
+}
