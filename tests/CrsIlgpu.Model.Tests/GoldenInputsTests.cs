@@ -81,7 +81,7 @@ internal static class GoldenInputs
         Name = "vit-golden", ImageSize = 32, PatchSize = 8, Channels = 3, Dim = 32, Depth = 2, Heads = 2, MlpRatio = 4, NumClasses = 10,
     };
 
-    public static string Folder => Path.Combine(RepositoryRoot(), "tests", "golden", "vit-golden");
+    public static string Folder => Path.Combine(RepositoryRoot.Path, "tests", "golden", "vit-golden");
 
     public sealed record Case(VitConfig Config, Dictionary<string, float[]> Parameters, float[] Images, int[] Labels, float LabelSmoothing);
 
@@ -142,16 +142,5 @@ internal static class GoldenInputs
             }
         }
         return initial.ToFloats();
-    }
-
-    /// <summary>The checkout's root (where CrsIlgpu.sln is), found upward from the test binaries.</summary>
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "CrsIlgpu.sln")))
-                return dir.FullName;
-        }
-        throw new InvalidOperationException($"no CrsIlgpu.sln above {AppContext.BaseDirectory}");
     }
 }

@@ -187,12 +187,24 @@ public sealed class DeviceContext : IDisposable
     /// module twice); later calls return the cached delegate. A failed load is not cached and
     /// raises a <see cref="CrsException"/> naming the kernel and the JIT log (<see cref="KernelLoadLog"/>).
     /// </summary>
+    /// <summary>
+    /// A kernel loads only under a catalogued name: one left out of <see cref="KernelCatalog"/>
+    /// would miss the PTX gate and the profiler's phases, so its first load fails instead.
+    /// </summary>
+    private static void RequireCatalogued(string name)
+    {
+        if (KernelCatalog.Find(name) is null)
+            throw new InvalidOperationException($"kernel {name} is not in KernelCatalog: give its family's Catalog an entry of that name");
+    }
+
     public T Kernel<T>(string name, Func<Accelerator, T> load)
         where T : Delegate
     {
-        var lazy = _kernels.GetOrAdd(name, n => new Lazy<Delegate>(
-            () => KernelLoadLog.Capture(n, Accelerator.Name, () => load(Accelerator)),
-            LazyThreadSafetyMode.ExecutionAndPublication));
+        var lazy = _kernels.GetOrAdd(name, n => new Lazy<Delegate>(() =>
+        {
+            RequireCatalogued(n);
+            return KernelLoadLog.Capture(n, Accelerator.Name, () => load(Accelerator));
+        }, LazyThreadSafetyMode.ExecutionAndPublication));
         try
         {
             return lazy.Value as T

@@ -1,3 +1,5 @@
+using System.Reflection;
+
 namespace CrsIlgpu.Kernels.Runtime;
 
 /// <summary>Every kernel of the project by its stable name, for the PTX gate, benches and the profiler.</summary>
@@ -5,29 +7,26 @@ public static class KernelCatalog
 {
     private static readonly Lazy<IReadOnlyList<KernelEntry>> Entries = new(() =>
     {
-        var all = new List<KernelEntry>();
-        // Each kernel family adds its entries here.
-        all.AddRange(Gemm.GemmKernels.Catalog);
-        all.AddRange(Gemm.GemmLargeKernels.Catalog);
-        all.AddRange(Elementwise.ElementwiseKernels.Catalog);
-        all.AddRange(Attention.AttentionKernels.Catalog);
-        all.AddRange(Optim.OptimKernels.Catalog);
-        all.AddRange(Activation.ActivationKernels.Catalog);
-        all.AddRange(Bias.BiasKernels.Catalog);
-        all.AddRange(Embed.EmbedKernels.Catalog);
-        all.AddRange(Softmax.SoftmaxKernels.Catalog);
-        all.AddRange(LayerNorm.LayerNormKernels.Catalog);
-        all.AddRange(Loss.LossKernels.Catalog);
-        all.AddRange(Sampling.SampledGemmKernels.Catalog);
-        all.AddRange(Sampling.SelectionKernels.Catalog);
-        all.AddRange(Sampling.RowGatherKernels.Catalog);
-        all.AddRange(Sampling.GradNormCacheKernels.Catalog);
-        all.AddRange(Example.AxpbyKernels.Catalog);
+        // Every family's catalog, found by reflection: a new family's kernels are catalogued (and so
+        // in the PTX gate, the profiler's phases and Nsight's names) without a line here.
+        var all = Families().SelectMany(f => (IReadOnlyList<KernelEntry>)f.GetValue(null)!).ToList();
         var names = all.GroupBy(e => e.Name).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
         if (names.Count > 0)
             throw new InvalidOperationException("duplicate kernel names: " + string.Join(", ", names));
         return all;
     });
+
+    /// <summary>
+    /// The families: every type of this assembly with a public static <c>Catalog</c> property of
+    /// kernel entries, in namespace-then-type order (a stable order for listings).
+    /// </summary>
+    public static IReadOnlyList<PropertyInfo> Families() =>
+        typeof(KernelCatalog).Assembly.GetTypes()
+            .Select(t => t.GetProperty("Catalog", BindingFlags.Public | BindingFlags.Static))
+            .Where(p => p is not null && p.PropertyType == typeof(IReadOnlyList<KernelEntry>))
+            .Select(p => p!)
+            .OrderBy(p => p.DeclaringType!.FullName, StringComparer.Ordinal)
+            .ToList();
 
     public static IReadOnlyList<KernelEntry> All => Entries.Value;
 

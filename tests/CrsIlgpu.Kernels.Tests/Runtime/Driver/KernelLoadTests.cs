@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using CrsIlgpu.Kernels.Example;
 using CrsIlgpu.Kernels.Gemm;
 using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Kernels.Runtime.Memory;
@@ -25,7 +26,7 @@ public class KernelLoadTests
         var workers = Enumerable.Range(0, threads).Select(i => new Thread(() =>
         {
             start.SignalAndWait();
-            results[i] = device.Kernel<Action>("once", Load);
+            results[i] = device.Kernel<Action>(AxpbyKernels.Name, Load);
         })).ToList();
         workers.ForEach(t => t.Start());
         workers.ForEach(t => t.Join());
@@ -53,7 +54,7 @@ public class KernelLoadTests
     public void AFailedLoadNamesTheKernelTheJitLogAndItsFileAndIsNotCached()
     {
         using var device = DeviceContext.Create(new DeviceOptions { Kind = DeviceKind.Cpu });
-        var ex = Assert.Throws<CrsException>(() => device.Kernel<Action>("broken_kernel", _ =>
+        var ex = Assert.Throws<CrsException>(() => device.Kernel<Action>(AxpbyKernels.Name, _ =>
         {
             // What ILGPU's CudaKernel traces before throwing CudaException on a refused module.
             Trace.WriteLine("PTX Kernel loading failed:");
@@ -64,7 +65,7 @@ public class KernelLoadTests
 
         Assert.Equal(1, ex.ExitCode);
         Assert.DoesNotContain("\n", ex.Message);
-        Assert.StartsWith("kernel broken_kernel failed to load on ", ex.Message);
+        Assert.StartsWith($"kernel {AxpbyKernels.Name} failed to load on ", ex.Message);
         Assert.Contains("ptxas application ptx input, line 42; error   : Unknown symbol 'foo'", ex.Message);
         var file = ex.Message[(ex.Message.IndexOf("full log: ", StringComparison.Ordinal) + "full log: ".Length)..].TrimEnd(')');
         var log = File.ReadAllText(file);
@@ -73,7 +74,7 @@ public class KernelLoadTests
         File.Delete(file);
 
         // Not cached: a later, working load of the same name succeeds.
-        var ok = device.Kernel<Action>("broken_kernel", _ => () => { });
+        var ok = device.Kernel<Action>(AxpbyKernels.Name, _ => () => { });
         Assert.NotNull(ok);
     }
 
@@ -90,7 +91,7 @@ public class KernelLoadTests
             written.Set();
         });
         other.Start();
-        var ex = Assert.Throws<CrsException>(() => device.Kernel<Action>("lonely_kernel", _ =>
+        var ex = Assert.Throws<CrsException>(() => device.Kernel<Action>(AxpbyKernels.Name, _ =>
         {
             inside.Set();
             written.Wait();
@@ -102,5 +103,14 @@ public class KernelLoadTests
         var file = ex.Message[(ex.Message.IndexOf("full log: ", StringComparison.Ordinal) + "full log: ".Length)..].TrimEnd(')');
         Assert.DoesNotContain("noise", File.ReadAllText(file));
         File.Delete(file);
+    }
+
+    [Fact]
+    public void AKernelMissingFromTheCatalogDoesNotLoad()
+    {
+        using var device = DeviceContext.Create(new DeviceOptions { Kind = DeviceKind.Cpu });
+        var ex = Assert.Throws<InvalidOperationException>(() => device.Kernel<Action>("uncatalogued_kernel", _ => () => { }));
+        Assert.Contains("not in KernelCatalog", ex.Message);
+        Assert.Equal(0, device.LoadedKernels);
     }
 }
