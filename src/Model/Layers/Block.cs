@@ -17,19 +17,15 @@ public sealed class Block
     private readonly Mlp _mlp;
     private Tensor? _x, _h1, _mid, _h2;
 
-    /// <summary>RNG layer ids per block: the attention's four (qkv, proj, qk, av), then the MLP's two (fc1, fc2).</summary>
-    public const uint LayerIds = MultiHeadAttention.LayerIds + 2;
-
     public Block(DeviceContext device, ParameterStore p, int index, VitConfig config, SamplingState? sampling = null, bool recomputeAttention = false)
     {
         _device = device;
         _prefix = $"blocks.{index}.";
         _norm1 = new LayerNormLayer(device, p[_prefix + "norm1.weight"], p[_prefix + "norm1.bias"], config.LayerNormEps);
         _norm2 = new LayerNormLayer(device, p[_prefix + "norm2.weight"], p[_prefix + "norm2.bias"], config.LayerNormEps);
-        // Layer ids key the sampling RNG: six sampled sites per block, so ids are distinct across blocks.
-        var layerBase = (uint)index * LayerIds;
-        _attn = new MultiHeadAttention(device, p, _prefix + "attn.", config, sampling, layerBase, recomputeAttention);
-        _mlp = new Mlp(device, p, _prefix + "mlp.", sampling, layerBase + MultiHeadAttention.LayerIds);
+        // The block index keys the sampling RNG of its sites (SamplingLayerIds).
+        _attn = new MultiHeadAttention(device, p, _prefix + "attn.", config, sampling, index, recomputeAttention);
+        _mlp = new Mlp(device, p, _prefix + "mlp.", sampling, index);
     }
 
     /// <summary>x [B·L, D] (now owned by the block) → output [B·L, D] (owned by the caller).</summary>

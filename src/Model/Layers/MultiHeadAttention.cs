@@ -11,16 +11,12 @@ namespace CrsIlgpu.Model.Layers;
 /// softmax(scale·q kᵀ) into its own workspace, so at most one block's A is alive at a time.
 /// Sites qk and av (DESIGN.md §3) estimate dK = scale·dSᵀ Q and dV = Aᵀ dO over query rows per
 /// (batch, head); they always select at backward, where the true scores are known and A, Q are
-/// full anyway, so the Cached policy behaves like Deferred there. RNG layer ids: qkv layerBase,
-/// proj +1, qk +2, av +3.
+/// full anyway, so the Cached policy behaves like Deferred there. RNG layer ids: <see cref="SamplingLayerIds"/>.
 /// </summary>
-public sealed class MultiHeadAttention(DeviceContext device, ParameterStore p, string prefix, VitConfig config, SamplingState? sampling = null, uint layerBase = 0, bool recomputeAttention = false)
+public sealed class MultiHeadAttention(DeviceContext device, ParameterStore p, string prefix, VitConfig config, SamplingState? sampling = null, int block = 0, bool recomputeAttention = false)
 {
-    /// <summary>Layer ids one attention takes from its base (qkv, proj, qk, av).</summary>
-    public const uint LayerIds = 4;
-
-    private readonly Linear _qkv = new(device, p[prefix + "qkv.weight"], p[prefix + "qkv.bias"], sampling, SampledSite.Qkv, layerBase);
-    private readonly Linear _proj = new(device, p[prefix + "proj.weight"], p[prefix + "proj.bias"], sampling, SampledSite.Proj, layerBase + 1);
+    private readonly Linear _qkv = new(device, p[prefix + "qkv.weight"], p[prefix + "qkv.bias"], sampling, SampledSite.Qkv, SamplingLayerIds.For(block, SampledSite.Qkv));
+    private readonly Linear _proj = new(device, p[prefix + "proj.weight"], p[prefix + "proj.bias"], sampling, SampledSite.Proj, SamplingLayerIds.For(block, SampledSite.Proj));
     private AttentionShape _shape;
     private Tensor? _q, _k, _v, _attn, _merged;
 
@@ -95,7 +91,7 @@ public sealed class MultiHeadAttention(DeviceContext device, ParameterStore p, s
         if (!av && !qk)
             return null;
         return new AttentionSampling(config.Budget(s.Tokens), config.Seed, sampling.Step,
-            av ? layerBase + 3 : null, qk ? layerBase + 2 : null);
+            av ? SamplingLayerIds.For(block, SampledSite.Av) : null, qk ? SamplingLayerIds.For(block, SampledSite.Qk) : null);
     }
 
     /// <summary>Frees what a forward kept when no backward follows (evaluation).</summary>
