@@ -1,7 +1,7 @@
 namespace CrsIlgpu.Kernels.Attention;
 
 /// <summary>
-/// Which of attention's query-row sums the backward estimates by WTA-CRS (DESIGN.md §3): dV = Aᵀ dO
+/// Which of attention's query-row sums the backward estimates by WTA-CRS (docs/wtacrs.md): dV = Aᵀ dO
 /// when <see cref="ValueLayer"/> is set (scores ‖A_i‖·‖dO_i‖), dK = scale·dSᵀ Q when
 /// <see cref="KeyLayer"/> is set (scores ‖dS_i‖·‖Q_i‖). <see cref="Budget"/> k query rows per
 /// (batch, head); each estimate draws from its own Philox stream (seed, step, layer, problem).

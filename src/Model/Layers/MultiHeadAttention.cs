@@ -9,7 +9,7 @@ namespace CrsIlgpu.Model.Layers;
 /// Saved for backward: q, k, v, the attention matrix and the merged head output (proj's input).
 /// With <paramref name="recomputeAttention"/> the attention matrix is not kept: backward recomputes
 /// softmax(scale·q kᵀ) into its own workspace, so at most one block's A is alive at a time.
-/// Sites qk and av (DESIGN.md §3) estimate dK = scale·dSᵀ Q and dV = Aᵀ dO over query rows per
+/// Sites qk and av (docs/wtacrs.md) estimate dK = scale·dSᵀ Q and dV = Aᵀ dO over query rows per
 /// (batch, head); they always select at backward, where the true scores are known and A, Q are
 /// full anyway, so the Cached policy behaves like Deferred there. RNG layer ids: <see cref="SamplingLayerIds"/>.
 /// </summary>
