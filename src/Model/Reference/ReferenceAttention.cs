@@ -134,3 +134,15 @@ public static class ReferenceAttention
             throw new ArgumentException($"attention: dim {dim} must be a positive multiple of heads {heads}");
     }
 }
+
+/// <summary>Scaled dot-product attention forward: softmax probabilities [B, H, L, L] and the heads merged back to [B, L, D].</summary>
+public sealed record ReferenceAttentionCoreResult(double[] Probabilities, double[] Merged);
+
+/// <summary>Gradients of <see cref="ReferenceAttention"/>: its input and the qkv and proj Linears' weights and biases.</summary>
+public sealed record ReferenceAttentionGradients(double[] Input, double[] QkvWeight, double[] QkvBias, double[] ProjWeight, double[] ProjBias);
+
+/// <summary>
+/// Attention forward: Qkv [B, L, 3D] (the qkv Linear's output), Probabilities [B, H, L, L],
+/// Merged [B, L, D] (A·V, heads concatenated) and Output [B, L, D] (after proj).
+/// </summary>
+public sealed record ReferenceAttentionResult(double[] Qkv, double[] Probabilities, double[] Merged, double[] Output);

@@ -68,3 +68,6 @@ public static class ReferenceLayerNorm
         return new ReferenceLayerGradients(dInput, dWeight, dBias);
     }
 }
+
+/// <summary>LayerNorm forward: the output [rows, width] and, per row, the mean and 1/√(var + eps).</summary>
+public sealed record ReferenceLayerNormResult(double[] Output, double[] Mean, double[] Rstd);

@@ -48,3 +48,6 @@ public static class ReferenceLinear
         return new ReferenceLayerGradients(dInput, dWeight, dBias);
     }
 }
+
+/// <summary>Gradients of a layer with one weight and one bias (Linear, LayerNorm, patch embedding).</summary>
+public sealed record ReferenceLayerGradients(double[] Input, double[] Weight, double[] Bias);

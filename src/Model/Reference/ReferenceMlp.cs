@@ -21,3 +21,9 @@ public static class ReferenceMlp
         return new ReferenceMlpGradients(fc1.Input, fc1.Weight, fc1.Bias, fc2.Weight, fc2.Bias);
     }
 }
+
+/// <summary>Gradients of <see cref="ReferenceMlp"/>: its input and fc1's and fc2's weights and biases.</summary>
+public sealed record ReferenceMlpGradients(double[] Input, double[] Fc1Weight, double[] Fc1Bias, double[] Fc2Weight, double[] Fc2Bias);
+
+/// <summary>Mlp forward: fc1's output [rows, hidden] (GELU's input), GELU's output, and fc2's output [rows, dim].</summary>
+public sealed record ReferenceMlpResult(double[] Hidden, double[] Activated, double[] Output);

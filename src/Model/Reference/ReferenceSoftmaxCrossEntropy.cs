@@ -63,3 +63,6 @@ public static class ReferenceSoftmaxCrossEntropy
             throw new ArgumentException($"cross-entropy: label smoothing {labelSmoothing} outside [0, 1]");
     }
 }
+
+/// <summary>Softmax cross-entropy forward: probabilities [B, classes], per-image losses [B] and their mean.</summary>
+public sealed record ReferenceSoftmaxCrossEntropyResult(double[] Probabilities, double[] Losses, double Loss);

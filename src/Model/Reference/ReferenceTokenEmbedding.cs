@@ -50,3 +50,6 @@ public static class ReferenceTokenEmbedding
         return new ReferenceTokenEmbeddingGradients(dPatches, dClass, dPosition);
     }
 }
+
+/// <summary>Gradients of <see cref="ReferenceTokenEmbedding"/>: patches [B, N, D], cls_token [D], pos_embed [L, D].</summary>
+public sealed record ReferenceTokenEmbeddingGradients(double[] Patches, double[] ClassToken, double[] PositionEmbedding);

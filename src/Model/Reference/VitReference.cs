@@ -94,3 +94,6 @@ public static class VitReference
         return (forward, Backward(parameters, forward));
     }
 }
+
+/// <summary>dLoss/dθ for every parameter (same names and shapes) and dLoss/dImages [B, C, S, S].</summary>
+public sealed record ReferenceGradients(ReferenceParameters Parameters, double[] Images);
