@@ -18,3 +18,6 @@ public sealed record BenchReport(string Device, IReadOnlyList<BenchRow> Rows, IR
         join b in rows.Where(r => r.Implementation == baseline) on (row.Op, row.Shape) equals (b.Op, b.Shape)
         select new BenchRatio(row.Op, row.Shape, implementation, baseline, b.MeanMs / row.MeanMs);
 }
+
+/// <summary>Throughput of <see cref="Implementation"/> over that of <see cref="Baseline"/> (baseline time / implementation time), same run.</summary>
+public sealed record BenchRatio(string Op, string Shape, string Implementation, string Baseline, double Ratio);

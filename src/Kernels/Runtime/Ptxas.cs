@@ -86,3 +86,6 @@ public static partial class Ptxas
     [GeneratedRegex(@"(\d+) bytes spill loads")]
     private static partial Regex SpillLoadsRegex();
 }
+
+/// <summary>What `ptxas -v` says of one kernel: resources per thread and per group.</summary>
+public sealed record PtxasReport(int Registers, long SharedBytes, long SpillStoreBytes, long SpillLoadBytes, long StackBytes);

@@ -102,3 +102,9 @@ public static class SafetensorsFile
         return new SafetensorsContent(tensors, metadata);
     }
 }
+
+/// <summary>Everything read from a safetensors file: tensors by name and the string metadata.</summary>
+public sealed record SafetensorsContent(IReadOnlyDictionary<string, SafetensorsTensor> Tensors, IReadOnlyDictionary<string, string> Metadata);
+
+/// <summary>One tensor read from a safetensors file; <see cref="Data"/> is filled for F32 only.</summary>
+public sealed record SafetensorsTensor(string Name, string DType, int[] Shape, float[] Data);

@@ -8,3 +8,6 @@ public interface IDeviceAllocator
 
     void FreeSegment(DeviceSegment segment);
 }
+
+/// <summary>Thrown by an allocator when the device itself has no room; the pool turns it into <see cref="OutOfDeviceMemoryException"/>.</summary>
+public sealed class DriverOutOfMemoryException(string message, Exception? inner = null) : Exception(message, inner);
