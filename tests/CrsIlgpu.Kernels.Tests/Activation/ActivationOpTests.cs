@@ -1,3 +1,4 @@
+using CrsIlgpu.Tests.Shared;
 using CrsIlgpu.Kernels.Activation;
 using CrsIlgpu.Kernels.Runtime;
 
@@ -13,16 +14,7 @@ public class ActivationOpTests
     // 4e-6 leaves room for both; a tanh-form GELU (3e-4 off at x = 2) or a wrong sign fails it.
     private const double RelativeTolerance = 4e-6;
 
-    public static TheoryData<string, int, int> Cases()
-    {
-        var data = new TheoryData<string, int, int>();
-        foreach (var device in new[] { "kernels", "cpu" })
-        {
-            foreach (var (rows, cols) in new[] { (1, 1), (3, 5), (37, 33), (3, 65), (1, 37) })
-                data.Add(device, rows, cols);
-        }
-        return data;
-    }
+    public static TheoryData<string, int, int> Cases() => DeviceCases.Of((1, 1), (3, 5), (37, 33), (3, 65), (1, 37));
 
     private static DeviceContext Device(string name) => TestAccelerators.Named(name);
 

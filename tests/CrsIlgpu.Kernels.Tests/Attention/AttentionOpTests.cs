@@ -10,9 +10,6 @@ public class AttentionOpTests
 
     private static DeviceContext Device(string name) => TestAccelerators.Named(name);
 
-    private static double MaxDiff(double[] expected, float[] actual) =>
-        expected.Zip(actual, (e, a) => Math.Abs(e - a)).Max();
-
     [Theory]
     [MemberData(nameof(Devices))]
     public void ForwardAndBackwardMatchTheDoubleReference(string deviceName)
@@ -44,11 +41,11 @@ public class AttentionOpTests
         // Values are O(1) and each output sums ≤ 7 products: fp32 rounding (and the GPU's approximate
         // exp, ~1e-7 relative) keeps errors near 1e-6; 2e-5 leaves margin while a wrong index or a
         // missing scale is off by O(0.1).
-        Assert.True(MaxDiff(eAttn, attn.ToArray()) < 2e-5, "attn");
-        Assert.True(MaxDiff(eO, o.ToArray()) < 2e-5, "o");
-        Assert.True(MaxDiff(eDv, dv.ToArray()) < 2e-5, "dv");
-        Assert.True(MaxDiff(eDq, dq.ToArray()) < 2e-5, "dq");
-        Assert.True(MaxDiff(eDk, dk.ToArray()) < 2e-5, "dk");
+        Closeness.AssertClose(eAttn, attn.ToArray(), 2e-5, what: "attn");
+        Closeness.AssertClose(eO, o.ToArray(), 2e-5, what: "o");
+        Closeness.AssertClose(eDv, dv.ToArray(), 2e-5, what: "dv");
+        Closeness.AssertClose(eDq, dq.ToArray(), 2e-5, what: "dq");
+        Closeness.AssertClose(eDk, dk.ToArray(), 2e-5, what: "dk");
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using CrsIlgpu.Tests.Shared;
 using CrsIlgpu.Kernels.Bias;
 using CrsIlgpu.Kernels.Runtime;
 
@@ -5,16 +6,7 @@ namespace CrsIlgpu.Kernels.Tests.Bias;
 
 public class BiasOpTests
 {
-    public static TheoryData<string, int, int> Cases()
-    {
-        var data = new TheoryData<string, int, int>();
-        foreach (var device in new[] { "kernels", "cpu" })
-        {
-            foreach (var (rows, cols) in new[] { (1, 1), (3, 5), (37, 33), (3, 65), (37, 1) })
-                data.Add(device, rows, cols);
-        }
-        return data;
-    }
+    public static TheoryData<string, int, int> Cases() => DeviceCases.Of((1, 1), (3, 5), (37, 33), (3, 65), (37, 1));
 
     private static DeviceContext Device(string name) => TestAccelerators.Named(name);
 

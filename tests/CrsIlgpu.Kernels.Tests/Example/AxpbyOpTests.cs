@@ -7,31 +7,16 @@ namespace CrsIlgpu.Kernels.Tests.Example;
 /// <summary>The worked example's tests (docs/custom-kernels.md, step 5): kernel and CPU backend against the reference.</summary>
 public class AxpbyOpTests
 {
-    public static TheoryData<string, int> DevicesAndLengths()
-    {
-        var data = new TheoryData<string, int>();
-        foreach (var device in TestDevices.Names)
-        {
-            // Lengths around ILGPU's group sizes and the vector widths of the CPU backend (8 and 16 floats).
-            foreach (var n in new[] { 1, 7, 31, 33, 100, 256 })
-                data.Add(device, n);
-        }
-        return data;
-    }
+    /// <summary>Lengths around ILGPU's group sizes and the vector widths of the CPU backend (8 and 16 floats).</summary>
+    public static TheoryData<string, int> DevicesAndLengths() => DeviceCases.Of(1, 7, 31, 33, 100, 256);
 
     /// <summary>
     /// Tolerance: the reference rounds α·x and β·y and then their sum; a fused multiply-add (ptxas
     /// contracts mul + add on a GPU) skips one rounding, so results may differ by an ulp or two of
     /// |α·x| + |β·y|. On the CPU both implementations round the same way.
     /// </summary>
-    private static void AssertClose(float[] x, float[] y0, float[] expected, float[] got, float alpha, float beta)
-    {
-        for (var i = 0; i < expected.Length; i++)
-        {
-            var scale = Math.Abs(alpha * x[i]) + Math.Abs(beta * y0[i]);
-            Assert.True(Math.Abs(got[i] - expected[i]) <= 2.5e-7 * scale + 1e-30, $"[{i}]: {got[i]} vs {expected[i]}");
-        }
-    }
+    private static void AssertClose(float[] x, float[] y0, float[] expected, float[] got, float alpha, float beta) =>
+        Closeness.AssertClose(expected, got, i => 2.5e-7 * (Math.Abs(alpha * x[i]) + Math.Abs(beta * y0[i])) + 1e-30, "y");
 
     [Theory]
     [MemberData(nameof(DevicesAndLengths))]

@@ -63,8 +63,8 @@ public class LossOpTests
         LossOp.ForwardBackward(device, tl, ty, tloss, td, smoothing);
         LossOp.Mean(device, tloss, tmean);
         device.Synchronize();
-        Assert.True(TestData.MaxAbsDiff(losses, tloss.ToArray()) < LossTolerance, $"losses max diff {TestData.MaxAbsDiff(losses, tloss.ToArray())}");
-        Assert.True(TestData.MaxAbsDiff(dlogits, td.ToArray()) < GradTolerance, $"dlogits max diff {TestData.MaxAbsDiff(dlogits, td.ToArray())}");
+        Closeness.AssertClose(losses, tloss.ToArray(), LossTolerance);
+        Closeness.AssertClose(dlogits, td.ToArray(), GradTolerance);
         Assert.Equal(LossReference.Mean(losses), tmean.ToArray()[0], LossTolerance);
     }
 
@@ -132,8 +132,8 @@ public class LossOpTests
         device.Synchronize();
         Assert.All(tloss.ToArray(), l => Assert.True(float.IsFinite(l)));
         // |x| ≈ 1000 carries fp32 rounding of 6e-5 into z = x − max, hence 1e-4 on the loss.
-        Assert.True(TestData.MaxAbsDiff(losses, tloss.ToArray()) < 1e-4);
-        Assert.True(TestData.MaxAbsDiff(dlogits, t.ToArray()) < GradTolerance * 100); // same 6e-5 relative on p, over 3 rows
+        Closeness.AssertClose(losses, tloss.ToArray(), 1e-4);
+        Closeness.AssertClose(dlogits, t.ToArray(), GradTolerance * 100); // same 6e-5 relative on p, over 3 rows
     }
 
     [Theory]
@@ -183,7 +183,7 @@ public class LossOpTests
         Assert.All(loss[1..], l => Assert.True(float.IsNaN(l)));
         Assert.True(float.IsNaN(tmean.ToArray()[0]));
         var grad = td.ToArray();
-        Assert.True(TestData.MaxAbsDiff(expectedGrad.AsSpan(0, classes), grad.AsSpan(0, classes)) < GradTolerance);
+        Closeness.AssertClose(expectedGrad.AsSpan(0, classes), grad.AsSpan(0, classes), GradTolerance);
         Assert.All(grad[classes..], g => Assert.Equal(0f, g));
     }
 
@@ -216,8 +216,8 @@ public class LossOpTests
         LossKernels.LaunchForwardBackward(device, tl.View, ty.View, tloss.View, td.View, rows, classes, smoothing, 1f / rows, groupSize);
         LossKernels.LaunchMean(device, tloss.View, tmean.View, rows, groupSize);
         device.Synchronize();
-        Assert.True(TestData.MaxAbsDiff(losses, tloss.ToArray()) < LossTolerance, $"losses max diff {TestData.MaxAbsDiff(losses, tloss.ToArray())}");
-        Assert.True(TestData.MaxAbsDiff(dlogits, td.ToArray()) < GradTolerance, $"dlogits max diff {TestData.MaxAbsDiff(dlogits, td.ToArray())}");
+        Closeness.AssertClose(losses, tloss.ToArray(), LossTolerance);
+        Closeness.AssertClose(dlogits, td.ToArray(), GradTolerance);
         Assert.Equal(LossReference.Mean(losses), tmean.ToArray()[0], LossTolerance);
     }
 

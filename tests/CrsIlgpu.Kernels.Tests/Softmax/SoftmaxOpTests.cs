@@ -10,17 +10,7 @@ public class SoftmaxOpTests
     public static TheoryData<string> Devices => TestDevices.Names;
 
     /// <summary>Both devices at odd widths: one element, shorter than a warp, just over a warp, 65 (ViT-Tiny's L), 192.</summary>
-    public static TheoryData<string, int, int> DevicesAndShapes
-    {
-        get
-        {
-            var data = new TheoryData<string, int, int>();
-            foreach (var device in new[] { "kernels", "cpu" })
-                foreach (var (rows, n) in new[] { (1, 1), (3, 5), (37, 33), (3, 65), (37, 192) })
-                    data.Add(device, rows, n);
-            return data;
-        }
-    }
+    public static TheoryData<string, int, int> DevicesAndShapes => DeviceCases.Of((1, 1), (3, 5), (37, 33), (3, 65), (37, 192));
 
     // Tolerances: outputs are probabilities (≤ 1) or y·(dy − dot) with |dy| ≤ 1. fp32 exp and a
     // row sum of ≤ 300 fp32 terms carry a relative error of a few 1e-7 (the tree sum's depth times
@@ -44,7 +34,7 @@ public class SoftmaxOpTests
         SoftmaxOp.Forward(device, tx, ty);
         device.Synchronize();
         var y = ty.ToArray();
-        Assert.True(TestData.MaxAbsDiff(expected, y) < Tolerance, $"max diff {TestData.MaxAbsDiff(expected, y)}");
+        Closeness.AssertClose(expected, y, Tolerance);
         for (var r = 0; r < rows; r++)
             Assert.Equal(1.0, y.AsSpan(r * n, n).ToArray().Sum(v => (double)v), 1e-5); // per-element rounding errors (~1e-7, of either sign) summed over ≤ 192 values
     }
@@ -62,7 +52,7 @@ public class SoftmaxOpTests
         using var ty = TestData.Tensor(device, new float[x.Length], shape);
         SoftmaxOp.Forward(device, tx, ty);
         device.Synchronize();
-        Assert.True(TestData.MaxAbsDiff(expected, ty.ToArray()) < Tolerance);
+        Closeness.AssertClose(expected, ty.ToArray(), Tolerance);
     }
 
     [Theory]
@@ -92,7 +82,7 @@ public class SoftmaxOpTests
         Assert.Equal(0f, y[2 * n + 3]);
         // The reference sees the unshifted logits; x ± 1000 rounds each to a multiple of 2^-14 (6.1e-5),
         // which moves p by up to p·3e-5: hence 1e-4 instead of 2e-6.
-        Assert.True(TestData.MaxAbsDiff(expected, y) < 1e-4, $"max diff {TestData.MaxAbsDiff(expected, y)}");
+        Closeness.AssertClose(expected, y, 1e-4);
     }
 
     [Theory]
@@ -111,7 +101,7 @@ public class SoftmaxOpTests
         using var tdx = TestData.Tensor(device, new float[y.Length], rows, n);
         SoftmaxOp.Backward(device, ty, tdy, tdx);
         device.Synchronize();
-        Assert.True(TestData.MaxAbsDiff(expected, tdx.ToArray()) < Tolerance, $"max diff {TestData.MaxAbsDiff(expected, tdx.ToArray())}");
+        Closeness.AssertClose(expected, tdx.ToArray(), Tolerance);
     }
 
     [Theory]
@@ -130,12 +120,12 @@ public class SoftmaxOpTests
         using var t = TestData.Tensor(device, x, rows, n);
         SoftmaxOp.Forward(device, t, t);
         device.Synchronize();
-        Assert.True(TestData.MaxAbsDiff(y, t.ToArray()) < Tolerance);
+        Closeness.AssertClose(y, t.ToArray(), Tolerance);
 
         using var g = TestData.Tensor(device, dy, rows, n);
         SoftmaxOp.Backward(device, t, g, g);
         device.Synchronize();
-        Assert.True(TestData.MaxAbsDiff(dx, g.ToArray()) < Tolerance);
+        Closeness.AssertClose(dx, g.ToArray(), Tolerance);
     }
 
     [Theory]
@@ -165,11 +155,11 @@ public class SoftmaxOpTests
         using var tdx = TestData.Tensor(device, new float[x.Length], rows, n);
         SoftmaxKernels.LaunchForward(device, tx.View, ty.View, rows, n, groupSize);
         device.Synchronize();
-        Assert.True(TestData.MaxAbsDiff(y, ty.ToArray()) < Tolerance, $"forward max diff {TestData.MaxAbsDiff(y, ty.ToArray())}");
+        Closeness.AssertClose(y, ty.ToArray(), Tolerance);
         ty.CopyFrom(y);
         SoftmaxKernels.LaunchBackward(device, ty.View, tdy.View, tdx.View, rows, n, groupSize);
         device.Synchronize();
-        Assert.True(TestData.MaxAbsDiff(dx, tdx.ToArray()) < Tolerance, $"backward max diff {TestData.MaxAbsDiff(dx, tdx.ToArray())}");
+        Closeness.AssertClose(dx, tdx.ToArray(), Tolerance);
     }
 
     [Fact]

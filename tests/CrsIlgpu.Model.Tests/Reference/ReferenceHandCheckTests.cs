@@ -1,3 +1,4 @@
+using CrsIlgpu.Tests.Shared;
 using CrsIlgpu.Model.Reference;
 
 namespace CrsIlgpu.Model.Tests.Reference;
@@ -132,10 +133,5 @@ public class ReferenceHandCheckTests
         Assert.Equal([110, 220, 301, 402, 503, 604], x);
     }
 
-    private static void AssertClose(double[] expected, double[] actual, double tolerance)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        for (var i = 0; i < expected.Length; i++)
-            Assert.True(Math.Abs(expected[i] - actual[i]) <= tolerance, $"[{i}]: expected {expected[i]:R}, got {actual[i]:R}");
-    }
+    private static void AssertClose(double[] expected, double[] actual, double tolerance) => Closeness.AssertClose(expected, actual, tolerance);
 }
