@@ -17,7 +17,7 @@ public static class EvalCommand
         var checkpoint = new Option<string>("--checkpoint") { Description = "A run folder (its last checkpoint) or a model folder with config.json + model.safetensors", Required = true };
         var dataset = new Option<string?>("--dataset") { Description = "cifar10, cifar100 or cifar100-coarse (default: the one the run trained on)" };
         dataset.AcceptOnlyFromAmong([.. CifarDatasets.Names]);
-        var batch = new Option<int>("--batch") { Description = "Images per forward pass", DefaultValueFactory = _ => 256 };
+        var batch = ModelOptions.Batch(256, "Images per forward pass");
         var limit = new Option<int>("--test-limit") { Description = "Evaluate a fixed random subset of this many test images; 0 = all", DefaultValueFactory = _ => 0 };
         var json = new Option<string?>("--json") { Description = "Also write the result as JSON to this file" };
         var command = new Command("eval", "Top-1 and per-class accuracy of a saved model on a CIFAR test split");

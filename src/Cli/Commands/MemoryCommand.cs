@@ -16,9 +16,9 @@ public static class MemoryCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "Preset (vit-cifar-tiny, vit-cifar-small, vit-b16) or a JSON config file", DefaultValueFactory = _ => "vit-cifar-tiny" };
-        var batch = new Option<int>("--batch") { Description = "Images per step", DefaultValueFactory = _ => 64 };
-        var classes = new Option<int>("--classes") { Description = "Classes of the head", DefaultValueFactory = _ => 10 };
+        var model = ModelOptions.Model();
+        var batch = ModelOptions.Batch(64);
+        var classes = ModelOptions.Classes();
         var plan = new Option<bool>("--plan") { Description = "Make every allocation of the step through the pool with no memory behind it and no kernel launched: seconds, any size" };
         var capacity = new Option<string?>("--capacity") { Description = "With --plan: device memory to plan against, e.g. 80GiB (default: unlimited)" };
         var json = new Option<string?>("--json") { Description = "Also write the report as JSON to this file" };

@@ -17,9 +17,9 @@ public static class ProfileCommand
 
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "Preset (vit-cifar-tiny, vit-cifar-small, vit-b16) or a JSON config file", DefaultValueFactory = _ => "vit-cifar-tiny" };
-        var batch = new Option<int>("--batch") { Description = "Images per step (synthetic, seeded)", DefaultValueFactory = _ => 128 };
-        var classes = new Option<int>("--classes") { Description = "Classes of the head", DefaultValueFactory = _ => 10 };
+        var model = ModelOptions.Model();
+        var batch = ModelOptions.Batch(128, "Images per step (synthetic, seeded)");
+        var classes = ModelOptions.Classes();
         var ratio = new Option<double?>("--ratio") { Description = "WTA-CRS keep ratio in (0, 1); default: dense (no sampling)" };
         var compare = new Option<string?>("--compare-ratios") { Description = "Profile two keep ratios (1 = dense) and print them side by side with the difference, e.g. 1,0.3" };
         var steps = new Option<int>("--steps") { Description = "Timed steps (the table is their mean)", DefaultValueFactory = _ => 5 };

@@ -10,12 +10,12 @@ public sealed class TrainingOptionSet
     private static readonly TrainingOptions D = new();
 
     public Option<string> Dataset { get; } = Choice("--dataset", "cifar10, cifar100 (100 fine classes) or cifar100-coarse (20 superclasses)", D.Dataset, [.. CifarDatasets.Names]);
-    public Option<string> Model { get; } = new("--model") { Description = "Preset (vit-cifar-tiny, vit-cifar-small) or a JSON config file", DefaultValueFactory = _ => D.Model };
+    public Option<string> Model { get; } = ModelOptions.Model(D.Model);
     /// <summary>--policy, --crs-layers, --recompute-attention: the same options as `crs memory` and `crs profile`.</summary>
     public SamplingOptions Sampling { get; } = new();
     public Option<double> Ratio { get; } = new("--ratio") { Description = "WTA-CRS keep ratio ρ in (0, 1]; 1 = dense training", DefaultValueFactory = _ => D.Ratio };
     public Option<int> Epochs { get; } = new("--epochs") { Description = "Epochs to train (with --resume: the new total)", DefaultValueFactory = _ => D.Epochs };
-    public Option<int> Batch { get; } = new("--batch") { Description = "Images per step", DefaultValueFactory = _ => D.Batch };
+    public Option<int> Batch { get; } = ModelOptions.Batch(D.Batch);
     public Option<double> Lr { get; } = new("--lr") { Description = "Peak learning rate", DefaultValueFactory = _ => D.LearningRate };
     public Option<double> MinLr { get; } = new("--min-lr") { Description = "Learning rate at the end of the cosine decay", DefaultValueFactory = _ => D.MinLearningRate };
     public Option<double> Warmup { get; } = new("--warmup") { Description = "Linear warm-up as a fraction of all updates", DefaultValueFactory = _ => D.WarmupFraction };
