@@ -25,6 +25,36 @@ public class MemoryCommandTests
     }
 
     [Fact]
+    public void MaxBatchFindsTheLargestBatchPerCapacityAndRatio()
+    {
+        var dir = Directory.CreateTempSubdirectory("crs-mem-").FullName;
+        var (json, png) = (Path.Combine(dir, "max.json"), Path.Combine(dir, "max.png"));
+        var (code, output, error) = CliRunner.Run("memory", "--model", "vit-cifar-tiny", "--max-batch", "--capacity", "64MiB,128MiB",
+            "--ratios", "1,0.3", "--json", json, "--png", png);
+        Assert.True(code == 0, error);
+        Assert.Contains("largest batch", output);
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        var results = doc.RootElement.GetProperty("results").EnumerateArray().ToList();
+        Assert.Equal(4, results.Count); // 2 capacities × 2 ratios
+        int Batch(int i) => results[i].GetProperty("max_batch").GetInt32();
+        Assert.True(Batch(1) > Batch(0), "ρ = 0.3 fits more than dense");
+        Assert.True(Batch(2) > Batch(0), "twice the memory fits more");
+        PngAssert.IsImage(png, 900, 520);
+    }
+
+    [Theory]
+    [InlineData("--max-batch --batch 8 --capacity 1GiB", "exclude each other")]
+    [InlineData("--max-batch", "needs --capacity")]
+    [InlineData("--max-batch --capacity 1GiB,lots", "'lots'")]
+    public void MaxBatchOptionErrorsAreOneLine(string args, string expected)
+    {
+        var (code, _, error) = CliRunner.Run(["memory", .. args.Split(' ')]);
+        Assert.Equal(2, code);
+        Assert.StartsWith("error: ", error);
+        Assert.Contains(expected, error);
+    }
+
+    [Fact]
     public void PaperSitesWithAttentionRecomputeRunEndToEnd()
     {
         var dir = Directory.CreateTempSubdirectory("crs-mem-").FullName;

@@ -25,15 +25,31 @@ public static class MemoryCommand
         var timeline = new Option<string?>("--timeline") { Description = "Write the pool's event timeline (JSON) to this file (last ratio)" };
         var png = new Option<string?>("--png") { Description = "Plot allocated memory over the step, one line per ratio, to this PNG" };
         var ratios = new Option<string?>("--ratios") { Description = "WTA-CRS keep ratios to compare, e.g. 1,0.5,0.3 (1 = dense); default: dense only" };
+        var maxBatch = new Option<bool>("--max-batch")
+        {
+            Description = "Instead of one batch: per ratio, the largest batch whose planned step fits each --capacity (a list, e.g. 24GiB,48GiB,80GiB)",
+        };
         var sampling = new SamplingOptions();
         var command = new Command("memory", "Run one training step (forward, loss, backward, Adam) and report peak memory by tag and saved-for-backward bytes by layer type");
-        foreach (var o in new Option[] { model, batch, classes, plan, capacity, json, timeline, png, ratios })
+        foreach (var o in new Option[] { model, batch, classes, plan, capacity, json, timeline, png, ratios, maxBatch })
             command.Options.Add(o);
         sampling.AddTo(command);
         command.SetAction(parse => CommonOptions.Run(() =>
         {
             var config = VitConfig.Resolve(parse.GetValue(model)!).WithClasses(parse.GetValue(classes));
             config.Validate();
+            if (parse.GetValue(maxBatch))
+            {
+                if (parse.GetResult(batch) is { Implicit: false })
+                    throw new CrsException("--batch and --max-batch exclude each other (--max-batch searches the batch)");
+                if (parse.GetValue(timeline) is not null)
+                    throw new CrsException("--timeline applies to one measured batch, not to --max-batch");
+                var maxRatios = parse.GetValue(ratios) is { } list ? OptionLists.Ratios(list, "--ratios") : [1.0];
+                sampling.WarnIfUnused(parse, maxRatios);
+                MemoryMaxBatch.Run(config, parse.GetValue(capacity), maxRatios.Select(r => sampling.Config(parse, r, seed: 0, "--ratios")).ToList(),
+                    parse.GetValue(sampling.RecomputeAttention), parse.GetValue(json), parse.GetValue(png));
+                return 0;
+            }
             var options = CommonOptions.DeviceOptions(parse, recordTimeline: parse.GetValue(timeline) is not null || parse.GetValue(png) is not null);
             if (parse.GetValue(capacity) is not null && !parse.GetValue(plan))
                 throw new CrsException("--capacity applies only with --plan (a measured step uses the device's memory; cap it with --memory-limit)");
