@@ -47,16 +47,16 @@ public static class WtaCrsAttentionBench
             foreach (var ratio in ratios)
             {
                 progress?.Invoke($"{size.Name} attention: rho = {ratio}");
-                var k = WtaCrsSelectionReference.Budget(l, ratio);
+                var k = WtaCrsBudget.For(l, ratio);
                 using var valueSelection = WtaCrsSelectionBuffers.Batched(device.Pool, bh, k);
                 using var keySelection = WtaCrsSelectionBuffers.Batched(device.Pool, bh, k);
                 var step = 0UL;
                 var norms = BenchTimer.Measure(() =>
                 {
-                    SelectionOp.RowNorms(device, attn, attnNorms);
-                    SelectionOp.RowNorms(device, dO, dONorms);
-                    SelectionOp.RowNorms(device, dS, dSNorms);
-                    SelectionOp.RowNorms(device, q, qNorms);
+                    RowNormsOp.Run(device, attn, attnNorms);
+                    RowNormsOp.Run(device, dO, dONorms);
+                    RowNormsOp.Run(device, dS, dSNorms);
+                    RowNormsOp.Run(device, q, qNorms);
                 }, device.Synchronize, 0.2, 0.3);
                 var select = BenchTimer.Measure(() =>
                 {

@@ -34,13 +34,13 @@ public static class WtaCrsBench
             foreach (var ratio in ratios)
             {
                 progress?.Invoke($"{size.Name}: rho = {ratio}");
-                var k = WtaCrsSelectionReference.Budget(n, ratio);
+                var k = WtaCrsBudget.For(n, ratio);
                 using var selection = new WtaCrsSelectionBuffers(device.Pool, k);
                 var step = 0UL;
                 var norms = BenchTimer.Measure(() =>
                 {
-                    SelectionOp.RowNorms(device, x, xNorms);
-                    SelectionOp.RowNorms(device, g, gNorms);
+                    RowNormsOp.Run(device, x, xNorms);
+                    RowNormsOp.Run(device, g, gNorms);
                 }, device.Synchronize, 0.2, 0.3);
                 var select = BenchTimer.Measure(() => WtaCrsSelectionOp.SelectFromNorms(device, xNorms, gNorms, selection, 1, step++, 0), device.Synchronize, 0.2, 0.3);
                 var gemm = BenchTimer.Measure(() => SampledGemmOp.Gather(device, g, x, selection.Indices, selection.Scales, estimate), device.Synchronize, 0.2, 0.3);

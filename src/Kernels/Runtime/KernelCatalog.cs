@@ -19,7 +19,8 @@ public static class KernelCatalog
         all.AddRange(LayerNorm.LayerNormKernels.Catalog);
         all.AddRange(Loss.LossKernels.Catalog);
         all.AddRange(Sampling.SampledGemmKernels.Catalog);
-        all.AddRange(Sampling.SelectionKernels.Catalog);
+        all.AddRange(Sampling.RowNormsKernels.Catalog);
+        all.AddRange(Sampling.WtaCrsSelectionKernels.Catalog);
         all.AddRange(Sampling.RowGatherKernels.Catalog);
         all.AddRange(Sampling.GradNormCacheKernels.Catalog);
         all.AddRange(Example.AxpbyKernels.Catalog);

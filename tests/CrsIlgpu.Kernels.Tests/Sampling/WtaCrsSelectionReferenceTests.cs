@@ -13,7 +13,7 @@ public class WtaCrsSelectionReferenceTests
     [InlineData(12608, 0.3, 3782)]
     [InlineData(12608, 1.0, 12608)]
     public void BudgetIsMinOfNAndMaxOfFloorRhoNAndKMin(int n, double rho, int expected) =>
-        Assert.Equal(expected, WtaCrsSelectionReference.Budget(n, rho));
+        Assert.Equal(expected, WtaCrsBudget.For(n, rho));
 
     [Fact]
     public void FullBudgetKeepsEveryRowExactly()
@@ -48,7 +48,7 @@ public class WtaCrsSelectionReferenceTests
     public void WinnersAndScalesFollowTheDefinition(string pattern, int n, double rho)
     {
         var scores = WtaCrsSelectionOpTests.Scores(pattern, n, 5);
-        var k = WtaCrsSelectionReference.Budget(n, rho);
+        var k = WtaCrsBudget.For(n, rho);
         var result = WtaCrsSelectionReference.Select(scores, k, 9, 4, 1);
         var sum = scores.Sum(s => (double)s);
         var p = scores.Select(s => s / sum).ToArray();
@@ -104,7 +104,7 @@ public class WtaCrsSelectionReferenceTests
         const int n = 24;
         const int steps = 4000;
         var scores = Enumerable.Range(0, n).Select(i => i < 2 ? 40f : 1f + i % 5).ToArray();
-        var k = WtaCrsSelectionReference.Budget(n, 0.4); // 10
+        var k = WtaCrsBudget.For(n, 0.4); // 10
         var counts = new int[n];
         var winners = -1;
         for (var step = 0UL; step < steps; step++)
