@@ -21,6 +21,7 @@ public static class KernelCatalog
         all.AddRange(Sampling.SampledGemmKernels.Catalog);
         all.AddRange(Sampling.RowNormsKernels.Catalog);
         all.AddRange(Sampling.WtaCrsSelectionKernels.Catalog);
+        all.AddRange(Sampling.WtaCrsDeviceSelectionKernels.Catalog);
         all.AddRange(Sampling.RowGatherKernels.Catalog);
         all.AddRange(Sampling.GradNormCacheKernels.Catalog);
         all.AddRange(Example.AxpbyKernels.Catalog);

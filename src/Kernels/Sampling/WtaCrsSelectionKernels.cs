@@ -176,7 +176,7 @@ public static class WtaCrsSelectionKernels
                 bestC = c;
             }
         }
-        var chosen = ArgMinLargest(bestValue, bestC);
+        var chosen = WtaCrsArgMin.Group(new WtaCrsArgMin(bestValue, bestC)).C;
         if (!(total > 0f))
             chosen = 0;
 
@@ -276,38 +276,6 @@ public static class WtaCrsSelectionKernels
             sum += values[i];
             prefix[i] = offset + sum;
         }
-    }
-
-    /// <summary>Group-wide (smallest value, then largest c) over every thread's candidate; any group size.</summary>
-    internal static int ArgMinLargest(float value, int c)
-    {
-        var values = SharedMemory.Allocate<float>(GroupReduce.MaxGroupSize);
-        var cs = SharedMemory.Allocate<int>(GroupReduce.MaxGroupSize);
-        var tid = Group.IdxX;
-        var threads = Group.DimX;
-        values[tid] = value;
-        cs[tid] = c;
-        Group.Barrier();
-        var stride = 1;
-        while (stride < threads)
-            stride <<= 1;
-        for (stride >>= 1; stride > 0; stride >>= 1)
-        {
-            if (tid < stride && tid + stride < threads)
-            {
-                var v = values[tid + stride];
-                var other = cs[tid + stride];
-                if (v < values[tid] || (v == values[tid] && other > cs[tid]))
-                {
-                    values[tid] = v;
-                    cs[tid] = other;
-                }
-            }
-            Group.Barrier();
-        }
-        var result = cs[0];
-        Group.Barrier();
-        return result;
     }
 
     /// <summary>The selection group size: <paramref name="requested"/> (checked) or the device's default.</summary>

@@ -9,28 +9,31 @@ namespace CrsIlgpu.Kernels.Sampling;
 /// problems of N rows each; a single selection is P = 1. On the kernel path it is ONE launch (one
 /// group per problem) with a pooled workspace of P·(2·pow2(N) + N)·4 bytes; draws are keyed by
 /// (seed, step, layer, problem) and identical to <see cref="WtaCrsSelectionReference"/>'s.
+/// A single selection of many rows (a linear layer's N token rows) runs device-wide instead, every
+/// phase over many groups (<see cref="WtaCrsDeviceSelectionKernels"/>): the same rows, chosen by
+/// <see cref="WtaCrsSelectionPlan"/> (<paramref name="path"/> forces one; tests and benches use it).
 /// </summary>
 public static class WtaCrsSelectionOp
 {
     /// <summary>Selection from scores s_i ≥ 0 (finite, with a finite sum) [N].</summary>
-    public static void Select(DeviceContext device, Tensor scores, WtaCrsSelectionBuffers output, uint seed, ulong step, uint layer, int? groupSize = null) =>
-        Run(device, Single(scores, null, output), scores, null, output, seed, step, layer, groupSize);
+    public static void Select(DeviceContext device, Tensor scores, WtaCrsSelectionBuffers output, uint seed, ulong step, uint layer, int? groupSize = null, WtaCrsSelectionPath path = WtaCrsSelectionPath.Auto) =>
+        Run(device, Single(scores, null, output), scores, null, output, seed, step, layer, groupSize, path);
 
     /// <summary>Selection from p_i ∝ ‖X_i‖·‖G_i‖: the row norms of X and of G, both [N].</summary>
-    public static void SelectFromNorms(DeviceContext device, Tensor xNorms, Tensor gNorms, WtaCrsSelectionBuffers output, uint seed, ulong step, uint layer, int? groupSize = null) =>
-        Run(device, Single(xNorms, gNorms, output), xNorms, gNorms, output, seed, step, layer, groupSize);
+    public static void SelectFromNorms(DeviceContext device, Tensor xNorms, Tensor gNorms, WtaCrsSelectionBuffers output, uint seed, ulong step, uint layer, int? groupSize = null, WtaCrsSelectionPath path = WtaCrsSelectionPath.Auto) =>
+        Run(device, Single(xNorms, gNorms, output), xNorms, gNorms, output, seed, step, layer, groupSize, path);
 
     /// <summary>
     /// Independent selections in each of P row sets of L rows: scores [P, L] → output made by
     /// <see cref="WtaCrsSelectionBuffers.Batched"/>(P, k). Problem b draws from (seed, step, layer, b),
     /// as <see cref="WtaCrsSelectionReference.SelectBatched"/> does; problem 0 draws what a single selection draws.
     /// </summary>
-    public static void SelectBatched(DeviceContext device, Tensor scores, WtaCrsSelectionBuffers output, uint seed, ulong step, uint layer, int? groupSize = null) =>
-        Run(device, Batched(scores, null, output), scores, null, output, seed, step, layer, groupSize);
+    public static void SelectBatched(DeviceContext device, Tensor scores, WtaCrsSelectionBuffers output, uint seed, ulong step, uint layer, int? groupSize = null, WtaCrsSelectionPath path = WtaCrsSelectionPath.Auto) =>
+        Run(device, Batched(scores, null, output), scores, null, output, seed, step, layer, groupSize, path);
 
     /// <summary>Batched selection from p_i ∝ ‖A_i‖·‖B_i‖ per problem: two norm tensors [P, L] (e.g. attention's query rows per (batch, head)).</summary>
-    public static void SelectBatchedFromNorms(DeviceContext device, Tensor firstNorms, Tensor secondNorms, WtaCrsSelectionBuffers output, uint seed, ulong step, uint layer, int? groupSize = null) =>
-        Run(device, Batched(firstNorms, secondNorms, output), firstNorms, secondNorms, output, seed, step, layer, groupSize);
+    public static void SelectBatchedFromNorms(DeviceContext device, Tensor firstNorms, Tensor secondNorms, WtaCrsSelectionBuffers output, uint seed, ulong step, uint layer, int? groupSize = null, WtaCrsSelectionPath path = WtaCrsSelectionPath.Auto) =>
+        Run(device, Batched(firstNorms, secondNorms, output), firstNorms, secondNorms, output, seed, step, layer, groupSize, path);
 
     /// <summary>A single selection's shapes: scores [N], buffers of one problem. Returns N.</summary>
     private static int Single(Tensor first, Tensor? second, WtaCrsSelectionBuffers output)
@@ -55,13 +58,16 @@ public static class WtaCrsSelectionOp
     }
 
     /// <summary>The one selection path: <c>output.Problems</c> problems of <paramref name="n"/> rows each.</summary>
-    private static void Run(DeviceContext device, int n, Tensor first, Tensor? second, WtaCrsSelectionBuffers output, uint seed, ulong step, uint layer, int? groupSize)
+    private static void Run(
+        DeviceContext device, int n, Tensor first, Tensor? second, WtaCrsSelectionBuffers output,
+        uint seed, ulong step, uint layer, int? groupSize, WtaCrsSelectionPath path)
     {
         const string op = WtaCrsSelectionKernels.Name;
         var problems = output.Problems;
         OpCheck.That(op, n <= WtaCrsSelectionReference.MaxRows, $"at most {WtaCrsSelectionReference.MaxRows} rows per problem, got {n}");
         var k = output.Budget;
         OpCheck.That(op, k <= n && (k >= 1 || n == 0), $"budget k = {k} must be in [1, N = {n}]");
+        OpCheck.That(op, path != WtaCrsSelectionPath.DeviceWide || problems == 1, $"the device-wide selection runs one problem, not {problems}");
         if (n == 0)
             return;
 
@@ -75,20 +81,30 @@ public static class WtaCrsSelectionOp
             return;
         }
 
+        var plan = WtaCrsSelectionPlan.For(device.Accelerator, problems, n, k, path, groupSize);
+        var deviceWide = plan.Path == WtaCrsSelectionPath.DeviceWide;
         // k ≥ N keeps every row and touches no workspace.
         var needsWork = k < n;
-        using var floatWork = new Tensor(device.Pool, MemoryTag.Workspace, "wtacrs.keys_prefix",
-            needsWork ? checked((int)(problems * WtaCrsSelectionKernels.FloatWorkspace(n))) : 1);
-        using var intWork = new Tensor(device.Pool, MemoryTag.Workspace, "wtacrs.order",
-            needsWork ? checked((int)(problems * WtaCrsSelectionKernels.IntWorkspace(n))) : 1);
+        var floats = deviceWide ? WtaCrsDeviceSelectionKernels.FloatWorkspace(n) : problems * WtaCrsSelectionKernels.FloatWorkspace(n);
+        var ints = deviceWide ? WtaCrsDeviceSelectionKernels.IntWorkspace(n) : problems * WtaCrsSelectionKernels.IntWorkspace(n);
+        using var floatWork = new Tensor(device.Pool, MemoryTag.Workspace, "wtacrs.keys_prefix", needsWork ? checked((int)floats) : 1);
+        using var intWork = new Tensor(device.Pool, MemoryTag.Workspace, "wtacrs.order", needsWork ? checked((int)ints) : 1);
         if (device.IsPlanning)
             return;
+        var firstView = first.View;
+        var secondView = second?.View ?? firstView;
+        if (deviceWide)
+        {
+            // Each of its launches reports to the profiler under its own catalog name.
+            WtaCrsDeviceSelectionKernels.Launch(device, plan, firstView, secondView, second is not null,
+                floatWork.View, intWork.View.Cast<int>(), output.Indices.View, output.Scales.View, output.WinnerCount, seed, step, layer);
+            return;
+        }
         using (device.Profiler.Launch(op, problems * SortWork(n), problems * (8.0 * WtaCrsSelectionKernels.PaddedLength(n) * Stages(n) + 16.0 * n)))
         {
-            var firstView = first.View;
-            WtaCrsSelectionKernels.Launch(device, firstView, second?.View ?? firstView, second is not null,
+            WtaCrsSelectionKernels.Launch(device, firstView, secondView, second is not null,
                 floatWork.View, intWork.View.Cast<int>(), output.Indices.View, output.Scales.View, output.WinnerCount,
-                problems, n, k, seed, step, layer, WtaCrsSelectionKernels.GroupFor(device.Accelerator, n, groupSize));
+                problems, n, k, seed, step, layer, plan.ElementGroup);
         }
     }
 

@@ -140,7 +140,8 @@ public class WtaCrsSelectionOpTests
         using var output = new WtaCrsSelectionBuffers(planner.Pool, WtaCrsBudget.For(n, 0.3));
         planner.Pool.ResetPeak();
         var before = planner.Pool.Allocated;
-        WtaCrsSelectionOp.Select(planner, scores, output, 0, 0, 0);
+        // The one-group path (12,608 rows would run device-wide by default: see WtaCrsDeviceSelectionTests).
+        WtaCrsSelectionOp.Select(planner, scores, output, 0, 0, 0, path: WtaCrsSelectionPath.GroupPerProblem);
         Assert.Equal(before, planner.Pool.Allocated);
         // keys + prefix (16384 + 12608 floats) and the row order (16384 ints), both live at once.
         Assert.Equal(before + (16384L + 12608 + 16384) * 4, planner.Pool.PeakAllocated);

@@ -136,6 +136,26 @@ public class WtaCrsSelectionReferenceTests
         Assert.Equal(Enumerable.Range(0, 20).Select(i => 10 * i), result.Indices.Take(20));
     }
 
+    /// <summary>
+    /// The device-wide path reads Q_total as the chunked total of the sorted p (before it writes the
+    /// prefix sums); the reference reads the last prefix sum. They are the same float: the last
+    /// non-empty chunk's offset plus its sequential sum, then + 0 for each empty chunk after it.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(11)]
+    [InlineData(1023)]
+    [InlineData(1025)]
+    [InlineData(12608)]
+    [InlineData(50000)]
+    public void ChunkedTotalIsTheLastPrefixSumBitForBit(int n)
+    {
+        var random = new Random(n);
+        var values = Enumerable.Range(0, n).Select(_ => (float)(random.NextDouble() * Math.Exp(3 * random.NextDouble()))).ToArray();
+        Assert.Equal(BitConverter.SingleToInt32Bits(WtaCrsSelectionReference.ChunkedPrefix(values)[n - 1]),
+            BitConverter.SingleToInt32Bits(WtaCrsSelectionReference.ChunkedTotal(values)));
+    }
+
     /// <summary>The packed-key sort gives (p descending, row ascending): the order a float comparison defines, −0 tying with +0.</summary>
     [Fact]
     public void SortedOrderIsPDescendingThenRowAscending()
