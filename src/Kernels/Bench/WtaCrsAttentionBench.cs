@@ -68,8 +68,10 @@ public static class WtaCrsAttentionBench
                     SampledGemmOp.Batched(device, attn, dO, valueSelection.Indices, valueSelection.Scales, dv);
                     SampledGemmOp.Batched(device, dS, q, keySelection.Indices, keySelection.Scales, dk, scale);
                 }, device.Synchronize, 0.2, 0.3);
+                var (path, launches, groups) = WtaCrsBench.Describe(WtaCrsSelectionOp.Plan(device, bh, l, k));
                 rows.Add(new WtaCrsAttentionBenchRow(size.Name, bh, l, dh, ratio, k, norms.MeanMs, select.MeanMs, gemm.MeanMs, denseTime.MeanMs,
-                    WtaCrsBench.RelativeError(exactV, dv.ToArray()), WtaCrsBench.RelativeError(exactK, dk.ToArray())));
+                    WtaCrsBench.RelativeError(exactV, dv.ToArray()), WtaCrsBench.RelativeError(exactK, dk.ToArray()),
+                    path, launches, groups));
             }
         }
         return rows;

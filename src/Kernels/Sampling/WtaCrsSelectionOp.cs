@@ -35,6 +35,13 @@ public static class WtaCrsSelectionOp
     public static void SelectBatchedFromNorms(DeviceContext device, Tensor firstNorms, Tensor secondNorms, WtaCrsSelectionBuffers output, uint seed, ulong step, uint layer, int? groupSize = null, WtaCrsSelectionPath path = WtaCrsSelectionPath.Auto) =>
         Run(device, Batched(firstNorms, secondNorms, output), firstNorms, secondNorms, output, seed, step, layer, groupSize, path);
 
+    /// <summary>
+    /// What the kernel path launches for <paramref name="problems"/> selections of <paramref name="n"/>
+    /// rows with budget <paramref name="k"/> on this device; null on the CPU backend (plain C#, no launches).
+    /// </summary>
+    public static WtaCrsSelectionPlan? Plan(DeviceContext device, int problems, int n, int k, WtaCrsSelectionPath path = WtaCrsSelectionPath.Auto) =>
+        device.Mode == ExecutionMode.Kernels ? WtaCrsSelectionPlan.For(device.Accelerator, problems, n, k, path) : null;
+
     /// <summary>A single selection's shapes: scores [N], buffers of one problem. Returns N.</summary>
     private static int Single(Tensor first, Tensor? second, WtaCrsSelectionBuffers output)
     {
