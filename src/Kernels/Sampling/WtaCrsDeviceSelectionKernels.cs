@@ -47,13 +47,20 @@ public static class WtaCrsDeviceSelectionKernels
 
     public static IReadOnlyList<KernelEntry> Catalog { get; } =
     [
-        new(ScoresName, "Sampling", Method(nameof(SelectionDeviceScores)), KernelGrouping.Explicit, "device-wide WTA-CRS: s_i = ‖X_i‖·‖G_i‖ (or s_i); a thread per row"),
-        new(ChunkSumsName, "Sampling", Method(nameof(SelectionDeviceChunkSums)), KernelGrouping.Explicit, "device-wide WTA-CRS: the 1,024 fixed chunk sums, each sequential; a thread per chunk"),
-        new(ChunkOffsetsName, "Sampling", Method(nameof(SelectionDeviceChunkOffsets)), KernelGrouping.Explicit, "device-wide WTA-CRS: exclusive chunk offsets and the total, sequential in chunk order; one group"),
-        new(SortTilesName, "Sampling", Method(nameof(SelectionDeviceSortTiles)), KernelGrouping.Explicit, "device-wide WTA-CRS: p = s/Σ, bitonic sort of (p desc, row asc) per 2,048-row tile in shared memory; a group per tile"),
-        new(MergeName, "Sampling", Method(nameof(SelectionDeviceMerge)), KernelGrouping.Explicit, "device-wide WTA-CRS: one merge pass of sorted runs (rank by binary search); a thread per row"),
-        new(PrefixArgMinName, "Sampling", Method(nameof(SelectionDevicePrefixArgMin)), KernelGrouping.Explicit, "device-wide WTA-CRS: chunked prefix sums of sorted p and per-group argmin of (Q − P_c)/(k − c); a thread per chunk"),
-        new(DrawName, "Sampling", Method(nameof(SelectionDeviceDraw)), KernelGrouping.Explicit, "device-wide WTA-CRS: c from the partials, winners and Philox draws by binary search; a thread per selected row"),
+        new(ScoresName, "Sampling", Method(nameof(SelectionDeviceScores)), KernelGrouping.Explicit,
+            "device-wide WTA-CRS: s_i = ‖X_i‖·‖G_i‖ (or s_i); a thread per row"),
+        new(ChunkSumsName, "Sampling", Method(nameof(SelectionDeviceChunkSums)), KernelGrouping.Explicit,
+            "device-wide WTA-CRS: the 1,024 fixed chunk sums, each sequential; a thread per chunk"),
+        new(ChunkOffsetsName, "Sampling", Method(nameof(SelectionDeviceChunkOffsets)), KernelGrouping.Explicit,
+            "device-wide WTA-CRS: exclusive chunk offsets and the total, sequential in chunk order; one group"),
+        new(SortTilesName, "Sampling", Method(nameof(SelectionDeviceSortTiles)), KernelGrouping.Explicit,
+            "device-wide WTA-CRS: p = s/Σ, bitonic sort of (p desc, row asc) per 2,048-row tile in shared memory; a group per tile"),
+        new(MergeName, "Sampling", Method(nameof(SelectionDeviceMerge)), KernelGrouping.Explicit,
+            "device-wide WTA-CRS: one merge pass of sorted runs (rank by binary search); a thread per row"),
+        new(PrefixArgMinName, "Sampling", Method(nameof(SelectionDevicePrefixArgMin)), KernelGrouping.Explicit,
+            "device-wide WTA-CRS: chunked prefix sums of sorted p and per-group argmin of (Q − P_c)/(k − c); a thread per chunk"),
+        new(DrawName, "Sampling", Method(nameof(SelectionDeviceDraw)), KernelGrouping.Explicit,
+            "device-wide WTA-CRS: c from the partials, winners and Philox draws by binary search; a thread per selected row"),
     ];
 
     /// <summary>Floats: two key buffers [N] (sort ping-pong; the spare one takes the prefix sums), two chunk-sum arrays [Chunks + 1], argmin partial values [Chunks].</summary>
@@ -350,7 +357,8 @@ public static class WtaCrsDeviceSelectionKernels
         if (n == 0)
             return;
         var profiler = device.Profiler;
-        var draw = device.Kernel(DrawName, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, int,
+        var draw = device.Kernel(DrawName, acc => acc.LoadStreamKernel<
+            ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, int,
             ArrayView<int>, ArrayView<float>, ArrayView<int>, int, int, WtaCrsDrawStream>(SelectionDeviceDraw));
         var stream = new WtaCrsDrawStream(seed, step, layer);
         var drawConfig = new KernelConfig(WtaCrsSelectionPlan.Groups(k, plan.DrawGroup), plan.DrawGroup);
@@ -374,8 +382,10 @@ public static class WtaCrsDeviceSelectionKernels
         var chunkSums = device.Kernel(ChunkSumsName, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int>(SelectionDeviceChunkSums));
         var offsets = device.Kernel(ChunkOffsetsName, acc => acc.LoadStreamKernel<ArrayView<float>>(SelectionDeviceChunkOffsets));
         var sortTiles = device.Kernel(SortTilesName, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<float>, int>(SelectionDeviceSortTiles));
-        var merge = device.Kernel(MergeName, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<int>, int, int>(SelectionDeviceMerge));
-        var prefixArgMin = device.Kernel(PrefixArgMinName, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, int, int>(SelectionDevicePrefixArgMin));
+        var merge = device.Kernel(MergeName, acc =>
+            acc.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<int>, int, int>(SelectionDeviceMerge));
+        var prefixArgMin = device.Kernel(PrefixArgMinName, acc =>
+            acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, int, int>(SelectionDevicePrefixArgMin));
 
         using (profiler.Launch(ScoresName, n, 12.0 * n))
             scores(Config(n, plan.ElementGroup), first, second, keysA, n, normPairs ? 1 : 0);

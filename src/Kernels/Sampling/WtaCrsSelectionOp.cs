@@ -16,11 +16,13 @@ namespace CrsIlgpu.Kernels.Sampling;
 public static class WtaCrsSelectionOp
 {
     /// <summary>Selection from scores s_i ≥ 0 (finite, with a finite sum) [N].</summary>
-    public static void Select(DeviceContext device, Tensor scores, WtaCrsSelectionBuffers output, uint seed, ulong step, uint layer, int? groupSize = null, WtaCrsSelectionPath path = WtaCrsSelectionPath.Auto) =>
+    public static void Select(DeviceContext device, Tensor scores, WtaCrsSelectionBuffers output,
+        uint seed, ulong step, uint layer, int? groupSize = null, WtaCrsSelectionPath path = WtaCrsSelectionPath.Auto) =>
         Run(device, Single(scores, null, output), scores, null, output, seed, step, layer, groupSize, path);
 
     /// <summary>Selection from p_i ∝ ‖X_i‖·‖G_i‖: the row norms of X and of G, both [N].</summary>
-    public static void SelectFromNorms(DeviceContext device, Tensor xNorms, Tensor gNorms, WtaCrsSelectionBuffers output, uint seed, ulong step, uint layer, int? groupSize = null, WtaCrsSelectionPath path = WtaCrsSelectionPath.Auto) =>
+    public static void SelectFromNorms(DeviceContext device, Tensor xNorms, Tensor gNorms, WtaCrsSelectionBuffers output,
+        uint seed, ulong step, uint layer, int? groupSize = null, WtaCrsSelectionPath path = WtaCrsSelectionPath.Auto) =>
         Run(device, Single(xNorms, gNorms, output), xNorms, gNorms, output, seed, step, layer, groupSize, path);
 
     /// <summary>
@@ -28,11 +30,13 @@ public static class WtaCrsSelectionOp
     /// <see cref="WtaCrsSelectionBuffers.Batched"/>(P, k). Problem b draws from (seed, step, layer, b),
     /// as <see cref="WtaCrsSelectionReference.SelectBatched"/> does; problem 0 draws what a single selection draws.
     /// </summary>
-    public static void SelectBatched(DeviceContext device, Tensor scores, WtaCrsSelectionBuffers output, uint seed, ulong step, uint layer, int? groupSize = null, WtaCrsSelectionPath path = WtaCrsSelectionPath.Auto) =>
+    public static void SelectBatched(DeviceContext device, Tensor scores, WtaCrsSelectionBuffers output,
+        uint seed, ulong step, uint layer, int? groupSize = null, WtaCrsSelectionPath path = WtaCrsSelectionPath.Auto) =>
         Run(device, Batched(scores, null, output), scores, null, output, seed, step, layer, groupSize, path);
 
     /// <summary>Batched selection from p_i ∝ ‖A_i‖·‖B_i‖ per problem: two norm tensors [P, L] (e.g. attention's query rows per (batch, head)).</summary>
-    public static void SelectBatchedFromNorms(DeviceContext device, Tensor firstNorms, Tensor secondNorms, WtaCrsSelectionBuffers output, uint seed, ulong step, uint layer, int? groupSize = null, WtaCrsSelectionPath path = WtaCrsSelectionPath.Auto) =>
+    public static void SelectBatchedFromNorms(DeviceContext device, Tensor firstNorms, Tensor secondNorms, WtaCrsSelectionBuffers output,
+        uint seed, ulong step, uint layer, int? groupSize = null, WtaCrsSelectionPath path = WtaCrsSelectionPath.Auto) =>
         Run(device, Batched(firstNorms, secondNorms, output), firstNorms, secondNorms, output, seed, step, layer, groupSize, path);
 
     /// <summary>
