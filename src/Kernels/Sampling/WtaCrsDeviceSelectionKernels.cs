@@ -319,16 +319,7 @@ public static class WtaCrsDeviceSelectionKernels
                 if (remaining > 0f)
                 {
                     var target = stream.Uniform((uint)(t - chosen), 0) * remaining;
-                    var lo = chosen;
-                    var hi = positive - 1;
-                    while (lo < hi)
-                    {
-                        var mid = (lo + hi) >> 1;
-                        if (prefix[mid] - takenMass > target)
-                            hi = mid;
-                        else
-                            lo = mid + 1;
-                    }
+                    var lo = WtaCrsSelectionKernels.DrawPosition(prefix, takenMass, target, chosen, positive - 1);
                     indices[t] = order[lo];
                     scales[t] = remaining / ((float)draws * keys[lo]);
                 }

@@ -194,16 +194,7 @@ public static class WtaCrsSelectionKernels
             if (remaining > 0f)
             {
                 var target = PhiloxRandom.Uniform(seed, step, layer, (uint)t, problem) * remaining;
-                var lo = chosen;
-                var hi = positive - 1;
-                while (lo < hi)
-                {
-                    var mid = (lo + hi) >> 1;
-                    if (prefix[mid] - takenMass > target)
-                        hi = mid;
-                    else
-                        lo = mid + 1;
-                }
+                var lo = DrawPosition(prefix, takenMass, target, chosen, positive - 1);
                 indices[chosen + t] = order[lo];
                 scales[chosen + t] = remaining / ((float)draws * keys[lo]);
             }
@@ -254,6 +245,23 @@ public static class WtaCrsSelectionKernels
         var total = sums[chunks];
         Group.Barrier();
         return total;
+    }
+
+    /// <summary>
+    /// The row a draw lands on: the first sorted position j in [lo, hi] with Q_j − P_c &gt; target, or hi
+    /// when there is none (<see cref="WtaCrsSelectionReference"/>.SearchDraw, the same comparisons).
+    /// </summary>
+    internal static int DrawPosition(ArrayView<float> prefix, float takenMass, float target, int lo, int hi)
+    {
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >> 1;
+            if (prefix[mid] - takenMass > target)
+                hi = mid;
+            else
+                lo = mid + 1;
+        }
+        return lo;
     }
 
     /// <summary>Σ values over one chunk [chunk·length, min(n, (chunk+1)·length)), sequentially from 0 (the reference's order).</summary>
