@@ -40,21 +40,21 @@ public static class BenchCommand
             using var device = DeviceContext.Create(CommonOptions.DeviceOptions(parse));
             Console.WriteLine($"device: {device.Description}");
             var rows = WtaCrsBench.Run(device, sizeList, ratioList, msg => Console.Error.WriteLine("  measuring " + msg));
-            var table = new Table().AddColumns("size", "ρ", "k", "norms ms", "selection ms", "sampled GEMM ms", "dense GEMM ms", "sampled / dense", "selection / GEMM", "rel. error");
+            var table = new Table().AddColumns("size", "ρ", "k", "norms ms", "selection ms", "sampled GEMM ms", "dense GEMM ms", "sampled / dense", "selection / GEMM", "rel. error", "selection launches / groups");
             foreach (var r in rows)
             {
                 AddRow(table, $"{r.Size} [{r.Rows}×{r.In}]→[{r.Out}×{r.In}]", F(r.Ratio, "0.##"), r.Budget.ToString(CultureInfo.InvariantCulture),
                     F(r.NormsMs, "0.000"), F(r.SelectionMs, "0.000"), F(r.SampledGemmMs, "0.000"), F(r.DenseMs, "0.000"),
-                    F(r.TimeVsDense, "0.00") + "×", F(r.SelectionOverhead, "0.00"), F(r.RelativeError, "0.0000"));
+                    F(r.TimeVsDense, "0.00") + "×", F(r.SelectionOverhead, "0.00"), F(r.RelativeError, "0.0000"), SelectionLaunches(r.SelectionPath, r.SelectionLaunches, r.SelectionGroups));
             }
             AnsiConsole.Write(table);
             var attentionRows = WtaCrsAttentionBench.Run(device, sizeList, ratioList, msg => Console.Error.WriteLine("  measuring " + msg));
-            var attention = new Table().AddColumns("attention (B·H, L, Dh)", "ρ", "k", "norms ms", "selection ms", "sampled GEMMs ms", "dense GEMMs ms", "sampled / dense", "selection / GEMMs", "dV error", "dK error");
+            var attention = new Table().AddColumns("attention (B·H, L, Dh)", "ρ", "k", "norms ms", "selection ms", "sampled GEMMs ms", "dense GEMMs ms", "sampled / dense", "selection / GEMMs", "dV error", "dK error", "selection launches / groups");
             foreach (var r in attentionRows)
             {
                 AddRow(attention, $"{r.Size} ({r.BatchHeads}, {r.Tokens}, {r.HeadDim})", F(r.Ratio, "0.##"), r.Budget.ToString(CultureInfo.InvariantCulture),
                     F(r.NormsMs, "0.000"), F(r.SelectionMs, "0.000"), F(r.SampledGemmMs, "0.000"), F(r.DenseMs, "0.000"),
-                    F(r.TimeVsDense, "0.00") + "×", F(r.SelectionOverhead, "0.00"), F(r.ValueError, "0.0000"), F(r.KeyError, "0.0000"));
+                    F(r.TimeVsDense, "0.00") + "×", F(r.SelectionOverhead, "0.00"), F(r.ValueError, "0.0000"), F(r.KeyError, "0.0000"), SelectionLaunches(r.SelectionPath, r.SelectionLaunches, r.SelectionGroups));
             }
             AnsiConsole.Write(attention);
             if (parse.GetValue(json) is { } path)
@@ -65,6 +65,10 @@ public static class BenchCommand
         }));
         return command;
     }
+
+    /// <summary>How one selection ran: "11 / 96 (DeviceWide)", or "cpu" on the CPU backend.</summary>
+    private static string SelectionLaunches(string path, int launches, int groups) =>
+        path == "cpu" ? "cpu" : $"{launches} / {groups} ({path})";
 
     private static List<OpBenchSize> ParseSizes(string text, string option = "--sizes") =>
         text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)

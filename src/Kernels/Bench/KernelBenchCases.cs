@@ -27,7 +27,7 @@ public static class KernelBenchCases
         new(GemmKernels.NameFor(GemmLayout.NN), "m,n,k", GemmCase(GemmLayout.NN)),
         new(GemmKernels.NameFor(GemmLayout.NT), "m,n,k", GemmCase(GemmLayout.NT)),
         new(GemmKernels.NameFor(GemmLayout.TN), "m,n,k", GemmCase(GemmLayout.TN)),
-        new(SelectionKernels.RowNormsName, "rows,cols", RowNorms),
+        new(RowNormsKernels.Name, "rows,cols", RowNorms),
         new(SampledGemmKernels.GatherName, "rows,dout,din,k", SampledGemmGather),
     ];
 
@@ -143,9 +143,9 @@ public static class KernelBenchCases
         var norms = new float[rows];
         var tx = BenchData.Tensor(device, x, rows, cols);
         var tnorms = Output(device, rows);
-        return Checked(device, SelectionKernels.RowNormsName, Text(s), 2.0 * n, 4.0 * n + 4.0 * rows, 1e-5,
-            () => SelectionOp.RowNorms(device, tx, tnorms), tnorms,
-            () => { SelectionReference.RowNorms(x, norms, cols); return norms; }, null, tx, tnorms);
+        return Checked(device, RowNormsKernels.Name, Text(s), 2.0 * n, 4.0 * n + 4.0 * rows, 1e-5,
+            () => RowNormsOp.Run(device, tx, tnorms), tnorms,
+            () => { RowNormsReference.RowNorms(x, norms, cols); return norms; }, null, tx, tnorms);
     };
 
     private static Func<DeviceContext, IReadOnlyList<int>, OpBenchCase> SampledGemmGather => (device, s) =>

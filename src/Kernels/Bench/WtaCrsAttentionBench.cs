@@ -47,16 +47,16 @@ public static class WtaCrsAttentionBench
             foreach (var ratio in ratios)
             {
                 progress?.Invoke($"{size.Name} attention: rho = {ratio}");
-                var k = WtaCrsSelectionReference.Budget(l, ratio);
+                var k = WtaCrsBudget.For(l, ratio);
                 using var valueSelection = WtaCrsSelectionBuffers.Batched(device.Pool, bh, k);
                 using var keySelection = WtaCrsSelectionBuffers.Batched(device.Pool, bh, k);
                 var step = 0UL;
                 var norms = BenchTimer.Measure(() =>
                 {
-                    SelectionOp.RowNorms(device, attn, attnNorms);
-                    SelectionOp.RowNorms(device, dO, dONorms);
-                    SelectionOp.RowNorms(device, dS, dSNorms);
-                    SelectionOp.RowNorms(device, q, qNorms);
+                    RowNormsOp.Run(device, attn, attnNorms);
+                    RowNormsOp.Run(device, dO, dONorms);
+                    RowNormsOp.Run(device, dS, dSNorms);
+                    RowNormsOp.Run(device, q, qNorms);
                 }, device.Synchronize, 0.2, 0.3);
                 var select = BenchTimer.Measure(() =>
                 {
@@ -68,8 +68,10 @@ public static class WtaCrsAttentionBench
                     SampledGemmOp.Batched(device, attn, dO, valueSelection.Indices, valueSelection.Scales, dv);
                     SampledGemmOp.Batched(device, dS, q, keySelection.Indices, keySelection.Scales, dk, scale);
                 }, device.Synchronize, 0.2, 0.3);
+                var (path, launches, groups) = WtaCrsBench.Describe(WtaCrsSelectionOp.Plan(device, bh, l, k));
                 rows.Add(new WtaCrsAttentionBenchRow(size.Name, bh, l, dh, ratio, k, norms.MeanMs, select.MeanMs, gemm.MeanMs, denseTime.MeanMs,
-                    WtaCrsBench.RelativeError(exactV, dv.ToArray()), WtaCrsBench.RelativeError(exactK, dk.ToArray())));
+                    WtaCrsBench.RelativeError(exactV, dv.ToArray()), WtaCrsBench.RelativeError(exactK, dk.ToArray()),
+                    path, launches, groups));
             }
         }
         return rows;

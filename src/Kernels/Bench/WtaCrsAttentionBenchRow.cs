@@ -4,6 +4,8 @@ namespace CrsIlgpu.Kernels.Bench;
 /// One keep ratio of the attention part of `crs bench wtacrs`: dV = Aᵀ dO and dK = scale·dSᵀ Q per
 /// (batch, head) estimated over k of the L query rows (row norms, batched selection, batched sampled
 /// GEMM) against the two dense batched GEMMs of the same run, and each estimate's relative error.
+/// SelectionPath, SelectionLaunches and SelectionGroups describe ONE of the two batched selections
+/// (<see cref="Sampling.WtaCrsSelectionPlan"/>; "cpu", 0, 0 on the CPU backend).
 /// </summary>
 public sealed record WtaCrsAttentionBenchRow(
     string Size,
@@ -17,7 +19,10 @@ public sealed record WtaCrsAttentionBenchRow(
     double SampledGemmMs,
     double DenseMs,
     double ValueError,
-    double KeyError)
+    double KeyError,
+    string SelectionPath,
+    int SelectionLaunches,
+    int SelectionGroups)
 {
     public double TotalMs => NormsMs + SelectionMs + SampledGemmMs;
 

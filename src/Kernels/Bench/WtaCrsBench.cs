@@ -34,22 +34,27 @@ public static class WtaCrsBench
             foreach (var ratio in ratios)
             {
                 progress?.Invoke($"{size.Name}: rho = {ratio}");
-                var k = WtaCrsSelectionReference.Budget(n, ratio);
+                var k = WtaCrsBudget.For(n, ratio);
                 using var selection = new WtaCrsSelectionBuffers(device.Pool, k);
                 var step = 0UL;
                 var norms = BenchTimer.Measure(() =>
                 {
-                    SelectionOp.RowNorms(device, x, xNorms);
-                    SelectionOp.RowNorms(device, g, gNorms);
+                    RowNormsOp.Run(device, x, xNorms);
+                    RowNormsOp.Run(device, g, gNorms);
                 }, device.Synchronize, 0.2, 0.3);
                 var select = BenchTimer.Measure(() => WtaCrsSelectionOp.SelectFromNorms(device, xNorms, gNorms, selection, 1, step++, 0), device.Synchronize, 0.2, 0.3);
                 var gemm = BenchTimer.Measure(() => SampledGemmOp.Gather(device, g, x, selection.Indices, selection.Scales, estimate), device.Synchronize, 0.2, 0.3);
+                var (path, launches, groups) = Describe(WtaCrsSelectionOp.Plan(device, 1, n, k));
                 rows.Add(new WtaCrsBenchRow(size.Name, n, din, dout, ratio, k, norms.MeanMs, select.MeanMs, gemm.MeanMs, denseTime.MeanMs,
-                    RelativeError(exact, estimate.ToArray())));
+                    RelativeError(exact, estimate.ToArray()), path, launches, groups));
             }
         }
         return rows;
     }
+
+    /// <summary>(path, launches, groups) of one selection: "cpu", 0, 0 on the CPU backend.</summary>
+    internal static (string Path, int Launches, int Groups) Describe(WtaCrsSelectionPlan? plan) =>
+        plan is null ? ("cpu", 0, 0) : (plan.Path.ToString(), plan.Launches.Count, plan.TotalGroups);
 
     /// <summary>Uniform entries with each row scaled by exp(N(0, 1)): a few rows carry most of the norm.</summary>
     internal static float[] HeavyTailed(int rows, int cols, int seed)

@@ -3,7 +3,8 @@ namespace CrsIlgpu.Kernels.Bench;
 /// <summary>
 /// One keep ratio of `crs bench wtacrs`: the parts of the sampled weight gradient (row norms,
 /// selection, sampled GEMM) against the dense weight-gradient GEMM of the same run, and the
-/// estimator's relative Frobenius error for that draw.
+/// estimator's relative Frobenius error for that draw. SelectionPath, SelectionLaunches and
+/// SelectionGroups say how one selection ran (<see cref="Sampling.WtaCrsSelectionPlan"/>; "cpu", 0, 0 on the CPU backend).
 /// </summary>
 public sealed record WtaCrsBenchRow(
     string Size,
@@ -16,7 +17,10 @@ public sealed record WtaCrsBenchRow(
     double SelectionMs,
     double SampledGemmMs,
     double DenseMs,
-    double RelativeError)
+    double RelativeError,
+    string SelectionPath,
+    int SelectionLaunches,
+    int SelectionGroups)
 {
     public double TotalMs => NormsMs + SelectionMs + SampledGemmMs;
 

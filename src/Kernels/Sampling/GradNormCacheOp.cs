@@ -17,7 +17,7 @@ public static class GradNormCacheOp
         if (device.Mode == ExecutionMode.Kernels)
             GradNormCacheKernels.LaunchScores(device, xNorms.View, cache.View, examples.View, scores.View, tokens);
         else
-            GradNormCacheReference.Scores(xNorms.AsSpan(), cache.AsSpan(), examples.AsSpan(), scores.AsSpan(), tokens);
+            GradNormCacheCpu.Scores(xNorms.AsSpan(), cache.AsSpan(), examples.AsSpan(), scores.AsSpan(), tokens);
     }
 
     private static void Check(string op, Tensor norms, Tensor cache, IntTensor examples, int tokens)

@@ -28,8 +28,8 @@ public static class WtaCrsBatchedEstimateOp
         using var aNorms = new Tensor(device.Pool, MemoryTag.Workspace, (a.Label ?? "a") + ".row_norms", problems, rows);
         using var bNorms = new Tensor(device.Pool, MemoryTag.Workspace, (b.Label ?? "b") + ".row_norms", problems, rows);
         using var selection = WtaCrsSelectionBuffers.Batched(device.Pool, problems, budget, MemoryTag.Workspace, (c.Label ?? "c") + ".wtacrs");
-        SelectionOp.RowNorms(device, a, aNorms);
-        SelectionOp.RowNorms(device, b, bNorms);
+        RowNormsOp.Run(device, a, aNorms);
+        RowNormsOp.Run(device, b, bNorms);
         WtaCrsSelectionOp.SelectBatchedFromNorms(device, aNorms, bNorms, selection, seed, step, layer);
         SampledGemmOp.Batched(device, a, b, selection.Indices, selection.Scales, c, alpha);
     }

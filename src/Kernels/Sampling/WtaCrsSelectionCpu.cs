@@ -1,4 +1,5 @@
 using CrsIlgpu.Kernels.Runtime;
+
 namespace CrsIlgpu.Kernels.Sampling;
 
 /// <summary>
@@ -11,16 +12,12 @@ public static class WtaCrsSelectionCpu
     /// <summary>Problems below this many rows in all run on one thread (the hand-off would cost more).</summary>
     private const int ParallelRows = 1 << 12;
 
-    public static void Select(
-        ReadOnlySpan<float> first, ReadOnlySpan<float> second, bool normPairs,
-        Span<int> indices, Span<float> scales, Span<int> winnerCount, uint seed, ulong step, uint layer) =>
-        winnerCount[0] = WtaCrsSelectionReference.SelectInto(first, second, normPairs, indices, scales, seed, step, layer);
-
     /// <summary>
     /// <paramref name="winners"/>.Length independent selections of n = first.Length / problems rows,
     /// k = indices.Length / problems each, problem b keyed by (seed, step, layer, b); in parallel over problems.
+    /// A single selection is one problem.
     /// </summary>
-    public static unsafe void SelectBatched(
+    public static unsafe void Select(
         ReadOnlySpan<float> first, ReadOnlySpan<float> second, bool normPairs,
         Span<int> indices, Span<float> scales, Span<int> winners, uint seed, ulong step, uint layer)
     {

@@ -1,8 +1,8 @@
 namespace CrsIlgpu.Kernels.Sampling;
 
 /// <summary>
-/// WTA-CRS row selection (DESIGN.md §3) in plain C#, written to perform the SAME float operations in
-/// the SAME order as <see cref="SelectionKernels"/>' device kernel, so both pick identical rows for the
+/// WTA-CRS row selection (docs/wtacrs.md) in plain C#, written to perform the SAME float operations in
+/// the SAME order as <see cref="WtaCrsSelectionKernels"/>' device kernel, so both pick identical rows for the
 /// same (seed, step, layer):
 /// <list type="number">
 /// <item>s_i = scores[i] (or xNorm_i · gNorm_i, one float multiply);</item>
@@ -26,23 +26,11 @@ namespace CrsIlgpu.Kernels.Sampling;
 /// </summary>
 public static class WtaCrsSelectionReference
 {
-    /// <summary>k_min of DESIGN.md §3.</summary>
-    public const int MinBudget = 10;
-
     /// <summary>Fixed chunk count of the sums, independent of the kernel's group size (so is the result).</summary>
     public const int Chunks = 1024;
 
     /// <summary>Rows the selection handles at most: counts stay exact in float and the padded sort fits an int.</summary>
     public const int MaxRows = 1 << 24;
-
-    /// <summary>k = min(N, max(⌊ρ·N⌋, k_min)).</summary>
-    public static int Budget(int rows, double keepRatio, int minBudget = MinBudget)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(rows);
-        if (!(keepRatio >= 0 && keepRatio <= 1))
-            throw new ArgumentOutOfRangeException(nameof(keepRatio), keepRatio, "the keep ratio must be in [0, 1]");
-        return Math.Min(rows, Math.Max((int)Math.Floor(keepRatio * rows), minBudget));
-    }
 
     public static WtaCrsSelectionResult Select(ReadOnlySpan<float> scores, int k, uint seed, ulong step, uint layer)
     {

@@ -93,7 +93,7 @@ public sealed class Linear(DeviceContext device, Parameter weight, Parameter bia
     {
         var config = sampling!.Config;
         using var norms = TensorAlloc.Workspace(device, Name + ".x_norms", rows);
-        SelectionOp.RowNorms(device, x.Shape.Length == 2 ? x : x.Reshape(rows, In), norms);
+        RowNormsOp.Run(device, x.Shape.Length == 2 ? x : x.Reshape(rows, In), norms);
         _examples = sampling.ExampleSlots > 0 ? sampling.Examples : null;
         if (_examples is not null)
             ScaleByCachedGradientNorms(norms, rows);
@@ -109,8 +109,8 @@ public sealed class Linear(DeviceContext device, Parameter weight, Parameter bia
         var config = sampling!.Config;
         using var xNorms = TensorAlloc.Workspace(device, Name + ".x_norms", rows);
         using var gNorms = TensorAlloc.Workspace(device, Name + ".g_norms", rows);
-        SelectionOp.RowNorms(device, x.Shape.Length == 2 ? x : x.Reshape(rows, In), xNorms);
-        SelectionOp.RowNorms(device, dy, gNorms);
+        RowNormsOp.Run(device, x.Shape.Length == 2 ? x : x.Reshape(rows, In), xNorms);
+        RowNormsOp.Run(device, dy, gNorms);
         using var selection = new WtaCrsSelectionBuffers(device.Pool, config.Budget(rows), MemoryTag.Workspace, Name + ".wtacrs");
         WtaCrsSelectionOp.SelectFromNorms(device, xNorms, gNorms, selection, config.Seed, sampling.Step, layerId);
         SampledGemmOp.Gather(device, dy, x.Shape.Length == 2 ? x : x.Reshape(rows, In), selection.Indices, selection.Scales, weight.Grad);
@@ -143,7 +143,7 @@ public sealed class Linear(DeviceContext device, Parameter weight, Parameter bia
         if (_examples is null)
             return;
         using var gNorms = TensorAlloc.Workspace(device, Name + ".g_norms", rows);
-        SelectionOp.RowNorms(device, dy, gNorms);
+        RowNormsOp.Run(device, dy, gNorms);
         if (gNorms.HasData)
         {
             var tokens = rows / _examples.Length;

@@ -34,7 +34,7 @@ public sealed record WtaCrsConfig(SampledSite Sites, double Ratio, SamplingPolic
     public bool Samples(SampledSite site) => (Sites & site) != 0;
 
     /// <summary>k = min(N, max(⌊ρ·N⌋, k_min)).</summary>
-    public int Budget(int rows) => Math.Min(rows, Math.Max((int)Math.Floor(Ratio * rows), KMin));
+    public int Budget(int rows) => Kernels.Sampling.WtaCrsBudget.For(rows, Ratio, KMin);
 
     public void Validate()
     {

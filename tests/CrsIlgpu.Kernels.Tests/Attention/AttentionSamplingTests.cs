@@ -157,8 +157,8 @@ public class AttentionSamplingTests
         int l = s.Tokens, n = s.HeadDim, problems = s.BatchHeads;
         var aNorms = new float[problems * l];
         var bNorms = new float[problems * l];
-        SelectionReference.RowNorms(a, aNorms, m);
-        SelectionReference.RowNorms(b, bNorms, n);
+        RowNormsReference.RowNorms(a, aNorms, m);
+        RowNormsReference.RowNorms(b, bNorms, n);
         var selection = WtaCrsSelectionReference.SelectBatched(aNorms, bNorms, true, problems, budget, Seed, step, layer);
         Assert.Contains(selection.Winners, c => c < budget); // some rows are drawn, not all kept
         var c = new double[problems * m * n];

@@ -62,7 +62,7 @@ public class WtaCrsBatchedSelectionOpTests
     {
         var device = TestAccelerators.Named(deviceName);
         var (first, second) = Norms(problems, l, l + problems);
-        var k = WtaCrsSelectionReference.Budget(l, rho);
+        var k = WtaCrsBudget.For(l, rho);
         Assert.True(k < l, "the case must sample");
         using var a = TestData.Tensor(device, first, problems, l);
         using var g = TestData.Tensor(device, second, problems, l);
@@ -90,7 +90,7 @@ public class WtaCrsBatchedSelectionOpTests
         var (first, second) = Norms(problems, l, 4);
         using var a = TestData.Tensor(device, first, problems, l);
         using var g = TestData.Tensor(device, second, problems, l);
-        using var output = WtaCrsSelectionBuffers.Batched(device.Pool, problems, WtaCrsSelectionReference.Budget(l, 1.0));
+        using var output = WtaCrsSelectionBuffers.Batched(device.Pool, problems, WtaCrsBudget.For(l, 1.0));
         WtaCrsSelectionOp.SelectBatchedFromNorms(device, a, g, output, Seed, 1, Layer);
         Assert.Equal(Enumerable.Repeat(Enumerable.Range(0, l), problems).SelectMany(r => r), output.IndicesToArray());
         Assert.All(output.ScalesToArray(), s => Assert.Equal(1f, s));
@@ -107,7 +107,7 @@ public class WtaCrsBatchedSelectionOpTests
         var device = TestAccelerators.Named(deviceName);
         var one = Scores("uniform", l, 1); // c = 0: every one of the k rows is a draw
         var scores = Enumerable.Repeat(one, problems).SelectMany(r => r).ToArray();
-        var k = WtaCrsSelectionReference.Budget(l, 0.3);
+        var k = WtaCrsBudget.For(l, 0.3);
         using var t = TestData.Tensor(device, scores, problems, l);
         using var output = WtaCrsSelectionBuffers.Batched(device.Pool, problems, k);
         WtaCrsSelectionOp.SelectBatched(device, t, output, Seed, 3, Layer);
@@ -131,7 +131,7 @@ public class WtaCrsBatchedSelectionOpTests
         const int problems = 3, l = 70;
         var device = TestAccelerators.Kernels;
         var (first, second) = Norms(problems, l, 9);
-        var k = WtaCrsSelectionReference.Budget(l, 0.3);
+        var k = WtaCrsBudget.For(l, 0.3);
         using var a = TestData.Tensor(device, first, problems, l);
         using var g = TestData.Tensor(device, second, problems, l);
         using var output = WtaCrsSelectionBuffers.Batched(device.Pool, problems, k);
@@ -164,7 +164,7 @@ public class WtaCrsBatchedSelectionOpTests
         using var planner = DeviceContext.CreatePlanner();
         const int problems = 768, l = 197; // ViT-B/16, batch 64: 64 · 12 heads of 197 query rows
         using var scores = new Tensor(planner.Pool, MemoryTag.Activations, "scores", problems, l);
-        using var output = WtaCrsSelectionBuffers.Batched(planner.Pool, problems, WtaCrsSelectionReference.Budget(l, 0.3));
+        using var output = WtaCrsSelectionBuffers.Batched(planner.Pool, problems, WtaCrsBudget.For(l, 0.3));
         Assert.Equal(problems * 59, output.Indices.Count);
         planner.Pool.ResetPeak();
         var before = planner.Pool.Allocated;

@@ -141,7 +141,7 @@ public class WtaCrsEstimatorTests
     public void FullKeepRatioIsExact()
     {
         var problem = Problem.Make(256, 1.5, 1);
-        var k = WtaCrsSelectionReference.Budget(256, 1.0);
+        var k = WtaCrsBudget.For(256, 1.0);
         // Every row once with scale 1, in row order: the very sum that defined the exact result.
         Assert.Equal(0.0, problem.RelativeError(problem.WtaCrs(k, 0)));
     }
@@ -158,7 +158,7 @@ public class WtaCrsEstimatorTests
         const int repeats = 4;
         var checkpoints = new[] { 50, 100, 200, 400, 800, 1600, 3200 };
         var problem = Problem.Make(n, 1.0, 2);
-        var k = WtaCrsSelectionReference.Budget(n, 0.1); // 25 of 256 rows
+        var k = WtaCrsBudget.For(n, 0.1); // 25 of 256 rows
         var squared = new double[checkpoints.Length];
         for (var r = 0; r < repeats; r++)
         {
@@ -195,7 +195,7 @@ public class WtaCrsEstimatorTests
         const int n = 256;
         const int trials = 400;
         var problem = Problem.Make(n, 2.0, 3);
-        var k = WtaCrsSelectionReference.Budget(n, 0.1);
+        var k = WtaCrsBudget.For(n, 0.1);
         var random = new Random(11);
         double wta = 0, crs = 0, uniform = 0;
         for (var t = 0; t < trials; t++)
@@ -223,7 +223,7 @@ public class WtaCrsEstimatorTests
         const int n = 4096;
         const int draws = 200;
         var problem = Problem.Make(n, 1.5, 4);
-        var k = WtaCrsSelectionReference.Budget(n, 0.5);
+        var k = WtaCrsBudget.For(n, 0.5);
         var random = new Random(12);
         var topK = problem.RelativeError(problem.TopK(k)); // deterministic: its mean over steps is itself
         var sum = new double[Din, Dout];

@@ -69,7 +69,7 @@ public class WtaCrsSelectionOpTests
     {
         var device = Device(deviceName);
         var scores = Scores(pattern, n, n + 17);
-        var k = WtaCrsSelectionReference.Budget(n, rho);
+        var k = WtaCrsBudget.For(n, rho);
         using var input = TestData.Tensor(device, scores, n);
         using var output = new WtaCrsSelectionBuffers(device.Pool, k);
         foreach (var step in new ulong[] { 0, 3 })
@@ -89,7 +89,7 @@ public class WtaCrsSelectionOpTests
         var device = Device(deviceName);
         var xNorms = Scores("heavy", n, 1);
         var gNorms = Scores("heavy", n, 2);
-        var k = WtaCrsSelectionReference.Budget(n, 0.2);
+        var k = WtaCrsBudget.For(n, 0.2);
         using var x = TestData.Tensor(device, xNorms, n);
         using var g = TestData.Tensor(device, gNorms, n);
         using var output = new WtaCrsSelectionBuffers(device.Pool, k);
@@ -110,7 +110,7 @@ public class WtaCrsSelectionOpTests
         const int n = 150;
         var device = TestAccelerators.Kernels;
         var scores = Scores("ties", n, 3);
-        var k = WtaCrsSelectionReference.Budget(n, 0.3);
+        var k = WtaCrsBudget.For(n, 0.3);
         using var input = TestData.Tensor(device, scores, n);
         using var output = new WtaCrsSelectionBuffers(device.Pool, k);
         WtaCrsSelectionOp.Select(device, input, output, Seed, 1, Layer, groupSize);
@@ -137,10 +137,11 @@ public class WtaCrsSelectionOpTests
         using var planner = DeviceContext.CreatePlanner();
         const int n = 12608; // ViT-B/16, batch 64: 64 · 197 rows
         using var scores = new Tensor(planner.Pool, Kernels.Runtime.Memory.MemoryTag.Activations, "scores", n);
-        using var output = new WtaCrsSelectionBuffers(planner.Pool, WtaCrsSelectionReference.Budget(n, 0.3));
+        using var output = new WtaCrsSelectionBuffers(planner.Pool, WtaCrsBudget.For(n, 0.3));
         planner.Pool.ResetPeak();
         var before = planner.Pool.Allocated;
-        WtaCrsSelectionOp.Select(planner, scores, output, 0, 0, 0);
+        // The one-group path (12,608 rows would run device-wide by default: see WtaCrsDeviceSelectionTests).
+        WtaCrsSelectionOp.Select(planner, scores, output, 0, 0, 0, path: WtaCrsSelectionPath.GroupPerProblem);
         Assert.Equal(before, planner.Pool.Allocated);
         // keys + prefix (16384 + 12608 floats) and the row order (16384 ints), both live at once.
         Assert.Equal(before + (16384L + 12608 + 16384) * 4, planner.Pool.PeakAllocated);

@@ -13,7 +13,7 @@ public class WtaCrsSelectionReferenceTests
     [InlineData(12608, 0.3, 3782)]
     [InlineData(12608, 1.0, 12608)]
     public void BudgetIsMinOfNAndMaxOfFloorRhoNAndKMin(int n, double rho, int expected) =>
-        Assert.Equal(expected, WtaCrsSelectionReference.Budget(n, rho));
+        Assert.Equal(expected, WtaCrsBudget.For(n, rho));
 
     [Fact]
     public void FullBudgetKeepsEveryRowExactly()
@@ -48,7 +48,7 @@ public class WtaCrsSelectionReferenceTests
     public void WinnersAndScalesFollowTheDefinition(string pattern, int n, double rho)
     {
         var scores = WtaCrsSelectionOpTests.Scores(pattern, n, 5);
-        var k = WtaCrsSelectionReference.Budget(n, rho);
+        var k = WtaCrsBudget.For(n, rho);
         var result = WtaCrsSelectionReference.Select(scores, k, 9, 4, 1);
         var sum = scores.Sum(s => (double)s);
         var p = scores.Select(s => s / sum).ToArray();
@@ -104,7 +104,7 @@ public class WtaCrsSelectionReferenceTests
         const int n = 24;
         const int steps = 4000;
         var scores = Enumerable.Range(0, n).Select(i => i < 2 ? 40f : 1f + i % 5).ToArray();
-        var k = WtaCrsSelectionReference.Budget(n, 0.4); // 10
+        var k = WtaCrsBudget.For(n, 0.4); // 10
         var counts = new int[n];
         var winners = -1;
         for (var step = 0UL; step < steps; step++)
@@ -134,6 +134,26 @@ public class WtaCrsSelectionReferenceTests
         var result = WtaCrsSelectionReference.Select(scores, 30, 1, 1, 1);
         Assert.Equal(20, result.Winners);
         Assert.Equal(Enumerable.Range(0, 20).Select(i => 10 * i), result.Indices.Take(20));
+    }
+
+    /// <summary>
+    /// The device-wide path reads Q_total as the chunked total of the sorted p (before it writes the
+    /// prefix sums); the reference reads the last prefix sum. They are the same float: the last
+    /// non-empty chunk's offset plus its sequential sum, then + 0 for each empty chunk after it.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(11)]
+    [InlineData(1023)]
+    [InlineData(1025)]
+    [InlineData(12608)]
+    [InlineData(50000)]
+    public void ChunkedTotalIsTheLastPrefixSumBitForBit(int n)
+    {
+        var random = new Random(n);
+        var values = Enumerable.Range(0, n).Select(_ => (float)(random.NextDouble() * Math.Exp(3 * random.NextDouble()))).ToArray();
+        Assert.Equal(BitConverter.SingleToInt32Bits(WtaCrsSelectionReference.ChunkedPrefix(values)[n - 1]),
+            BitConverter.SingleToInt32Bits(WtaCrsSelectionReference.ChunkedTotal(values)));
     }
 
     /// <summary>The packed-key sort gives (p descending, row ascending): the order a float comparison defines, −0 tying with +0.</summary>

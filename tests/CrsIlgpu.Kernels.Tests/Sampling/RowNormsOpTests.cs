@@ -3,7 +3,7 @@ using CrsIlgpu.Kernels.Runtime;
 
 namespace CrsIlgpu.Kernels.Tests.Sampling;
 
-public class SelectionOpTests
+public class RowNormsOpTests
 {
     public static TheoryData<string, int, int> DevicesAndShapes
     {
@@ -28,10 +28,10 @@ public class SelectionOpTests
         var device = Device(deviceName);
         var data = TestData.Uniform(rows * d, 31 + d, 2f);
         var expected = new float[rows];
-        SelectionReference.RowNorms(data, expected, d);
+        RowNormsReference.RowNorms(data, expected, d);
         using var x = TestData.Tensor(device, data, rows, d);
         using var norms = TestData.Tensor(device, Enumerable.Repeat(float.NaN, rows).ToArray(), rows);
-        SelectionOp.RowNorms(device, x, norms);
+        RowNormsOp.Run(device, x, norms);
         var actual = norms.ToArray();
         for (var r = 0; r < rows; r++)
             Assert.True(Math.Abs(expected[r] - actual[r]) <= 1e-5 * Math.Max(1.0, expected[r]), $"row {r}: {actual[r]} vs {expected[r]}");
@@ -43,6 +43,6 @@ public class SelectionOpTests
         var device = TestAccelerators.CpuBackend;
         using var x = TestData.Tensor(device, new float[12], 3, 4);
         using var norms = TestData.Tensor(device, new float[4], 4);
-        Assert.Throws<ArgumentException>(() => SelectionOp.RowNorms(device, x, norms));
+        Assert.Throws<ArgumentException>(() => RowNormsOp.Run(device, x, norms));
     }
 }

@@ -8,17 +8,17 @@ using ILGPU.Runtime;
 namespace CrsIlgpu.Kernels.Sampling;
 
 /// <summary>
-/// Kernels of the WTA-CRS row selection: row L2 norms (one group per row) and the whole selection
-/// (scores → p → sort → prefix sums → choice of c → Philox draws) in ONE group and ONE launch, so no
-/// value travels to the host between the steps. Its arrays live in a global-memory workspace
-/// (N up to ~16k rows does not fit shared memory); every result is independent of the group size,
-/// and the float operations follow <see cref="WtaCrsSelectionReference"/> exactly (see there).
+/// The WTA-CRS row selection in ONE group per problem and ONE launch (scores → p → bitonic sort →
+/// prefix sums → choice of c → Philox draws), so no value travels to the host between the steps.
+/// P independent problems (attention: one per (batch, head)) run as P groups; a single selection is
+/// P = 1. Its arrays live in a global-memory workspace (N up to ~16k rows does not fit shared
+/// memory); every result is independent of the group size, and the float operations follow
+/// <see cref="WtaCrsSelectionReference"/> exactly (see there).
 /// </summary>
-public static class SelectionKernels
+public static class WtaCrsSelectionKernels
 {
-    public const string RowNormsName = "selection_row_norms";
-    public const string WtaCrsName = "selection_wtacrs";
-    public const string WtaCrsBatchedName = "selection_wtacrs_batched";
+    /// <summary>Stable name (profiles, Nsight, tests).</summary>
+    public const string Name = "selection_wtacrs";
 
     /// <summary>Threads of the selection group on a GPU (the hardware maximum).</summary>
     public const int GpuSelectionGroup = 1024;
@@ -28,9 +28,8 @@ public static class SelectionKernels
 
     public static IReadOnlyList<KernelEntry> Catalog { get; } =
     [
-        new(RowNormsName, "Sampling", Method(nameof(SelectionRowNorms)), KernelGrouping.Explicit, "norms[r] = ‖x[r, :]‖₂; one group per row"),
-        new(WtaCrsName, "Sampling", Method(nameof(SelectionWtaCrs)), KernelGrouping.Explicit, "WTA-CRS row selection (sort, prefix sums, choice of c, Philox draws); one group"),
-        new(WtaCrsBatchedName, "Sampling", Method(nameof(SelectionWtaCrsBatched)), KernelGrouping.Explicit, "independent WTA-CRS selections over [batch, L] (attention's query rows per (batch, head)); one group per problem"),
+        new(Name, "Sampling", Method(nameof(SelectionWtaCrs)), KernelGrouping.Explicit,
+            "WTA-CRS row selection (sort, prefix sums, choice of c, Philox draws); one group per problem (attention: per (batch, head))"),
     ];
 
     /// <summary>Sort length: the smallest power of two ≥ n (≥ 1).</summary>
@@ -48,45 +47,15 @@ public static class SelectionKernels
     /// <summary>Ints of the selection's int workspace: the sorted row indices [PaddedLength(n)].</summary>
     public static long IntWorkspace(int n) => PaddedLength(n);
 
-    internal static void SelectionRowNorms(ArrayView<float> x, ArrayView<float> norms, int d)
-    {
-        var row = Grid.IdxX;
-        var start = row * d;
-        var squares = 0f;
-        for (var j = Group.IdxX; j < d; j += Group.DimX)
-        {
-            var v = x[start + j];
-            squares += v * v;
-        }
-        var total = GroupReduce.Sum(squares);
-        if (Group.IdxX == 0)
-            norms[row] = XMath.Sqrt(total);
-    }
-
     /// <summary>
-    /// The selection, one group. <paramref name="first"/>, <paramref name="second"/>: scores s = first
-    /// (normPairs = 0) or s = first·second (normPairs ≠ 0, row norms of X and G). Outputs
-    /// <paramref name="indices"/>[k], <paramref name="scales"/>[k], <paramref name="winners"/>[0] = c.
+    /// Independent selections, one group per problem (Grid.IdxX = b; a single selection is P = 1):
+    /// problem b reads scores [b·n, (b+1)·n) of <paramref name="first"/> (s = first, normPairs = 0, or
+    /// s = first·second, the row norms of X and G), its own slices of the workspaces
+    /// (<see cref="FloatWorkspace"/>(n) floats, <see cref="IntWorkspace"/>(n) ints), writes indices
+    /// (local to the problem) and scales [b·k, (b+1)·k) and winners[b] = c, and draws from the
+    /// Philox stream (seed, step, layer, b).
     /// </summary>
     internal static void SelectionWtaCrs(
-        ArrayView<float> first, ArrayView<float> second, ArrayView<float> floatWork, ArrayView<int> order,
-        ArrayView<int> indices, ArrayView<float> scales, ArrayView<int> winners,
-        int n, int k, int normPairs, uint seed, uint layer, ulong step)
-    {
-        if (k >= n)
-            KeepAll(indices, scales, winners, n);
-        else
-            SelectProblem(first, second, floatWork, order, indices, scales, winners, n, k, normPairs, seed, layer, step, 0);
-    }
-
-    /// <summary>
-    /// Independent selections, one group per problem (Grid.IdxX = b): problem b reads scores
-    /// [b·n, (b+1)·n) of <paramref name="first"/> (and <paramref name="second"/>), its own slices of the
-    /// workspaces (<see cref="FloatWorkspace"/>(n) floats, <see cref="IntWorkspace"/>(n) ints), writes
-    /// indices (local to the problem) and scales [b·k, (b+1)·k) and winners[b], and draws from the
-    /// Philox stream (seed, step, layer, b). The same body as the single selection.
-    /// </summary>
-    internal static void SelectionWtaCrsBatched(
         ArrayView<float> first, ArrayView<float> second, ArrayView<float> floatWork, ArrayView<int> order,
         ArrayView<int> indices, ArrayView<float> scales, ArrayView<int> winners,
         int n, int k, int normPairs, uint seed, uint layer, ulong step)
@@ -207,7 +176,7 @@ public static class SelectionKernels
                 bestC = c;
             }
         }
-        var chosen = ArgMinLargest(bestValue, bestC);
+        var chosen = WtaCrsArgMin.Group(new WtaCrsArgMin(bestValue, bestC)).C;
         if (!(total > 0f))
             chosen = 0;
 
@@ -225,16 +194,7 @@ public static class SelectionKernels
             if (remaining > 0f)
             {
                 var target = PhiloxRandom.Uniform(seed, step, layer, (uint)t, problem) * remaining;
-                var lo = chosen;
-                var hi = positive - 1;
-                while (lo < hi)
-                {
-                    var mid = (lo + hi) >> 1;
-                    if (prefix[mid] - takenMass > target)
-                        hi = mid;
-                    else
-                        lo = mid + 1;
-                }
+                var lo = DrawPosition(prefix, takenMass, target, chosen, positive - 1);
                 indices[chosen + t] = order[lo];
                 scales[chosen + t] = remaining / ((float)draws * keys[lo]);
             }
@@ -262,13 +222,7 @@ public static class SelectionKernels
         var threads = Group.DimX;
         var length = (n + chunks - 1) / chunks;
         for (var chunk = tid; chunk < chunks; chunk += threads)
-        {
-            var sum = 0f;
-            var end = IntrinsicMath.Min(n, (chunk + 1) * length);
-            for (var i = chunk * length; i < end; i++)
-                sum += values[i];
-            sums[chunk] = sum;
-        }
+            sums[chunk] = ChunkSum(values, chunk, length, n);
         Group.Barrier();
         if (tid == 0)
         {
@@ -286,61 +240,50 @@ public static class SelectionKernels
         if (writePrefix)
         {
             for (var chunk = tid; chunk < chunks; chunk += threads)
-            {
-                var offset = sums[chunk];
-                var sum = 0f;
-                var end = IntrinsicMath.Min(n, (chunk + 1) * length);
-                for (var i = chunk * length; i < end; i++)
-                {
-                    sum += values[i];
-                    prefix[i] = offset + sum;
-                }
-            }
+                ChunkPrefix(values, prefix, chunk, length, n, sums[chunk]);
         }
         var total = sums[chunks];
         Group.Barrier();
         return total;
     }
 
-    /// <summary>Group-wide (smallest value, then largest c) over every thread's candidate; any group size.</summary>
-    private static int ArgMinLargest(float value, int c)
+    /// <summary>
+    /// The row a draw lands on: the first sorted position j in [lo, hi] with Q_j − P_c &gt; target, or hi
+    /// when there is none (<see cref="WtaCrsSelectionReference"/>.SearchDraw, the same comparisons).
+    /// </summary>
+    internal static int DrawPosition(ArrayView<float> prefix, float takenMass, float target, int lo, int hi)
     {
-        var values = SharedMemory.Allocate<float>(GroupReduce.MaxGroupSize);
-        var cs = SharedMemory.Allocate<int>(GroupReduce.MaxGroupSize);
-        var tid = Group.IdxX;
-        var threads = Group.DimX;
-        values[tid] = value;
-        cs[tid] = c;
-        Group.Barrier();
-        var stride = 1;
-        while (stride < threads)
-            stride <<= 1;
-        for (stride >>= 1; stride > 0; stride >>= 1)
+        while (lo < hi)
         {
-            if (tid < stride && tid + stride < threads)
-            {
-                var v = values[tid + stride];
-                var other = cs[tid + stride];
-                if (v < values[tid] || (v == values[tid] && other > cs[tid]))
-                {
-                    values[tid] = v;
-                    cs[tid] = other;
-                }
-            }
-            Group.Barrier();
+            var mid = (lo + hi) >> 1;
+            if (prefix[mid] - takenMass > target)
+                hi = mid;
+            else
+                lo = mid + 1;
         }
-        var result = cs[0];
-        Group.Barrier();
-        return result;
+        return lo;
     }
 
-    public static void LaunchRowNorms(DeviceContext device, ArrayView<float> x, ArrayView<float> norms, int rows, int d, int? groupSize = null)
+    /// <summary>Σ values over one chunk [chunk·length, min(n, (chunk+1)·length)), sequentially from 0 (the reference's order).</summary>
+    internal static float ChunkSum(ArrayView<float> values, int chunk, int length, int n)
     {
-        if (rows == 0)
-            return;
-        var group = RowGroups.Resolve(RowNormsName, device.Accelerator, d, groupSize);
-        device.Kernel(RowNormsName, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int>(SelectionRowNorms))
-            (new KernelConfig(rows, group), x, norms, d);
+        var sum = 0f;
+        var end = IntrinsicMath.Min(n, (chunk + 1) * length);
+        for (var i = chunk * length; i < end; i++)
+            sum += values[i];
+        return sum;
+    }
+
+    /// <summary>prefix[i] = offset + (the chunk's sequential sum up to i), for i in the chunk.</summary>
+    internal static void ChunkPrefix(ArrayView<float> values, ArrayView<float> prefix, int chunk, int length, int n, float offset)
+    {
+        var sum = 0f;
+        var end = IntrinsicMath.Min(n, (chunk + 1) * length);
+        for (var i = chunk * length; i < end; i++)
+        {
+            sum += values[i];
+            prefix[i] = offset + sum;
+        }
     }
 
     /// <summary>The selection group size: <paramref name="requested"/> (checked) or the device's default.</summary>
@@ -350,34 +293,18 @@ public static class SelectionKernels
         if (requested is { } size)
         {
             if (size < 1 || size > limit)
-                throw new ArgumentOutOfRangeException(nameof(requested), size, $"{WtaCrsName}: group size must be in [1, {limit}]");
+                throw new ArgumentOutOfRangeException(nameof(requested), size, $"{Name}: group size must be in [1, {limit}]");
             return size;
         }
         return Math.Min(limit, accelerator.AcceleratorType == AcceleratorType.Cuda ? GpuSelectionGroup : CpuSelectionGroup);
     }
 
     /// <summary>
-    /// One launch of the selection. <paramref name="floatWork"/> ≥ <see cref="FloatWorkspace"/>(n) and
-    /// <paramref name="order"/> ≥ <see cref="IntWorkspace"/>(n) elements (unused when k ≥ n).
+    /// The default group: on a GPU enough threads for half the padded sort (each compares one pair
+    /// per stage), rounded to a warp, at most <see cref="GpuSelectionGroup"/>: attention's L = 197
+    /// needs 128 threads, not 1024 idle ones per problem.
     /// </summary>
-    public static void LaunchWtaCrs(
-        DeviceContext device, ArrayView<float> first, ArrayView<float> second, bool normPairs,
-        ArrayView<float> floatWork, ArrayView<int> order, ArrayView<int> indices, ArrayView<float> scales, ArrayView<int> winners,
-        int n, int k, uint seed, ulong step, uint layer, int? groupSize = null)
-    {
-        if (n == 0)
-            return;
-        var group = SelectionGroup(device.Accelerator, groupSize);
-        device.Kernel(WtaCrsName, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<int>, int, int, int, uint, uint, ulong>(SelectionWtaCrs))
-            (new KernelConfig(1, group), first, second, floatWork, order, indices, scales, winners, n, k, normPairs ? 1 : 0, seed, layer, step);
-    }
-
-    /// <summary>
-    /// The batched selection's default group: on a GPU enough threads for half the padded sort
-    /// (each compares one pair per stage), rounded to a warp, at most <see cref="GpuSelectionGroup"/>:
-    /// attention's L = 197 needs 128 threads, not 1024 idle ones per problem.
-    /// </summary>
-    public static int BatchedSelectionGroup(Accelerator accelerator, int n, int? requested)
+    public static int GroupFor(Accelerator accelerator, int n, int? requested)
     {
         if (requested is not null || accelerator.AcceleratorType != AcceleratorType.Cuda)
             return SelectionGroup(accelerator, requested);
@@ -388,22 +315,21 @@ public static class SelectionKernels
     }
 
     /// <summary>
-    /// One launch of <paramref name="problems"/> selections of n rows each. The workspaces hold
-    /// problems × <see cref="FloatWorkspace"/>(n) floats and problems × <see cref="IntWorkspace"/>(n)
-    /// ints (unused when k ≥ n); indices and scales problems × k, winners problems.
+    /// One launch of <paramref name="problems"/> selections of n rows each, <paramref name="group"/>
+    /// threads per problem. The workspaces hold problems × <see cref="FloatWorkspace"/>(n) floats and
+    /// problems × <see cref="IntWorkspace"/>(n) ints (unused when k ≥ n); indices and scales problems × k, winners problems.
     /// </summary>
-    public static void LaunchWtaCrsBatched(
+    public static void Launch(
         DeviceContext device, ArrayView<float> first, ArrayView<float> second, bool normPairs,
         ArrayView<float> floatWork, ArrayView<int> order, ArrayView<int> indices, ArrayView<float> scales, ArrayView<int> winners,
-        int problems, int n, int k, uint seed, ulong step, uint layer, int? groupSize = null)
+        int problems, int n, int k, uint seed, ulong step, uint layer, int group)
     {
         if (problems == 0 || n == 0)
             return;
-        var group = BatchedSelectionGroup(device.Accelerator, n, groupSize);
-        device.Kernel(WtaCrsBatchedName, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<int>, int, int, int, uint, uint, ulong>(SelectionWtaCrsBatched))
+        device.Kernel(Name, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<int>, int, int, int, uint, uint, ulong>(SelectionWtaCrs))
             (new KernelConfig(problems, group), first, second, floatWork, order, indices, scales, winners, n, k, normPairs ? 1 : 0, seed, layer, step);
     }
 
     private static MethodInfo Method(string name) =>
-        typeof(SelectionKernels).GetMethod(name, BindingFlags.NonPublic | BindingFlags.Static)!;
+        typeof(WtaCrsSelectionKernels).GetMethod(name, BindingFlags.NonPublic | BindingFlags.Static)!;
 }

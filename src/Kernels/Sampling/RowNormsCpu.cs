@@ -3,8 +3,8 @@ using CrsIlgpu.Kernels.Reduction;
 
 namespace CrsIlgpu.Kernels.Sampling;
 
-/// <summary>CPU backend of the selection's helper ops: row norms, rows in parallel, each row vectorized.</summary>
-public static class SelectionCpu
+/// <summary>CPU backend of the row L2 norms the WTA-CRS scores are made of, rows in parallel, each row vectorized.</summary>
+public static class RowNormsCpu
 {
     public static unsafe void RowNorms(Span<float> x, Span<float> norms, int rows, int d)
     {

@@ -1,7 +1,7 @@
 namespace CrsIlgpu.Kernels.Sampling;
 
-/// <summary>Plain C# of the selection's helper ops: row L2 norms (double accumulation).</summary>
-public static class SelectionReference
+/// <summary>Row L2 norms in plain C# (double accumulation).</summary>
+public static class RowNormsReference
 {
     /// <summary>norms[r] = ‖x[r, :]‖₂ for x [rows, d].</summary>
     public static void RowNorms(ReadOnlySpan<float> x, Span<float> norms, int d)

@@ -1,0 +1,48 @@
+using System.Reflection;
+using CrsIlgpu.Kernels.Reduction;
+using CrsIlgpu.Kernels.Runtime;
+using ILGPU;
+using ILGPU.Algorithms;
+using ILGPU.Runtime;
+
+namespace CrsIlgpu.Kernels.Sampling;
+
+/// <summary>
+/// Row L2 norms ‖X_i‖, ‖G_i‖: what the WTA-CRS scores are made of. One group per row, the group
+/// striding over the row and reducing through <see cref="GroupReduce"/>.
+/// </summary>
+public static class RowNormsKernels
+{
+    /// <summary>Stable name (profiles, Nsight, tests): kept from when this kernel lived with the selection.</summary>
+    public const string Name = "selection_row_norms";
+
+    public static IReadOnlyList<KernelEntry> Catalog { get; } =
+    [
+        new(Name, "Sampling", typeof(RowNormsKernels).GetMethod(nameof(SelectionRowNorms), BindingFlags.NonPublic | BindingFlags.Static)!,
+            KernelGrouping.Explicit, "norms[r] = ‖x[r, :]‖₂; one group per row"),
+    ];
+
+    internal static void SelectionRowNorms(ArrayView<float> x, ArrayView<float> norms, int d)
+    {
+        var row = Grid.IdxX;
+        var start = row * d;
+        var squares = 0f;
+        for (var j = Group.IdxX; j < d; j += Group.DimX)
+        {
+            var v = x[start + j];
+            squares += v * v;
+        }
+        var total = GroupReduce.Sum(squares);
+        if (Group.IdxX == 0)
+            norms[row] = XMath.Sqrt(total);
+    }
+
+    public static void Launch(DeviceContext device, ArrayView<float> x, ArrayView<float> norms, int rows, int d, int? groupSize = null)
+    {
+        if (rows == 0)
+            return;
+        var group = RowGroups.Resolve(Name, device.Accelerator, d, groupSize);
+        device.Kernel(Name, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int>(SelectionRowNorms))
+            (new KernelConfig(rows, group), x, norms, d);
+    }
+}
