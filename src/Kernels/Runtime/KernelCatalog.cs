@@ -9,6 +9,7 @@ public static class KernelCatalog
         // Each kernel family adds its entries here.
         all.AddRange(Gemm.GemmKernels.Catalog);
         all.AddRange(Gemm.GemmLargeKernels.Catalog);
+        all.AddRange(Gemm.GemmTf32Kernels.Catalog);
         all.AddRange(Elementwise.ElementwiseKernels.Catalog);
         all.AddRange(Attention.AttentionKernels.Catalog);
         all.AddRange(Optim.OptimKernels.Catalog);
