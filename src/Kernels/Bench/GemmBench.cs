@@ -85,6 +85,13 @@ public static class GemmBench
             a.CopyFrom(hostA);
             b.CopyFrom(hostB);
 
+            if (device.Mode == ExecutionMode.Kernels)
+            {
+                // Groups per launch: what fills the GPU (split-K multiplies a weight gradient's tiles by its K groups).
+                var (kernel, groups, splits) = GemmOp.LaunchShape(device, p);
+                notes.Add($"{shape}: {main} launches {kernel} with {groups} groups" +
+                    (splits > 1 ? $" ({splits} K groups per tile, then {GemmSplitKKernels.ReduceName})" : ""));
+            }
             progress?.Invoke($"{shape}: {main}");
             rows.Add(Row(p, shape, main, BenchTimer.Measure(() => GemmOp.Run(device, p, a, b, c), device.Synchronize)));
 

@@ -10,6 +10,7 @@ public static class KernelCatalog
         all.AddRange(Gemm.GemmKernels.Catalog);
         all.AddRange(Gemm.GemmLargeKernels.Catalog);
         all.AddRange(Gemm.GemmTf32Kernels.Catalog);
+        all.AddRange(Gemm.GemmSplitKKernels.Catalog);
         all.AddRange(Elementwise.ElementwiseKernels.Catalog);
         all.AddRange(Attention.AttentionKernels.Catalog);
         all.AddRange(Optim.OptimKernels.Catalog);
