@@ -1,7 +1,10 @@
-"""GPU anchor for `crs bench gemm`: FP32 matmul with cuBLAS through PyTorch (TF32 off, so it is true FP32).
+"""GPU anchor for `crs bench gemm`: matmul with cuBLAS through PyTorch, TF32 off (cublas-fp32: true FP32)
+and/or on (cublas-tf32: torch.backends.cuda.matmul.allow_tf32 = True, cuBLAS's tensor-core TF32 path).
 
-Arguments: problems as "LAYOUT:M:N:K:BATCH" (crs bench gemm's spec) or bare sizes n.
-Prints one JSON object per problem: {"impl": "cublas-fp32", "spec": ..., "mean_ms": ..., "min_ms": ..., "gflops": ...}.
+Arguments: [--precision fp32|tf32|both] (default fp32), then problems as "LAYOUT:M:N:K:BATCH"
+(crs bench gemm's spec) or bare sizes n.
+Prints one JSON object per problem and precision:
+{"impl": "cublas-fp32" | "cublas-tf32", "spec": ..., "mean_ms": ..., "min_ms": ..., "gflops": ...}.
 """
 import json
 import sys
@@ -9,10 +12,10 @@ import sys
 import torch
 
 
-def measure(spec: str, min_seconds: float = 1.0) -> dict:
+def measure(spec: str, tf32: bool = False, min_seconds: float = 1.0) -> dict:
     """One problem, "LAYOUT:M:N:K:BATCH" as crs bench gemm writes it (or a bare n: NN n×n×n); a T
     operand is stored transposed and multiplied through a transposed view (cuBLAS's trans flag)."""
-    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cuda.matmul.allow_tf32 = tf32
     if ":" in spec:
         layout, m, n, k, batch = spec.split(":")
         m, n, k, batch = int(m), int(n), int(k), int(batch)
@@ -42,11 +45,24 @@ def measure(spec: str, min_seconds: float = 1.0) -> dict:
         times.append(ms)
         total += ms
     mean = sum(times) / len(times)
-    return {"impl": "cublas-fp32", "spec": spec if ":" in spec else f"NN:{m}:{m}:{m}:1", "n": n, "repeats": len(times),
+    return {"impl": "cublas-tf32" if tf32 else "cublas-fp32", "spec": spec if ":" in spec else f"NN:{m}:{m}:{m}:1", "n": n, "repeats": len(times),
             "mean_ms": mean, "min_ms": min(times), "gflops": 2 * m * n * k * batch / (mean / 1e3) / 1e9,
             "device": torch.cuda.get_device_name()}
 
 
+def parse_args(argv: list) -> tuple:
+    """(precisions, specs): --precision fp32 | tf32 | both, then the problems."""
+    precision = "fp32"
+    if len(argv) >= 2 and argv[0] == "--precision":
+        precision, argv = argv[1], argv[2:]
+    if precision not in ("fp32", "tf32", "both"):
+        raise SystemExit(f"--precision: fp32, tf32 or both, got {precision!r}")
+    modes = {"fp32": [False], "tf32": [True], "both": [False, True]}[precision]
+    return modes, argv
+
+
 if __name__ == "__main__":
-    for arg in sys.argv[1:]:
-        print(json.dumps(measure(arg)), flush=True)
+    modes, specs = parse_args(sys.argv[1:])
+    for arg in specs:
+        for tf32 in modes:
+            print(json.dumps(measure(arg, tf32)), flush=True)

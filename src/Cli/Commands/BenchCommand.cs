@@ -114,6 +114,7 @@ public static class BenchCommand
         command.Options.Add(sizes);
         command.Options.Add(shapes);
         command.Options.Add(json);
+        command.Options.Add(CommonOptions.MatmulPrecision);
         command.SetAction(parse => CommonOptions.Run(() =>
         {
             var shapeText = parse.GetValue(shapes);

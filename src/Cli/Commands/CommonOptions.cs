@@ -15,6 +15,24 @@ public static class CommonOptions
         Recursive = true,
     };
 
+    /// <summary>
+    /// --matmul-precision for the commands whose GEMMs it changes (train, profile, bench gemm): fp32
+    /// (default) or tf32, the tensor-core kernels, as PyTorch's allow_tf32. Read by
+    /// <see cref="DeviceOptions"/> when the command has it.
+    /// </summary>
+    public static readonly Option<string> MatmulPrecision = CreateMatmulPrecision();
+
+    private static Option<string> CreateMatmulPrecision()
+    {
+        var option = new Option<string>("--matmul-precision")
+        {
+            Description = "fp32 (default) or tf32: every dense GEMM on the ILGPU kernel path uses the TF32 tensor-core kernels (inputs rounded to a 10-bit mantissa, FP32 accumulate), like PyTorch's allow_tf32; the C# CPU backend stays fp32",
+            DefaultValueFactory = _ => "fp32",
+        };
+        option.AcceptOnlyFromAmong("fp32", "tf32");
+        return option;
+    }
+
     private static Option<string> CreateDevice()
     {
         var option = new Option<string>("--device")
@@ -64,7 +82,10 @@ public static class CommonOptions
                 throw new CrsException($"--memory-limit: '{text}' is not a byte count like 8GiB, 512MiB or 1000000");
             limit = bytes;
         }
-        return new DeviceOptions { Kind = kind, MemoryLimit = limit, Profile = profile, RecordMemoryTimeline = recordTimeline };
+        var precision = parse.GetResult(MatmulPrecision)?.GetValueOrDefault<string>() == "tf32"
+            ? Kernels.Runtime.MatmulPrecision.Tf32
+            : Kernels.Runtime.MatmulPrecision.Fp32;
+        return new DeviceOptions { Kind = kind, MemoryLimit = limit, Profile = profile, RecordMemoryTimeline = recordTimeline, MatmulPrecision = precision };
     }
 
     /// <summary>

@@ -29,7 +29,7 @@ public static class ProfileCommand
         var mode = CommonOptions.CreateMode();
         var sampling = new SamplingOptions();
         var command = new Command("profile", "Profile one training step: every kernel by phase (forward, backward, WTA-CRS selection, optimizer) with time, share, GFLOP/s, GB/s and roofline position");
-        foreach (var o in new Option[] { model, batch, classes, ratio, compare, steps, warmup, seed, outDir, mode })
+        foreach (var o in new Option[] { model, batch, classes, ratio, compare, steps, warmup, seed, outDir, mode, CommonOptions.MatmulPrecision })
             command.Options.Add(o);
         sampling.AddTo(command);
         command.SetAction(parse => CommonOptions.Run(() =>

@@ -28,6 +28,7 @@ public static class TrainCommand
         command.Options.Add(output);
         command.Options.Add(resume);
         command.Options.Add(checkpointEvery);
+        command.Options.Add(CommonOptions.MatmulPrecision);
         command.SetAction(parse => CommonOptions.Run(() =>
         {
             var every = parse.GetValue(checkpointEvery);

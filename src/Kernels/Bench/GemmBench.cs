@@ -9,12 +9,21 @@ namespace CrsIlgpu.Kernels.Bench;
 /// `crs bench gemm`: SGEMM per problem — square NN sizes and/or the GEMMs of a ViT's layers (every
 /// layout, the weight-gradient TN shapes with their long K, batched attention) — each implementation
 /// timed in the same run. On the CPU: the C# backend, the plain reference (problems up to 1024³'s
-/// work) and numpy's BLAS as the external anchor. On CUDA: the ILGPU kernel the tile rule picks,
-/// each SIMT tile size forced, and cuBLAS FP32 through PyTorch. The anchors get each problem as
-/// "LAYOUT:M:N:K:BATCH" and compute the same layout (transposed operands as views).
+/// work) and numpy's BLAS as the external anchor. On CUDA: the fp32 ILGPU kernel the tile rule
+/// picks, each SIMT tile size forced and the TF32 tensor-core kernel, against cuBLAS through PyTorch
+/// with TF32 off (cublas-fp32, the fp32 kernels' ratio) and on (cublas-tf32, the TF32 kernel's
+/// ratio), all in one run; --matmul-precision picks which ILGPU row is GemmOp's ("main"). The
+/// anchors get each problem as "LAYOUT:M:N:K:BATCH" and compute the same layout (transposed
+/// operands as views).
 /// </summary>
 public static class GemmBench
 {
+    /// <summary>The TF32 tensor-core kernel's row (GemmTf32Kernels; GemmOp's choice under --matmul-precision tf32).</summary>
+    public const string Tf32Impl = "ilgpu-tf32";
+
+    /// <summary>gemm_torch.py's row with torch.backends.cuda.matmul.allow_tf32 on.</summary>
+    public const string CublasTf32 = "cublas-tf32";
+
     /// <summary>The reference runs only where its naive loop ends in seconds (1024³ multiply-adds).</summary>
     public const double ReferenceMaxFlops = 2.0 * 1024 * 1024 * 1024;
 
@@ -61,7 +70,8 @@ public static class GemmBench
             throw new CrsException("bench gemm: nothing to measure (give --sizes or --shapes)");
         var rows = new List<BenchRow>();
         var notes = new List<string>();
-        var main = device.Mode == ExecutionMode.Kernels ? "ilgpu-kernel" : "cpu-backend";
+        // The implementation GemmOp runs for this device and --matmul-precision.
+        var main = device.UsesTf32Matmul ? Tf32Impl : device.Mode == ExecutionMode.Kernels ? "ilgpu-kernel" : "cpu-backend";
         foreach (var (shape, p) in cases)
         {
             var random = new Random(p.M * 31 + p.N * 17 + p.K);
@@ -75,17 +85,35 @@ public static class GemmBench
             a.CopyFrom(hostA);
             b.CopyFrom(hostB);
 
+            if (device.Mode == ExecutionMode.Kernels)
+            {
+                // Groups per launch: what fills the GPU (split-K multiplies a weight gradient's tiles by its K groups).
+                var (kernel, groups, splits) = GemmOp.LaunchShape(device, p);
+                notes.Add($"{shape}: {main} launches {kernel} with {groups} groups" +
+                    (splits > 1 ? $" ({splits} K groups per tile, then {GemmSplitKKernels.ReduceName})" : ""));
+            }
             progress?.Invoke($"{shape}: {main}");
             rows.Add(Row(p, shape, main, BenchTimer.Measure(() => GemmOp.Run(device, p, a, b, c), device.Synchronize)));
 
             if (device.IsCuda)
             {
+                if (main == Tf32Impl)
+                {
+                    progress?.Invoke($"{shape}: ilgpu-kernel");
+                    rows.Add(Row(p, shape, "ilgpu-kernel", BenchTimer.Measure(() => GemmKernels.Launch(device, p, a.View, b.View, c.View), device.Synchronize)));
+                }
                 // Both SIMT kernels forced, so one run shows where the tile rule's threshold should sit.
                 foreach (var tile in Enum.GetValues<GemmTile>())
                 {
                     var impl = tile == GemmTile.Large128 ? "ilgpu-128x128" : "ilgpu-64x64";
                     progress?.Invoke($"{shape}: {impl}");
                     rows.Add(Row(p, shape, impl, BenchTimer.Measure(() => GemmKernels.Launch(device, p, a.View, b.View, c.View, tile), device.Synchronize)));
+                }
+                // Both precisions in every GPU run: the TF32 tensor-core kernel next to the fp32 ones.
+                if (main != Tf32Impl)
+                {
+                    progress?.Invoke($"{shape}: {Tf32Impl}");
+                    rows.Add(Row(p, shape, Tf32Impl, BenchTimer.Measure(() => GemmTf32Kernels.Launch(device, p, a.View, b.View, c.View), device.Synchronize)));
                 }
             }
 
@@ -100,10 +128,10 @@ public static class GemmBench
 
         // The numpy anchor picks OpenBLAS's best valid core type itself (reference/blas_core.py): these
         // machines preset OPENBLAS_CORETYPE or make OpenBLAS misdetect the CPU, costing it up to 5x.
-        progress?.Invoke(device.IsCuda ? "PyTorch cuBLAS FP32" : "numpy BLAS");
+        progress?.Invoke(device.IsCuda ? "PyTorch cuBLAS FP32 and TF32" : "numpy BLAS");
         var args = cases.Select(c => c.Spec).ToList();
         var (results, why) = device.IsCuda
-            ? PythonReference.Run("gemm_torch.py", args)
+            ? PythonReference.Run("gemm_torch.py", ["--precision", "both", .. args])
             : PythonReference.Run("gemm_numpy.py", args);
         var externals = new HashSet<string>();
         if (results is null)
@@ -130,7 +158,15 @@ public static class GemmBench
 
         var ratios = BenchReport.RatiosOf(rows, main, "reference").ToList();
         foreach (var external in externals)
-            ratios.AddRange(BenchReport.RatiosOf(rows, main, external));
+        {
+            // Like against like: fp32 kernels against cuBLAS with TF32 off, the TF32 kernel against cuBLAS with TF32 on.
+            if (external == CublasTf32)
+            {
+                ratios.AddRange(BenchReport.RatiosOf(rows, Tf32Impl, external));
+                continue;
+            }
+            ratios.AddRange(BenchReport.RatiosOf(rows, main == Tf32Impl ? "ilgpu-kernel" : main, external));
+        }
         return new BenchReport(device.Description, rows, ratios, notes);
     }
 

@@ -88,6 +88,54 @@ public static class GemmKernels
         return groups >= LargeTileMinGroups ? GemmTile.Large128 : GemmTile.Small64;
     }
 
+    /// <summary>
+    /// Streaming multiprocessors assumed where the device has none to report (the CPU accelerator,
+    /// the planner): an H100 SXM / H200's 132, so CPU tests and memory plans take the GPU's splits.
+    /// </summary>
+    public const int DefaultMultiprocessors = 132;
+
+    /// <summary>Resident 256-thread groups per SM the split rule fills (about 4 at the GEMMs' register counts).</summary>
+    public const int SplitKGroupsPerMultiprocessor = 4;
+
+    /// <summary>Fewest K per group: 32 K-steps, so each group's loop outweighs its partial tile's store and reduce.</summary>
+    public const int SplitKMinLength = 256;
+
+    /// <summary>Most K groups per tile (bounds the workspace at 32 partial outputs).</summary>
+    public const int SplitKMaxGroups = 32;
+
+    /// <summary>
+    /// The split-K rule for a dense TN GEMM (weight gradients: small In×Out output, K = token rows).
+    /// Only where the tile rule picks the 64×64 kernel and its tiles (counting the batch) fill fewer
+    /// than <see cref="SplitKGroupsPerMultiprocessor"/> × <paramref name="multiprocessors"/> groups:
+    /// then K is split into enough groups to fill them, but never below <see cref="SplitKMinLength"/>
+    /// per group nor above <see cref="SplitKMaxGroups"/>. 1 means no split. A pure function of the
+    /// shape and the SM count: the same problem always gets the same partition (and bytes).
+    /// </summary>
+    public static int ChooseSplitK(GemmProblem p, int multiprocessors)
+    {
+        if (p.Layout != GemmLayout.TN || ChooseTile(p) != GemmTile.Small64 || multiprocessors < 1)
+            return 1;
+        long tiles = (long)((p.M + TileM - 1) / TileM) * ((p.N + TileN - 1) / TileN) * p.Batch;
+        long target = (long)SplitKGroupsPerMultiprocessor * multiprocessors;
+        if (tiles >= target)
+            return 1;
+        long wanted = (target + tiles - 1) / tiles;
+        long byLength = p.K / SplitKMinLength;
+        int splits = (int)Math.Min(Math.Min(wanted, byLength), SplitKMaxGroups);
+        if (splits < 2)
+            return 1;
+        // No empty slice: the count the K-step-aligned slice length actually needs.
+        int length = SplitKLength(p, splits);
+        return (p.K + length - 1) / length;
+    }
+
+    /// <summary>K per group for a split count: ⌈K / splits⌉ rounded up to whole K-steps of 8.</summary>
+    public static int SplitKLength(GemmProblem p, int splits)
+    {
+        int length = (p.K + splits - 1) / splits;
+        return (length + TileK - 1) / TileK * TileK;
+    }
+
     /// <summary>The kernel name that runs a problem on the GPU under the tile rule.</summary>
     public static string KernelNameFor(GemmProblem p) =>
         ChooseTile(p) == GemmTile.Large128 ? GemmLargeKernels.NameFor(p.Layout) : NameFor(p.Layout);

@@ -261,7 +261,7 @@ public static class GemmLargeKernels
     /// inside; otherwise up to 4 bounds-checked scalar loads.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Quad FetchQuad(ArrayView<float> x, ArrayView<Quad> x4, long off, int row, int rows, int col, int cols, int ld, bool vec)
+    internal static Quad FetchQuad(ArrayView<float> x, ArrayView<Quad> x4, long off, int row, int rows, int col, int cols, int ld, bool vec)
     {
         if (row >= rows)
             return default;

@@ -28,6 +28,19 @@ public static class GemmReference
         }
     }
 
+    /// <summary>
+    /// The TF32 reference: the same loop over inputs rounded to TF32 (<see cref="Tf32.Round"/>), as the
+    /// tensor cores see them; products and sums stay exact-ish in double.
+    /// </summary>
+    public static void RunTf32(GemmProblem p, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c)
+    {
+        var ra = a.ToArray();
+        var rb = b.ToArray();
+        Tf32.RoundInPlace(ra);
+        Tf32.RoundInPlace(rb);
+        Run(p, ra, rb, c);
+    }
+
     /// <summary>Element (i, l) of op(A) in the stored A.</summary>
     private static long IndexA(GemmProblem p, int i, int l) =>
         p.Layout == GemmLayout.TN ? (long)l * p.M + i : (long)i * p.K + l;

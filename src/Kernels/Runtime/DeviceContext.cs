@@ -33,6 +33,7 @@ public sealed class DeviceContext : IDisposable
         Pool = new MemoryPool(allocator ?? new AcceleratorAllocator(accelerator), options.MemoryLimit, options.RecordMemoryTimeline);
         Profiler = new Profiler(accelerator.Synchronize) { Enabled = options.Profile };
         Peak = IsPlanning ? null : PeakOf(accelerator);
+        MatmulPrecision = options.MatmulPrecision;
     }
 
     public Context Context { get; }
@@ -47,6 +48,15 @@ public sealed class DeviceContext : IDisposable
 
     public bool IsCuda => Accelerator.AcceleratorType == AcceleratorType.Cuda;
 
+    /// <summary>
+    /// How the dense GEMMs multiply (one setting for every call site, read by GemmOp): TF32 runs the
+    /// tensor-core kernels on the kernel path; the C# CPU backend multiplies in fp32 either way.
+    /// </summary>
+    public MatmulPrecision MatmulPrecision { get; }
+
+    /// <summary>True when GEMMs run the TF32 kernels (TF32 asked for and the ILGPU kernel path in use).</summary>
+    public bool UsesTf32Matmul => MatmulPrecision == MatmulPrecision.Tf32 && Mode == ExecutionMode.Kernels;
+
     /// <summary>FP32 and DRAM peaks for roofline positions; null on the CPU, where the profiler prints n/a.</summary>
     public DevicePeak? Peak { get; }
 
@@ -58,7 +68,11 @@ public sealed class DeviceContext : IDisposable
 
     public string Description => IsPlanning
         ? "memory plan (kernel path, no launches)"
-        : $"{Accelerator.Name} ({Accelerator.AcceleratorType}, {(Mode == ExecutionMode.Kernels ? "ILGPU kernels" : $"C# CPU backend, {CpuThreads.Count} threads")})";
+        : $"{Accelerator.Name} ({Accelerator.AcceleratorType}, {(Mode == ExecutionMode.Kernels ? "ILGPU kernels" : $"C# CPU backend, {CpuThreads.Count} threads")}{MatmulNote})";
+
+    private string MatmulNote => MatmulPrecision == MatmulPrecision.Fp32
+        ? ""
+        : UsesTf32Matmul ? ", TF32 matmul" : ", TF32 matmul asked for: ignored by the C# CPU backend (fp32)";
 
     /// <summary>Builds the ILGPU context with every backend this project uses.</summary>
     public static Context CreateIlgpuContext()

@@ -14,4 +14,7 @@ public sealed record DeviceOptions
     public bool RecordMemoryTimeline { get; init; }
 
     public bool Profile { get; init; }
+
+    /// <summary>How every dense GEMM multiplies on the kernel path (<see cref="Runtime.MatmulPrecision"/>).</summary>
+    public MatmulPrecision MatmulPrecision { get; init; } = MatmulPrecision.Fp32;
 }

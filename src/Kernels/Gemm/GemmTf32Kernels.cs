@@ -1,0 +1,289 @@
+using CrsIlgpu.Kernels.Runtime;
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using ILGPU;
+using ILGPU.Runtime;
+using Tf32GemmLauncher = System.Action<
+    ILGPU.KernelConfig,
+    ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>,
+    int, int, int, long, long, long, float, float, int>;
+
+namespace CrsIlgpu.Kernels.Gemm;
+
+/// <summary>
+/// The TF32 tensor-core GEMM (opt-in: <see cref="MatmulPrecision.Tf32"/>): each group of 256
+/// threads (8 warps as 2 × 4) computes a 128×128 tile of C, K-step 8; each warp owns 64×32 of it as
+/// 4 × 4 mma.sync.m16n8k8 tiles (<see cref="MmaAccumulator"/>), FP32 accumulate. Global → shared
+/// as in <see cref="GemmLargeKernels"/> (one quad of A and one of B per thread per K-step, 128-bit
+/// where aligned, fetched for step t+1 before step t's mma, two shared stages, one barrier per
+/// K-step), rounded to TF32 on the way into shared memory (cvt.rna once per element, not per
+/// fragment load). Shared layouts keep both the quad stores and the fragment loads free of bank
+/// conflicts: a K-contiguous operand (A in NN/NT, B in NT) is stored [row][k] with a row stride of
+/// 12 floats, an M/N-contiguous one (A in TN, B in NN) [k][row] with a k stride of 136; lanes
+/// (g, t) then read 32 distinct banks (12g + t, resp. 8t + g, mod 32). Fragments are read with
+/// scalar shared loads in the PTX ISA's layout (<see cref="WarpMma"/>): per K-step and warp 16 A
+/// and 8 B loads for 16 mma. On a backend without PTX the same kernel runs the mma emulation.
+/// Warps whose 64×32 sub-tile lies wholly outside C skip their mma (a warp-uniform branch).
+/// Grid: x = column tiles, y = row tiles, z = batch index.
+/// </summary>
+public static class GemmTf32Kernels
+{
+    public const int TileM = 128;
+    public const int TileN = 128;
+    public const int TileK = 8;
+    public const int GroupSize = 256;
+    public const int WarpTileM = 64;
+    public const int WarpTileN = 32;
+    private const int WarpsN = TileN / WarpTileN;
+
+    /// <summary>[row][k] layout: floats per row (8 k + 4 pad; 48 bytes keeps every row 16-byte aligned).</summary>
+    private const int KStride = TileK + 4;
+
+    /// <summary>[k][row] layout: floats per k (128 + 8 pad, ≡ 8 mod 32).</summary>
+    private const int MnStride = TileM + 8;
+
+    /// <summary>Quads per stage: the larger of the two layouts (128·12 and 8·136 floats).</summary>
+    private const int StageQuads = TileM * KStride / 4;
+
+    public static IReadOnlyList<KernelEntry> Catalog { get; } =
+        Enum.GetValues<GemmLayout>()
+            .Select(l => new KernelEntry(NameFor(l), "Gemm", MethodFor(l), KernelGrouping.Explicit,
+                $"TF32 tensor-core GEMM {l}: mma.sync m16n8k8, FP32 accumulate, 128×128×8 tiles, 8 warps of 64×32, double-buffered, batched over grid z"))
+            .ToList();
+
+    /// <summary>Stable kernel name (profiles, benches, the PTX gate): gemm_nn_tf32, ...</summary>
+    public static string NameFor(GemmLayout layout) => GemmKernels.NameFor(layout) + "_tf32";
+
+    public static MethodInfo MethodFor(GemmLayout layout)
+    {
+        string name = layout switch
+        {
+            GemmLayout.NN => nameof(GemmNNTf32),
+            GemmLayout.NT => nameof(GemmNTTf32),
+            GemmLayout.TN => nameof(GemmTNTf32),
+            _ => throw new ArgumentOutOfRangeException(nameof(layout), layout, "unknown GEMM layout"),
+        };
+        return typeof(GemmTf32Kernels).GetMethod(name, BindingFlags.Public | BindingFlags.Static)
+            ?? throw new InvalidOperationException($"kernel method {name} not found");
+    }
+
+    /// <summary>One group of 256 threads per 128×128 tile, z = batch.</summary>
+    public static KernelConfig ConfigFor(GemmProblem p) =>
+        new(
+            new Index3D((p.N + TileN - 1) / TileN, (p.M + TileM - 1) / TileM, p.Batch),
+            new Index3D(GroupSize, 1, 1));
+
+    /// <summary>Validates and enqueues the TF32 GEMM on the accelerator's default stream. Does not synchronize.</summary>
+    public static void Launch(DeviceContext device, GemmProblem p, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        p.Validate(a.Length, b.Length, c.Length);
+        KernelConfig config = ConfigFor(p);
+        GridLimit.Check(config, p.OpName, p.M, p.Batch);
+        int flags = GemmLargeKernels.VectorFlags(p, GemmLargeKernels.ElementIndex(a), GemmLargeKernels.ElementIndex(b), GemmLargeKernels.ElementIndex(c));
+        Launcher(device, p.Layout)(config, a, b, c, p.M, p.N, p.K, p.StrideA, p.StrideB, p.StrideC, p.Alpha, p.Beta, flags);
+    }
+
+    private static Tf32GemmLauncher Launcher(DeviceContext device, GemmLayout layout) => layout switch
+    {
+        GemmLayout.NN => device.Kernel(NameFor(layout), acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, long, long, long, float, float, int>(GemmNNTf32)),
+        GemmLayout.NT => device.Kernel(NameFor(layout), acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, long, long, long, float, float, int>(GemmNTTf32)),
+        _ => device.Kernel(NameFor(layout), acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, long, long, long, float, float, int>(GemmTNTf32)),
+    };
+
+    public static void GemmNNTf32(
+        ArrayView<float> a, ArrayView<float> b, ArrayView<float> c,
+        int m, int n, int k, long strideA, long strideB, long strideC, float alpha, float beta, int vector) =>
+        Tile(a, b, c, m, n, k, strideA, strideB, strideC, alpha, beta, vector, transA: false, transB: false);
+
+    public static void GemmNTTf32(
+        ArrayView<float> a, ArrayView<float> b, ArrayView<float> c,
+        int m, int n, int k, long strideA, long strideB, long strideC, float alpha, float beta, int vector) =>
+        Tile(a, b, c, m, n, k, strideA, strideB, strideC, alpha, beta, vector, transA: false, transB: true);
+
+    public static void GemmTNTf32(
+        ArrayView<float> a, ArrayView<float> b, ArrayView<float> c,
+        int m, int n, int k, long strideA, long strideB, long strideC, float alpha, float beta, int vector) =>
+        Tile(a, b, c, m, n, k, strideA, strideB, strideC, alpha, beta, vector, transA: true, transB: false);
+
+    /// <summary>
+    /// The tile loop; transA/transB are literals at every call site, so ILGPU folds the layout
+    /// branches and each entry point is a specialised kernel.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tile(
+        ArrayView<float> a, ArrayView<float> b, ArrayView<float> c,
+        int m, int n, int k, long strideA, long strideB, long strideC, float alpha, float beta, int vector,
+        bool transA, bool transB)
+    {
+        int tid = Group.IdxX;
+        int lane = Warp.LaneIdx;
+        int warp = Warp.WarpIdx;
+        int g = lane >> 2;
+        int t = lane & 3;
+        int m0 = Grid.IdxY * TileM;
+        int n0 = Grid.IdxX * TileN;
+        long batch = Grid.IdxZ;
+        long offA = batch * strideA;
+        long offB = batch * strideB;
+        long offC = batch * strideC;
+        bool vecA = (vector & GemmLargeKernels.VectorA) != 0;
+        bool vecB = (vector & GemmLargeKernels.VectorB) != 0;
+        var a4 = a.Cast<Quad>();
+        var b4 = b.Cast<Quad>();
+
+        // A is K-contiguous in global memory unless transposed (TN); B is K-contiguous when transposed (NT).
+        bool aRowK = !transA;
+        bool bRowK = transB;
+
+        var tileA = SharedMemory.Allocate<Quad>(2 * StageQuads);
+        var tileB = SharedMemory.Allocate<Quad>(2 * StageQuads);
+        var tileAf = tileA.Cast<float>();
+        var tileBf = tileB.Cast<float>();
+
+        // This thread's global quad per K-step: K-contiguous operand row tid/2, k-quad (tid%2)·4;
+        // M/N-contiguous operand k row tid/32, quad (tid%32)·4 (as in GemmLargeKernels).
+        int loadRowK = tid >> 1;
+        int loadQuadK = (tid & 1) * 4;
+        int loadRowMn = tid >> 5;
+        int loadQuadMn = (tid & 31) * 4;
+
+        // This warp's 64×32 sub-tile and this lane's fragment coordinates in it.
+        int warpRow = (warp / WarpsN) * WarpTileM;
+        int warpCol = (warp % WarpsN) * WarpTileN;
+        bool warpActive = m0 + warpRow < m && n0 + warpCol < n;
+        int fragRow = warpRow + g;
+        int fragCol = warpCol + g;
+
+        var acc = default(MmaAccumulator);
+
+        Quad pa = FetchA(a, a4, offA, m0, 0, m, k, loadRowK, loadQuadK, loadRowMn, loadQuadMn, vecA, transA);
+        Quad pb = FetchB(b, b4, offB, n0, 0, n, k, loadRowK, loadQuadK, loadRowMn, loadQuadMn, vecB, transB);
+        StoreTile(tileA, 0, pa, loadRowK, loadQuadK, loadRowMn, loadQuadMn, aRowK);
+        StoreTile(tileB, 0, pb, loadRowK, loadQuadK, loadRowMn, loadQuadMn, bRowK);
+        Group.Barrier();
+
+        int stage = 0;
+        for (int k0 = 0; k0 < k; k0 += TileK)
+        {
+            int next = k0 + TileK;
+            pa = FetchA(a, a4, offA, m0, next, m, k, loadRowK, loadQuadK, loadRowMn, loadQuadMn, vecA, transA);
+            pb = FetchB(b, b4, offB, n0, next, n, k, loadRowK, loadQuadK, loadRowMn, loadQuadMn, vecB, transB);
+
+            if (warpActive)
+            {
+                int sf = stage * 4;
+                acc = acc.Step(
+                    FragmentA(tileAf, sf, fragRow, t, aRowK),
+                    FragmentA(tileAf, sf, fragRow + 16, t, aRowK),
+                    FragmentA(tileAf, sf, fragRow + 32, t, aRowK),
+                    FragmentA(tileAf, sf, fragRow + 48, t, aRowK),
+                    Element(tileBf, sf, fragCol, t, bRowK), Element(tileBf, sf, fragCol, t + 4, bRowK),
+                    Element(tileBf, sf, fragCol + 8, t, bRowK), Element(tileBf, sf, fragCol + 8, t + 4, bRowK),
+                    Element(tileBf, sf, fragCol + 16, t, bRowK), Element(tileBf, sf, fragCol + 16, t + 4, bRowK),
+                    Element(tileBf, sf, fragCol + 24, t, bRowK), Element(tileBf, sf, fragCol + 24, t + 4, bRowK));
+            }
+
+            // The other stage was last read before the barrier that ended the previous step.
+            stage = StageQuads - stage;
+            StoreTile(tileA, stage, pa, loadRowK, loadQuadK, loadRowMn, loadQuadMn, aRowK);
+            StoreTile(tileB, stage, pb, loadRowK, loadQuadK, loadRowMn, loadQuadMn, bRowK);
+            Group.Barrier();
+        }
+
+        if (!warpActive)
+            return;
+        int r = m0 + fragRow;
+        int col = n0 + warpCol + 2 * t;
+        StoreRow(c, offC, r, col, m, n, acc.T00, acc.T01, acc.T02, acc.T03, alpha, beta);
+        StoreRow(c, offC, r + 16, col, m, n, acc.T10, acc.T11, acc.T12, acc.T13, alpha, beta);
+        StoreRow(c, offC, r + 32, col, m, n, acc.T20, acc.T21, acc.T22, acc.T23, alpha, beta);
+        StoreRow(c, offC, r + 48, col, m, n, acc.T30, acc.T31, acc.T32, acc.T33, alpha, beta);
+    }
+
+    /// <summary>
+    /// Element (row or column <paramref name="mn"/>, k <paramref name="kk"/>) of a stage: [mn][k]
+    /// with stride 12 for a K-contiguous operand, [k][mn] with stride 136 otherwise.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Element(ArrayView<float> tile, int stageFloats, int mn, int kk, bool rowK) =>
+        rowK ? tile[stageFloats + mn * KStride + kk] : tile[stageFloats + kk * MnStride + mn];
+
+    /// <summary>The A fragment of the m16 tile whose row g is <paramref name="row"/>: a0 (g, t), a1 (g+8, t), a2 (g, t+4), a3 (g+8, t+4).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Quad FragmentA(ArrayView<float> tile, int stageFloats, int row, int t, bool rowK) =>
+        new(
+            Element(tile, stageFloats, row, t, rowK),
+            Element(tile, stageFloats, row + 8, t, rowK),
+            Element(tile, stageFloats, row, t + 4, rowK),
+            Element(tile, stageFloats, row + 8, t + 4, rowK));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Quad FetchA(
+        ArrayView<float> a, ArrayView<Quad> a4, long offA, int m0, int k0, int m, int k,
+        int loadRowK, int loadQuadK, int loadRowMn, int loadQuadMn, bool vecA, bool transA) =>
+        transA
+            ? GemmLargeKernels.FetchQuad(a, a4, offA, k0 + loadRowMn, k, m0 + loadQuadMn, m, m, vecA)
+            : GemmLargeKernels.FetchQuad(a, a4, offA, m0 + loadRowK, m, k0 + loadQuadK, k, k, vecA);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Quad FetchB(
+        ArrayView<float> b, ArrayView<Quad> b4, long offB, int n0, int k0, int n, int k,
+        int loadRowK, int loadQuadK, int loadRowMn, int loadQuadMn, bool vecB, bool transB) =>
+        transB
+            ? GemmLargeKernels.FetchQuad(b, b4, offB, n0 + loadRowK, n, k0 + loadQuadK, k, k, vecB)
+            : GemmLargeKernels.FetchQuad(b, b4, offB, k0 + loadRowMn, k, n0 + loadQuadMn, n, n, vecB);
+
+    /// <summary>
+    /// Rounds a fetched quad to TF32 and stores it with one 128-bit store: 4 consecutive k of one
+    /// row at [row][k] (K-contiguous operand) or 4 consecutive rows of one k at [k][row].
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreTile(
+        ArrayView<Quad> tile, int stage, Quad v, int loadRowK, int loadQuadK, int loadRowMn, int loadQuadMn, bool rowK)
+    {
+        var rounded = new Quad(Tf32.RoundOnDevice(v.X), Tf32.RoundOnDevice(v.Y), Tf32.RoundOnDevice(v.Z), Tf32.RoundOnDevice(v.W));
+        int quad = rowK
+            ? loadRowK * (KStride / 4) + (loadQuadK >> 2)
+            : loadRowMn * (MnStride / 4) + (loadQuadMn >> 2);
+        tile[stage + quad] = rounded;
+    }
+
+    /// <summary>
+    /// Writes one lane's part of a row of four m16n8 tiles: rows r (c0, c1) and r + 8 (c2, c3), columns
+    /// col + 8j and col + 8j + 1 for tile j. Bounds-checked; C is read only when beta ≠ 0.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow(
+        ArrayView<float> c, long offC, int r, int col, int m, int n, Quad t0, Quad t1, Quad t2, Quad t3, float alpha, float beta)
+    {
+        StorePair(c, offC, r, col, m, n, t0.X, t0.Y, alpha, beta);
+        StorePair(c, offC, r + 8, col, m, n, t0.Z, t0.W, alpha, beta);
+        StorePair(c, offC, r, col + 8, m, n, t1.X, t1.Y, alpha, beta);
+        StorePair(c, offC, r + 8, col + 8, m, n, t1.Z, t1.W, alpha, beta);
+        StorePair(c, offC, r, col + 16, m, n, t2.X, t2.Y, alpha, beta);
+        StorePair(c, offC, r + 8, col + 16, m, n, t2.Z, t2.W, alpha, beta);
+        StorePair(c, offC, r, col + 24, m, n, t3.X, t3.Y, alpha, beta);
+        StorePair(c, offC, r + 8, col + 24, m, n, t3.Z, t3.W, alpha, beta);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StorePair(ArrayView<float> c, long offC, int row, int col, int m, int n, float v0, float v1, float alpha, float beta)
+    {
+        if (row >= m || col >= n)
+            return;
+        long i = offC + (long)row * n + col;
+        Store(c, i, v0, alpha, beta);
+        if (col + 1 < n)
+            Store(c, i + 1, v1, alpha, beta);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(ArrayView<float> c, long i, float acc, float alpha, float beta)
+    {
+        float v = alpha * acc;
+        if (beta != 0f)
+            v += beta * c[i];
+        c[i] = v;
+    }
+}
