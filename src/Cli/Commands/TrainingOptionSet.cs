@@ -26,13 +26,14 @@ public sealed class TrainingOptionSet
     public Option<int> Seed { get; } = new("--seed") { Description = "Seed of initialisation, data order, augmentation and sampling", DefaultValueFactory = _ => D.Seed };
     public Option<int> TrainLimit { get; } = new("--train-limit") { Description = "Train on a seeded random subset of this many images; 0 = all", DefaultValueFactory = _ => D.TrainLimit };
     public Option<int> TestLimit { get; } = new("--test-limit") { Description = "Evaluate on a fixed random subset of this many test images; 0 = all", DefaultValueFactory = _ => D.TestLimit };
+    public Option<string?> Init { get; } = new("--init") { Description = "Start from these weights: a crs model folder or a timm-layout model.safetensors (F32/F16/BF16); another class count re-initialises the head, another patch grid resamples pos_embed" };
     public Option<int> LogEvery { get; } = new("--log-every") { Description = "Write a step line to metrics.jsonl every N steps", DefaultValueFactory = _ => D.LogEvery };
     public Option<string> Data => DataOptions.Dir;
     public Option<string> Packs => DataOptions.Packs;
 
     /// <summary>Options that define the run (not where the data is): a resume takes these from the checkpoint.</summary>
     public IEnumerable<Option> RunDefining =>
-        [Dataset, Model, Ratio, Sampling.Layers, Sampling.Policy, Sampling.RecomputeAttention, Batch, Lr, MinLr, Warmup, Optimizer, WeightDecay, ClipNorm, LabelSmoothing, Seed, TrainLimit, TestLimit, LogEvery];
+        [Dataset, Model, Ratio, Sampling.Layers, Sampling.Policy, Sampling.RecomputeAttention, Batch, Lr, MinLr, Warmup, Optimizer, WeightDecay, ClipNorm, LabelSmoothing, Seed, Init, TrainLimit, TestLimit, LogEvery];
 
     public void AddTo(Command command, bool withDataset = true)
     {
@@ -58,6 +59,7 @@ public sealed class TrainingOptionSet
         ClipNorm = parse.GetValue(ClipNorm) is var clip && clip == 0 ? null : clip,
         LabelSmoothing = parse.GetValue(LabelSmoothing),
         Seed = parse.GetValue(Seed),
+        Init = parse.GetValue(Init),
         TrainLimit = parse.GetValue(TrainLimit),
         TestLimit = parse.GetValue(TestLimit),
         LogEvery = parse.GetValue(LogEvery),
