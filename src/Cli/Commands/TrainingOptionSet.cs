@@ -26,21 +26,28 @@ public sealed class TrainingOptionSet
     public Option<int> Seed { get; } = new("--seed") { Description = "Seed of initialisation, data order, augmentation and sampling", DefaultValueFactory = _ => D.Seed };
     public Option<int> TrainLimit { get; } = new("--train-limit") { Description = "Train on a seeded random subset of this many images; 0 = all", DefaultValueFactory = _ => D.TrainLimit };
     public Option<int> TestLimit { get; } = new("--test-limit") { Description = "Evaluate on a fixed random subset of this many test images; 0 = all", DefaultValueFactory = _ => D.TestLimit };
+    public Option<string?> Init { get; } = new("--init") { Description = "Start from these weights: a crs model folder or a timm-layout model.safetensors (F32/F16/BF16); another class count re-initialises the head, another patch grid resamples pos_embed" };
+    public Option<string?> Recipe { get; } = RecipeOption();
     public Option<int> LogEvery { get; } = new("--log-every") { Description = "Write a step line to metrics.jsonl every N steps", DefaultValueFactory = _ => D.LogEvery };
     public Option<string> Data => DataOptions.Dir;
     public Option<string> Packs => DataOptions.Packs;
 
     /// <summary>Options that define the run (not where the data is): a resume takes these from the checkpoint.</summary>
     public IEnumerable<Option> RunDefining =>
-        [Dataset, Model, Ratio, Sampling.Layers, Sampling.Policy, Sampling.RecomputeAttention, Batch, Lr, MinLr, Warmup, Optimizer, WeightDecay, ClipNorm, LabelSmoothing, Seed, TrainLimit, TestLimit, LogEvery];
+        [Dataset, Model, Ratio, Sampling.Layers, Sampling.Policy, Sampling.RecomputeAttention, Batch, Lr, MinLr, Warmup, Optimizer, WeightDecay, ClipNorm, LabelSmoothing, Seed, Init, TrainLimit, TestLimit, LogEvery];
 
     public void AddTo(Command command, bool withDataset = true)
     {
-        foreach (var option in RunDefining.Where(o => withDataset || o != Dataset).Append(Epochs).Append(Data).Append(Packs))
+        foreach (var option in RunDefining.Where(o => withDataset || o != Dataset).Append(Epochs).Append(Recipe).Append(Data).Append(Packs))
             command.Options.Add(option);
     }
 
-    public TrainingOptions Bind(ParseResult parse) => new()
+    /// <summary>The options as typed, with --recipe's settings for those not typed.</summary>
+    public TrainingOptions Bind(ParseResult parse) => parse.GetValue(Recipe) is { } recipe
+        ? TrainingRecipe.Apply(recipe, BindTyped(parse), RunDefining.Append(Epochs).Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToHashSet())
+        : BindTyped(parse);
+
+    private TrainingOptions BindTyped(ParseResult parse) => new()
     {
         Dataset = parse.GetValue(Dataset)!,
         Model = parse.GetValue(Model)!,
@@ -58,6 +65,7 @@ public sealed class TrainingOptionSet
         ClipNorm = parse.GetValue(ClipNorm) is var clip && clip == 0 ? null : clip,
         LabelSmoothing = parse.GetValue(LabelSmoothing),
         Seed = parse.GetValue(Seed),
+        Init = parse.GetValue(Init),
         TrainLimit = parse.GetValue(TrainLimit),
         TestLimit = parse.GetValue(TestLimit),
         LogEvery = parse.GetValue(LogEvery),
@@ -66,6 +74,13 @@ public sealed class TrainingOptionSet
     /// <summary>Names of the run-defining options the user typed (a resume refuses them).</summary>
     public IReadOnlyList<string> Given(ParseResult parse) =>
         RunDefining.Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
+
+    private static Option<string?> RecipeOption()
+    {
+        var option = new Option<string?>("--recipe") { Description = "Preset run: seed = the seed experiments' fine-tune (vit-b16 at 224, batch 64, 8 epochs, Adam 3e-4, crop + flip); options you type override it" };
+        option.AcceptOnlyFromAmong([.. TrainingRecipe.Names]);
+        return option;
+    }
 
     private static Option<string> Choice(string name, string description, string fallback, string[] values)
     {

@@ -9,7 +9,7 @@ namespace CrsIlgpu.Model.Checkpoint;
 /// <summary>
 /// The safetensors format (what PyTorch, timm and Hugging Face read): an 8-byte little-endian
 /// header length, a JSON header mapping each name to dtype, shape and byte offsets, then the raw
-/// little-endian data. Only F32 tensors are written; reading also checks what the file claims.
+/// little-endian data. Only F32 tensors are written; reading widens F16/BF16 to float and checks what the file claims.
 /// </summary>
 public static class SafetensorsFile
 {
@@ -89,22 +89,43 @@ public static class SafetensorsFile
             if (offsets.Length != 2 || offsets[0] < 0 || offsets[1] < offsets[0] || dataStart + offsets[1] > bytes.Length)
                 throw new CrsException($"{path}: tensor '{name}' has data offsets [{string.Join(", ", offsets)}] outside the file");
             float[] data = [];
-            if (dtype == "F32")
+            if (FloatWidth(dtype) is { } width)
             {
                 var count = shape.Aggregate(1L, (a, d) => a * d);
-                if ((offsets[1] - offsets[0]) != count * sizeof(float))
-                    throw new CrsException($"{path}: tensor '{name}' shape [{string.Join(", ", shape)}] needs {count * 4} bytes, offsets give {offsets[1] - offsets[0]}");
-                data = new float[count];
-                System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes.AsSpan((int)(dataStart + offsets[0]), (int)(count * 4))).CopyTo(data);
+                if ((offsets[1] - offsets[0]) != count * width)
+                    throw new CrsException($"{path}: tensor '{name}' shape [{string.Join(", ", shape)}] {dtype} needs {count * width} bytes, offsets give {offsets[1] - offsets[0]}");
+                data = ToFloats(bytes.AsSpan((int)(dataStart + offsets[0]), (int)(count * width)), dtype);
             }
             tensors[name] = new SafetensorsTensor(name, dtype, shape, data);
         }
         return new SafetensorsContent(tensors, metadata);
+    }
+
+    /// <summary>Bytes per value of the floating dtypes read into <see cref="SafetensorsTensor.Data"/>: F32, and F16/BF16 (half-precision checkpoints, widened on load).</summary>
+    private static int? FloatWidth(string dtype) => dtype switch
+    {
+        "F32" => 4,
+        "F16" or "BF16" => 2,
+        _ => null,
+    };
+
+    private static float[] ToFloats(ReadOnlySpan<byte> raw, string dtype)
+    {
+        if (dtype == "F32")
+            return System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(raw).ToArray();
+        var data = new float[raw.Length / 2];
+        for (var i = 0; i < data.Length; i++)
+        {
+            var bits = BinaryPrimitives.ReadUInt16LittleEndian(raw[(2 * i)..]);
+            // BF16 is the upper half of an F32; F16 widens exactly through System.Half.
+            data[i] = dtype == "BF16" ? BitConverter.Int32BitsToSingle(bits << 16) : (float)BitConverter.UInt16BitsToHalf(bits);
+        }
+        return data;
     }
 }
 
 /// <summary>Everything read from a safetensors file: tensors by name and the string metadata.</summary>
 public sealed record SafetensorsContent(IReadOnlyDictionary<string, SafetensorsTensor> Tensors, IReadOnlyDictionary<string, string> Metadata);
 
-/// <summary>One tensor read from a safetensors file; <see cref="Data"/> is filled for F32 only.</summary>
+/// <summary>One tensor read from a safetensors file; <see cref="Data"/> is filled for F32, F16 and BF16 (widened to float; <see cref="DType"/> stays the file's).</summary>
 public sealed record SafetensorsTensor(string Name, string DType, int[] Shape, float[] Data);

@@ -4,7 +4,9 @@ using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Kernels.Runtime.Memory;
 using CrsIlgpu.Model;
 using CrsIlgpu.Model.Sampling;
+using CrsIlgpu.Training.Data;
 using CrsIlgpu.Training.Optim;
+using CrsIlgpu.Training.Trainer;
 
 namespace CrsIlgpu.Training.Memory;
 
@@ -22,15 +24,19 @@ public static class StepMemory
         if (!device.IsPlanning)
             model.Parameters.Initialize(seed);
         using var optimizer = new AdamOptimizer(device, model.Parameters, AdamHyperParameters.Adam(3e-4));
-        using var images = new Tensor(device.Pool, MemoryTag.Activations, "images", batch, config.Channels, config.ImageSize, config.ImageSize);
+        // Training feeds CIFAR's 32×32 batch and resizes it on the device to the model's size: plan that too.
+        var inputSide = config.Channels == CifarImages.Channels ? CifarImages.Side : config.ImageSize;
+        var input = new Tensor(device.Pool, MemoryTag.Activations, "images", batch, config.Channels, inputSide, inputSide);
         using var labels = new IntTensor(device.Pool, batch);
         // A plan has no memory behind its tensors: a host copy of the images (gigabytes at large batches) would be the only real allocation.
         if (!device.IsPlanning)
         {
             var random = new Random(seed);
-            images.CopyFrom(Enumerable.Range(0, (int)images.Length).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray());
+            input.CopyFrom(Enumerable.Range(0, (int)input.Length).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray());
             labels.CopyFrom(Enumerable.Range(0, batch).Select(_ => random.Next(config.NumClasses)).ToArray());
         }
+
+        using var images = InputResize.ToSize(device, input, config.ImageSize);
 
         var saved = new Dictionary<string, long>();
         var loss = model.ForwardBackward(images, labels, afterForward: () =>

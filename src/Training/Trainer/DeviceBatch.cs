@@ -4,15 +4,19 @@ using CrsIlgpu.Training.Data;
 
 namespace CrsIlgpu.Training.Trainer;
 
-/// <summary>A host batch copied into pool tensors: images [B, 3, 32, 32] and labels [B] (example ids stay on the host).</summary>
+/// <summary>
+/// A host batch copied into pool tensors: images [B, 3, S, S] and labels [B] (example ids stay on the
+/// host). S is the model's input size: CIFAR's 32×32 images are resized on the device when it differs (<see cref="InputResize"/>).
+/// </summary>
 public sealed class DeviceBatch : IDisposable
 {
-    public DeviceBatch(DeviceContext device, CifarBatch batch)
+    public DeviceBatch(DeviceContext device, CifarBatch batch, int imageSize = CifarImages.Side)
     {
         Count = batch.Count;
-        Images = new Tensor(device.Pool, MemoryTag.Activations, "batch.images", batch.Count, CifarImages.Channels, CifarImages.Side, CifarImages.Side);
+        var images = new Tensor(device.Pool, MemoryTag.Activations, imageSize == CifarImages.Side ? "batch.images" : "batch.images.cifar", batch.Count, CifarImages.Channels, CifarImages.Side, CifarImages.Side);
+        images.CopyFrom(batch.Images);
+        Images = InputResize.ToSize(device, images, imageSize);
         Labels = new IntTensor(device.Pool, batch.Count, MemoryTag.Activations, "batch.labels");
-        Images.CopyFrom(batch.Images);
         Labels.CopyFrom(batch.Labels);
     }
 

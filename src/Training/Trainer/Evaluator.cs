@@ -20,7 +20,7 @@ public static class Evaluator
         foreach (var batch in loader.Epoch(0, cancel).ToBlockingEnumerable(cancel))
         {
             float[] logits;
-            using (var onDevice = new DeviceBatch(device, batch))
+            using (var onDevice = new DeviceBatch(device, batch, model.Config.ImageSize))
             using (var output = model.Forward(onDevice.Images))
             {
                 model.Release();

@@ -53,8 +53,8 @@ public sealed class Trainer(DeviceContext device, TrainingOptions options, strin
 
         // A resume builds the model the checkpoint describes (a --model JSON file may have moved since).
         var config = checkpoint is null ? VitConfig.Resolve(run.Model) : ModelCheckpoint.ReadConfig(checkpoint);
-        if (config.ImageSize != CifarImages.Side || config.Channels != CifarImages.Channels)
-            throw new CrsException($"--model {run.Model}: trains on 32×32 RGB CIFAR images, but the model takes {config.Channels}×{config.ImageSize}×{config.ImageSize} (use vit-cifar-tiny or vit-cifar-small)");
+        if (config.Channels != CifarImages.Channels)
+            throw new CrsException($"--model {run.Model}: trains on RGB CIFAR images, but the model takes {config.Channels} channel(s)");
         var train = CifarDatasets.Load(run.Dataset, "train", dataDir);
         var test = CifarDatasets.Load(run.Dataset, "test", dataDir);
         var stats = ChannelStats.Compute(train); // of the whole split, so a limited run normalises like a full one
@@ -69,6 +69,9 @@ public sealed class Trainer(DeviceContext device, TrainingOptions options, strin
         var exampleSlots = sampling?.Policy == SamplingPolicy.Cached ? train.Count : 0;
         using var model = Model = new VisionTransformer(device, config, sampling, exampleSlots, run.RecomputeAttention);
         model.Parameters.Initialize(run.Seed);
+        if (checkpoint is null && run.Init is not null)
+            foreach (var note in InitCheckpoint.Apply(run.Init, config, model.Parameters))
+                _observer.Warning($"--init {run.Init}: {note}");
         using var optimizer = new AdamOptimizer(device, model.Parameters, Hyper(run, run.LearningRate), run.ClipNorm is { } clip ? (float)clip : null);
         if (checkpoint is not null)
             TrainingCheckpoint.Restore(checkpoint, model, optimizer, state!);
@@ -123,7 +126,7 @@ public sealed class Trainer(DeviceContext device, TrainingOptions options, strin
                         optimizer.Hyper = Hyper(run, lr);
                         var logits = new float[batch.Count * config.NumClasses];
                         float loss;
-                        using (var onDevice = new DeviceBatch(device, batch))
+                        using (var onDevice = new DeviceBatch(device, batch, config.ImageSize))
                             loss = model.ForwardBackward(onDevice.Images, onDevice.Labels, (float)run.LabelSmoothing, logits, examples: exampleSlots > 0 ? batch.Examples : null);
                         if (!float.IsFinite(loss))
                             throw Diverged($"the loss is {loss}", epoch + 1, step + 1, globalStep + 1);

@@ -56,6 +56,12 @@ public sealed record TrainingOptions
     /// <summary>Evaluate on the first N test images only; 0: all of them.</summary>
     public int TestLimit { get; init; }
 
+    /// <summary>
+    /// Starting weights (`--init`): a crs model folder or a timm-layout model.safetensors; null: random
+    /// init from <see cref="Seed"/>. Part of the run's identity, so a resume refuses another one.
+    /// </summary>
+    public string? Init { get; init; }
+
     /// <summary>Write a step line to metrics.jsonl every N steps.</summary>
     public int LogEvery { get; init; } = 10;
 
@@ -82,6 +88,8 @@ public sealed record TrainingOptions
             throw new CrsException($"--optimizer must be adam or adamw, got '{Optimizer}'");
         if (TrainLimit < 0 || TestLimit < 0)
             throw new CrsException("--train-limit and --test-limit must be non-negative (0: the whole split)");
+        if (Init is { Length: 0 })
+            throw new CrsException("--init needs a path (a crs model folder or a model.safetensors)");
         Sampling()?.Validate();
     }
 

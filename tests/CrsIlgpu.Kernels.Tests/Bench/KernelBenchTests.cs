@@ -12,6 +12,7 @@ public class KernelBenchTests
         "rows,cols" => "5,19",
         "m,n,k" => "9,13,7",
         "rows,dout,din,k" => "20,9,7,6",
+        "batch,in,out" => "2,5,13",
         _ => throw new InvalidOperationException($"no tiny shape for '{e.ShapeHelp}'"),
     };
 

@@ -230,7 +230,9 @@ public sealed class TrainerTests : IDisposable
         Assert.Contains("--batch", Assert.Throws<CrsException>(() => Train(_options with { Batch = 0 }, "bad")).Message);
         Assert.Contains("--ratio", Assert.Throws<CrsException>(() => Train(_options with { Ratio = 1.5 }, "bad")).Message);
         Assert.Contains("--dataset", Assert.Throws<CrsException>(() => Train(_options with { Dataset = "mnist" }, "bad")).Message);
-        Assert.Contains("32×32", Assert.Throws<CrsException>(() => Train(_options with { Model = "vit-b16" }, "bad")).Message);
+        var gray = _temp.Combine("gray.json");
+        File.WriteAllText(gray, File.ReadAllText(_options.Model).Replace("\"channels\": 3", "\"channels\": 1"));
+        Assert.Contains("1 channel(s)", Assert.Throws<CrsException>(() => Train(_options with { Model = gray }, "bad")).Message);
         Assert.Contains("CIFAR-100 not found", Assert.Throws<CrsException>(() => Train(_options with { Dataset = "cifar100" }, "bad")).Message);
         Assert.False(Directory.Exists(Path.Combine(_temp.Combine("bad"), TrainingCheckpoint.FolderName)));
     }
