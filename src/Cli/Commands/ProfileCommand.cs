@@ -100,7 +100,9 @@ public static class ProfileCommand
             $"+ unattributed (host, launch, sync) {F(p.UnattributedUsPerStep / 1e3, "0.000")} ms; " +
             $"phases: {string.Join(", ", p.Phases.Select(x => $"{x.Phase} {F(x.SharePercent, "0.0")}%"))}");
         if (p.PlainUsPerStep is { } plain)
-            Console.WriteLine($"unprofiled step (profiler off, one synchronize): {F(plain / 1e3, "0.000")} ms, {F(p.ImagesPerSecond ?? 0, "0.0")} images/s");
+            Console.WriteLine($"unprofiled step (profiler off): {F(plain / 1e3, "0.000")} ms, {F(p.ImagesPerSecond ?? 0, "0.0")} images/s");
+        Console.WriteLine($"per step: {F(p.LaunchesPerStep, "0.##")} launches, " +
+            $"{(p.SyncsPerStep is { } syncs ? F(syncs, "0.##") : "n/a")} host synchronisations (waits for the device: synchronizes and blocking copies)");
     }
 
     private static void PrintComparison(StepProfileComparison c, IReadOnlyList<double> ratios)

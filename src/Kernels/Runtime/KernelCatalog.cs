@@ -18,6 +18,7 @@ public static class KernelCatalog
         all.AddRange(Softmax.SoftmaxKernels.Catalog);
         all.AddRange(LayerNorm.LayerNormKernels.Catalog);
         all.AddRange(Loss.LossKernels.Catalog);
+        all.AddRange(Loss.AccuracyKernels.Catalog);
         all.AddRange(Sampling.SampledGemmKernels.Catalog);
         all.AddRange(Sampling.SelectionKernels.Catalog);
         all.AddRange(Sampling.RowGatherKernels.Catalog);
