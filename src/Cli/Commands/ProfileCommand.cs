@@ -26,10 +26,11 @@ public static class ProfileCommand
         var warmup = new Option<int>("--warmup") { Description = "Untimed steps first (kernel loading, JIT)", DefaultValueFactory = _ => 2 };
         var seed = new Option<int>("--seed") { Description = "Seed of the weights and the synthetic batch", DefaultValueFactory = _ => 0 };
         var outDir = new Option<string>("--out") { Description = "Folder for profile.json, trace.json (chrome://tracing, Perfetto) and profile.png", DefaultValueFactory = _ => "runs/profile" };
+        var plan = new Option<bool>("--plan") { Description = "Count launches and host synchronisations per step of the model's structure on the CPU accelerator's kernel path at a miniature width and batch (for models the CPU cannot run; times are meaningless)" };
         var mode = CommonOptions.CreateMode();
         var sampling = new SamplingOptions();
         var command = new Command("profile", "Profile one training step: every kernel by phase (forward, backward, WTA-CRS selection, optimizer) with time, share, GFLOP/s, GB/s and roofline position");
-        foreach (var o in new Option[] { model, batch, classes, ratio, compare, steps, warmup, seed, outDir, mode })
+        foreach (var o in new Option[] { model, batch, classes, ratio, compare, steps, warmup, seed, outDir, plan, mode })
             command.Options.Add(o);
         sampling.AddTo(command);
         command.SetAction(parse => CommonOptions.Run(() =>
@@ -46,7 +47,9 @@ public static class ProfileCommand
                 throw new CrsException($"--compare-ratios: give exactly two keep ratios, e.g. 1,0.3 (got {ratios.Count})");
             if (parse.GetValue(ratio) is { } r && !(r > 0 && r <= 1))
                 throw new CrsException($"--ratio must be in (0, 1], got {r.ToString(CultureInfo.InvariantCulture)}");
-            var options = ratios.Select(rho => new StepProfileOptions(config, parse.GetValue(batch), sampling.Config(parse, rho),
+            var planned = parse.GetValue(plan);
+            var (runConfig, runBatch) = planned ? (StepProfilePlan.Miniature(config), StepProfilePlan.Batch) : (config, parse.GetValue(batch));
+            var options = ratios.Select(rho => new StepProfileOptions(runConfig, runBatch, sampling.Config(parse, rho),
                 parse.GetValue(warmup), parse.GetValue(steps), parse.GetValue(seed), parse.GetValue(sampling.RecomputeAttention))).ToList();
             foreach (var o in options)
                 o.Validate();
@@ -54,7 +57,13 @@ public static class ProfileCommand
 
             IReadOnlyList<StepProfile> profiles;
             string dir;
-            using (var device = DeviceContext.Create(CommonOptions.DeviceOptions(parse) with { Mode = CommonOptions.Mode(parse, mode) }))
+            var deviceOptions = planned
+                ? CommonOptions.DeviceOptions(parse) with { Kind = DeviceKind.Cpu, Mode = ExecutionMode.Kernels }
+                : CommonOptions.DeviceOptions(parse) with { Mode = CommonOptions.Mode(parse, mode) };
+            if (planned)
+                Console.WriteLine($"plan: {config.Name}'s structure (depth {config.Depth}, heads {config.Heads}, MLP {config.MlpRatio}x) at width {runConfig.Dim}, {runConfig.Tokens} tokens, batch {runBatch} " +
+                    "on the CPU accelerator's kernel path: launches and synchronisations per step are the full model's, times are not");
+            using (var device = DeviceContext.Create(deviceOptions))
             {
                 // Created only once the device exists: `--device cuda` without a GPU leaves no empty folder behind.
                 dir = StepProfileFiles.PrepareDirectory(parse.GetValue(outDir)!);
