@@ -177,23 +177,20 @@ public static class LayerNormKernels
     }
 
     /// <summary>
-    /// The two reduction levels: the block partials → <paramref name="chunkGamma"/>/<paramref name="chunkBeta"/>
-    /// (<see cref="ParamChunks"/>(rows) × d each, chunks × d threads), then those → dgamma, dbeta
-    /// (overwritten; zeros when rows = 0), d threads.
+    /// One level of the dgamma/dbeta reduction (launch it twice): rows [c·per, min((c+1)·per, count))
+    /// of the [count, d] inputs summed per column into row c of the outputs, <paramref name="outRows"/>
+    /// × d threads. Level one: the block partials → chunk sums (<see cref="ParamChunks"/> rows, per =
+    /// <see cref="BlocksPerChunk"/>); level two: the chunk sums → dgamma, dbeta (one row, per = chunks;
+    /// zeros when there are no rows).
     /// </summary>
     public static void LaunchBackwardParamsReduce(
-        DeviceContext device, ArrayView<float> partialGamma, ArrayView<float> partialBeta,
-        ArrayView<float> chunkGamma, ArrayView<float> chunkBeta,
-        ArrayView<float> dgamma, ArrayView<float> dbeta, int rows, int d)
+        DeviceContext device, ArrayView<float> inGamma, ArrayView<float> inBeta,
+        ArrayView<float> outGamma, ArrayView<float> outBeta, int count, int per, int outRows, int d)
     {
-        if (d == 0)
+        if (d == 0 || outRows == 0)
             return;
-        var blocks = ParamBlocks(rows);
-        var chunks = ParamChunks(rows);
-        var reduce = device.Kernel(BackwardParamsReduceName, acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(LayerNormBackwardParamsReduce));
-        if (chunks > 0)
-            reduce(chunks * d, partialGamma, partialBeta, chunkGamma, chunkBeta, blocks, BlocksPerChunk, d);
-        reduce(d, chunkGamma, chunkBeta, dgamma, dbeta, chunks, Math.Max(chunks, 1), d);
+        device.Kernel(BackwardParamsReduceName, acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(LayerNormBackwardParamsReduce))
+            (outRows * d, inGamma, inBeta, outGamma, outBeta, count, per, d);
     }
 
     private static MethodInfo Method(string name) =>

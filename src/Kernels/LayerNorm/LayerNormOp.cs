@@ -68,8 +68,13 @@ public static class LayerNormOp
             return;
         using (device.Profiler.Launch(LayerNormKernels.BackwardParamsPartialName, 4.0 * x.Length, 8.0 * x.Length + 8.0 * rows + 8.0 * blocks * d))
             LayerNormKernels.LaunchBackwardParamsPartial(device, x.View, mean.View, rstd.View, dy.View, partialGamma.View, partialBeta.View, rows, d);
-        using (device.Profiler.Launch(LayerNormKernels.BackwardParamsReduceName, 2.0 * (blocks + chunks) * d, 8.0 * (blocks + 2 * chunks) * d + 8.0 * d))
-            LayerNormKernels.LaunchBackwardParamsReduce(device, partialGamma.View, partialBeta.View, chunkGamma.View, chunkBeta.View, dgamma.View, dbeta.View, rows, d);
+        if (chunks > 0)
+        {
+            using (device.Profiler.Launch(LayerNormKernels.BackwardParamsReduceName, 2.0 * blocks * d, 8.0 * (blocks + chunks) * d))
+                LayerNormKernels.LaunchBackwardParamsReduce(device, partialGamma.View, partialBeta.View, chunkGamma.View, chunkBeta.View, blocks, LayerNormKernels.BlocksPerChunk, chunks, d);
+        }
+        using (device.Profiler.Launch(LayerNormKernels.BackwardParamsReduceName, 2.0 * chunks * d, 8.0 * (chunks + 1) * d))
+            LayerNormKernels.LaunchBackwardParamsReduce(device, chunkGamma.View, chunkBeta.View, dgamma.View, dbeta.View, chunks, Math.Max(chunks, 1), 1, d);
         using (device.Profiler.Launch(LayerNormKernels.BackwardDxName, 10.0 * x.Length, 12.0 * x.Length + 8.0 * rows + 4.0 * d))
             LayerNormKernels.LaunchBackwardDx(device, x.View, mean.View, rstd.View, gamma.View, dy.View, dx.View, rows, d);
     }
