@@ -1,30 +1,30 @@
 using CrsIlgpu.Kernels.Runtime;
-using CrsIlgpu.Kernels.Runtime.Memory;
 
 namespace CrsIlgpu.Model;
 
-/// <summary>A trainable tensor and its gradient, both from the pool (tags Weights and Gradients).</summary>
-public sealed class Parameter : IDisposable
+/// <summary>
+/// A trainable tensor and its gradient: views into the store's two pooled allocations (tags Weights
+/// and Gradients), one per tensor at the same offset in each (llm.c's flat parameter buffer).
+/// </summary>
+public sealed class Parameter
 {
-    public Parameter(DeviceContext device, ParameterShape shape)
+    internal Parameter(ParameterShape shape, long offset, Tensor values, Tensor grads)
     {
         Shape = shape;
-        Value = new Tensor(device.Pool, MemoryTag.Weights, shape.Name, shape.Shape);
-        Grad = new Tensor(device.Pool, MemoryTag.Gradients, shape.Name + ".grad", shape.Shape);
+        Offset = offset;
+        Value = values.Slice(offset, shape.Name, shape.Shape);
+        Grad = grads.Slice(offset, shape.Name + ".grad", shape.Shape);
     }
 
     public ParameterShape Shape { get; }
 
     public string Name => Shape.Name;
 
+    /// <summary>Elements before this tensor in the flat buffers (the same for values, gradients and Adam moments).</summary>
+    public long Offset { get; }
+
     public Tensor Value { get; }
 
     /// <summary>Overwritten by each backward pass (no parameter is used twice in the graph).</summary>
     public Tensor Grad { get; }
-
-    public void Dispose()
-    {
-        Value.Dispose();
-        Grad.Dispose();
-    }
 }

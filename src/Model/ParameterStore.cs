@@ -1,18 +1,42 @@
 using CrsIlgpu.Kernels.Runtime;
+using CrsIlgpu.Kernels.Runtime.Memory;
 using CrsIlgpu.Model.Checkpoint;
 
 namespace CrsIlgpu.Model;
 
-/// <summary>Every parameter of a model by timm name, with init, host copies and safetensors save/load.</summary>
+/// <summary>
+/// Every parameter of a model by timm name, with init, host copies and safetensors save/load. The
+/// values are ONE pooled allocation and the gradients another (llm.c's layout), each tensor a view at
+/// its offset in layout order with no padding, so the pool's per-tag bytes are what they were with a
+/// block per tensor, and the optimizer and the gradient norm run over each buffer in one launch.
+/// Views keep the GEMMs' 16-byte alignment where every tensor before them has a multiple of 4
+/// elements (every preset: all sizes are multiples of the width, the head's bias comes last).
+/// </summary>
 public sealed class ParameterStore : IDisposable
 {
     private readonly Dictionary<string, Parameter> _byName;
 
     public ParameterStore(DeviceContext device, IReadOnlyList<ParameterShape> layout)
     {
-        All = layout.Select(s => new Parameter(device, s)).ToList();
+        var total = layout.Sum(s => s.Length);
+        Values = new Tensor(device.Pool, MemoryTag.Weights, "parameters", checked((int)Math.Max(total, 0)));
+        Grads = new Tensor(device.Pool, MemoryTag.Gradients, "gradients", checked((int)Math.Max(total, 0)));
+        var all = new List<Parameter>(layout.Count);
+        var offset = 0L;
+        foreach (var shape in layout)
+        {
+            all.Add(new Parameter(shape, offset, Values, Grads));
+            offset += shape.Length;
+        }
+        All = all;
         _byName = All.ToDictionary(p => p.Name);
     }
+
+    /// <summary>Every parameter's values back to back, in layout order.</summary>
+    public Tensor Values { get; }
+
+    /// <summary>Every gradient back to back, at the same offsets as <see cref="Values"/>.</summary>
+    public Tensor Grads { get; }
 
     public IReadOnlyList<Parameter> All { get; }
 
@@ -71,7 +95,7 @@ public sealed class ParameterStore : IDisposable
 
     public void Dispose()
     {
-        foreach (var p in All)
-            p.Dispose();
+        Values.Dispose();
+        Grads.Dispose();
     }
 }

@@ -27,6 +27,8 @@ public sealed class VisionTransformer : IDisposable
         config.Validate();
         sampling?.Validate();
         Sampling = sampling is null ? null : new SamplingState(sampling) { ExampleSlots = exampleSlots };
+        if (Sampling is { ExampleSlots: > 0 } && sampling!.Policy == SamplingPolicy.Cached)
+            Sampling.Rows = new GradNormRows(device, Sampling); // before the layers: each sampled linear registers
         _device = device;
         Config = config;
         Parameters = new ParameterStore(device, VitParameterLayout.For(config));
@@ -56,6 +58,19 @@ public sealed class VisionTransformer : IDisposable
             Sampling.Examples = examples;
         var c = Config;
         var batch = _batch = images.Shape[0];
+        if (Sampling?.Rows is { } rows)
+        {
+            if (examples is not null)
+            {
+                OpCheck.That("vit", examples.Length == batch, $"{examples.Length} example ids for a batch of {batch}");
+                rows.Begin(examples, c.Tokens);
+            }
+            else
+            {
+                rows.ReleaseStep();
+                rows.CommitPending();
+            }
+        }
         Tensor x;
         using (var tokens = _patchEmbed.Forward(images))
         {
@@ -88,30 +103,50 @@ public sealed class VisionTransformer : IDisposable
 
     /// <summary>
     /// One forward, the fused softmax cross-entropy, and the backward. Returns the mean loss (one
-    /// small copy to the host) and, if asked, the logits. <paramref name="afterForward"/> runs between
-    /// forward and backward, when everything saved for backward is live (memory accounting).
+    /// small copy to the host, a wait for the device) and, if asked, the logits (one more).
+    /// <paramref name="afterForward"/> runs between forward and backward, when everything saved for
+    /// backward is live (memory accounting). A training loop that must not wait uses <see cref="QueueStep"/>.
     /// </summary>
     public float ForwardBackward(Tensor images, IntTensor labels, float labelSmoothing = 0f, float[]? logitsOut = null, Action? afterForward = null, int[]? examples = null)
+    {
+        using var mean = Step(images, labels, null, labelSmoothing, logitsOut, afterForward, examples)!;
+        return mean.HasData ? mean.ToArray()[0] : float.NaN;
+    }
+
+    /// <summary>
+    /// The same step with nothing copied to the host: the mean loss and the batch's top-1 hits are
+    /// written into <paramref name="readback"/> on the device, to be read with the gradient norm in one
+    /// copy after the optimizer (<see cref="StepReadback.Read"/>).
+    /// </summary>
+    public void QueueStep(Tensor images, IntTensor labels, StepReadback readback, float labelSmoothing = 0f, Action? afterForward = null, int[]? examples = null) =>
+        Step(images, labels, readback, labelSmoothing, null, afterForward, examples);
+
+    /// <returns>With no <paramref name="readback"/>: the mean loss's own tensor (caller owns), else null.</returns>
+    private Tensor? Step(Tensor images, IntTensor labels, StepReadback? readback, float labelSmoothing, float[]? logitsOut, Action? afterForward, int[]? examples)
     {
         using var logits = Forward(images, examples);
         afterForward?.Invoke();
         var batch = logits.Shape[0];
         using var losses = new Tensor(_device.Pool, MemoryTag.Activations, "loss.rows", batch);
-        using var mean = new Tensor(_device.Pool, MemoryTag.Activations, "loss.mean", 1);
+        var mean = readback is null ? new Tensor(_device.Pool, MemoryTag.Activations, "loss.mean", 1) : null;
         using var dLogits = new Tensor(_device.Pool, MemoryTag.Activations, "loss.dlogits", logits.Shape);
         if (logitsOut is not null)
             logits.ToArray().CopyTo(logitsOut, 0);
+        if (readback is not null)
+            AccuracyOp.Hits(_device, logits, labels, readback.Hits);
         LossOp.ForwardBackward(_device, logits, labels, losses, dLogits, labelSmoothing);
-        LossOp.Mean(_device, losses, mean);
+        LossOp.Mean(_device, losses, readback?.Loss ?? mean!);
         Backward(dLogits);
+        Sampling?.Rows?.End(); // this step's ‖G_i‖ of every sampled layer to the host, one queued copy
         if (Sampling is not null)
             Sampling.Step++; // the next step draws fresh rows
-        return mean.HasData ? mean.ToArray()[0] : float.NaN;
+        return mean;
     }
 
     /// <summary>Frees what a forward kept when no backward follows (evaluation).</summary>
     public void Release()
     {
+        Sampling?.Rows?.ReleaseStep();
         _patchEmbed.Release();
         foreach (var b in _blocks)
             b.Release();
@@ -121,6 +156,7 @@ public sealed class VisionTransformer : IDisposable
     public void Dispose()
     {
         Release();
+        Sampling?.Rows?.Dispose();
         Parameters.Dispose();
     }
 }

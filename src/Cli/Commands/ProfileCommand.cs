@@ -26,10 +26,11 @@ public static class ProfileCommand
         var warmup = new Option<int>("--warmup") { Description = "Untimed steps first (kernel loading, JIT)", DefaultValueFactory = _ => 2 };
         var seed = new Option<int>("--seed") { Description = "Seed of the weights, the synthetic batch and the WTA-CRS draws", DefaultValueFactory = _ => 0 };
         var outDir = new Option<string>("--out") { Description = "Folder for profile.json, trace.json (chrome://tracing, Perfetto) and profile.png", DefaultValueFactory = _ => "runs/profile" };
+        var plan = new Option<bool>("--plan") { Description = "Count launches and host synchronisations per step of the model's structure on the CPU accelerator's kernel path at a miniature width and batch (for models the CPU cannot run; times are meaningless)" };
         var mode = CommonOptions.CreateMode();
         var sampling = new SamplingOptions();
         var command = new Command("profile", "Profile one training step: every kernel by phase (forward, backward, WTA-CRS selection, optimizer) with time, share, GFLOP/s, GB/s and roofline position");
-        foreach (var o in new Option[] { model, batch, classes, ratio, compare, steps, warmup, seed, outDir, mode, CommonOptions.MatmulPrecision })
+        foreach (var o in new Option[] { model, batch, classes, ratio, compare, steps, warmup, seed, outDir, plan, mode, CommonOptions.MatmulPrecision })
             command.Options.Add(o);
         sampling.AddTo(command);
         command.SetAction(parse => CommonOptions.Run(() =>
@@ -45,7 +46,9 @@ public static class ProfileCommand
             if (parse.GetValue(compare) is not null && ratios.Count != 2)
                 throw new CrsException($"--compare-ratios: give exactly two keep ratios, e.g. 1,0.3 (got {ratios.Count})");
             var ratioOption = parse.GetValue(compare) is not null ? "--compare-ratios" : "--ratio";
-            var options = ratios.Select(rho => new StepProfileOptions(config, parse.GetValue(batch), sampling.Config(parse, rho, parse.GetValue(seed), ratioOption),
+            var planned = parse.GetValue(plan);
+            var (runConfig, runBatch) = planned ? (StepProfilePlan.Miniature(config), StepProfilePlan.Batch) : (config, parse.GetValue(batch));
+            var options = ratios.Select(rho => new StepProfileOptions(runConfig, runBatch, sampling.Config(parse, rho, parse.GetValue(seed), ratioOption),
                 parse.GetValue(warmup), parse.GetValue(steps), parse.GetValue(seed), parse.GetValue(sampling.RecomputeAttention))).ToList();
             foreach (var o in options)
                 o.Validate();
@@ -53,7 +56,13 @@ public static class ProfileCommand
 
             IReadOnlyList<StepProfile> profiles;
             string dir;
-            using (var device = DeviceContext.Create(CommonOptions.DeviceOptions(parse) with { Mode = CommonOptions.Mode(parse, mode) }))
+            var deviceOptions = planned
+                ? CommonOptions.DeviceOptions(parse) with { Kind = DeviceKind.Cpu, Mode = ExecutionMode.Kernels }
+                : CommonOptions.DeviceOptions(parse) with { Mode = CommonOptions.Mode(parse, mode) };
+            if (planned)
+                Console.WriteLine($"plan: {config.Name}'s structure (depth {config.Depth}, heads {config.Heads}, MLP {config.MlpRatio}x) at width {runConfig.Dim}, {runConfig.Tokens} tokens, batch {runBatch} " +
+                    "on the CPU accelerator's kernel path: launches and synchronisations per step are the full model's, times are not");
+            using (var device = DeviceContext.Create(deviceOptions))
             {
                 // Created only once the device exists: `--device cuda` without a GPU leaves no empty folder behind.
                 dir = StepProfileFiles.PrepareDirectory(parse.GetValue(outDir)!);
@@ -99,7 +108,9 @@ public static class ProfileCommand
             $"+ unattributed (host, launch, sync) {F(p.UnattributedUsPerStep / 1e3, "0.000")} ms; " +
             $"phases: {string.Join(", ", p.Phases.Select(x => $"{x.Phase} {F(x.SharePercent, "0.0")}%"))}");
         if (p.PlainUsPerStep is { } plain)
-            Console.WriteLine($"unprofiled step (profiler off, one synchronize): {F(plain / 1e3, "0.000")} ms, {F(p.ImagesPerSecond ?? 0, "0.0")} images/s");
+            Console.WriteLine($"unprofiled step (profiler off): {F(plain / 1e3, "0.000")} ms, {F(p.ImagesPerSecond ?? 0, "0.0")} images/s");
+        Console.WriteLine($"per step: {F(p.LaunchesPerStep, "0.##")} launches, " +
+            $"{(p.SyncsPerStep is { } syncs ? F(syncs, "0.##") : "n/a")} host synchronisations (waits for the device: synchronizes and blocking copies)");
     }
 
     private static void PrintComparison(StepProfileComparison c, IReadOnlyList<double> ratios)

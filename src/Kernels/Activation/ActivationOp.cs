@@ -13,8 +13,8 @@ public static class ActivationOp
     public static void GeluForward(DeviceContext device, Tensor x, Tensor y)
     {
         OpCheck.SameShape(ActivationKernels.GeluForwardName, x, y);
-        if (device.IsPlanning)
-            return;
+        if (device.IsPlanning || y.Length == 0)
+            return; // an empty tensor: nothing to launch (CUDA rejects a zero grid)
         using var _ = device.Profiler.Launch(ActivationKernels.GeluForwardName, GeluForwardFlops * y.Length, 8.0 * y.Length);
         if (device.Mode == ExecutionMode.Kernels)
             ActivationKernels.LaunchGeluForward(device, x.View, y.View);
@@ -27,8 +27,8 @@ public static class ActivationOp
     {
         OpCheck.SameShape(ActivationKernels.GeluBackwardName, x, dy);
         OpCheck.SameShape(ActivationKernels.GeluBackwardName, x, dx);
-        if (device.IsPlanning)
-            return;
+        if (device.IsPlanning || dx.Length == 0)
+            return; // an empty tensor: nothing to launch (CUDA rejects a zero grid)
         using var _ = device.Profiler.Launch(ActivationKernels.GeluBackwardName, GeluBackwardFlops * dx.Length, 12.0 * dx.Length);
         if (device.Mode == ExecutionMode.Kernels)
             ActivationKernels.LaunchGeluBackward(device, x.View, dy.View, dx.View);

@@ -14,8 +14,8 @@ public static class AttentionLayoutOp
         OpCheck.Shape(op, qkv, s.Batch * s.Tokens, 3 * s.Dim);
         foreach (var t in new[] { q, k, v })
             OpCheck.Shape(op, t, s.BatchHeads, s.Tokens, s.HeadDim);
-        if (device.IsPlanning)
-            return;
+        if (device.IsPlanning || qkv.Length == 0)
+            return; // an empty tensor: nothing to launch (CUDA rejects a zero grid)
         using var _ = device.Profiler.Launch(op, 0, Bytes(s, 3));
         if (device.Mode == ExecutionMode.Kernels)
             AttentionKernels.LaunchSplitQkv(device, s, qkv.View, q.View, k.View, v.View);
@@ -30,8 +30,8 @@ public static class AttentionLayoutOp
         OpCheck.Shape(op, dqkv, s.Batch * s.Tokens, 3 * s.Dim);
         foreach (var t in new[] { dq, dk, dv })
             OpCheck.Shape(op, t, s.BatchHeads, s.Tokens, s.HeadDim);
-        if (device.IsPlanning)
-            return;
+        if (device.IsPlanning || dqkv.Length == 0)
+            return; // an empty tensor: nothing to launch (CUDA rejects a zero grid)
         using var _ = device.Profiler.Launch(op, 0, Bytes(s, 3));
         if (device.Mode == ExecutionMode.Kernels)
             AttentionKernels.LaunchMergeQkvGrad(device, s, dq.View, dk.View, dv.View, dqkv.View);
@@ -45,8 +45,8 @@ public static class AttentionLayoutOp
         const string op = AttentionKernels.MergeHeadsName;
         OpCheck.Shape(op, o, s.BatchHeads, s.Tokens, s.HeadDim);
         OpCheck.Shape(op, y, s.Batch * s.Tokens, s.Dim);
-        if (device.IsPlanning)
-            return;
+        if (device.IsPlanning || y.Length == 0)
+            return; // an empty tensor: nothing to launch (CUDA rejects a zero grid)
         using var _ = device.Profiler.Launch(op, 0, Bytes(s, 1));
         if (device.Mode == ExecutionMode.Kernels)
             AttentionKernels.LaunchMergeHeads(device, s, o.View, y.View);
@@ -60,8 +60,8 @@ public static class AttentionLayoutOp
         const string op = AttentionKernels.SplitHeadsGradName;
         OpCheck.Shape(op, dy, s.Batch * s.Tokens, s.Dim);
         OpCheck.Shape(op, dO, s.BatchHeads, s.Tokens, s.HeadDim);
-        if (device.IsPlanning)
-            return;
+        if (device.IsPlanning || dy.Length == 0)
+            return; // an empty tensor: nothing to launch (CUDA rejects a zero grid)
         using var _ = device.Profiler.Launch(op, 0, Bytes(s, 1));
         if (device.Mode == ExecutionMode.Kernels)
             AttentionKernels.LaunchSplitHeadsGrad(device, s, dy.View, dO.View);

@@ -10,8 +10,8 @@ public static class ElementwiseOp
     {
         OpCheck.SameShape(ElementwiseKernels.AddName, a, b);
         OpCheck.SameShape(ElementwiseKernels.AddName, a, y);
-        if (device.IsPlanning)
-            return;
+        if (device.IsPlanning || y.Length == 0)
+            return; // an empty tensor: nothing to launch (CUDA rejects a zero grid)
         using var _ = device.Profiler.Launch(ElementwiseKernels.AddName, y.Length, 12.0 * y.Length);
         if (device.Mode == ExecutionMode.Kernels)
             ElementwiseKernels.LaunchAdd(device, a.View, b.View, y.View);
@@ -23,8 +23,8 @@ public static class ElementwiseOp
     public static void Accumulate(DeviceContext device, Tensor x, Tensor y)
     {
         OpCheck.SameShape(ElementwiseKernels.AccumulateName, x, y);
-        if (device.IsPlanning)
-            return;
+        if (device.IsPlanning || y.Length == 0)
+            return; // an empty tensor: nothing to launch (CUDA rejects a zero grid)
         using var _ = device.Profiler.Launch(ElementwiseKernels.AccumulateName, y.Length, 12.0 * y.Length);
         if (device.Mode == ExecutionMode.Kernels)
             ElementwiseKernels.LaunchAccumulate(device, x.View, y.View);

@@ -57,8 +57,8 @@ public static class EmbedOp
         const string op = EmbedKernels.ClsGatherName;
         var (batch, tokens, dim) = Tokens(op, x);
         OpCheck.Shape(op, y, batch, dim);
-        if (device.IsPlanning)
-            return;
+        if (device.IsPlanning || y.Length == 0)
+            return; // an empty tensor: nothing to launch (CUDA rejects a zero grid)
         using var _ = device.Profiler.Launch(op, 0, 8.0 * y.Length);
         if (device.Mode == ExecutionMode.Kernels)
             EmbedKernels.LaunchClsGather(device, x.View, y.View, tokens, dim);
@@ -72,8 +72,8 @@ public static class EmbedOp
         const string op = EmbedKernels.ClsScatterName;
         var (batch, tokens, dim) = Tokens(op, dx);
         OpCheck.Shape(op, dy, batch, dim);
-        if (device.IsPlanning)
-            return;
+        if (device.IsPlanning || dx.Length == 0)
+            return; // an empty tensor: nothing to launch (CUDA rejects a zero grid)
         using var _ = device.Profiler.Launch(op, 0, 4.0 * (dx.Length + dy.Length));
         if (device.Mode == ExecutionMode.Kernels)
             EmbedKernels.LaunchClsScatter(device, dy.View, dx.View, tokens, dim);

@@ -17,8 +17,8 @@ public static class AxpbyOp
         OpCheck.SameShape(op, x, y);
         OpCheck.That(op, float.IsFinite(alpha) && float.IsFinite(beta), $"α and β must be finite, got {alpha} and {beta}");
         OpCheck.That(op, y.Length <= int.MaxValue, $"'{y.Label}' {y.ShapeText} has more than 2^31 elements");
-        if (device.IsPlanning)
-            return;
+        if (device.IsPlanning || y.Length == 0)
+            return; // an empty tensor: nothing to launch (CUDA rejects a zero grid)
         using var _ = device.Profiler.Launch(op, FlopsPerElement * y.Length, BytesPerElement * y.Length);
         if (device.Mode == ExecutionMode.Kernels)
             AxpbyKernels.Launch(device, x.View, y.View, alpha, beta);

@@ -10,9 +10,12 @@ namespace CrsIlgpu.Kernels.LayerNorm;
 /// <summary>
 /// LayerNorm over the last dimension of [rows, d]. Forward: one group per row (any group size),
 /// two-pass mean and biased variance, saves mean and rstd = 1/√(var + eps). Backward: dx with one
-/// group per row; dgamma and dbeta in two deterministic passes — per-column sums over blocks of
-/// <see cref="RowsPerBlock"/> rows, then per-column sums of those partials in block order — with no
-/// atomics, so they are bit-identical from run to run and independent of the group size.
+/// group per row; dgamma and dbeta deterministically, with no atomics — per-column sums over blocks
+/// of <see cref="RowsPerBlock"/> rows, then a two-level reduction of those partials (issue 21 item 4:
+/// the single pass had d threads, 1–3 groups, each looping over every block): level one sums each
+/// chunk of <see cref="BlocksPerChunk"/> blocks per column in many groups (chunks × d threads), level
+/// two sums the chunk sums per column, both in block order — so the result is bit-identical from run to
+/// run, independent of the group size, and equal to <see cref="LayerNormReference.ParamGradsInKernelOrder"/>.
 /// </summary>
 public static class LayerNormKernels
 {
@@ -24,16 +27,22 @@ public static class LayerNormKernels
     /// <summary>Rows summed by one thread in the first dgamma/dbeta pass.</summary>
     public const int RowsPerBlock = 32;
 
+    /// <summary>Row blocks summed by one thread in the first level of the dgamma/dbeta reduction.</summary>
+    public const int BlocksPerChunk = 16;
+
     public static IReadOnlyList<KernelEntry> Catalog { get; } =
     [
         new(ForwardName, "LayerNorm", Method(nameof(LayerNormForwardRows)), KernelGrouping.Explicit, "y = (x - mean) * rstd * gamma + beta, saves mean and rstd; one group per row"),
         new(BackwardDxName, "LayerNorm", Method(nameof(LayerNormBackwardDxRows)), KernelGrouping.Explicit, "dx from x, mean, rstd, gamma, dy; one group per row"),
         new(BackwardParamsPartialName, "LayerNorm", Method(nameof(LayerNormBackwardParamsPartial)), KernelGrouping.Implicit, "per-column sums of dy * xhat and dy over blocks of rows"),
-        new(BackwardParamsReduceName, "LayerNorm", Method(nameof(LayerNormBackwardParamsReduce)), KernelGrouping.Implicit, "dgamma, dbeta = per-column sums of the block partials, in block order"),
+        new(BackwardParamsReduceName, "LayerNorm", Method(nameof(LayerNormBackwardParamsReduce)), KernelGrouping.Implicit, "dgamma, dbeta partials reduced per column over fixed chunks, in order (launched twice: chunks, then their sums)"),
     ];
 
     /// <summary>Number of row blocks of the first dgamma/dbeta pass.</summary>
     public static int ParamBlocks(int rows) => (rows + RowsPerBlock - 1) / RowsPerBlock;
+
+    /// <summary>Chunks of <see cref="BlocksPerChunk"/> blocks: the first reduction level's rows.</summary>
+    public static int ParamChunks(int rows) => (ParamBlocks(rows) + BlocksPerChunk - 1) / BlocksPerChunk;
 
     internal static void LayerNormForwardRows(
         ArrayView<float> x, ArrayView<float> gamma, ArrayView<float> beta,
@@ -108,19 +117,26 @@ public static class LayerNormKernels
         partialBeta[i] = sb;
     }
 
+    /// <summary>
+    /// One reduction level: thread (c, j) sums rows [c·per, min((c+1)·per, count)) of column j of the
+    /// [count, d] inputs, in row order, into row c of the outputs.
+    /// </summary>
     internal static void LayerNormBackwardParamsReduce(
-        Index1D j, ArrayView<float> partialGamma, ArrayView<float> partialBeta,
-        ArrayView<float> dgamma, ArrayView<float> dbeta, int blocks, int d)
+        Index1D i, ArrayView<float> inGamma, ArrayView<float> inBeta,
+        ArrayView<float> outGamma, ArrayView<float> outBeta, int count, int per, int d)
     {
+        var chunk = i / d;
+        var j = i - chunk * d;
+        var end = IntrinsicMath.Min(count, (chunk + 1) * per);
         var sg = 0f;
         var sb = 0f;
-        for (var b = 0; b < blocks; b++)
+        for (var b = chunk * per; b < end; b++)
         {
-            sg += partialGamma[b * d + j];
-            sb += partialBeta[b * d + j];
+            sg += inGamma[b * d + j];
+            sb += inBeta[b * d + j];
         }
-        dgamma[j] = sg;
-        dbeta[j] = sb;
+        outGamma[i] = sg;
+        outBeta[i] = sb;
     }
 
     public static void LaunchForward(
@@ -160,15 +176,21 @@ public static class LayerNormKernels
             (blocks * d, x, mean, rstd, dy, partialGamma, partialBeta, rows, d);
     }
 
-    /// <summary>Second pass: dgamma, dbeta (overwritten) = per-column sums of the partials in block order; zeros when rows = 0.</summary>
+    /// <summary>
+    /// One level of the dgamma/dbeta reduction (launch it twice): rows [c·per, min((c+1)·per, count))
+    /// of the [count, d] inputs summed per column into row c of the outputs, <paramref name="outRows"/>
+    /// × d threads. Level one: the block partials → chunk sums (<see cref="ParamChunks"/> rows, per =
+    /// <see cref="BlocksPerChunk"/>); level two: the chunk sums → dgamma, dbeta (one row, per = chunks;
+    /// zeros when there are no rows).
+    /// </summary>
     public static void LaunchBackwardParamsReduce(
-        DeviceContext device, ArrayView<float> partialGamma, ArrayView<float> partialBeta,
-        ArrayView<float> dgamma, ArrayView<float> dbeta, int rows, int d)
+        DeviceContext device, ArrayView<float> inGamma, ArrayView<float> inBeta,
+        ArrayView<float> outGamma, ArrayView<float> outBeta, int count, int per, int outRows, int d)
     {
-        if (d == 0)
+        if (d == 0 || outRows == 0)
             return;
-        device.Kernel(BackwardParamsReduceName, acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(LayerNormBackwardParamsReduce))
-            (d, partialGamma, partialBeta, dgamma, dbeta, ParamBlocks(rows), d);
+        device.Kernel(BackwardParamsReduceName, acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(LayerNormBackwardParamsReduce))
+            (outRows * d, inGamma, inBeta, outGamma, outBeta, count, per, d);
     }
 
     private static MethodInfo Method(string name) =>

@@ -37,8 +37,9 @@ public static class LayerNormOp
     /// <summary>
     /// dx from x, the saved mean and rstd, gamma and dy; dx may be dy. dgamma and dbeta [d] are
     /// OVERWRITTEN (not accumulated) with Σ_rows dy·x̂ and Σ_rows dy, computed deterministically
-    /// (fixed blocks of rows, fixed order, no atomics). Uses a pooled workspace of
-    /// 2·⌈rows/<see cref="LayerNormKernels.RowsPerBlock"/>⌉·d floats on the GPU path.
+    /// (fixed blocks of rows, a two-level reduction in a fixed order, no atomics). Uses a pooled
+    /// workspace of 2·(blocks + chunks)·d floats on the GPU path (blocks = ⌈rows/<see cref="LayerNormKernels.RowsPerBlock"/>⌉,
+    /// chunks = ⌈blocks/<see cref="LayerNormKernels.BlocksPerChunk"/>⌉).
     /// </summary>
     public static void Backward(DeviceContext device, Tensor x, Tensor mean, Tensor rstd, Tensor gamma, Tensor dy, Tensor dx, Tensor dgamma, Tensor dbeta)
     {
@@ -60,12 +61,20 @@ public static class LayerNormOp
         var blocks = LayerNormKernels.ParamBlocks(rows);
         using var partialGamma = new Tensor(device.Pool, MemoryTag.Workspace, "layernorm.dgamma_partial", blocks, d);
         using var partialBeta = new Tensor(device.Pool, MemoryTag.Workspace, "layernorm.dbeta_partial", blocks, d);
+        var chunks = LayerNormKernels.ParamChunks(rows);
+        using var chunkGamma = new Tensor(device.Pool, MemoryTag.Workspace, "layernorm.dgamma_chunks", Math.Max(chunks, 1), d);
+        using var chunkBeta = new Tensor(device.Pool, MemoryTag.Workspace, "layernorm.dbeta_chunks", Math.Max(chunks, 1), d);
         if (device.IsPlanning)
             return;
         using (device.Profiler.Launch(LayerNormKernels.BackwardParamsPartialName, 4.0 * x.Length, 8.0 * x.Length + 8.0 * rows + 8.0 * blocks * d))
             LayerNormKernels.LaunchBackwardParamsPartial(device, x.View, mean.View, rstd.View, dy.View, partialGamma.View, partialBeta.View, rows, d);
-        using (device.Profiler.Launch(LayerNormKernels.BackwardParamsReduceName, 2.0 * blocks * d, 8.0 * blocks * d + 8.0 * d))
-            LayerNormKernels.LaunchBackwardParamsReduce(device, partialGamma.View, partialBeta.View, dgamma.View, dbeta.View, rows, d);
+        if (chunks > 0)
+        {
+            using (device.Profiler.Launch(LayerNormKernels.BackwardParamsReduceName, 2.0 * blocks * d, 8.0 * (blocks + chunks) * d))
+                LayerNormKernels.LaunchBackwardParamsReduce(device, partialGamma.View, partialBeta.View, chunkGamma.View, chunkBeta.View, blocks, LayerNormKernels.BlocksPerChunk, chunks, d);
+        }
+        using (device.Profiler.Launch(LayerNormKernels.BackwardParamsReduceName, 2.0 * chunks * d, 8.0 * (chunks + 1) * d))
+            LayerNormKernels.LaunchBackwardParamsReduce(device, chunkGamma.View, chunkBeta.View, dgamma.View, dbeta.View, chunks, Math.Max(chunks, 1), 1, d);
         using (device.Profiler.Launch(LayerNormKernels.BackwardDxName, 10.0 * x.Length, 12.0 * x.Length + 8.0 * rows + 4.0 * d))
             LayerNormKernels.LaunchBackwardDx(device, x.View, mean.View, rstd.View, gamma.View, dy.View, dx.View, rows, d);
     }

@@ -63,4 +63,46 @@ public static class LayerNormReference
             dbeta[j] = (float)sumBeta[j];
         }
     }
+
+    /// <summary>
+    /// dgamma and dbeta in fp32 with the kernels' exact order of additions: per column, sums over
+    /// blocks of <see cref="LayerNormKernels.RowsPerBlock"/> rows, then over chunks of
+    /// <see cref="LayerNormKernels.BlocksPerChunk"/> blocks, then over the chunks — what the device
+    /// must reproduce bit for bit (it uses no atomics).
+    /// </summary>
+    public static void ParamGradsInKernelOrder(
+        ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> dy,
+        Span<float> dgamma, Span<float> dbeta, int rows, int d)
+    {
+        var blocks = LayerNormKernels.ParamBlocks(rows);
+        var chunks = LayerNormKernels.ParamChunks(rows);
+        for (var j = 0; j < d; j++)
+        {
+            var blockGamma = new float[blocks];
+            var blockBeta = new float[blocks];
+            for (var b = 0; b < blocks; b++)
+            {
+                for (var r = b * LayerNormKernels.RowsPerBlock; r < Math.Min(rows, (b + 1) * LayerNormKernels.RowsPerBlock); r++)
+                {
+                    var g = dy[r * d + j];
+                    blockGamma[b] += g * (x[r * d + j] - mean[r]) * rstd[r];
+                    blockBeta[b] += g;
+                }
+            }
+            float sg = 0f, sb = 0f;
+            for (var c = 0; c < chunks; c++)
+            {
+                float cg = 0f, cb = 0f;
+                for (var b = c * LayerNormKernels.BlocksPerChunk; b < Math.Min(blocks, (c + 1) * LayerNormKernels.BlocksPerChunk); b++)
+                {
+                    cg += blockGamma[b];
+                    cb += blockBeta[b];
+                }
+                sg += cg;
+                sb += cb;
+            }
+            dgamma[j] = sg;
+            dbeta[j] = sb;
+        }
+    }
 }

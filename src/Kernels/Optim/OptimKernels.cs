@@ -17,6 +17,11 @@ public static class OptimKernels
     public const string AdamUpdateName = "adam_update";
     public const string NormPartialsName = "global_norm_partials";
     public const string NormFinishName = "global_norm_finish";
+    public const string AdamUpdateClippedName = "adam_update_clipnorm";
+    public const string NormSegmentedPartialsName = "global_norm_partials_segmented";
+
+    /// <summary>Ints per group in the segment table of <see cref="NormSegmentedPartialsName"/>: start, length, group in segment, groups of segment.</summary>
+    public const int SegmentTableStride = 4;
 
     /// <summary>Threads per group of the norm kernels unless a caller picks another size.</summary>
     public const int DefaultNormGroupSize = 256;
@@ -35,6 +40,10 @@ public static class OptimKernels
             "global grad norm pass 1: one sum of squares per group"),
         new(NormFinishName, "Optim", Method(nameof(OptimNormFinish)), KernelGrouping.Explicit,
             "global grad norm pass 2: one group sums the partials, writes sqrt"),
+        new(AdamUpdateClippedName, "Optim", Method(nameof(OptimAdamUpdateClipNorm)), KernelGrouping.Implicit,
+            "Adam/AdamW step over a flat buffer, gradient scale min(1, max/(norm+1e-6)) from the device's global norm"),
+        new(NormSegmentedPartialsName, "Optim", Method(nameof(OptimNormSegmentedPartials)), KernelGrouping.Explicit,
+            "global grad norm pass 1 over a flat buffer: each group sums its tensor's share, as the per-tensor launches did"),
     ];
 
     /// <summary>Number of partial sums (groups) pass 1 uses for a tensor of <paramref name="length"/> elements.</summary>
@@ -55,6 +64,54 @@ public static class OptimKernels
         m[i] = mi;
         v[i] = vi;
         p[i] = param - s.StepSize * (mi / denom);
+    }
+
+    /// <summary>
+    /// The update of <see cref="OptimAdamUpdate"/> with the clipping scale computed from the global
+    /// norm where it lies on the device (no host round trip): the fp32 operations of
+    /// <see cref="OptimOp.ClipScale"/> in the same order, so the scale has the same bits.
+    /// </summary>
+    internal static void OptimAdamUpdateClipNorm(
+        Index1D i, ArrayView<float> p, ArrayView<float> g, ArrayView<float> m, ArrayView<float> v, AdamStepScalars s,
+        ArrayView<float> norm, float maxNorm)
+    {
+        var clip = maxNorm / (norm[0] + 1e-6f);
+        // min(1, clip) with NaN kept (MathF.Min's rule): the step then poisons p visibly.
+        var scale = clip < 1f ? clip : (clip >= 1f ? 1f : clip);
+        var param = p[i];
+        var grad = g[i] * scale + s.L2Decay * param;
+        param *= s.ParamDecay;
+        var mi = s.Beta1 * m[i] + s.OneMinusBeta1 * grad;
+        var vi = s.Beta2 * v[i] + s.OneMinusBeta2 * (grad * grad);
+        var denom = XMath.Sqrt(vi) / s.BiasCorrection2Sqrt + s.Epsilon;
+        m[i] = mi;
+        v[i] = vi;
+        p[i] = param - s.StepSize * (mi / denom);
+    }
+
+    /// <summary>
+    /// Pass 1 over a flat buffer of several tensors in ONE launch: group b reads its row of
+    /// <paramref name="table"/> (tensor start, length, its index among that tensor's groups, that
+    /// tensor's group count) and sums exactly the elements, in exactly the order, that group of the
+    /// per-tensor launch (<see cref="OptimNormPartialSumsOfSquares"/>) summed: the same partials, bit for bit.
+    /// </summary>
+    internal static void OptimNormSegmentedPartials(ArrayView<float> x, ArrayView<int> table, ArrayView<float> partials)
+    {
+        var row = Grid.IdxX * SegmentTableStride;
+        var start = table[row];
+        var length = table[row + 1];
+        var local = table[row + 2];
+        var groups = table[row + 3];
+        var sum = 0f;
+        var stride = groups * Group.DimX;
+        for (var j = local * Group.DimX + Group.IdxX; j < length; j += stride)
+        {
+            var value = x[start + j];
+            sum += value * value;
+        }
+        sum = GroupReduce.Sum(sum);
+        if (Group.IdxX == 0)
+            partials[Grid.IdxX] = sum;
     }
 
     /// <summary>Pass 1: group b writes the sum of squares of its grid-strided elements of x to partials[b].</summary>
@@ -88,6 +145,25 @@ public static class OptimKernels
         device.Kernel(AdamUpdateName, acc => acc.LoadAutoGroupedStreamKernel<
                 Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, AdamStepScalars>(OptimAdamUpdate))
             ((int)p.Length, p, g, m, v, scalars);
+
+    public static void LaunchAdamUpdateClipNorm(
+        DeviceContext device, ArrayView<float> p, ArrayView<float> g, ArrayView<float> m, ArrayView<float> v, AdamStepScalars scalars,
+        ArrayView<float> norm, float maxNorm)
+    {
+        if (p.Length == 0)
+            return;
+        device.Kernel(AdamUpdateClippedName, acc => acc.LoadAutoGroupedStreamKernel<
+                Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, AdamStepScalars, ArrayView<float>, float>(OptimAdamUpdateClipNorm))
+            ((int)p.Length, p, g, m, v, scalars, norm, maxNorm);
+    }
+
+    public static void LaunchNormSegmentedPartials(DeviceContext device, ArrayView<float> x, ArrayView<int> table, ArrayView<float> partials, int groups, int groupSize)
+    {
+        if (groups == 0)
+            return;
+        device.Kernel(NormSegmentedPartialsName, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<float>>(OptimNormSegmentedPartials))
+            (new KernelConfig(groups, groupSize), x, table, partials);
+    }
 
     public static void LaunchNormPartials(DeviceContext device, ArrayView<float> x, ArrayView<float> partials, int groups, int groupSize) =>
         device.Kernel(NormPartialsName, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int>(OptimNormPartialSumsOfSquares))

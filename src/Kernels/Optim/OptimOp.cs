@@ -102,6 +102,75 @@ public static class OptimOp
     }
 
     /// <summary>
+    /// The global norm of a flat gradient buffer laid out as <paramref name="plan"/> says, written to
+    /// <paramref name="norm"/> [1] on the device with no host copy: two launches (all partials in one,
+    /// then the finish), bit-identical to <see cref="GlobalNorm"/> over the tensors one by one (same
+    /// groups, same order). CPU backend: the per-tensor sums of <see cref="GlobalNorm"/>, in order.
+    /// </summary>
+    public static void GlobalNorm(DeviceContext device, Tensor flat, GlobalNormPlan plan, Tensor norm)
+    {
+        const string op = "global_norm";
+        OpCheck.That(op, norm.Length == 1, $"'{norm.Label}' {norm.ShapeText} must hold one value");
+        OpCheck.That(op, plan.Segments.All(s => s.Offset + s.Length <= flat.Length), $"the norm plan reaches past '{flat.Label}' {flat.ShapeText}");
+        if (device.IsPlanning)
+        {
+            // The kernel path's workspace, so a plan sizes the step as it runs.
+            using var planned = new Tensor(device.Pool, MemoryTag.Workspace, "optim.global_norm", plan.Groups + 1);
+            return;
+        }
+        if (device.Mode != ExecutionMode.Kernels)
+        {
+            using var _ = device.Profiler.Launch(OptimKernels.NormPartialsName, 2.0 * flat.Length, 4.0 * flat.Length);
+            var span = flat.AsSpan();
+            double sum = 0;
+            foreach (var (offset, length) in plan.Segments)
+                sum += OptimCpu.SumOfSquares(span.Slice((int)offset, (int)length));
+            norm.AsSpan()[0] = (float)Math.Sqrt(sum);
+            return;
+        }
+        if (plan.Groups == 0)
+        {
+            norm.View.MemSetToZero();
+            return;
+        }
+        using var workspace = new Tensor(device.Pool, MemoryTag.Workspace, "optim.global_norm", plan.Groups + 1);
+        var partials = workspace.View.SubView(0, plan.Groups);
+        using (device.Profiler.Launch(OptimKernels.NormSegmentedPartialsName, 2.0 * flat.Length, 4.0 * flat.Length + 4.0 * plan.Groups))
+            OptimKernels.LaunchNormSegmentedPartials(device, flat.View, plan.Table!.View, partials, plan.Groups, plan.GroupSize);
+        using (device.Profiler.Launch(OptimKernels.NormFinishName, plan.Groups + 1, 4.0 * (plan.Groups + 1)))
+            OptimKernels.LaunchNormFinish(device, partials, norm.View, plan.GroupSize);
+    }
+
+    /// <summary>
+    /// <see cref="Adam"/> with gradient clipping whose scale min(1, maxNorm/(norm+1e-6)) is taken from
+    /// <paramref name="norm"/> [1] where it lies (the device), so clipping needs no host round trip.
+    /// The same bits as <see cref="Adam"/> with <see cref="ClipScale"/> of the same norm.
+    /// </summary>
+    public static void AdamClipped(DeviceContext device, Tensor param, Tensor grad, Tensor m, Tensor v, AdamHyperParameters hp, int step, Tensor norm, float maxNorm)
+    {
+        const string op = OptimKernels.AdamUpdateClippedName;
+        OpCheck.SameShape(op, param, grad);
+        OpCheck.SameShape(op, param, m);
+        OpCheck.SameShape(op, param, v);
+        OpCheck.That(op, norm.Length == 1, $"'{norm.Label}' {norm.ShapeText} must hold one value");
+        OpCheck.That(op, step >= 1, $"step must be >= 1 (1-based, for the bias corrections), got {step}");
+        OpCheck.That(op, maxNorm > 0 && float.IsFinite(maxNorm), $"max norm must be finite and > 0, got {maxNorm}");
+        OpCheck.That(op, param.Length <= int.MaxValue, $"'{param.Label}' {param.ShapeText} has more than 2^31 elements");
+        hp.Validate(op);
+        if (param.Length == 0 || device.IsPlanning)
+            return;
+        if (device.Mode != ExecutionMode.Kernels)
+        {
+            // Host memory: the norm is read in place (no copy, no wait). A NaN scale poisons p as on the device.
+            using (device.Profiler.Launch(OptimKernels.AdamUpdateName, AdamFlopsPerElement * param.Length, AdamBytesPerElement * param.Length))
+                OptimCpu.Adam(param.AsSpan(), grad.AsSpan(), m.AsSpan(), v.AsSpan(), AdamStepScalars.For(hp, step, ClipScale(norm.AsSpan()[0], maxNorm)));
+            return;
+        }
+        using var _ = device.Profiler.Launch(op, (AdamFlopsPerElement + 2) * param.Length, AdamBytesPerElement * param.Length);
+        OptimKernels.LaunchAdamUpdateClipNorm(device, param.View, grad.View, m.View, v.View, AdamStepScalars.For(hp, step), norm.View, maxNorm);
+    }
+
+    /// <summary>
     /// torch.nn.utils.clip_grad_norm_'s factor: min(1, maxNorm / (norm + 1e-6)), in fp32. Pass it
     /// as gradScale to <see cref="Adam"/>. A NaN norm gives NaN (the step then poisons p visibly
     /// instead of silently skipping), an infinite one gives 0.

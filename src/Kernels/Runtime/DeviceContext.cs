@@ -234,7 +234,18 @@ public sealed class DeviceContext : IDisposable
     /// <summary>How many kernels this context has loaded (tests check loads happen once).</summary>
     public int LoadedKernels => _kernels.Values.Count(l => l.IsValueCreated);
 
-    public void Synchronize() => Accelerator.Synchronize();
+    /// <summary>
+    /// Waits for every queued launch. Counted in <see cref="Synchronizations"/> unless it is the
+    /// profiler's own wait after each profiled launch.
+    /// </summary>
+    public void Synchronize()
+    {
+        Pool.Syncs.Add();
+        Accelerator.Synchronize();
+    }
+
+    /// <summary>Host waits so far: synchronizes plus blocking copies through <see cref="Tensor"/> and <see cref="IntTensor"/> (see <see cref="SyncCounter"/>).</summary>
+    public long Synchronizations => Pool.Syncs.Count;
 
     public void Dispose()
     {

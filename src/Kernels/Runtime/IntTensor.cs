@@ -38,8 +38,26 @@ public sealed class IntTensor : IDisposable
     {
         if (labels.Length != Count)
             throw new ArgumentException($"'{Label}' holds {Count} values, got {labels.Length}");
-        if (HasData)
+        if (HasData && labels.Length > 0)
+        {
+            _pool.Syncs.Add();
             View.CopyFromCPU(labels);
+        }
+        RecordRange(labels);
+    }
+
+    /// <summary>As <see cref="CopyFrom"/>, queued through a page-locked buffer without waiting for the device.</summary>
+    public void Upload(int[] labels, HostStaging<int> staging)
+    {
+        if (labels.Length != Count)
+            throw new ArgumentException($"'{Label}' holds {Count} values, got {labels.Length}");
+        if (HasData)
+            staging.Upload(labels, View);
+        RecordRange(labels);
+    }
+
+    private void RecordRange(int[] labels)
+    {
         if (labels.Length == 0)
         {
             HostRange = null;
@@ -64,7 +82,10 @@ public sealed class IntTensor : IDisposable
     {
         var data = new int[Count];
         if (HasData && Count > 0)
+        {
+            _pool.Syncs.Add();
             View.CopyToCPU(data);
+        }
         return data;
     }
 

@@ -19,8 +19,13 @@ public sealed class Linear(DeviceContext device, Parameter weight, Parameter bia
     private Tensor? _input;
     private Tensor? _sampledInput;
     private WtaCrsSelectionBuffers? _selection;
-    private int[]? _examples;
+    private bool _cachedRows;
     private int _rows;
+
+    /// <summary>This layer's place in the step's gradient-norm rows (Cached policy with a cache), else −1.</summary>
+    private readonly int _rowSlot = sampling is { ExampleSlots: > 0, Rows: { } stepRows } && sampling.Config.Samples(site) && sampling.Config.Policy == SamplingPolicy.Cached
+        ? stepRows.Register(weight.Name[..^".weight".Length])
+        : -1;
 
     public int Out { get; } = weight.Shape.Shape[0];
 
@@ -82,6 +87,7 @@ public sealed class Linear(DeviceContext device, Parameter weight, Parameter bia
     public void Release()
     {
         _input = null;
+        _cachedRows = false;
         ReleaseSamples();
     }
 
@@ -94,8 +100,8 @@ public sealed class Linear(DeviceContext device, Parameter weight, Parameter bia
         var config = sampling!.Config;
         using var norms = TensorAlloc.Workspace(device, Name + ".x_norms", rows);
         RowNormsOp.Run(device, x.Shape.Length == 2 ? x : x.Reshape(rows, In), norms);
-        _examples = sampling.ExampleSlots > 0 ? sampling.Examples : null;
-        if (_examples is not null)
+        _cachedRows = _rowSlot >= 0 && sampling.Rows is { Active: true };
+        if (_cachedRows)
             ScaleByCachedGradientNorms(norms, rows);
         _selection = new WtaCrsSelectionBuffers(device.Pool, config.Budget(rows), MemoryTag.SavedForBackward, Name + ".wtacrs");
         WtaCrsSelectionOp.Select(device, norms, _selection, config.Seed, sampling.Step, layerId);
@@ -117,39 +123,25 @@ public sealed class Linear(DeviceContext device, Parameter weight, Parameter bia
     }
 
     /// <summary>
-    /// scores_r = ‖x_r‖ · ĝ_r: the batch's rows of this layer's host table go to the device as a
-    /// [batch, tokens] tensor (the kernel reads it with the identity as example ids).
+    /// scores_r = ‖x_r‖ · ĝ_r: this layer's slice of the batch's rows, which reached the device with
+    /// every other layer's in one copy at the step's start (the kernel reads it with the identity as example ids).
     /// </summary>
     private void ScaleByCachedGradientNorms(Tensor norms, int rows)
     {
-        var examples = _examples!;
-        OpCheck.That(Name, rows % examples.Length == 0, $"{rows} rows are not a whole number of tokens for {examples.Length} examples");
-        var tokens = rows / examples.Length;
-        var slots = sampling!.Caches.Slots;
-        OpCheck.That(Name, examples.All(e => e >= 0 && e < slots), $"example ids must be in [0, {slots})");
-        using var batchCache = TensorAlloc.Workspace(device, Name + ".gradnorm_rows", examples.Length, tokens);
-        using var local = new IntTensor(device.Pool, examples.Length, MemoryTag.Workspace, Name + ".gradnorm_ids");
-        if (batchCache.HasData)
-        {
-            batchCache.CopyFrom(GradNormCacheStore.Gather(sampling.Caches.For(Name, tokens), examples, tokens));
-            local.CopyFrom(Enumerable.Range(0, examples.Length).ToArray());
-        }
-        GradNormCacheOp.Scores(device, norms, batchCache, local, norms, tokens);
+        var stepRows = sampling!.Rows!;
+        OpCheck.That(Name, rows == stepRows.Batch * stepRows.Tokens, $"{rows} rows are not {stepRows.Batch} examples × {stepRows.Tokens} tokens");
+        GradNormCacheOp.Scores(device, norms, stepRows.CachedRows(_rowSlot), stepRows.Ids, norms, stepRows.Tokens);
     }
 
-    /// <summary>Cached policy: store this step's ‖G_i‖ (copied to the host table) for the next time these examples come by.</summary>
+    /// <summary>Cached policy: this step's ‖G_i‖ into the step's rows on the device; they go to the host table with every layer's, in one copy.</summary>
     private void RememberGradientNorms(Tensor dy, int rows)
     {
-        if (_examples is null)
+        if (!_cachedRows)
             return;
-        using var gNorms = TensorAlloc.Workspace(device, Name + ".g_norms", rows);
-        RowNormsOp.Run(device, dy, gNorms);
-        if (gNorms.HasData)
-        {
-            var tokens = rows / _examples.Length;
-            GradNormCacheReference.Store(gNorms.ToArray(), _examples, sampling!.Caches.For(Name, tokens), tokens);
-        }
-        _examples = null;
+        _cachedRows = false;
+        if (sampling!.Rows is not { Active: true } stepRows)
+            return; // the step's rows were released (no backward was expected)
+        RowNormsOp.Run(device, dy, stepRows.NewNorms(_rowSlot));
     }
 
     private void ReleaseSamples()

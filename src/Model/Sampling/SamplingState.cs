@@ -21,8 +21,24 @@ public sealed class SamplingState(WtaCrsConfig config)
     /// <summary>Dataset ids of this step's images (set by the model's forward when the caller gives them).</summary>
     public int[]? Examples { get; set; }
 
-    /// <summary>The gradient-norm tables (host memory), created with the model, saved with checkpoints.</summary>
-    public GradNormCacheStore Caches => _caches ??= new GradNormCacheStore(ExampleSlots);
+    /// <summary>
+    /// The gradient-norm tables (host memory), created with the model, saved with checkpoints; up to
+    /// date: the last step's norms, still on their way from the device, are written in first.
+    /// </summary>
+    public GradNormCacheStore Caches
+    {
+        get
+        {
+            Rows?.CommitPending();
+            return Store;
+        }
+    }
+
+    /// <summary>The tables as they stand (for <see cref="GradNormRows"/> itself).</summary>
+    internal GradNormCacheStore Store => _caches ??= new GradNormCacheStore(ExampleSlots);
+
+    /// <summary>The device side of the tables for the current step (set by the model; null without a cache).</summary>
+    public GradNormRows? Rows { get; set; }
 
     private GradNormCacheStore? _caches;
 }

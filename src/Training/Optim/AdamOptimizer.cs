@@ -7,14 +7,22 @@ using ILGPU.Runtime;
 namespace CrsIlgpu.Training.Optim;
 
 /// <summary>
-/// Adam / AdamW over every parameter of a store: first and second moments from the pool (tag
-/// OptimizerState), optional global-norm clipping folded into the update's gradient scale.
+/// Adam / AdamW over every parameter of a store, with optional global-norm clipping folded into the
+/// update's gradient scale. The first and second moments are one pooled allocation each (tag
+/// OptimizerState) laid out like the store's flat values and gradients (llm.c's layout), with a
+/// view per parameter for checkpoints; so a step is one update launch over everything, plus two
+/// launches for the gradient norm when clipping, and no host round trip (the clipping scale is
+/// computed on the device from the norm). The bytes are those of the per-tensor updates: the same
+/// elementwise arithmetic, the same norm partials in the same order.
 /// </summary>
 public sealed class AdamOptimizer : IDisposable
 {
     private readonly DeviceContext _device;
     private readonly ParameterStore _parameters;
+    private readonly Tensor _m;
+    private readonly Tensor _v;
     private readonly List<(Parameter Param, Tensor M, Tensor V)> _state = [];
+    private readonly GlobalNormPlan? _normPlan;
 
     public AdamOptimizer(DeviceContext device, ParameterStore parameters, AdamHyperParameters hyper, float? clipNorm = null)
     {
@@ -25,17 +33,18 @@ public sealed class AdamOptimizer : IDisposable
         _parameters = parameters;
         Hyper = hyper;
         ClipNorm = clipNorm;
-        foreach (var p in parameters.All)
+        var total = (int)parameters.Values.Length;
+        _m = new Tensor(device.Pool, MemoryTag.OptimizerState, "adam_m", total);
+        _v = new Tensor(device.Pool, MemoryTag.OptimizerState, "adam_v", total);
+        if (!device.IsPlanning && total > 0)
         {
-            var m = new Tensor(device.Pool, MemoryTag.OptimizerState, p.Name + ".adam_m", p.Shape.Shape);
-            var v = new Tensor(device.Pool, MemoryTag.OptimizerState, p.Name + ".adam_v", p.Shape.Shape);
-            if (!device.IsPlanning)
-            {
-                m.View.MemSetToZero();
-                v.View.MemSetToZero();
-            }
-            _state.Add((p, m, v));
+            _m.View.MemSetToZero();
+            _v.View.MemSetToZero();
         }
+        foreach (var p in parameters.All)
+            _state.Add((p, _m.Slice(p.Offset, p.Name + ".adam_m", p.Shape.Shape), _v.Slice(p.Offset, p.Name + ".adam_v", p.Shape.Shape)));
+        if (clipNorm is not null)
+            _normPlan = GlobalNormPlan.Create(device, parameters.All.Select(p => (p.Offset, p.Value.Length)).ToList());
     }
 
     public AdamHyperParameters Hyper { get; set; }
@@ -45,20 +54,40 @@ public sealed class AdamOptimizer : IDisposable
     /// <summary>Number of updates made so far (the bias-correction step t is Step + 1 for the next one).</summary>
     public int Step { get; private set; }
 
-    /// <summary>Updates every parameter from its gradient; returns the gradient norm before clipping (NaN when not computed).</summary>
+    /// <summary>
+    /// Updates every parameter from its gradient; returns the gradient norm before clipping (NaN when
+    /// not computed). With clipping this copies the norm to the host (a wait); a training loop that
+    /// must not wait uses <see cref="Queue"/>.
+    /// </summary>
     public float Update()
     {
-        var scale = 1f;
-        var norm = float.NaN;
+        if (ClipNorm is null)
+        {
+            Queue(null);
+            return float.NaN;
+        }
+        using var norm = new Tensor(_device.Pool, MemoryTag.Workspace, "optim.grad_norm", 1);
+        Queue(norm);
+        return norm.HasData ? norm.ToArray()[0] : 0f;
+    }
+
+    /// <summary>
+    /// The update, queued: with clipping the global gradient norm is written to <paramref name="norm"/>
+    /// [1] (required then) and read back by the caller with whatever else the step reports.
+    /// </summary>
+    public void Queue(Tensor? norm)
+    {
+        Step++;
         if (ClipNorm is { } max)
         {
-            norm = OptimOp.GlobalNorm(_device, _parameters.All.Select(p => p.Grad).ToList());
-            scale = OptimOp.ClipScale(norm, max);
+            var target = norm ?? throw new ArgumentNullException(nameof(norm), "clipping computes the gradient norm: give it a place on the device");
+            OptimOp.GlobalNorm(_device, _parameters.Grads, _normPlan!, target);
+            OptimOp.AdamClipped(_device, _parameters.Values, _parameters.Grads, _m, _v, Hyper, Step, target, max);
         }
-        Step++;
-        foreach (var (p, m, v) in _state)
-            OptimOp.Adam(_device, p.Value, p.Grad, m, v, Hyper, Step, scale);
-        return norm;
+        else
+        {
+            OptimOp.Adam(_device, _parameters.Values, _parameters.Grads, _m, _v, Hyper, Step);
+        }
     }
 
     /// <summary>Moments by parameter name, for checkpoints.</summary>
@@ -69,10 +98,8 @@ public sealed class AdamOptimizer : IDisposable
 
     public void Dispose()
     {
-        foreach (var (_, m, v) in _state)
-        {
-            m.Dispose();
-            v.Dispose();
-        }
+        _normPlan?.Dispose();
+        _m.Dispose();
+        _v.Dispose();
     }
 }

@@ -23,6 +23,8 @@ public sealed class ProfiledTraining : IDisposable
     private readonly List<IReadOnlyList<KernelLaunch>> _launchesByStep = [];
     private readonly List<double> _wallUs = [];
     private readonly List<double> _plainUs = [];
+    private readonly List<long> _plainSyncs = [];
+    private readonly StepReadback _readback;
     private float _loss = float.NaN;
 
     public ProfiledTraining(DeviceContext device, StepProfileOptions options)
@@ -41,6 +43,7 @@ public sealed class ProfiledTraining : IDisposable
             _optimizer = new AdamOptimizer(device, _model.Parameters, AdamHyperParameters.AdamW(3e-4, 0.05));
             _images = new Tensor(device.Pool, MemoryTag.Activations, "images", batch, config.Channels, config.ImageSize, config.ImageSize);
             _labels = new IntTensor(device.Pool, batch);
+            _readback = new StepReadback(device);
         }
         catch
         {
@@ -101,19 +104,25 @@ public sealed class ProfiledTraining : IDisposable
     /// <returns>The step's wall time in µs.</returns>
     public double PlainStep()
     {
+        var syncs = _device.Synchronizations;
         var clock = Stopwatch.StartNew();
         WarmupStep();
         var us = clock.Elapsed.TotalMicroseconds;
         _plainUs.Add(us);
+        _plainSyncs.Add(_device.Synchronizations - syncs);
         return us;
     }
 
     public StepProfile Result() => StepProfile.From(Options, _device.Description, _device.Peak, _launchesByStep, _wallUs, _loss) with
     {
         PlainUsPerStep = _plainUs.Count > 0 ? _plainUs.Average() : null,
+        SyncsPerStep = _plainSyncs.Count > 0 ? _plainSyncs.Average() : null,
     };
 
-    /// <summary>forward → loss → backward → optimizer, the profiler's phase set around each part, ended by a synchronize.</summary>
+    /// <summary>
+    /// forward → loss → backward → optimizer, the profiler's phase set around each part, queued as the
+    /// trainer queues it and ended by the same one wait: the read-back of loss, hits and gradient norm.
+    /// </summary>
     private float Step()
     {
         var profiler = _device.Profiler;
@@ -121,11 +130,10 @@ public sealed class ProfiledTraining : IDisposable
         try
         {
             profiler.Phase = ProfilePhase.Forward;
-            var loss = _model.ForwardBackward(_images, _labels, afterForward: () => profiler.Phase = ProfilePhase.Backward, examples: _examples);
+            _model.QueueStep(_images, _labels, _readback, afterForward: () => profiler.Phase = ProfilePhase.Backward, examples: _examples);
             profiler.Phase = ProfilePhase.Optimizer;
-            _optimizer.Update();
-            _device.Synchronize();
-            return loss;
+            _optimizer.Queue(_readback.GradNorm);
+            return _readback.Read().Loss;
         }
         finally
         {
@@ -135,6 +143,7 @@ public sealed class ProfiledTraining : IDisposable
 
     public void Dispose()
     {
+        _readback?.Dispose();
         _labels?.Dispose();
         _images?.Dispose();
         _optimizer?.Dispose();

@@ -30,6 +30,15 @@ public sealed record StepProfile(
     /// <summary>Mean wall time of the unprofiled steps (profiler off, one synchronize per step); null when none ran.</summary>
     public double? PlainUsPerStep { get; init; }
 
+    /// <summary>Kernel launches per timed step (all phases).</summary>
+    public double LaunchesPerStep => Phases.Sum(p => p.LaunchesPerStep);
+
+    /// <summary>
+    /// Host waits for the device per unprofiled step (<see cref="DeviceContext.Synchronizations"/>:
+    /// synchronizes and blocking copies; the profiler's own per-launch waits are not in it); null when none ran.
+    /// </summary>
+    public double? SyncsPerStep { get; init; }
+
     /// <summary>Training images per second of the unprofiled steps: the figure to hold against PyTorch eager.</summary>
     public double? ImagesPerSecond => PlainUsPerStep is > 0 ? Batch / (PlainUsPerStep.Value / 1e6) : null;
 

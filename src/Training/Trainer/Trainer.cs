@@ -73,6 +73,9 @@ public sealed class Trainer(DeviceContext device, TrainingOptions options, strin
             foreach (var note in InitCheckpoint.Apply(run.Init, config, model.Parameters))
                 _observer.Warning($"--init {run.Init}: {note}");
         using var optimizer = new AdamOptimizer(device, model.Parameters, Hyper(run, run.LearningRate), run.ClipNorm is { } clip ? (float)clip : null);
+        using var readback = new StepReadback(device);
+        using var imageStaging = new HostStaging<float>(device);
+        using var labelStaging = new HostStaging<int>(device);
         if (checkpoint is not null)
             TrainingCheckpoint.Restore(checkpoint, model, optimizer, state!);
 
@@ -124,18 +127,21 @@ public sealed class Trainer(DeviceContext device, TrainingOptions options, strin
                         var stepClock = Stopwatch.StartNew();
                         var lr = schedule.At(globalStep);
                         optimizer.Hyper = Hyper(run, lr);
-                        var logits = new float[batch.Count * config.NumClasses];
-                        float loss;
-                        using (var onDevice = new DeviceBatch(device, batch, config.ImageSize))
-                            loss = model.ForwardBackward(onDevice.Images, onDevice.Labels, (float)run.LabelSmoothing, logits, examples: exampleSlots > 0 ? batch.Examples : null);
+                        // The step is queued whole (uploads, forward, backward, update) and waits for the
+                        // device once: the read-back of its loss, top-1 hits and gradient norm (issue 21).
+                        using (var onDevice = new DeviceBatch(device, batch, config.ImageSize, imageStaging, labelStaging))
+                        {
+                            model.QueueStep(onDevice.Images, onDevice.Labels, readback, (float)run.LabelSmoothing, examples: exampleSlots > 0 ? batch.Examples : null);
+                            optimizer.Queue(readback.GradNorm);
+                        }
+                        readback.HasGradNorm = run.ClipNorm is not null;
+                        var (loss, hits, norm) = readback.Read();
                         if (!float.IsFinite(loss))
                             throw Diverged($"the loss is {loss}", epoch + 1, step + 1, globalStep + 1);
-                        var norm = optimizer.Update();
                         if (run.ClipNorm is not null && !float.IsFinite(norm))
                             throw Diverged($"the gradient norm is {norm}", epoch + 1, step + 1, globalStep + 1);
                         step++;
                         globalStep++;
-                        var hits = CountHits(logits, batch.Labels, config.NumClasses);
                         sums = sums.Add(loss, hits, batch.Count);
                         seenHere += batch.Count;
                         var metric = new StepMetrics(epoch + 1, step, globalStep, loss, (double)hits / batch.Count, lr, norm,
@@ -222,14 +228,6 @@ public sealed class Trainer(DeviceContext device, TrainingOptions options, strin
             ? "no checkpoint had been written yet"
             : $"the last good checkpoint is {checkpoint} ({TrainingCheckpoint.ReadState(checkpoint).Describe()})";
         return new TrainingDivergedException($"{what} at epoch {epoch}, step {step} (update {update}); training stopped, {kept}. Try a lower --lr or --clip-norm.");
-    }
-
-    private static int CountHits(float[] logits, int[] labels, int classes)
-    {
-        var hits = 0;
-        for (var i = 0; i < labels.Length; i++)
-            hits += Evaluator.ArgMax(logits.AsSpan(i * classes, classes)) == labels[i] ? 1 : 0;
-        return hits;
     }
 
     private List<string> WritePlots(MetricsLog metrics, TrainingOptions run)

@@ -146,6 +146,51 @@ public class LayerNormOpTests
     public void BackwardSumsParamGradsOverPartialRowBlocksAndOverwritesThem(string deviceName) =>
         CheckBackward(Device(deviceName), Case.Make(70, 37, 3)); // 70 rows: two full blocks of 32 and a partial one
 
+    [Fact]
+    public void ParamGradsReduceInTwoLevelsInTheReferencesExactOrder()
+    {
+        // 1100 rows: 35 blocks of 32 rows → 3 chunks of 16 blocks (the last partial) → dgamma, dbeta.
+        var c = Case.Make(1100, 5, 11);
+        var e = new Expected(c);
+        Assert.Equal(3, LayerNormKernels.ParamChunks(c.Rows));
+        var (dgammaRef, dbetaRef) = (new float[c.D], new float[c.D]);
+        LayerNormReference.ParamGradsInKernelOrder(c.X, e.Mean, e.Rstd, c.Dy, dgammaRef, dbetaRef, c.Rows, c.D);
+        Close(e.Dgamma, dgammaRef, BackwardTolerance, "reference dgamma"); // the order is a sum of the same terms
+        using var device = TestDevices.Create("kernels"); // its own: the profiler is switched on
+        using var x = TestData.Tensor(device, c.X, c.Rows, c.D);
+        using var mean = TestData.Tensor(device, e.Mean, c.Rows);
+        using var rstd = TestData.Tensor(device, e.Rstd, c.Rows);
+        using var gamma = TestData.Tensor(device, c.Gamma, c.D);
+        using var dy = TestData.Tensor(device, c.Dy, c.Rows, c.D);
+        using var dx = TestData.Tensor(device, new float[c.X.Length], c.Rows, c.D);
+        using var dgamma = TestData.Tensor(device, new float[c.D], c.D);
+        using var dbeta = TestData.Tensor(device, new float[c.D], c.D);
+        device.Profiler.Enabled = true;
+        LayerNormOp.Backward(device, x, mean, rstd, gamma, dy, dx, dgamma, dbeta);
+        device.Profiler.Enabled = false;
+        Assert.Equal(dgammaRef, dgamma.ToArray()); // bit for bit: the kernels add in exactly this order
+        Assert.Equal(dbetaRef, dbeta.ToArray());
+        Assert.Equal(2, device.Profiler.Launches.Count(l => l.Kernel == LayerNormKernels.BackwardParamsReduceName)); // the two levels
+    }
+
+    [Theory]
+    [MemberData(nameof(Devices))]
+    public void ZeroRowsLaunchNothingAndGiveZeroParamGrads(string deviceName)
+    {
+        var device = Device(deviceName);
+        using var x = TestData.Tensor(device, [], 0, 4);
+        using var mean = TestData.Tensor(device, [], 0);
+        using var rstd = TestData.Tensor(device, [], 0);
+        using var gamma = TestData.Tensor(device, [1f, 2f, 3f, 4f], 4);
+        using var y = TestData.Tensor(device, [], 0, 4);
+        using var dgamma = TestData.Tensor(device, [9f, 9f, 9f, 9f], 4);
+        using var dbeta = TestData.Tensor(device, [9f, 9f, 9f, 9f], 4);
+        LayerNormOp.Forward(device, x, gamma, gamma, y, mean, rstd);
+        LayerNormOp.Backward(device, x, mean, rstd, gamma, y, y, dgamma, dbeta);
+        Assert.Equal(new float[4], dgamma.ToArray());
+        Assert.Equal(new float[4], dbeta.ToArray());
+    }
+
     private static void CheckBackward(DeviceContext device, Case c)
     {
         var e = new Expected(c);

@@ -33,6 +33,9 @@ public sealed class MemoryPool : IDisposable
     private readonly Lock _lock = new();
     private long _nextSegmentId;
 
+    /// <summary>Host waits on this pool's device (blocking copies and synchronizes), counted here so tensors can report theirs.</summary>
+    public SyncCounter Syncs { get; } = new();
+
     public MemoryPool(IDeviceAllocator allocator, long? limit = null, bool recordTimeline = false)
     {
         if (limit is <= 0)
