@@ -57,7 +57,10 @@ public static class CrsProcess
             const string script = """
                 set -m
                 file=$1; sig=$2; out=$3; err=$4; shift 4
-                "$@" >"$out" 2>"$err" &
+                # A shell started in the background (e.g. `bash tools/test.sh &`) passes SIGINT on as
+                # ignored, and .NET leaves an ignored SIGINT alone: give crs the default disposition back.
+                reset=; if env --default-signal=INT true 2>/dev/null; then reset="env --default-signal=INT"; fi
+                $reset "$@" >"$out" 2>"$err" &
                 pid=$!
                 while [ ! -e "$file" ] && kill -0 "$pid" 2>/dev/null; do sleep 0.02; done
                 kill -"$sig" "$pid"

@@ -11,7 +11,7 @@ public static class GradNormCacheOp
         const string op = GradNormCacheKernels.ScoresName;
         Check(op, xNorms, cache, examples, tokens);
         OpCheck.SameShape(op, xNorms, scores);
-        if (device.IsPlanning)
+        if (device.IsPlanning || scores.Length == 0)
             return;
         using var _ = device.Profiler.Launch(op, scores.Length, 16.0 * scores.Length);
         if (device.Mode == ExecutionMode.Kernels)

@@ -12,7 +12,7 @@ public static class RowNormsOp
         const string op = RowNormsKernels.Name;
         var (rows, d) = RowGroups.Shape(op, x);
         OpCheck.That(op, norms.Length == rows, $"'{norms.Label}' {norms.ShapeText} must hold one value per row of '{x.Label}' {x.ShapeText} ({rows})");
-        if (device.IsPlanning)
+        if (device.IsPlanning || rows == 0)
             return;
         using var _ = device.Profiler.Launch(op, 2.0 * x.Length, 4.0 * x.Length + 4.0 * rows);
         if (device.Mode == ExecutionMode.Kernels)

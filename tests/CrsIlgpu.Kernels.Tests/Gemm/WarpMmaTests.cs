@@ -60,11 +60,14 @@ public class WarpMmaTests
         return d;
     }
 
+    private static readonly Lazy<Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>> MmaLauncher =
+        new(() => TestAccelerators.Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(MmaKernel));
+
     private static float[] Run(float[] a, float[] b, float[] c, int variant)
     {
         var accelerator = TestAccelerators.Accelerator;
-        var kernel = TestAccelerators.Kernels.Kernel("test_warp_mma",
-            acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(MmaKernel));
+        // A test-only kernel: loaded on the accelerator directly (the device's cache takes catalogued kernels only).
+        var kernel = MmaLauncher.Value;
         // The kernel hands A and B to the mma as they are: round them here, as the GEMM rounds its shared tiles.
         var ra = a.Select(Tf32.Round).ToArray();
         var rb = b.Select(Tf32.Round).ToArray();
@@ -167,6 +170,9 @@ public class WarpMmaTests
 /// </summary>
 public class MmaAccumulatorTests
 {
+    private static readonly Lazy<Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>>> StepLauncher =
+        new(() => TestAccelerators.Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>>(StepKernel));
+
     internal static void StepKernel(ArrayView<float> fragments, ArrayView<float> byStep, ArrayView<float> oneByOne)
     {
         int lane = Group.IdxX;
@@ -209,8 +215,7 @@ public class MmaAccumulatorTests
     public void StepEmulationEqualsSixteenSingleMmaBitForBit()
     {
         var accelerator = TestAccelerators.Accelerator;
-        var kernel = TestAccelerators.Kernels.Kernel("test_mma_step",
-            acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>>(StepKernel));
+        var kernel = StepLauncher.Value;
         var fragments = GemmTestData.Random(32 * 88, seed: 5).Select(Tf32.Round).ToArray();
         using var df = accelerator.Allocate1D(fragments);
         using var d1 = accelerator.Allocate1D<float>(32 * 64);

@@ -7,6 +7,7 @@ using CrsIlgpu.Kernels.Loss;
 using CrsIlgpu.Kernels.Optim;
 using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Kernels.Runtime.Memory;
+using CrsIlgpu.Kernels.Sampling;
 using CrsIlgpu.Tests.Shared;
 
 namespace CrsIlgpu.Kernels.Tests.Runtime;
@@ -122,5 +123,21 @@ public sealed class EmptyInputTests
         });
         Assert.DoesNotContain(launches, l => l != OptimKernels.NormPartialsName); // the CPU backend's norm is one host loop, not a launch
         Assert.Equal([0f], norm.ToArray());
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDevices.Names), MemberType = typeof(TestDevices))]
+    public void SamplingRowNormsAndCachedScores(string name)
+    {
+        using var device = TestDevices.Create(name);
+        using var x = Empty(device, 0, 8);
+        using var norms = Empty(device, 0);
+        using var cache = Empty(device, 4, 5);
+        using var examples = new IntTensor(device.Pool, 0);
+        Assert.Empty(LaunchesOf(device, d =>
+        {
+            RowNormsOp.Run(d, x, norms);
+            GradNormCacheOp.Scores(d, norms, cache, examples, norms, 5);
+        }));
     }
 }
