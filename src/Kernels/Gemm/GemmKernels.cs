@@ -47,17 +47,20 @@ public static class GemmKernels
     };
 
     /// <summary>The kernel entry method for a layout (e.g. for reflection-based loading or PTX dumps).</summary>
-    public static MethodInfo MethodFor(GemmLayout layout)
+    public static MethodInfo MethodFor(GemmLayout layout) => EntryMethod(typeof(GemmKernels), layout, "");
+
+    /// <summary>
+    /// The entry method of a GEMM family for a layout: every family (64×64, 128×128, TF32) names its
+    /// entries Gemm{NN,NT,TN}{suffix}, so one lookup serves all (KernelCatalogTests checks each
+    /// catalogued method is the one the launcher loads).
+    /// </summary>
+    internal static MethodInfo EntryMethod(Type family, GemmLayout layout, string suffix)
     {
-        string name = layout switch
-        {
-            GemmLayout.NN => nameof(GemmNN),
-            GemmLayout.NT => nameof(GemmNT),
-            GemmLayout.TN => nameof(GemmTN),
-            _ => throw new ArgumentOutOfRangeException(nameof(layout), layout, "unknown GEMM layout"),
-        };
-        return typeof(GemmKernels).GetMethod(name, BindingFlags.Public | BindingFlags.Static)
-            ?? throw new InvalidOperationException($"kernel method {name} not found");
+        if (!Enum.IsDefined(layout))
+            throw new ArgumentOutOfRangeException(nameof(layout), layout, "unknown GEMM layout");
+        var name = "Gemm" + layout + suffix;
+        return family.GetMethod(name, BindingFlags.Public | BindingFlags.Static)
+            ?? throw new InvalidOperationException($"kernel method {family.Name}.{name} not found");
     }
 
     /// <summary>Grid and group shape for a problem: one group per 64×64 tile, z = batch.</summary>

@@ -56,18 +56,7 @@ public static class GemmLargeKernels
     /// <summary>Stable kernel name used in logs, errors and the PTX gate.</summary>
     public static string NameFor(GemmLayout layout) => GemmKernels.NameFor(layout) + "_128";
 
-    public static MethodInfo MethodFor(GemmLayout layout)
-    {
-        string name = layout switch
-        {
-            GemmLayout.NN => nameof(GemmNN128),
-            GemmLayout.NT => nameof(GemmNT128),
-            GemmLayout.TN => nameof(GemmTN128),
-            _ => throw new ArgumentOutOfRangeException(nameof(layout), layout, "unknown GEMM layout"),
-        };
-        return typeof(GemmLargeKernels).GetMethod(name, BindingFlags.Public | BindingFlags.Static)
-            ?? throw new InvalidOperationException($"kernel method {name} not found");
-    }
+    public static MethodInfo MethodFor(GemmLayout layout) => GemmKernels.EntryMethod(typeof(GemmLargeKernels), layout, "128");
 
     /// <summary>One group per 128×128 tile, z = batch.</summary>
     public static KernelConfig ConfigFor(GemmProblem p) =>

@@ -54,18 +54,7 @@ public static class GemmTf32Kernels
     /// <summary>Stable kernel name (profiles, benches, the PTX gate): gemm_nn_tf32, ...</summary>
     public static string NameFor(GemmLayout layout) => GemmKernels.NameFor(layout) + "_tf32";
 
-    public static MethodInfo MethodFor(GemmLayout layout)
-    {
-        string name = layout switch
-        {
-            GemmLayout.NN => nameof(GemmNNTf32),
-            GemmLayout.NT => nameof(GemmNTTf32),
-            GemmLayout.TN => nameof(GemmTNTf32),
-            _ => throw new ArgumentOutOfRangeException(nameof(layout), layout, "unknown GEMM layout"),
-        };
-        return typeof(GemmTf32Kernels).GetMethod(name, BindingFlags.Public | BindingFlags.Static)
-            ?? throw new InvalidOperationException($"kernel method {name} not found");
-    }
+    public static MethodInfo MethodFor(GemmLayout layout) => GemmKernels.EntryMethod(typeof(GemmTf32Kernels), layout, "Tf32");
 
     /// <summary>One group of 256 threads per 128×128 tile, z = batch.</summary>
     public static KernelConfig ConfigFor(GemmProblem p) =>
