@@ -41,4 +41,13 @@ internal sealed record GemmPtxLoop(string Body, int SharedLoads, int MultiplyAdd
         int space = instruction.IndexOfAny([' ', '\t']);
         return instruction[(space + 1)..].TrimEnd(';').Split(',', StringSplitOptions.TrimEntries);
     }
+
+    /// <summary>Occurrences of <paramref name="token"/> in a PTX text (or a loop body).</summary>
+    public static int Count(string text, string token)
+    {
+        int count = 0;
+        for (int i = text.IndexOf(token, StringComparison.Ordinal); i >= 0; i = text.IndexOf(token, i + token.Length, StringComparison.Ordinal))
+            count++;
+        return count;
+    }
 }

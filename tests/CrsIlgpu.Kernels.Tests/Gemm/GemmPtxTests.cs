@@ -1,5 +1,6 @@
 using CrsIlgpu.Kernels.Gemm;
 using CrsIlgpu.Kernels.Runtime;
+using static CrsIlgpu.Kernels.Tests.Gemm.GemmPtxLoop;
 
 namespace CrsIlgpu.Kernels.Tests.Gemm;
 
@@ -67,13 +68,5 @@ public class GemmPtxTests
         var loop = GemmPtxLoop.InnerLoop(compiler.Compile(KernelCatalog.Get(GemmKernels.NameFor(GemmLayout.NN)), 80));
         Assert.Equal(8, loop.SharedLoads);
         Assert.Equal(16, loop.MultiplyAdds);
-    }
-
-    private static int Count(string text, string token)
-    {
-        int count = 0;
-        for (int i = text.IndexOf(token, StringComparison.Ordinal); i >= 0; i = text.IndexOf(token, i + token.Length, StringComparison.Ordinal))
-            count++;
-        return count;
     }
 }

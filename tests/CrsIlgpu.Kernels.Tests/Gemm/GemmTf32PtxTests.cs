@@ -1,5 +1,6 @@
 using CrsIlgpu.Kernels.Gemm;
 using CrsIlgpu.Kernels.Runtime;
+using static CrsIlgpu.Kernels.Tests.Gemm.GemmPtxLoop;
 
 namespace CrsIlgpu.Kernels.Tests.Gemm;
 
@@ -158,13 +159,5 @@ public class GemmTf32PtxTests
         var live = Reachable(successors, 0);
         live.Add(0);
         return (blocks, successors, live);
-    }
-
-    internal static int Count(string text, string token)
-    {
-        int count = 0;
-        for (int i = text.IndexOf(token, StringComparison.Ordinal); i >= 0; i = text.IndexOf(token, i + token.Length, StringComparison.Ordinal))
-            count++;
-        return count;
     }
 }
