@@ -13,7 +13,7 @@ public static class ProfileCommand
     private const string Caption =
         "Shares are of the step's summed kernel time. wtacrs-selection = the row-norm, selection, row-gather and gradient-norm-cache kernels, " +
         "wherever in the step they ran; the sampled GEMM stays in backward, where it replaces the dense weight-gradient GEMM. " +
-        "backward starts with the fused softmax cross-entropy. Roofline: % of the FP32 peak or of DRAM bandwidth, whichever bounds the kernel's declared work (GPU only).";
+        "backward starts with the fused softmax cross-entropy. groups = the grid's groups per launch where the op declares them (the GEMMs; a split-K weight gradient shows its K groups × tiles). Roofline: % of the FP32 peak or of DRAM bandwidth, whichever bounds the kernel's declared work (GPU only).";
 
     public static Command Create()
     {
@@ -89,16 +89,16 @@ public static class ProfileCommand
     private static void Print(StepProfile p)
     {
         Console.WriteLine($"profile: {p.Model}, batch {p.Batch}, {p.Sampling}, on {p.Device}; {p.WarmupSteps} warm-up + {p.Steps} timed steps (per-step means), loss {F(p.Loss, "0.0000")}");
-        var table = new Table().AddColumns("phase", "kernel", "launches", "total ms", "mean µs", "share", "GFLOP/s", "GB/s", "roofline");
+        var table = new Table().AddColumns("phase", "kernel", "launches", "groups", "total ms", "mean µs", "share", "GFLOP/s", "GB/s", "roofline");
         foreach (var phase in p.Phases)
         {
             foreach (var k in p.Kernels.Where(k => k.Phase == phase.Phase))
             {
-                AddRow(table, k.Phase, k.Kernel, F(k.LaunchesPerStep, "0.##"), F(k.TotalUsPerStep / 1e3, "0.000"), F(k.MeanUs, "0.0"),
+                AddRow(table, k.Phase, k.Kernel, F(k.LaunchesPerStep, "0.##"), k.GroupsPerLaunch is { } g ? F(g, "0.#") : "", F(k.TotalUsPerStep / 1e3, "0.000"), F(k.MeanUs, "0.0"),
                     F(k.SharePercent, "0.0") + "%", Rate(k.GflopsPerSecond), Rate(k.GbytesPerSecond), k.Roofline?.ToString() ?? "n/a");
             }
             table.AddRow(
-                new Markup($"[bold]{Markup.Escape(phase.Phase)}[/]"), new Markup("[bold]phase total[/]"), new Markup(F(phase.LaunchesPerStep, "0.##")),
+                new Markup($"[bold]{Markup.Escape(phase.Phase)}[/]"), new Markup("[bold]phase total[/]"), new Markup(F(phase.LaunchesPerStep, "0.##")), new Markup(""),
                 new Markup($"[bold]{F(phase.TotalUsPerStep / 1e3, "0.000")}[/]"), new Markup(""), new Markup($"[bold]{F(phase.SharePercent, "0.0")}%[/]"),
                 new Markup(""), new Markup(""), new Markup(""));
         }

@@ -121,27 +121,36 @@ public static class GemmLargeKernels
     public static void GemmNN128(
         ArrayView<float> a, ArrayView<float> b, ArrayView<float> c,
         int m, int n, int k, long strideA, long strideB, long strideC, float alpha, float beta, int vector) =>
-        Tile(a, b, c, m, n, k, strideA, strideB, strideC, alpha, beta, vector, transA: false, transB: false);
+        Tile(a, b, c, m, n, k, strideA, strideB, strideC, alpha, beta, vector, transA: false, transB: false,
+            default, default, 0, 0, sampled: false, gathered: false);
 
     public static void GemmNT128(
         ArrayView<float> a, ArrayView<float> b, ArrayView<float> c,
         int m, int n, int k, long strideA, long strideB, long strideC, float alpha, float beta, int vector) =>
-        Tile(a, b, c, m, n, k, strideA, strideB, strideC, alpha, beta, vector, transA: false, transB: true);
+        Tile(a, b, c, m, n, k, strideA, strideB, strideC, alpha, beta, vector, transA: false, transB: true,
+            default, default, 0, 0, sampled: false, gathered: false);
 
     public static void GemmTN128(
         ArrayView<float> a, ArrayView<float> b, ArrayView<float> c,
         int m, int n, int k, long strideA, long strideB, long strideC, float alpha, float beta, int vector) =>
-        Tile(a, b, c, m, n, k, strideA, strideB, strideC, alpha, beta, vector, transA: true, transB: false);
+        Tile(a, b, c, m, n, k, strideA, strideB, strideC, alpha, beta, vector, transA: true, transB: false,
+            default, default, 0, 0, sampled: false, gathered: false);
 
     /// <summary>
-    /// The tile loop. transA/transB are literals at every call site, so after inlining ILGPU folds
-    /// the layout branches and each entry point is a specialised kernel.
+    /// The tile loop. transA/transB/sampled/gathered are literals at every call site, so after
+    /// inlining ILGPU folds the branches and each entry point is a specialised kernel.
+    /// <paramref name="sampled"/>: the WTA-CRS sampled TN GEMM (<see cref="Sampling.SampledGemmLargeKernels"/>):
+    /// K runs over samples t; A and B rows are read at idx_t (B at row t when not
+    /// <paramref name="gathered"/>, the pre-sampled form), A scaled by scale_t when gathered, and an
+    /// index outside [0, <paramref name="rows"/>) contributes nothing. Both operands are K-major
+    /// there, so one index fetch per thread and K-step serves the A and the B quad.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Tile(
+    internal static void Tile(
         ArrayView<float> a, ArrayView<float> b, ArrayView<float> c,
         int m, int n, int k, long strideA, long strideB, long strideC, float alpha, float beta, int vector,
-        bool transA, bool transB)
+        bool transA, bool transB,
+        ArrayView<int> indices, ArrayView<float> scales, long strideSamples, int rows, bool sampled, bool gathered)
     {
         int tx = Group.IdxX;
         int ty = Group.IdxY;
@@ -152,6 +161,7 @@ public static class GemmLargeKernels
         long offA = batch * strideA;
         long offB = batch * strideB;
         long offC = batch * strideC;
+        long offS = batch * strideSamples;
         bool vecA = (vector & VectorA) != 0;
         bool vecB = (vector & VectorB) != 0;
         bool vecC = (vector & VectorC) != 0;
@@ -176,8 +186,13 @@ public static class GemmLargeKernels
 
         var acc = default(BlockAccumulator);
 
-        Quad pa = FetchA(a, a4, offA, m0, 0, m, k, loadRowK, loadQuadK, loadRowMn, loadQuadMn, vecA, transA);
-        Quad pb = FetchB(b, b4, offB, n0, 0, n, k, loadRowK, loadQuadK, loadRowMn, loadQuadMn, vecB, transB);
+        int source = sampled ? Sampling.SampledGemmKernels.SampleRow(indices, offS, loadRowMn, k, rows) : 0;
+        Quad pa = sampled
+            ? SampledA(a, a4, scales, offA, offS, source, loadRowMn, rows, m0 + loadQuadMn, m, vecA, gathered)
+            : FetchA(a, a4, offA, m0, 0, m, k, loadRowK, loadQuadK, loadRowMn, loadQuadMn, vecA, transA);
+        Quad pb = sampled
+            ? SampledB(b, b4, offB, source, loadRowMn, rows, k, n0 + loadQuadMn, n, vecB, gathered)
+            : FetchB(b, b4, offB, n0, 0, n, k, loadRowK, loadQuadK, loadRowMn, loadQuadMn, vecB, transB);
         StoreTile(tileA, tileAf, 0, pa, loadRowK, loadQuadK, loadRowMn, loadQuadMn, transposed: !transA);
         StoreTile(tileB, tileBf, 0, pb, loadRowK, loadQuadK, loadRowMn, loadQuadMn, transposed: transB);
         Group.Barrier();
@@ -188,8 +203,14 @@ public static class GemmLargeKernels
             // Issue the next tile's global loads first so their latency hides behind the FMAs.
             // Past the end of K they return zeros without touching memory.
             int next = k0 + TileK;
-            pa = FetchA(a, a4, offA, m0, next, m, k, loadRowK, loadQuadK, loadRowMn, loadQuadMn, vecA, transA);
-            pb = FetchB(b, b4, offB, n0, next, n, k, loadRowK, loadQuadK, loadRowMn, loadQuadMn, vecB, transB);
+            int t = next + loadRowMn;
+            source = sampled ? Sampling.SampledGemmKernels.SampleRow(indices, offS, t, k, rows) : 0;
+            pa = sampled
+                ? SampledA(a, a4, scales, offA, offS, source, t, rows, m0 + loadQuadMn, m, vecA, gathered)
+                : FetchA(a, a4, offA, m0, next, m, k, loadRowK, loadQuadK, loadRowMn, loadQuadMn, vecA, transA);
+            pb = sampled
+                ? SampledB(b, b4, offB, source, t, rows, k, n0 + loadQuadMn, n, vecB, gathered)
+                : FetchB(b, b4, offB, n0, next, n, k, loadRowK, loadQuadK, loadRowMn, loadQuadMn, vecB, transB);
 
             int baseA = stage + ty;
             int baseB = stage + tx;
@@ -243,6 +264,30 @@ public static class GemmLargeKernels
             ? FetchQuad(b, b4, offB, n0 + loadRowK, n, k0 + loadQuadK, k, k, vecB)
             // B stored K×N.
             : FetchQuad(b, b4, offB, k0 + loadRowMn, k, n0 + loadQuadMn, n, n, vecB);
+
+    /// <summary>Sample t's A quad: row <paramref name="row"/> (= idx_t, or -1 to skip) of A [rows, M], times scale_t when gathered.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Quad SampledA(
+        ArrayView<float> a, ArrayView<Quad> a4, ArrayView<float> scales, long offA, long offS, int row, int t, int rows, int col, int m, bool vecA, bool gathered)
+    {
+        if (row < 0)
+            return default;
+        Quad v = FetchQuad(a, a4, offA, row, rows, col, m, m, vecA);
+        if (!gathered)
+            return v;
+        float s = scales[offS + t];
+        return new Quad(s * v.X, s * v.Y, s * v.Z, s * v.W);
+    }
+
+    /// <summary>Sample t's B quad: row idx_t of B [rows, N] when gathered, row t of the pre-sampled B [K, N] otherwise.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Quad SampledB(
+        ArrayView<float> b, ArrayView<Quad> b4, long offB, int row, int t, int rows, int k, int col, int n, bool vecB, bool gathered)
+    {
+        if (!gathered)
+            return FetchQuad(b, b4, offB, t, k, col, n, n, vecB); // zero past the last sample; a skipped sample has A = 0
+        return row < 0 ? default : FetchQuad(b, b4, offB, row, rows, col, n, n, vecB);
+    }
 
     /// <summary>
     /// x[off + row·ld + col + j] for j = 0..3, zero outside rows × cols. One 128-bit load when the

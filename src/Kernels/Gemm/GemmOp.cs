@@ -21,7 +21,7 @@ public static class GemmOp
         }
         if (device.IsPlanning)
             return;
-        using var _ = device.Profiler.Launch(KernelNameFor(device, p), p.Flops, p.Bytes);
+        using var _ = device.Profiler.Launch(KernelNameFor(device, p), p.Flops, p.Bytes, LaunchShape(device, p).Groups);
         if (device.UsesTf32Matmul)
             GemmTf32Kernels.Launch(device, p, a.View, b.View, c.View);
         else if (device.Mode == ExecutionMode.Kernels)
@@ -35,13 +35,12 @@ public static class GemmOp
     /// kernel path (the SM count from CUDA, else <see cref="GemmKernels.DefaultMultiprocessors"/>);
     /// 1 on the C# CPU backend and under TF32.
     /// </summary>
-    public static int SplitKFor(DeviceContext device, GemmProblem p)
-    {
-        if (device.Mode != ExecutionMode.Kernels || device.UsesTf32Matmul)
-            return 1;
-        int sms = device.IsCuda ? device.Accelerator.NumMultiprocessors : GemmKernels.DefaultMultiprocessors;
-        return GemmKernels.ChooseSplitK(p, sms);
-    }
+    public static int SplitKFor(DeviceContext device, GemmProblem p) =>
+        device.Mode != ExecutionMode.Kernels || device.UsesTf32Matmul ? 1 : GemmKernels.ChooseSplitK(p, Multiprocessors(device));
+
+    /// <summary>The SM count the split rule fills: CUDA's, else <see cref="GemmKernels.DefaultMultiprocessors"/> (CPU accelerator, planner).</summary>
+    public static int Multiprocessors(DeviceContext device) =>
+        device.IsCuda ? device.Accelerator.NumMultiprocessors : GemmKernels.DefaultMultiprocessors;
 
     /// <summary>
     /// What GemmOp launches for a problem on this device: the main kernel's name, its groups (grid
@@ -72,7 +71,8 @@ public static class GemmOp
         using var workspace = new Tensor(device.Pool, MemoryTag.Workspace, "gemm.splitk_partials", checked((int)length));
         if (device.IsPlanning)
             return;
-        using (device.Profiler.Launch(GemmSplitKKernels.Name, p.Flops, 4.0 * p.Batch * ((double)p.M * p.K + (double)p.K * p.N) + 4.0 * length))
+        using (device.Profiler.Launch(GemmSplitKKernels.Name, p.Flops, 4.0 * p.Batch * ((double)p.M * p.K + (double)p.K * p.N) + 4.0 * length,
+            GemmSplitKKernels.ConfigFor(p, splits).GridDim.Size))
             GemmSplitKKernels.LaunchPartial(device, p, a.View, b.View, workspace.View, splits);
         double cTraffic = p.Beta != 0f ? 2.0 : 1.0;
         using (device.Profiler.Launch(GemmSplitKKernels.ReduceName, (double)length, 4.0 * length + 4.0 * cTraffic * p.Batch * p.M * p.N))

@@ -71,18 +71,28 @@ public static class GemmSplitKKernels
             (config, a, b, workspace, p.M, p.N, p.K, p.StrideA, p.StrideB, splits, kPerSplit);
     }
 
-    public static void LaunchReduce(DeviceContext device, GemmProblem p, ArrayView<float> workspace, ArrayView<float> c, int splits)
+    public static void LaunchReduce(DeviceContext device, GemmProblem p, ArrayView<float> workspace, ArrayView<float> c, int splits) =>
+        LaunchReduce(device, workspace, c, p.Batch, p.M, p.N, p.StrideC, splits, p.Alpha, p.Beta);
+
+    /// <summary>
+    /// The reduce for any split GEMM whose partials are [batch, splits, M, N] (the dense TN and the
+    /// sampled TN GEMM): C_b = alpha · Σ_s partial[b, s] + beta · C_b, C_b at b · strideC.
+    /// </summary>
+    public static void LaunchReduce(
+        DeviceContext device, ArrayView<float> workspace, ArrayView<float> c, int batch, int m, int n, long strideC, int splits, float alpha, float beta)
     {
         ArgumentNullException.ThrowIfNull(device);
-        long elements = (long)p.Batch * p.M * p.N;
+        long elements = (long)batch * m * n;
+        long needed = elements * splits;
         if (elements > int.MaxValue)
             throw new ArgumentException($"{ReduceName}: {elements} output elements exceed one launch");
-        if (workspace.Length < WorkspaceLength(p, splits))
-            throw new ArgumentException($"{ReduceName}: workspace has {workspace.Length} floats, needs {WorkspaceLength(p, splits)}");
-        if (c.Length < NeededC(p))
-            throw new ArgumentException($"{ReduceName}: C has {c.Length} floats, needs {NeededC(p)} (batch {p.Batch}, stride {p.StrideC})");
+        if (workspace.Length < needed)
+            throw new ArgumentException($"{ReduceName}: workspace has {workspace.Length} floats, needs {needed}");
+        long neededC = (batch - 1) * strideC + (long)m * n;
+        if (c.Length < neededC)
+            throw new ArgumentException($"{ReduceName}: C has {c.Length} floats, needs {neededC} (batch {batch}, stride {strideC})");
         device.Kernel(ReduceName, acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, long, float, float>(SplitKReduce))
-            ((int)elements, workspace, c, p.M * p.N, splits, p.StrideC, p.Alpha, p.Beta);
+            ((int)elements, workspace, c, m * n, splits, strideC, alpha, beta);
     }
 
     private static long NeededC(GemmProblem p) => (p.Batch - 1) * p.StrideC + p.ElementsC;

@@ -32,8 +32,8 @@ public sealed class Profiler(Action synchronize)
     }
 
     /// <summary>Wrap one launch: <c>using (profiler.Launch("gemm_nn", flops, bytes)) kernel(...);</c></summary>
-    public LaunchScope Launch(string kernel, double flops = 0, double bytes = 0) =>
-        Enabled ? new LaunchScope(this, kernel, flops, bytes, _clock.Elapsed.TotalMicroseconds) : default;
+    public LaunchScope Launch(string kernel, double flops = 0, double bytes = 0, long groups = 0) =>
+        Enabled ? new LaunchScope(this, kernel, flops, bytes, groups, _clock.Elapsed.TotalMicroseconds) : default;
 
     public void Reset()
     {
@@ -145,10 +145,12 @@ public sealed class Profiler(Action synchronize)
         private readonly string _kernel;
         private readonly double _flops;
         private readonly double _bytes;
+        private readonly long _groups;
         private readonly double _startUs;
 
-        internal LaunchScope(Profiler profiler, string kernel, double flops, double bytes, double startUs)
+        internal LaunchScope(Profiler profiler, string kernel, double flops, double bytes, long groups, double startUs)
         {
+            _groups = groups;
             _profiler = profiler;
             _kernel = kernel;
             _flops = flops;
@@ -162,7 +164,7 @@ public sealed class Profiler(Action synchronize)
                 return;
             _profiler.Synchronize();
             var end = _profiler._clock.Elapsed.TotalMicroseconds;
-            _profiler.Record(new KernelLaunch(_kernel, _profiler.Phase, _startUs, end - _startUs, _flops, _bytes));
+            _profiler.Record(new KernelLaunch(_kernel, _profiler.Phase, _startUs, end - _startUs, _flops, _bytes, _groups));
         }
     }
 

@@ -8,7 +8,7 @@ using SampledGemmLauncher = System.Action<
     ILGPU.KernelConfig,
     ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>,
     ILGPU.ArrayView<int>, ILGPU.ArrayView<float>,
-    CrsIlgpu.Kernels.Sampling.SampledGemmProblem>;
+    CrsIlgpu.Kernels.Sampling.SampledGemmProblem, int, int>;
 
 namespace CrsIlgpu.Kernels.Sampling;
 
@@ -19,7 +19,12 @@ namespace CrsIlgpu.Kernels.Sampling;
 /// accumulators per thread strided by 16) with K running over the sampled rows: each tile load
 /// reads the row index (and scale) of its sample and fetches that row of A and B directly, and
 /// the scale is applied to A as it goes into shared memory. No gathered copy of A or B is made.
-/// Grid: x = column tiles, y = row tiles, z = batch entry.
+/// Grid: x = column tiles, y = row tiles, z = batch entry · splits + split. With split-K (a
+/// long sample count over few tiles, the rule of <see cref="GemmKernels.ChooseSplitK"/>) each
+/// group sums one slice of the samples into a raw partial tile [batch, split, M, N] and
+/// <see cref="GemmSplitKKernels.SplitKReduce"/> adds the slices in split order and applies alpha:
+/// no atomics, the same bytes on every run. Problems with enough 128×128 tiles run
+/// <see cref="SampledGemmLargeKernels"/> instead (the dense GEMM's large tile).
 /// </summary>
 public static class SampledGemmKernels
 {
@@ -71,16 +76,20 @@ public static class SampledGemmKernels
             ?? throw new InvalidOperationException($"kernel method {name} not found");
     }
 
-    /// <summary>One group per 64×64 tile of C, z = batch entry.</summary>
-    public static KernelConfig ConfigFor(SampledGemmProblem p) =>
+    /// <summary>One group per 64×64 tile of C, batch entry and K split (z = batch · splits + split).</summary>
+    public static KernelConfig ConfigFor(SampledGemmProblem p, int splits = 1) =>
         new(
-            new Index3D((p.N + TileN - 1) / TileN, (p.M + TileM - 1) / TileM, p.Batch),
+            new Index3D((p.N + TileN - 1) / TileN, (p.M + TileM - 1) / TileM, checked(p.Batch * splits)),
             new Index3D(ThreadsX, ThreadsY, 1));
 
+    /// <summary>Floats of the split-K partial workspace: batch × splits × M × N.</summary>
+    public static long WorkspaceLength(SampledGemmProblem p, int splits) => (long)p.Batch * splits * p.M * p.N;
+
     /// <summary>
-    /// Validates the buffers and enqueues the kernel on the device's stream; does not synchronize.
-    /// Indices are not range-checked here (they may live on the device); the kernel skips any
-    /// index outside [0, Rows). <paramref name="scales"/> is ignored by the pre-sampled form.
+    /// Validates the buffers and enqueues the kernel on the device's stream without a K split (C
+    /// written directly); does not synchronize. Indices are not range-checked here (they may live
+    /// on the device); the kernel skips any index outside [0, Rows). <paramref name="scales"/> is
+    /// ignored by the pre-sampled form.
     /// </summary>
     public static void Launch(
         DeviceContext device, SampledGemmProblem p,
@@ -88,23 +97,69 @@ public static class SampledGemmKernels
     {
         ArgumentNullException.ThrowIfNull(device);
         p.Validate(a.Length, b.Length, c.Length, indices.Length, scales.Length);
-        KernelConfig config = ConfigFor(p);
-        GridLimit.Check(config, p.OpName, p.M, p.Batch);
-        SampledGemmLauncher launcher = p.Form == SampledGemmForm.Gather
-            ? device.Kernel(GatherName, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, SampledGemmProblem>(SampledGemmTnGather))
-            : device.Kernel(PreSampledName, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, SampledGemmProblem>(SampledGemmTnPreSampled));
-        launcher(config, a, b, c, indices, scales, p);
+        Enqueue(device, p, a, b, indices, scales, c, 1);
     }
 
-    /// <summary>Form (a)/(c): A and B full, both read at idx_t, A scaled by scale_t.</summary>
-    public static void SampledGemmTnGather(
-        ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<int> indices, ArrayView<float> scales, SampledGemmProblem p) =>
-        Tile(a, b, c, indices, scales, p, gathered: true);
+    /// <summary>
+    /// Split-K: the partial kernel over <paramref name="splits"/> slices of the samples into
+    /// <paramref name="workspace"/> (<see cref="WorkspaceLength"/> floats), then the fixed-order
+    /// reduce into C (alpha applied there). Does not synchronize.
+    /// </summary>
+    public static void LaunchSplitK(
+        DeviceContext device, SampledGemmProblem p,
+        ArrayView<float> a, ArrayView<float> b, ArrayView<int> indices, ArrayView<float> scales, ArrayView<float> c,
+        ArrayView<float> workspace, int splits)
+    {
+        LaunchPartial(device, p, a, b, indices, scales, c.Length, workspace, splits);
+        GemmSplitKKernels.LaunchReduce(device, workspace, c, p.Batch, p.M, p.N, p.StrideC, splits, p.Alpha, 0f);
+    }
 
-    /// <summary>Form (b): A read at idx_t unscaled, B stored sampled and pre-scaled, read at row t.</summary>
+    /// <summary>The partial kernel of <see cref="LaunchSplitK"/> alone (C is checked against <paramref name="lengthC"/>, not touched).</summary>
+    public static void LaunchPartial(
+        DeviceContext device, SampledGemmProblem p,
+        ArrayView<float> a, ArrayView<float> b, ArrayView<int> indices, ArrayView<float> scales, long lengthC,
+        ArrayView<float> workspace, int splits)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        p.Validate(a.Length, b.Length, lengthC, indices.Length, scales.Length);
+        if (splits < 2 || splits > Math.Max(1, p.K))
+            throw new ArgumentException($"{p.OpName}: split-K needs 2..K={p.K} splits, got {splits}");
+        if (workspace.Length < WorkspaceLength(p, splits))
+            throw new ArgumentException($"{p.OpName}: workspace has {workspace.Length} floats, needs {WorkspaceLength(p, splits)}");
+        Enqueue(device, p, a, b, indices, scales, workspace, splits);
+    }
+
+    private static void Enqueue(
+        DeviceContext device, SampledGemmProblem p,
+        ArrayView<float> a, ArrayView<float> b, ArrayView<int> indices, ArrayView<float> scales, ArrayView<float> output, int splits)
+    {
+        KernelConfig config = ConfigFor(p, splits);
+        GridLimit.Check(config, p.OpName, p.M, p.Batch * splits);
+        SampledGemmLauncher launcher = p.Form == SampledGemmForm.Gather
+            ? device.Kernel(GatherName, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, SampledGemmProblem, int, int>(SampledGemmTnGather))
+            : device.Kernel(PreSampledName, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, SampledGemmProblem, int, int>(SampledGemmTnPreSampled));
+        launcher(config, a, b, output, indices, scales, p, splits, SplitLength(p.K, splits));
+    }
+
+    /// <summary>Samples per group for a split count: ⌈K / splits⌉ rounded up to whole K-steps of 8 (K itself without a split).</summary>
+    public static int SplitLength(int k, int splits) =>
+        splits <= 1 ? k : ((k + splits - 1) / splits + TileK - 1) / TileK * TileK;
+
+    /// <summary>
+    /// Form (a)/(c): A and B full, both read at idx_t, A scaled by scale_t. <paramref name="c"/> is C
+    /// when <paramref name="splits"/> is 1, else the partial workspace; each group sums samples
+    /// [split · kPerSplit, (split + 1) · kPerSplit).
+    /// </summary>
+    public static void SampledGemmTnGather(
+        ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<int> indices, ArrayView<float> scales, SampledGemmProblem p,
+        int splits, int kPerSplit) =>
+        Tile(a, b, c, indices, scales, p, splits, kPerSplit, gathered: true);
+
+    /// <summary>Form (b): A read at idx_t unscaled, B stored sampled and pre-scaled, read at row t; C and splits as the gather form.</summary>
     public static void SampledGemmTnPreSampled(
-        ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<int> indices, ArrayView<float> scales, SampledGemmProblem p) =>
-        Tile(a, b, c, indices, scales, p, gathered: false);
+        ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<int> indices, ArrayView<float> scales, SampledGemmProblem p,
+        int splits, int kPerSplit) =>
+        Tile(a, b, c, indices, scales, p, splits, kPerSplit, gathered: false);
 
     /// <summary>
     /// The tile loop; <paramref name="gathered"/> is a literal at both call sites, so ILGPU folds
@@ -113,22 +168,29 @@ public static class SampledGemmKernels
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Tile(
         ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<int> indices, ArrayView<float> scales,
-        SampledGemmProblem p, bool gathered)
+        SampledGemmProblem p, int splits, int kPerSplit, bool gathered)
     {
         int m = p.M;
         int n = p.N;
-        int k = p.K;
         int rows = p.Rows;
         int tx = Group.IdxX;
         int ty = Group.IdxY;
         int tid = ty * ThreadsX + tx;
         int m0 = Grid.IdxY * TileM;
         int n0 = Grid.IdxX * TileN;
-        long batch = Grid.IdxZ;
+        int z = Grid.IdxZ;
+        int batchIndex = z / splits;
+        int split = z - batchIndex * splits;
+        long batch = batchIndex;
         long offA = batch * p.StrideA;
         long offB = batch * p.StrideB;
-        long offC = batch * p.StrideC;
         long offS = batch * p.StrideSamples;
+        // This group's samples: [kBegin, k). Without a split, all of them.
+        int kBegin = split * kPerSplit;
+        int k = Math.Min(p.K, kBegin + kPerSplit);
+        // Without a split C itself (alpha applied); with one, the raw partial tile z of the workspace.
+        long offC = splits == 1 ? batch * p.StrideC : (long)z * m * n;
+        float alpha = splits == 1 ? p.Alpha : 1f;
 
         // Sample-major tiles: tileA[kk * TileStride + row of C], tileB[kk * TileStride + column of C].
         var tileA = SharedMemory.Allocate<float>(TileK * TileStride);
@@ -148,8 +210,8 @@ public static class SampledGemmKernels
         int slot1 = (kq + SampleRowsPerPass) * TileStride + lane;
 
         // Register prefetch: the loads of step s+1 are issued before computing step s.
-        int t0 = kq;
-        int t1 = kq + SampleRowsPerPass;
+        int t0 = kBegin + kq;
+        int t1 = t0 + SampleRowsPerPass;
         int r0 = SampleRow(indices, offS, t0, k, rows);
         int r1 = SampleRow(indices, offS, t1, k, rows);
         float pa0 = FetchA(a, scales, offA, offS, r0, t0, gm, m, inM, gathered);
@@ -157,7 +219,7 @@ public static class SampledGemmKernels
         float pb0 = FetchB(b, offB, r0, t0, k, gn, n, inN, gathered);
         float pb1 = FetchB(b, offB, r1, t1, k, gn, n, inN, gathered);
 
-        for (int k0 = 0; k0 < k; k0 += TileK)
+        for (int k0 = kBegin; k0 < k; k0 += TileK)
         {
             tileA[slot0] = pa0;
             tileA[slot1] = pa1;
@@ -182,16 +244,18 @@ public static class SampledGemmKernels
         }
 
         int col = n0 + tx;
-        float alpha = p.Alpha;
         StoreRow(c, acc.Row0, m0 + ty, col, m, n, offC, alpha);
         StoreRow(c, acc.Row1, m0 + ty + ThreadsY, col, m, n, offC, alpha);
         StoreRow(c, acc.Row2, m0 + ty + 2 * ThreadsY, col, m, n, offC, alpha);
         StoreRow(c, acc.Row3, m0 + ty + 3 * ThreadsY, col, m, n, offC, alpha);
     }
 
-    /// <summary>The source row of sample t, or -1 past the last sample or for an index outside [0, rows).</summary>
+    /// <summary>
+    /// The source row of sample t, or -1 at or past <paramref name="k"/> (the end of this group's
+    /// samples) or for an index outside [0, rows). Shared with the 128×128 sampled kernel.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int SampleRow(ArrayView<int> indices, long offS, int t, int k, int rows)
+    internal static int SampleRow(ArrayView<int> indices, long offS, int t, int k, int rows)
     {
         if (t >= k)
             return -1;

@@ -1,5 +1,7 @@
+using CrsIlgpu.Kernels.Gemm;
 using CrsIlgpu.Kernels.Loss;
 using CrsIlgpu.Kernels.Runtime;
+using CrsIlgpu.Kernels.Runtime.Memory;
 using ILGPU;
 
 namespace CrsIlgpu.Kernels.Sampling;
@@ -84,13 +86,68 @@ public static class SampledGemmOp
             OpCheck.That(p.OpName, range.Min >= 0 && range.Max < p.Rows,
                 $"indices '{indices.Label}' must be in [0, {p.Rows}), got {range.Min} at {range.MinRow} and {range.Max} at {range.MaxRow}");
         }
+        int splits = SplitKFor(device, p);
+        if (splits > 1)
+        {
+            RunSplitK(device, p, a, b, indices, scales, c, splits);
+            return;
+        }
         if (device.IsPlanning)
             return;
-        using var _ = device.Profiler.Launch(p.OpName, p.Flops, p.Bytes);
-        if (device.Mode == ExecutionMode.Kernels)
-            SampledGemmKernels.Launch(device, p, a.View, b.View, indices.View, scales?.View ?? ArrayView<float>.Empty, c.View);
-        else
+        using var _ = device.Profiler.Launch(KernelNameFor(device, p), p.Flops, p.Bytes, LaunchShape(device, p).Groups);
+        if (device.Mode != ExecutionMode.Kernels)
             SampledGemmCpu.Run(p, a.AsSpan(), b.AsSpan(), indices.AsSpan(), scales is null ? default : scales.AsSpan(), c.AsSpan());
+        else if (GemmKernels.ChooseTile(p.AsGemm()) == GemmTile.Large128)
+            SampledGemmLargeKernels.Launch(device, p, a.View, b.View, indices.View, scales?.View ?? ArrayView<float>.Empty, c.View);
+        else
+            SampledGemmKernels.Launch(device, p, a.View, b.View, indices.View, scales?.View ?? ArrayView<float>.Empty, c.View);
+    }
+
+    /// <summary>
+    /// K groups per tile on this device: the dense TN GEMM's split rule on the same shape with K =
+    /// the sample count (<see cref="GemmKernels.ChooseSplitK"/>); 1 on the C# CPU backend.
+    /// </summary>
+    public static int SplitKFor(DeviceContext device, SampledGemmProblem p) =>
+        device.Mode == ExecutionMode.Kernels ? GemmKernels.ChooseSplitK(p.AsGemm(), GemmOp.Multiprocessors(device)) : 1;
+
+    /// <summary>The kernel a problem runs as on this device (the layout-free form name on the C# CPU backend).</summary>
+    public static string KernelNameFor(DeviceContext device, SampledGemmProblem p) =>
+        device.Mode == ExecutionMode.Kernels && SplitKFor(device, p) == 1 && GemmKernels.ChooseTile(p.AsGemm()) == GemmTile.Large128
+            ? SampledGemmLargeKernels.NameFor(p.Form)
+            : p.OpName;
+
+    /// <summary>
+    /// What the op launches for a problem on this device: the main kernel's name, its groups and
+    /// the K groups per tile (1 without split-K); 0 groups on the C# CPU backend.
+    /// </summary>
+    public static (string Kernel, long Groups, int Splits) LaunchShape(DeviceContext device, SampledGemmProblem p)
+    {
+        string name = KernelNameFor(device, p);
+        if (device.Mode != ExecutionMode.Kernels)
+            return (name, 0, 1);
+        int splits = SplitKFor(device, p);
+        if (splits > 1)
+            return (name, SampledGemmKernels.ConfigFor(p, splits).GridDim.Size, splits);
+        var config = GemmKernels.ChooseTile(p.AsGemm()) == GemmTile.Large128 ? SampledGemmLargeKernels.ConfigFor(p) : SampledGemmKernels.ConfigFor(p);
+        return (name, config.GridDim.Size, 1);
+    }
+
+    /// <summary>
+    /// Split-K: partial tiles into a pooled workspace (tag Workspace, allocated before the planning
+    /// return so memory plans count it), then the dense GEMM's fixed-order reduce; two profiled launches.
+    /// </summary>
+    private static void RunSplitK(DeviceContext device, SampledGemmProblem p, Tensor a, Tensor b, IntTensor indices, Tensor? scales, Tensor c, int splits)
+    {
+        long length = SampledGemmKernels.WorkspaceLength(p, splits);
+        using var workspace = new Tensor(device.Pool, MemoryTag.Workspace, "sampled_gemm.splitk_partials", checked((int)length));
+        if (device.IsPlanning)
+            return;
+        var scaleView = scales?.View ?? ArrayView<float>.Empty;
+        using (device.Profiler.Launch(p.OpName, p.Flops, p.Bytes + 4.0 * length, SampledGemmKernels.ConfigFor(p, splits).GridDim.Size))
+            SampledGemmKernels.LaunchPartial(device, p, a.View, b.View, indices.View, scaleView, c.Length, workspace.View, splits);
+        long elements = (long)p.Batch * p.M * p.N;
+        using (device.Profiler.Launch(GemmSplitKKernels.ReduceName, (double)length, 4.0 * (length + elements)))
+            GemmSplitKKernels.LaunchReduce(device, workspace.View, c.View, p.Batch, p.M, p.N, p.StrideC, splits, p.Alpha, 0f);
     }
 
     /// <summary>A tensor as a row-major matrix: leading dims flattened into rows.</summary>

@@ -46,6 +46,14 @@ public readonly record struct SampledGemmProblem(
         }
     }
 
+    /// <summary>
+    /// The dense TN GEMM of the same output and K (A [K, M], B [K, N], strides as here): what the
+    /// tile rule, the split rule and the 128-bit alignment check of <see cref="Gemm.GemmLargeKernels"/>
+    /// read. Not a problem to run (A and B have Rows rows here, not K).
+    /// </summary>
+    public Gemm.GemmProblem AsGemm() =>
+        new(Gemm.GemmLayout.TN, M, N, K, Batch, StrideA, StrideB, StrideC, Alpha, 0f);
+
     /// <summary>Rows of B per batch entry: all rows when gathered, the K samples when pre-sampled.</summary>
     public int RowsB => Form == SampledGemmForm.Gather ? Rows : K;
 

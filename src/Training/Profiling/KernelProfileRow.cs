@@ -6,7 +6,8 @@ namespace CrsIlgpu.Training.Profiling;
 /// <summary>
 /// One kernel in one phase, per training step (the timed steps' mean): launches, time, its share of
 /// the step's summed kernel time, throughput from the launcher's declared flops and bytes, and the
-/// roofline position where the device has known peaks.
+/// roofline position where the device has known peaks; groups per launch (grid size) where the
+/// launcher declared them (the GEMMs: split-K shows here), else null.
 /// </summary>
 public sealed record KernelProfileRow(
     string Phase,
@@ -21,4 +22,5 @@ public sealed record KernelProfileRow(
     double BytesPerStep,
     [property: JsonPropertyName("gflops_per_s")] double? GflopsPerSecond,
     [property: JsonPropertyName("gbytes_per_s")] double? GbytesPerSecond,
-    RooflinePosition? Roofline);
+    RooflinePosition? Roofline,
+    double? GroupsPerLaunch = null);

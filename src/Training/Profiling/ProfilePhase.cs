@@ -28,7 +28,7 @@ public static class ProfilePhase
         KernelCatalog.All
             .Where(e => e.Family == "Sampling")
             .Select(e => e.Name)
-            .Except(SampledGemmKernels.Catalog.Select(e => e.Name))
+            .Except(SampledGemmKernels.Catalog.Concat(SampledGemmLargeKernels.Catalog).Select(e => e.Name))
             .ToHashSet());
 
     /// <summary>True for the sampling-support kernels: every Sampling-family kernel except the sampled GEMMs.</summary>

@@ -84,7 +84,8 @@ public sealed record StepProfile(
                     bytes / steps,
                     flops > 0 && totalUs > 0 ? flops / (totalUs * 1e3) : null,
                     bytes > 0 && totalUs > 0 ? bytes / (totalUs * 1e3) : null,
-                    RooflinePosition.Of(flops, bytes, totalUs / 1e6, peak));
+                    RooflinePosition.Of(flops, bytes, totalUs / 1e6, peak),
+                    g.Any(l => l.Groups > 0) ? g.Where(l => l.Groups > 0).Average(l => (double)l.Groups) : null);
             })
             .OrderBy(r => ProfilePhase.Order(r.Phase))
             .ThenByDescending(r => r.TotalUsPerStep)

@@ -1,5 +1,6 @@
 using CrsIlgpu.Kernels.Gemm;
 using CrsIlgpu.Kernels.Runtime;
+using CrsIlgpu.Kernels.Sampling;
 using static CrsIlgpu.Kernels.Tests.Gemm.GemmPtxLoop;
 
 namespace CrsIlgpu.Kernels.Tests.Gemm;
@@ -58,6 +59,25 @@ public class GemmPtxTests
         // 8×8 outer product per k: 64 multiply-adds, i.e. 16 per shared-load instruction (the issue asks ≥ 8).
         Assert.Equal(64, loop.MultiplyAdds);
         Assert.True(loop.MultiplyAdds >= 8 * loop.SharedLoads, $"{loop.MultiplyAdds} multiply-adds for {loop.SharedLoads} shared loads");
+    }
+
+    /// <summary>The sampled GEMM on the 128×128 tile keeps the dense kernel's inner loop: the gather only changes the global loads.</summary>
+    [Theory]
+    [InlineData(SampledGemmForm.Gather, 80)]
+    [InlineData(SampledGemmForm.Gather, 90)]
+    [InlineData(SampledGemmForm.PreSampled, 90)]
+    public void SampledLargeTileKeepsTheDenseInnerLoop(SampledGemmForm form, int sm)
+    {
+        using var compiler = new PtxCompiler();
+        string ptx = compiler.Compile(KernelCatalog.Get(SampledGemmLargeKernels.NameFor(form)), sm);
+
+        Assert.DoesNotContain(".local", ptx);
+        Assert.Contains("ld.global.v4.f32", ptx);
+        Assert.Equal(2, Count(ptx, "bar.sync"));
+        var loop = GemmPtxLoop.InnerLoop(ptx);
+        Assert.Equal(4, Count(loop.Body, "ld.shared.v4.f32"));
+        Assert.Equal(4, loop.SharedLoads);
+        Assert.Equal(64, loop.MultiplyAdds);
     }
 
     [Fact]

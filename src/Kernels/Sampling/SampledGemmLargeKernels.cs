@@ -1,0 +1,81 @@
+using CrsIlgpu.Kernels.Gemm;
+using CrsIlgpu.Kernels.Runtime;
+using System.Reflection;
+using ILGPU;
+using ILGPU.Runtime;
+using LargeSampledGemmLauncher = System.Action<
+    ILGPU.KernelConfig,
+    ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>,
+    ILGPU.ArrayView<int>, ILGPU.ArrayView<float>,
+    CrsIlgpu.Kernels.Sampling.SampledGemmProblem, int>;
+
+namespace CrsIlgpu.Kernels.Sampling;
+
+/// <summary>
+/// The sampled TN GEMM on the dense GEMM's 128×128 tile: the same loop as
+/// <see cref="GemmLargeKernels"/> (8×8 outputs per thread, 128-bit shared loads, double-buffered
+/// stages, 128-bit global loads where aligned) with K running over the samples — each thread
+/// reads its sample's index (and scale) once per K-step for both operands, and the scale is
+/// applied to the A quad before it enters shared memory. Chosen by the dense tile rule
+/// (<see cref="GemmKernels.ChooseTile"/> on <see cref="SampledGemmProblem.AsGemm"/>): problems with
+/// at least 128 such tiles, where no K split is needed. Grid: x = column tiles, y = row tiles, z = batch entry.
+/// </summary>
+public static class SampledGemmLargeKernels
+{
+    public const string GatherName = SampledGemmKernels.GatherName + "_128";
+    public const string PreSampledName = SampledGemmKernels.PreSampledName + "_128";
+
+    public static IReadOnlyList<KernelEntry> Catalog { get; } =
+    [
+        new(GatherName, "Sampling", MethodFor(SampledGemmForm.Gather), KernelGrouping.Explicit,
+            "sampled TN GEMM Σ scale_t·A[idx_t]ᵀB[idx_t] on the 128×128×8 tile (8×8 per thread, 128-bit loads, double-buffered), batched over grid z"),
+        new(PreSampledName, "Sampling", MethodFor(SampledGemmForm.PreSampled), KernelGrouping.Explicit,
+            "sampled TN GEMM Σ A[idx_t]ᵀB_s[t] (B pre-sampled and scaled) on the 128×128×8 tile, batched over grid z"),
+    ];
+
+    public static string NameFor(SampledGemmForm form) => form == SampledGemmForm.Gather ? GatherName : PreSampledName;
+
+    public static MethodInfo MethodFor(SampledGemmForm form)
+    {
+        string name = form == SampledGemmForm.Gather ? nameof(SampledGemmTnGather128) : nameof(SampledGemmTnPreSampled128);
+        return typeof(SampledGemmLargeKernels).GetMethod(name, BindingFlags.Public | BindingFlags.Static)
+            ?? throw new InvalidOperationException($"kernel method {name} not found");
+    }
+
+    /// <summary>One group per 128×128 tile of C, z = batch entry.</summary>
+    public static KernelConfig ConfigFor(SampledGemmProblem p) => GemmLargeKernels.ConfigFor(p.AsGemm());
+
+    /// <summary>
+    /// Validates and enqueues the kernel; does not synchronize. 128-bit access per operand as the
+    /// dense kernel decides it (<see cref="GemmLargeKernels.VectorFlags"/>: view offset, leading
+    /// dimension and batch stride multiples of 4). Indices are not range-checked (the kernel skips
+    /// any outside [0, Rows)).
+    /// </summary>
+    public static void Launch(
+        DeviceContext device, SampledGemmProblem p,
+        ArrayView<float> a, ArrayView<float> b, ArrayView<int> indices, ArrayView<float> scales, ArrayView<float> c)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        p.Validate(a.Length, b.Length, c.Length, indices.Length, scales.Length);
+        KernelConfig config = ConfigFor(p);
+        GridLimit.Check(config, NameFor(p.Form), p.M, p.Batch);
+        int flags = GemmLargeKernels.VectorFlags(p.AsGemm(),
+            GemmLargeKernels.ElementIndex(a), GemmLargeKernels.ElementIndex(b), GemmLargeKernels.ElementIndex(c));
+        LargeSampledGemmLauncher launcher = p.Form == SampledGemmForm.Gather
+            ? device.Kernel(GatherName, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, SampledGemmProblem, int>(SampledGemmTnGather128))
+            : device.Kernel(PreSampledName, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, SampledGemmProblem, int>(SampledGemmTnPreSampled128));
+        launcher(config, a, b, c, indices, scales, p, flags);
+    }
+
+    /// <summary>Form (a)/(c) on the 128×128 tile.</summary>
+    public static void SampledGemmTnGather128(
+        ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<int> indices, ArrayView<float> scales, SampledGemmProblem p, int vector) =>
+        GemmLargeKernels.Tile(a, b, c, p.M, p.N, p.K, p.StrideA, p.StrideB, p.StrideC, p.Alpha, 0f, vector, transA: true, transB: false,
+            indices, scales, p.StrideSamples, p.Rows, sampled: true, gathered: true);
+
+    /// <summary>Form (b) on the 128×128 tile.</summary>
+    public static void SampledGemmTnPreSampled128(
+        ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<int> indices, ArrayView<float> scales, SampledGemmProblem p, int vector) =>
+        GemmLargeKernels.Tile(a, b, c, p.M, p.N, p.K, p.StrideA, p.StrideB, p.StrideC, p.Alpha, 0f, vector, transA: true, transB: false,
+            indices, scales, p.StrideSamples, p.Rows, sampled: true, gathered: false);
+}
