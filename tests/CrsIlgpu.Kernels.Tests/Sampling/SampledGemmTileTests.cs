@@ -2,6 +2,7 @@ using CrsIlgpu.Kernels.Gemm;
 using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Kernels.Runtime.Memory;
 using CrsIlgpu.Kernels.Sampling;
+using CrsIlgpu.Tests.Shared;
 using ILGPU.Runtime;
 using static CrsIlgpu.Kernels.Tests.Sampling.SampledGemmTestData;
 
@@ -121,6 +122,31 @@ public class SampledGemmTileTests
         AssertClose(p, a, b, idx, scales, expected, first);
         var second = RunOp(p, a, b, idx, scales);
         Assert.Equal(first.Select(BitConverter.SingleToUInt32Bits), second.Select(BitConverter.SingleToUInt32Bits));
+    }
+
+    /// <summary>The profiler records each launch's groups: what `crs profile` prints per kernel.</summary>
+    [Fact]
+    public void ProfilerRecordsGroupsPerLaunch()
+    {
+        using var device = TestDevices.Create("kernels");
+        var p = SampledGemmProblem.Create(SampledGemmForm.Gather, 70, 20, 520, 600);
+        var (a, b, idx, scales) = Inputs(p, seed: 4);
+        using var ta = TestData.Tensor(device, a, a.Length);
+        using var tb = TestData.Tensor(device, b, b.Length);
+        using var ti = IndexTensor(device, idx);
+        using var ts = TestData.Tensor(device, scales, scales.Length);
+        using var tc = TestData.Tensor(device, new float[p.M * p.N], p.M, p.N);
+        device.Profiler.Enabled = true;
+        SampledGemmOp.Run(device, p, ta, tb, ti, ts, tc);
+        var dense = GemmProblem.Create(GemmLayout.TN, p.M, p.N, 13);
+        using var da = TestData.Tensor(device, a[..(13 * p.M)], 13 * p.M);
+        using var db = TestData.Tensor(device, b[..(13 * p.N)], 13 * p.N);
+        using var dc = TestData.Tensor(device, new float[dense.M * dense.N], dense.M, dense.N);
+        GemmOp.Run(device, dense, da, db, dc);
+        // 2 row tiles × 2 K groups, the reduce (auto-grouped: not declared), then one 64×64 launch of 2 tiles.
+        Assert.Equal(
+            [(SampledGemmKernels.GatherName, 4L), (GemmSplitKKernels.ReduceName, 0L), ("gemm_tn", 2L)],
+            device.Profiler.Launches.Select(l => (l.Kernel, l.Groups)));
     }
 
     [Fact]

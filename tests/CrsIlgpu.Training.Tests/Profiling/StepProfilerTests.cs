@@ -68,6 +68,10 @@ public class StepProfilerTests
         Assert.Equal(1, Launches(ProfilePhase.Backward, "accuracy_hits"));
         Assert.Equal(2 * 3, Launches(ProfilePhase.Backward, "layernorm_backward_dparams_reduce")); // two levels × 3 LayerNorms
         Assert.Equal(1, p.SyncsPerStep);
+        // Groups per launch where the op declares them: the GEMMs (the weight gradients' 64×64 tiles, no split at K = 10).
+        double? Groups(string phase, string kernel) => p.Kernels.Single(k => k.Phase == phase && k.Kernel == kernel).GroupsPerLaunch;
+        Assert.True(Groups(ProfilePhase.Backward, "gemm_tn") >= 1);
+        Assert.Null(Groups(ProfilePhase.Optimizer, "adam_update"));
 
         Assert.Equal([ProfilePhase.Forward, ProfilePhase.Backward, ProfilePhase.Optimizer], p.Phases.Select(x => x.Phase));
         Assert.Equal(100, p.Phases.Sum(x => x.SharePercent), 9);
