@@ -267,7 +267,7 @@ public static class GemmLargeKernels
 
     /// <summary>Sample t's A quad: row <paramref name="row"/> (= idx_t, or -1 to skip) of A [rows, M], times scale_t when gathered.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Quad SampledA(
+    internal static Quad SampledA(
         ArrayView<float> a, ArrayView<Quad> a4, ArrayView<float> scales, long offA, long offS, int row, int t, int rows, int col, int m, bool vecA, bool gathered)
     {
         if (row < 0)
@@ -281,7 +281,7 @@ public static class GemmLargeKernels
 
     /// <summary>Sample t's B quad: row idx_t of B [rows, N] when gathered, row t of the pre-sampled B [K, N] otherwise.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Quad SampledB(
+    internal static Quad SampledB(
         ArrayView<float> b, ArrayView<Quad> b4, long offB, int row, int t, int rows, int k, int col, int n, bool vecB, bool gathered)
     {
         if (!gathered)

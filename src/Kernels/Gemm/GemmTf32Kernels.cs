@@ -83,27 +83,33 @@ public static class GemmTf32Kernels
     public static void GemmNNTf32(
         ArrayView<float> a, ArrayView<float> b, ArrayView<float> c,
         int m, int n, int k, long strideA, long strideB, long strideC, float alpha, float beta, int vector) =>
-        Tile(a, b, c, m, n, k, strideA, strideB, strideC, alpha, beta, vector, transA: false, transB: false);
+        Tile(a, b, c, m, n, k, strideA, strideB, strideC, alpha, beta, vector, transA: false, transB: false,
+            default, default, 0, 0, sampled: false, gathered: false);
 
     public static void GemmNTTf32(
         ArrayView<float> a, ArrayView<float> b, ArrayView<float> c,
         int m, int n, int k, long strideA, long strideB, long strideC, float alpha, float beta, int vector) =>
-        Tile(a, b, c, m, n, k, strideA, strideB, strideC, alpha, beta, vector, transA: false, transB: true);
+        Tile(a, b, c, m, n, k, strideA, strideB, strideC, alpha, beta, vector, transA: false, transB: true,
+            default, default, 0, 0, sampled: false, gathered: false);
 
     public static void GemmTNTf32(
         ArrayView<float> a, ArrayView<float> b, ArrayView<float> c,
         int m, int n, int k, long strideA, long strideB, long strideC, float alpha, float beta, int vector) =>
-        Tile(a, b, c, m, n, k, strideA, strideB, strideC, alpha, beta, vector, transA: true, transB: false);
+        Tile(a, b, c, m, n, k, strideA, strideB, strideC, alpha, beta, vector, transA: true, transB: false,
+            default, default, 0, 0, sampled: false, gathered: false);
 
     /// <summary>
-    /// The tile loop; transA/transB are literals at every call site, so ILGPU folds the layout
-    /// branches and each entry point is a specialised kernel.
+    /// The tile loop; transA/transB/sampled/gathered are literals at every call site, so ILGPU folds
+    /// the branches and each entry point is a specialised kernel. <paramref name="sampled"/>: the
+    /// WTA-CRS sampled TN GEMM under TF32, global loads as in <see cref="GemmLargeKernels"/>'s
+    /// sampled loop (K over samples, rows read at idx_t, A scaled by scale_t when gathered).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Tile(
+    internal static void Tile(
         ArrayView<float> a, ArrayView<float> b, ArrayView<float> c,
         int m, int n, int k, long strideA, long strideB, long strideC, float alpha, float beta, int vector,
-        bool transA, bool transB)
+        bool transA, bool transB,
+        ArrayView<int> indices, ArrayView<float> scales, long strideSamples, int rows, bool sampled, bool gathered)
     {
         int tid = Group.IdxX;
         int lane = Warp.LaneIdx;
@@ -116,6 +122,7 @@ public static class GemmTf32Kernels
         long offA = batch * strideA;
         long offB = batch * strideB;
         long offC = batch * strideC;
+        long offS = batch * strideSamples;
         bool vecA = (vector & GemmLargeKernels.VectorA) != 0;
         bool vecB = (vector & GemmLargeKernels.VectorB) != 0;
         var a4 = a.Cast<Quad>();
@@ -146,8 +153,13 @@ public static class GemmTf32Kernels
 
         var acc = default(MmaAccumulator);
 
-        Quad pa = FetchA(a, a4, offA, m0, 0, m, k, loadRowK, loadQuadK, loadRowMn, loadQuadMn, vecA, transA);
-        Quad pb = FetchB(b, b4, offB, n0, 0, n, k, loadRowK, loadQuadK, loadRowMn, loadQuadMn, vecB, transB);
+        int source = sampled ? Sampling.SampledGemmKernels.SampleRow(indices, offS, loadRowMn, k, rows) : 0;
+        Quad pa = sampled
+            ? GemmLargeKernels.SampledA(a, a4, scales, offA, offS, source, loadRowMn, rows, m0 + loadQuadMn, m, vecA, gathered)
+            : FetchA(a, a4, offA, m0, 0, m, k, loadRowK, loadQuadK, loadRowMn, loadQuadMn, vecA, transA);
+        Quad pb = sampled
+            ? GemmLargeKernels.SampledB(b, b4, offB, source, loadRowMn, rows, k, n0 + loadQuadMn, n, vecB, gathered)
+            : FetchB(b, b4, offB, n0, 0, n, k, loadRowK, loadQuadK, loadRowMn, loadQuadMn, vecB, transB);
         StoreTile(tileA, 0, pa, loadRowK, loadQuadK, loadRowMn, loadQuadMn, aRowK);
         StoreTile(tileB, 0, pb, loadRowK, loadQuadK, loadRowMn, loadQuadMn, bRowK);
         Group.Barrier();
@@ -156,8 +168,14 @@ public static class GemmTf32Kernels
         for (int k0 = 0; k0 < k; k0 += TileK)
         {
             int next = k0 + TileK;
-            pa = FetchA(a, a4, offA, m0, next, m, k, loadRowK, loadQuadK, loadRowMn, loadQuadMn, vecA, transA);
-            pb = FetchB(b, b4, offB, n0, next, n, k, loadRowK, loadQuadK, loadRowMn, loadQuadMn, vecB, transB);
+            int sample = next + loadRowMn;
+            source = sampled ? Sampling.SampledGemmKernels.SampleRow(indices, offS, sample, k, rows) : 0;
+            pa = sampled
+                ? GemmLargeKernels.SampledA(a, a4, scales, offA, offS, source, sample, rows, m0 + loadQuadMn, m, vecA, gathered)
+                : FetchA(a, a4, offA, m0, next, m, k, loadRowK, loadQuadK, loadRowMn, loadQuadMn, vecA, transA);
+            pb = sampled
+                ? GemmLargeKernels.SampledB(b, b4, offB, source, sample, rows, k, n0 + loadQuadMn, n, vecB, gathered)
+                : FetchB(b, b4, offB, n0, next, n, k, loadRowK, loadQuadK, loadRowMn, loadQuadMn, vecB, transB);
 
             if (warpActive)
             {

@@ -97,6 +97,8 @@ public static class SampledGemmOp
         using var _ = device.Profiler.Launch(KernelNameFor(device, p), p.Flops, p.Bytes, LaunchShape(device, p).Groups);
         if (device.Mode != ExecutionMode.Kernels)
             SampledGemmCpu.Run(p, a.AsSpan(), b.AsSpan(), indices.AsSpan(), scales is null ? default : scales.AsSpan(), c.AsSpan());
+        else if (device.UsesTf32Matmul)
+            SampledGemmLargeKernels.Launch(device, p, a.View, b.View, indices.View, scales?.View ?? ArrayView<float>.Empty, c.View, MatmulPrecision.Tf32);
         else if (GemmKernels.ChooseTile(p.AsGemm()) == GemmTile.Large128)
             SampledGemmLargeKernels.Launch(device, p, a.View, b.View, indices.View, scales?.View ?? ArrayView<float>.Empty, c.View);
         else
@@ -105,14 +107,19 @@ public static class SampledGemmOp
 
     /// <summary>
     /// K groups per tile on this device: the dense TN GEMM's split rule on the same shape with K =
-    /// the sample count (<see cref="GemmKernels.ChooseSplitK"/>); 1 on the C# CPU backend.
+    /// the sample count (<see cref="GemmKernels.ChooseSplitK"/>); 1 on the C# CPU backend and under
+    /// TF32 (as the dense GEMM).
     /// </summary>
     public static int SplitKFor(DeviceContext device, SampledGemmProblem p) =>
-        device.Mode == ExecutionMode.Kernels ? GemmKernels.ChooseSplitK(p.AsGemm(), GemmOp.Multiprocessors(device)) : 1;
+        device.Mode == ExecutionMode.Kernels && !device.UsesTf32Matmul ? GemmKernels.ChooseSplitK(p.AsGemm(), GemmOp.Multiprocessors(device)) : 1;
 
-    /// <summary>The kernel a problem runs as on this device (the layout-free form name on the C# CPU backend).</summary>
+    /// <summary>
+    /// The kernel a problem runs as on this device: the TF32 kernel under <see cref="MatmulPrecision.Tf32"/>,
+    /// the 128×128 one where the tile rule picks it, else the 64×64 one (split or not; also the name on the C# CPU backend).
+    /// </summary>
     public static string KernelNameFor(DeviceContext device, SampledGemmProblem p) =>
-        device.Mode == ExecutionMode.Kernels && SplitKFor(device, p) == 1 && GemmKernels.ChooseTile(p.AsGemm()) == GemmTile.Large128
+        device.UsesTf32Matmul ? SampledGemmLargeKernels.NameFor(p.Form, MatmulPrecision.Tf32)
+        : device.Mode == ExecutionMode.Kernels && SplitKFor(device, p) == 1 && GemmKernels.ChooseTile(p.AsGemm()) == GemmTile.Large128
             ? SampledGemmLargeKernels.NameFor(p.Form)
             : p.OpName;
 
@@ -123,6 +130,8 @@ public static class SampledGemmOp
     public static (string Kernel, long Groups, int Splits) LaunchShape(DeviceContext device, SampledGemmProblem p)
     {
         string name = KernelNameFor(device, p);
+        if (device.UsesTf32Matmul)
+            return (name, SampledGemmLargeKernels.ConfigFor(p, MatmulPrecision.Tf32).GridDim.Size, 1);
         if (device.Mode != ExecutionMode.Kernels)
             return (name, 0, 1);
         int splits = SplitKFor(device, p);

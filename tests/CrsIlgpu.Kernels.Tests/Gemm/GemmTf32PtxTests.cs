@@ -1,5 +1,6 @@
 using CrsIlgpu.Kernels.Gemm;
 using CrsIlgpu.Kernels.Runtime;
+using CrsIlgpu.Kernels.Sampling;
 using static CrsIlgpu.Kernels.Tests.Gemm.GemmPtxLoop;
 
 namespace CrsIlgpu.Kernels.Tests.Gemm;
@@ -39,6 +40,21 @@ public class GemmTf32PtxTests
         Assert.Equal(2, Count(ptx, "bar.sync"));
         // The emulation is compiled but dead: its shuffles sit only behind the constant predicate.
         Assert.Equal(0, Count(loop, "shfl"));
+    }
+
+    /// <summary>The sampled TF32 kernels keep the dense K-loop: 16 mma on 24 fragment loads, the gather only in the global loads.</summary>
+    [Theory]
+    [InlineData(SampledGemmForm.Gather, 80)]
+    [InlineData(SampledGemmForm.PreSampled, 90)]
+    public void SampledKLoopHoldsTheSameMma(SampledGemmForm form, int sm)
+    {
+        using var compiler = new PtxCompiler();
+        string ptx = compiler.Compile(KernelCatalog.Get(SampledGemmLargeKernels.NameFor(form, MatmulPrecision.Tf32)), sm);
+        var loop = Tf32Loop(ptx);
+        Assert.Equal(16, Count(loop, Mma));
+        Assert.Equal(24, Count(loop, "ld.shared.f32"));
+        Assert.Equal(8, Count(loop, "cvt.rna.tf32.f32"));
+        Assert.Equal(2, Count(ptx, "bar.sync"));
     }
 
     [Theory]

@@ -160,6 +160,79 @@ public class SampledGemmTileTests
         AssertBatches(p, a, b, idx, scales, expected, RunOp(p, a, b, idx, scales));
     }
 
+    private static DeviceContext Tf32Device() =>
+        DeviceContext.Create(new DeviceOptions
+        {
+            Kind = TestDevices.IsCuda ? DeviceKind.Cuda : DeviceKind.Cpu,
+            Mode = ExecutionMode.Kernels,
+            Profile = true,
+            MatmulPrecision = MatmulPrecision.Tf32,
+        });
+
+    /// <summary>
+    /// Under <see cref="MatmulPrecision.Tf32"/> the sampled GEMM runs the TF32 kernel as every dense GEMM
+    /// does: inputs 1 + 2⁻¹² (TF32 rounds them to 1) and scale 2 over 24 samples give exactly 48
+    /// (fp32 would give ≈ 48.023), even where the rule would split in fp32.
+    /// </summary>
+    [Theory]
+    [InlineData(SampledGemmForm.Gather)]
+    [InlineData(SampledGemmForm.PreSampled)]
+    public void Tf32DeviceRunsTheTensorCoreSampledKernel(SampledGemmForm form)
+    {
+        using var device = Tf32Device();
+        var p = SampledGemmProblem.Create(form, 20, 12, 24, 30);
+        float x = 1f + MathF.Pow(2, -12);
+        float scale = form == SampledGemmForm.Gather ? 2f : 1f;
+        float bValue = form == SampledGemmForm.Gather ? x : 2f * x; // pre-sampled B holds scale · X
+        using var a = TestData.Tensor(device, Enumerable.Repeat(x, p.Rows * p.M).ToArray(), p.Rows * p.M);
+        using var b = TestData.Tensor(device, Enumerable.Repeat(bValue, p.RowsB * p.N).ToArray(), p.RowsB * p.N);
+        using var idx = IndexTensor(device, Indices(p.K, p.Rows, 5));
+        using var scales = TestData.Tensor(device, Enumerable.Repeat(scale, p.K).ToArray(), p.K);
+        using var c = TestData.Tensor(device, new float[p.M * p.N], p.M, p.N);
+        SampledGemmOp.Run(device, p, a, b, idx, scales, c);
+        device.Synchronize();
+        Assert.All(c.ToArray(), v => Assert.Equal(48f, v));
+        Assert.Equal(SampledGemmLargeKernels.NameFor(form, MatmulPrecision.Tf32), Assert.Single(device.Profiler.Launches).Kernel);
+        var longK = SampledGemmProblem.Create(form, 192, 192, 2496, 8320);
+        Assert.Equal((SampledGemmLargeKernels.NameFor(form, MatmulPrecision.Tf32), 4L, 1), SampledGemmOp.LaunchShape(device, longK));
+    }
+
+    /// <summary>
+    /// TF32 sampled kernels at ragged, batched, padded shapes against the fp32 reference. Bound per element:
+    /// (2u + u²)·Σ|scale·a·b| for the TF32 rounding of both factors (u = 2⁻¹¹, a 10-bit mantissa; the scale is
+    /// applied before the rounding) plus the fp32 sum bound (K + 2)·2⁻²⁴·Σ|scale·a·b|. Some element must miss
+    /// the fp32 bound alone: the inputs really were rounded.
+    /// </summary>
+    [Theory]
+    [InlineData(SampledGemmForm.Gather, 130, 70, 50, 37, 2)]
+    [InlineData(SampledGemmForm.PreSampled, 65, 129, 40, 21, 1)]
+    public void Tf32SampledKernelMatchesReferenceWithinTf32Rounding(SampledGemmForm form, int m, int n, int rows, int k, int batch)
+    {
+        using var device = Tf32Device();
+        var p = batch == 1 ? SampledGemmProblem.Create(form, m, n, k, rows) : Padded(form, m, n, k, rows, batch);
+        var (a, b, idx, scales) = Inputs(p, seed: m * n);
+        var expected = Expected(p, a, b, idx, scales);
+        var actual = RunOp(p, a, b, idx, scales, device);
+
+        var absSum = new float[expected.Length];
+        SampledGemmReference.Run(p, a.Select(Math.Abs).ToArray(), b.Select(Math.Abs).ToArray(), idx, scales.Select(Math.Abs).ToArray(), absSum);
+        double u = Math.Pow(2, -11);
+        double fp32 = (k + 2) * Math.Pow(2, -24) * 1.01;
+        double tf32 = (2 * u + u * u) * 1.001;
+        bool beyondFp32 = false;
+        for (var batchIndex = 0; batchIndex < p.Batch; batchIndex++)
+        {
+            for (var e = 0; e < m * n; e++)
+            {
+                long i = batchIndex * p.StrideC + e;
+                double error = Math.Abs((double)actual[i] - expected[i]);
+                Assert.True(error <= (tf32 + fp32) * absSum[i] + 1e-30, $"element {i}: expected {expected[i]}, got {actual[i]} (error {error:E2}; {p})");
+                beyondFp32 |= error > fp32 * absSum[i];
+            }
+        }
+        Assert.True(beyondFp32, "every element within the fp32 bound: the TF32 rounding did not happen");
+    }
+
     [Fact]
     public void PlanCountsTheSplitWorkspace()
     {
@@ -217,9 +290,9 @@ public class SampledGemmTileTests
         }
     }
 
-    private static float[] RunOp(SampledGemmProblem p, float[] a, float[] b, int[] idx, float[] scales)
+    private static float[] RunOp(SampledGemmProblem p, float[] a, float[] b, int[] idx, float[] scales, DeviceContext? on = null)
     {
-        var device = TestAccelerators.Kernels;
+        var device = on ?? TestAccelerators.Kernels;
         using var ta = TestData.Tensor(device, a, a.Length);
         using var tb = TestData.Tensor(device, b, b.Length);
         using var ti = IndexTensor(device, idx);
