@@ -36,6 +36,7 @@ public static class Program
         root.Subcommands.Add(DataCommand.Create());
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
+        root.Subcommands.Add(PredictCommand.Create());
         root.Subcommands.Add(SweepCommand.Create());
         return root;
     }

@@ -84,6 +84,38 @@ public sealed class VisionTransformer : IDisposable
         return _head.Forward(x, batch);
     }
 
+    /// <summary>
+    /// Inference: images [B, C, S, S] → logits [B, classes] (caller owns), bit-identical to
+    /// <see cref="Forward"/>'s (the same ops in the same order on the same inputs), but no layer keeps
+    /// anything for backward, no WTA-CRS selection or draw happens (whatever the sampling config; the
+    /// step counter and gradient-norm caches are untouched) and each intermediate tensor is freed as
+    /// soon as the next op has read it: the pool then holds, besides the weights, one block's
+    /// residual stream and the intermediates of the branch in progress. Nothing stays allocated
+    /// afterwards but the logits; no <see cref="Release"/> is needed.
+    /// </summary>
+    public Tensor Infer(Tensor images)
+    {
+        var c = Config;
+        var batch = images.Shape[0];
+        using var tokens = _patchEmbed.Infer(images); // the patch rows are already freed
+        var x = new Tensor(_device.Pool, MemoryTag.Activations, "embed.out", batch * c.Tokens, c.Dim);
+        try
+        {
+            var x3 = x.Reshape(batch, c.Tokens, c.Dim);
+            EmbedOp.ClsConcat(_device, tokens.Reshape(batch, c.Patches, c.Dim), Parameters["cls_token"].Value.Reshape(c.Dim), x3);
+            EmbedOp.PosAdd(_device, x3, Parameters["pos_embed"].Value.Reshape(c.Tokens, c.Dim));
+        }
+        catch
+        {
+            x.Dispose();
+            throw;
+        }
+        tokens.Dispose();
+        foreach (var block in _blocks)
+            x = block.Infer(x, batch);
+        return _head.Infer(x, batch);
+    }
+
     /// <summary>dlogits [B, classes] → every parameter's gradient (overwritten); frees what forward kept.</summary>
     public void Backward(Tensor dLogits)
     {

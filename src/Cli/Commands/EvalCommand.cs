@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using CrsIlgpu.Kernels.Runtime;
+using CrsIlgpu.Kernels.Runtime.Memory;
 using CrsIlgpu.Training.Data;
 using CrsIlgpu.Training.Trainer;
 using Spectre.Console;
@@ -39,11 +40,11 @@ public static class EvalCommand
                     double.IsNaN(result.ClassAccuracy(c)) ? "n/a" : P(result.ClassAccuracy(c)));
             }
             AnsiConsole.Write(table);
-            Console.WriteLine($"{folder} on {name} test ({I(result.Images)} images, {device.Description}): top-1 accuracy {P(result.Accuracy)}, loss {result.Loss.ToString("F4", CultureInfo.InvariantCulture)}");
+            Console.WriteLine($"{folder} on {name} test ({I(result.Images)} images, {device.Description}): top-1 accuracy {P(result.Accuracy)}, loss {result.Loss.ToString("F4", CultureInfo.InvariantCulture)}; peak pool memory {ByteSize.Format(result.PeakBytes)}");
             if (parse.GetValue(json) is { } path)
             {
                 var classes = result.ClassNames.Select((n, c) => new { name = n, correct = result.CorrectPerClass[c], images = result.TotalPerClass[c] });
-                AtomicFile.WriteAllText(path, JsonSerializer.Serialize(new { checkpoint = folder, dataset = name, images = result.Images, accuracy = result.Accuracy, loss = result.Loss, classes },
+                AtomicFile.WriteAllText(path, JsonSerializer.Serialize(new { checkpoint = folder, dataset = name, images = result.Images, accuracy = result.Accuracy, loss = result.Loss, peak_bytes = result.PeakBytes, classes },
                     new JsonSerializerOptions { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals, WriteIndented = true }));
             }
             if (!double.IsFinite(result.Loss))

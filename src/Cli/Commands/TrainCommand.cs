@@ -135,7 +135,7 @@ public static class TrainCommand
     private static void PrintResult(TrainingResult result)
     {
         if (result.LastEpoch is { } e)
-            Console.WriteLine($"test accuracy {100 * e.TestAccuracy:F2}% after {e.Epoch} epoch(s) (test loss {e.TestLoss:F4}); peak pool memory in training steps {ByteSize.Format(result.PeakBytes)}");
+            Console.WriteLine($"test accuracy {100 * e.TestAccuracy:F2}% after {e.Epoch} epoch(s) (test loss {e.TestLoss:F4}); peak pool memory in training steps {ByteSize.Format(result.PeakBytes)}, in the last evaluation {ByteSize.Format(e.EvalPeakBytes)}");
         else
             Console.WriteLine("nothing to train: the run already has the requested epochs");
         Console.WriteLine($"metrics: {Path.Combine(result.RunDirectory, MetricsLog.JsonLinesFileName)}, {Path.Combine(result.RunDirectory, MetricsLog.CsvFileName)}");

@@ -47,6 +47,28 @@ public sealed class Block
         return output;
     }
 
+    /// <summary>
+    /// Inference: x [B·L, D] (consumed) → output [B·L, D] (caller owns), keeping nothing. The residual
+    /// sums are accumulated into x itself (x + a and a + x are the same float), so besides x at most
+    /// one branch's intermediates are alive; x becomes the block's output.
+    /// </summary>
+    public Tensor Infer(Tensor x, int batch)
+    {
+        try
+        {
+            using (var a = _attn.Infer(_norm1.Infer(x), batch))
+                ElementwiseOp.Accumulate(_device, a, x); // x is now mid = x + attn(LN1(x))
+            using (var m = _mlp.Infer(_norm2.Infer(x)))
+                ElementwiseOp.Accumulate(_device, m, x); // x is now mid + mlp(LN2(mid))
+            return x;
+        }
+        catch
+        {
+            x.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>dy [B·L, D] (consumed) → dx [B·L, D]; frees everything forward kept.</summary>
     public Tensor Backward(Tensor dy)
     {

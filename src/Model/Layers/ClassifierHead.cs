@@ -25,6 +25,21 @@ public sealed class ClassifierHead(DeviceContext device, ParameterStore p, VitCo
         return _head.Forward(_normed);
     }
 
+    /// <summary>Inference: x [B·L, D] (consumed) → logits [B, classes] (caller owns); nothing kept.</summary>
+    public Tensor Infer(Tensor x, int batch)
+    {
+        var cls = TensorAlloc.Activation(device, "head.cls", batch, config.Dim);
+        using (x)
+        using (cls)
+        {
+            EmbedOp.ClsGather(device, x.Reshape(batch, config.Tokens, config.Dim), cls);
+            x.Dispose();
+            using var normed = _norm.Infer(cls);
+            cls.Dispose();
+            return _head.Infer(normed);
+        }
+    }
+
     /// <summary>dlogits [B, classes] → dx [B·L, D] (zero except the class-token rows).</summary>
     public Tensor Backward(Tensor dLogits)
     {

@@ -26,6 +26,20 @@ public sealed class LayerNormLayer(DeviceContext device, Parameter gamma, Parame
         return y;
     }
 
+    /// <summary>
+    /// Inference: the same op into y [rows, D] (Activations, caller owns); mean and rstd are transient
+    /// workspaces freed before returning, and nothing is kept. x stays the caller's.
+    /// </summary>
+    public Tensor Infer(Tensor x)
+    {
+        var rows = (int)(x.Length / Dim);
+        var y = TensorAlloc.Activation(device, Name + ".out", x.Shape);
+        using var mean = TensorAlloc.Workspace(device, Name + ".mean", rows);
+        using var rstd = TensorAlloc.Workspace(device, Name + ".rstd", rows);
+        LayerNormOp.Forward(device, x, gamma.Value, beta.Value, y, mean, rstd, eps);
+        return y;
+    }
+
     /// <summary>Writes dgamma, dbeta; returns dx. Frees mean and rstd (the input belongs to its producer).</summary>
     public Tensor Backward(Tensor dy)
     {

@@ -46,13 +46,32 @@ public sealed class Linear(DeviceContext device, Parameter weight, Parameter bia
         OpCheck.That(Name, x.Length % In == 0, $"input '{x.Label}' {x.ShapeText} is not a multiple of {In} features");
         var rows = _rows = (int)(x.Length / In);
         var y = outputSaved ? TensorAlloc.Saved(device, Name + ".out", rows, Out) : TensorAlloc.Activation(device, Name + ".out", rows, Out);
-        GemmOp.Run(device, GemmProblem.Create(GemmLayout.NT, rows, Out, In), x, weight.Value, y);
-        BiasOp.Add(device, y, bias.Value);
+        Apply(x, rows, y);
         if (KeepsInput)
             _input = x;
         else
             SampleInput(x, rows);
         return y;
+    }
+
+    /// <summary>
+    /// Inference: y = x Wᵀ + b with the forward's GEMM and bias ops (so the same floats), keeping
+    /// nothing and sampling nothing. x stays the caller's; y [rows, out] is a new Activations tensor.
+    /// </summary>
+    public Tensor Infer(Tensor x)
+    {
+        OpCheck.That(Name, x.Length % In == 0, $"input '{x.Label}' {x.ShapeText} is not a multiple of {In} features");
+        var rows = (int)(x.Length / In);
+        var y = TensorAlloc.Activation(device, Name + ".out", rows, Out);
+        Apply(x, rows, y);
+        return y;
+    }
+
+    /// <summary>y ← x Wᵀ + b: the one computation of <see cref="Forward"/> and <see cref="Infer"/>.</summary>
+    private void Apply(Tensor x, int rows, Tensor y)
+    {
+        GemmOp.Run(device, GemmProblem.Create(GemmLayout.NT, rows, Out, In), x, weight.Value, y);
+        BiasOp.Add(device, y, bias.Value);
     }
 
     /// <summary>Writes dW and db; returns dx = dy W (a new tensor) when asked, else null.</summary>

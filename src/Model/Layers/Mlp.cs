@@ -25,6 +25,22 @@ public sealed class Mlp(DeviceContext device, ParameterStore p, string prefix, S
         return output;
     }
 
+    /// <summary>
+    /// Inference: h (consumed: freed once fc1 has read it) → fc2's output (caller owns). GELU runs in
+    /// place on fc1's output (the op allows y = x; element by element, the same floats), freed once fc2 has read it.
+    /// </summary>
+    public Tensor Infer(Tensor h)
+    {
+        Tensor hidden;
+        using (h)
+            hidden = _fc1.Infer(h);
+        using (hidden)
+        {
+            ActivationOp.GeluForward(device, hidden, hidden);
+            return _fc2.Infer(hidden);
+        }
+    }
+
     /// <summary>False when fc1 keeps only sampled rows: the block may free its input after forward.</summary>
     public bool KeepsInput => _fc1.KeepsInput;
 

@@ -54,6 +54,36 @@ public sealed class MultiHeadAttention(DeviceContext device, ParameterStore p, s
         return output;
     }
 
+    /// <summary>
+    /// Inference: h [B·L, D] (consumed: freed once qkv has read it) → out [B·L, D] (caller owns), the
+    /// forward's ops in the forward's order, nothing kept, nothing sampled; every intermediate
+    /// (qkv, q/k/v, the attention matrix, the heads' output, proj's input) is freed once read.
+    /// </summary>
+    public Tensor Infer(Tensor h, int batch)
+    {
+        var s = new AttentionShape(batch, config.Tokens, config.Heads, config.HeadDim);
+        Tensor qkv, q, k, v;
+        using (h)
+            qkv = _qkv.Infer(h);
+        using (qkv)
+        {
+            q = TensorAlloc.Activation(device, prefix + "q", s.BatchHeads, s.Tokens, s.HeadDim);
+            k = TensorAlloc.Activation(device, prefix + "k", s.BatchHeads, s.Tokens, s.HeadDim);
+            v = TensorAlloc.Activation(device, prefix + "v", s.BatchHeads, s.Tokens, s.HeadDim);
+            AttentionLayoutOp.SplitQkv(device, s, qkv, q, k, v);
+        }
+        var o = TensorAlloc.Activation(device, prefix + "o", s.BatchHeads, s.Tokens, s.HeadDim);
+        using (q)
+        using (k)
+        using (v)
+        using (var attn = TensorAlloc.Activation(device, prefix + "attn", s.BatchHeads, s.Tokens, s.Tokens))
+            AttentionOp.Forward(device, s, q, k, v, attn, o);
+        using var merged = TensorAlloc.Activation(device, prefix + "merged", batch * s.Tokens, s.Dim);
+        using (o)
+            AttentionLayoutOp.MergeHeads(device, s, o, merged);
+        return _proj.Infer(merged);
+    }
+
     /// <summary>False when the qkv projection keeps only sampled rows: the block may free its input after forward.</summary>
     public bool KeepsInput => _qkv.KeepsInput;
 

@@ -21,6 +21,15 @@ public sealed class PatchEmbed(DeviceContext device, ParameterStore p, VitConfig
         return _proj.Forward(_patches);
     }
 
+    /// <summary>Inference: images → tokens [B·N, D] (caller owns); the patch rows are freed once projected.</summary>
+    public Tensor Infer(Tensor images)
+    {
+        OpCheck.Shape("patch_embed", images, images.Shape[0], config.Channels, config.ImageSize, config.ImageSize);
+        using var patches = TensorAlloc.Activation(device, "patch_embed.patches", images.Shape[0] * config.Patches, config.PatchInputs);
+        EmbedOp.ExtractPatches(device, images, config.PatchSize, patches);
+        return _proj.Infer(patches);
+    }
+
     public void Backward(Tensor dTokens)
     {
         _proj.Backward(dTokens, inputGradient: false);

@@ -16,6 +16,12 @@ public sealed record Augmentation(bool RandomCrop, bool HorizontalFlip, IReadOnl
         new(false, false, stats.Mean.Select(v => (float)v).ToArray(), stats.Std.Select(v => (float)v).ToArray());
 
     /// <summary>
+    /// Channel <paramref name="channel"/>'s normalisation of a raw byte v as v·scale + shift (floats):
+    /// scale = 1/(255·std), shift = −mean/std. Everything that feeds the model normalises with it.
+    /// </summary>
+    public (float Scale, float Shift) Affine(int channel) => (1f / (255f * Std[channel]), -Mean[channel] / Std[channel]);
+
+    /// <summary>
     /// Writes image <paramref name="index"/> of <paramref name="data"/> into <paramref name="output"/>
     /// (3 × 32 × 32 floats). Padded pixels are 0 before normalisation, as torchvision pads.
     /// </summary>
@@ -28,8 +34,7 @@ public sealed record Augmentation(bool RandomCrop, bool HorizontalFlip, IReadOnl
         var image = data.Image(index);
         for (var c = 0; c < CifarImages.Channels; c++)
         {
-            var scale = 1f / (255f * Std[c]);
-            var shift = -Mean[c] / Std[c];
+            var (scale, shift) = Affine(c);
             var plane = image.Slice(c * CifarImages.PlaneBytes, CifarImages.PlaneBytes);
             var target = output.Slice(c * CifarImages.PlaneBytes, CifarImages.PlaneBytes);
             for (var y = 0; y < side; y++)

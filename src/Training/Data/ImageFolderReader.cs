@@ -1,5 +1,4 @@
 using CrsIlgpu.Kernels.Runtime;
-using StbImageSharp;
 
 namespace CrsIlgpu.Training.Data;
 
@@ -9,8 +8,6 @@ namespace CrsIlgpu.Training.Data;
 /// </summary>
 public static class ImageFolderReader
 {
-    private static readonly string[] ImageExtensions = [".jpg", ".jpeg", ".png"];
-
     /// <summary>
     /// Reads all images below <paramref name="splitDir"/>. Classes are the sub-folder names in ordinal
     /// order; when <paramref name="expectedClassOrder"/> is given, the folders must be exactly those
@@ -44,7 +41,7 @@ public static class ImageFolderReader
         {
             string classDir = Path.Combine(splitDir, classNames[label]);
             string[] classFiles = Directory.GetFiles(classDir)
-                .Where(file => ImageExtensions.Contains(Path.GetExtension(file), StringComparer.OrdinalIgnoreCase))
+                .Where(ImageFile.HasImageExtension)
                 .Order(StringComparer.Ordinal)
                 .ToArray();
             if (classFiles.Length == 0)
@@ -70,45 +67,15 @@ public static class ImageFolderReader
         return new CifarImages(pixels, [.. labels], classNames, splitDir);
     }
 
-    /// <summary>JPEG: SOI (FF D8) first and EOI (FF D9) near the end; PNG: signature first and IEND near the end.</summary>
-    private static bool HasImageFraming(byte[] bytes)
-    {
-        // Encoders may append a few padding bytes after the end marker, so the tail is searched.
-        ReadOnlySpan<byte> tail = bytes.AsSpan(Math.Max(0, bytes.Length - 64));
-        if (bytes.Length >= 4 && bytes[0] == 0xFF && bytes[1] == 0xD8)
-            return tail.IndexOf([(byte)0xFF, (byte)0xD9]) >= 0;
-        ReadOnlySpan<byte> pngSignature = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
-        if (bytes.AsSpan().StartsWith(pngSignature))
-            return tail.IndexOf("IEND"u8) >= 0;
-        return false;
-    }
-
     /// <summary>Decodes one file into CHW bytes; returns an error line instead of throwing.</summary>
     private static string? DecodeInto(string file, Span<byte> chw)
     {
-        ImageResult? image;
-        try
-        {
-            byte[] bytes = File.ReadAllBytes(file);
-            // stb_image can spin forever on some truncated files, so the container's start and end
-            // markers are checked before decoding.
-            if (!HasImageFraming(bytes))
-                return $"{file}: not a complete JPEG or PNG file ({bytes.Length} bytes; missing start or end marker, truncated?); expected a valid 32×32 JPEG or PNG.";
-            image = ImageResult.FromMemory(bytes, ColorComponents.RedGreenBlue);
-        }
-        catch (Exception exception)
-        {
-            return $"{file}: cannot decode image ({exception.Message.Trim()}); expected a valid 32×32 JPEG or PNG.";
-        }
-
-        if (image?.Data is null)
-            return $"{file}: cannot decode image; expected a valid 32×32 JPEG or PNG.";
+        if (ImageFile.TryRead(file, out var error) is not { } image)
+            return $"{file}: {error}; expected a valid 32×32 JPEG or PNG.";
         if (image.Width != CifarImages.Side || image.Height != CifarImages.Side)
             return $"{file}: image is {image.Width}×{image.Height}, expected {CifarImages.Side}×{CifarImages.Side}.";
 
-        ReadOnlySpan<byte> hwc = image.Data;
-        if (hwc.Length < CifarImages.ImageBytes)
-            return $"{file}: decoder returned {hwc.Length} bytes, expected {CifarImages.ImageBytes} (32×32 RGB).";
+        ReadOnlySpan<byte> hwc = image.Rgb;
         for (int pixel = 0; pixel < CifarImages.PlaneBytes; pixel++)
         {
             chw[pixel] = hwc[3 * pixel];

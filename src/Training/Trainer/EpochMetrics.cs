@@ -3,7 +3,8 @@ namespace CrsIlgpu.Training.Trainer;
 /// <summary>
 /// One epoch: mean training loss and accuracy over its batches (with augmentation, as trained),
 /// test loss and top-1 accuracy, the learning rate at its end, wall times and the pool's peak
-/// allocation during the epoch's training steps (evaluation, at its own batch size, not included).
+/// allocation during the epoch's training steps (evaluation, at its own batch size, not included;
+/// its own peak is <see cref="EvalPeakBytes"/>).
 /// </summary>
 public sealed record EpochMetrics(
     int Epoch,
@@ -16,4 +17,8 @@ public sealed record EpochMetrics(
     double ImagesPerSecond,
     double TrainSeconds,
     double EvalSeconds,
-    long PeakBytes) : RunMetrics(Epoch, GlobalStep);
+    long PeakBytes) : RunMetrics(Epoch, GlobalStep)
+{
+    /// <summary>The pool's peak during the epoch's evaluation (inference forward; weights, gradients and optimizer state included); 0 in metrics written before it was recorded.</summary>
+    public long EvalPeakBytes { get; init; }
+}

@@ -4,9 +4,13 @@ using CrsIlgpu.Training.Data;
 
 namespace CrsIlgpu.Training.Trainer;
 
-/// <summary>Forward passes over a split (no augmentation, no backward): loss, top-1 and per-class accuracy.</summary>
+/// <summary>
+/// Inference passes over a split (no augmentation, no backward, <see cref="VisionTransformer.Infer"/>:
+/// nothing saved, nothing sampled): loss, top-1 and per-class accuracy, and the pool's peak meanwhile.
+/// </summary>
 public static class Evaluator
 {
+    /// <summary>Starts a new peak window on the device's pool: the result's peak is this evaluation's (with whatever else was live: weights, and in training the gradients and optimizer state).</summary>
     public static EvaluationResult Run(DeviceContext device, VisionTransformer model, CifarImages data, Augmentation augmentation, int batchSize,
         Action<int, int>? progress = null, CancellationToken cancel = default)
     {
@@ -17,22 +21,20 @@ public static class Evaluator
         var total = new int[data.Classes];
         double lossSum = 0;
         var done = 0;
+        device.Pool.ResetPeak();
         foreach (var batch in loader.Epoch(0, cancel).ToBlockingEnumerable(cancel))
         {
             float[] logits;
             using (var onDevice = new DeviceBatch(device, batch, model.Config.ImageSize))
-            using (var output = model.Forward(onDevice.Images))
-            {
-                model.Release();
+            using (var output = model.Infer(onDevice.Images))
                 logits = output.ToArray();
-            }
             lossSum += Score(logits, batch.Labels, data.Classes, correct, total);
             done++;
             progress?.Invoke(done, loader.BatchesPerEpoch);
         }
         var images = total.Sum();
         return new EvaluationResult(images == 0 ? double.NaN : lossSum / images, images == 0 ? double.NaN : (double)correct.Sum() / images,
-            data.ClassNames, correct, total);
+            data.ClassNames, correct, total) { PeakBytes = device.Pool.PeakAllocated };
     }
 
     /// <summary>The predicted class of one row of logits (the first of equal maxima).</summary>

@@ -105,7 +105,7 @@ public sealed class MetricsLog
 
     private void WriteCsv()
     {
-        var csv = new StringBuilder("epoch,global_step,train_loss,train_accuracy,test_loss,test_accuracy,learning_rate,images_per_second,train_seconds,eval_seconds,peak_bytes\n");
+        var csv = new StringBuilder("epoch,global_step,train_loss,train_accuracy,test_loss,test_accuracy,learning_rate,images_per_second,train_seconds,eval_seconds,peak_bytes,eval_peak_bytes\n");
         foreach (var e in Epochs)
         {
             csv.AppendLine(string.Join(',',
@@ -113,7 +113,8 @@ public sealed class MetricsLog
                 e.GlobalStep.ToString(CultureInfo.InvariantCulture),
                 F(e.TrainLoss), F(e.TrainAccuracy), F(e.TestLoss), F(e.TestAccuracy), F(e.LearningRate),
                 F(e.ImagesPerSecond), F(e.TrainSeconds), F(e.EvalSeconds),
-                e.PeakBytes.ToString(CultureInfo.InvariantCulture)));
+                e.PeakBytes.ToString(CultureInfo.InvariantCulture),
+                e.EvalPeakBytes.ToString(CultureInfo.InvariantCulture)));
         }
         AtomicFile.WriteAllText(_csv, csv.ToString());
     }

@@ -190,7 +190,7 @@ public sealed class Trainer(DeviceContext device, TrainingOptions options, strin
             // The rate of the epoch's last update (a pure function of the update index, also after a resume).
             var lastRate = schedule.At(Math.Max(globalStep - 1, 0));
             last = new EpochMetrics(e, globalStep, sums.Loss, sums.Accuracy, evaluation.Loss, evaluation.Accuracy, lastRate,
-                seenHere / trainSeconds, trainSeconds, evalClock.Elapsed.TotalSeconds, trainPeak);
+                seenHere / trainSeconds, trainSeconds, evalClock.Elapsed.TotalSeconds, trainPeak) { EvalPeakBytes = evaluation.PeakBytes };
             device.Pool.ResetPeak(); // the next epoch's peak is its training steps', not this evaluation's
             metrics.Append(last);
             TrainingCheckpoint.Save(runDir, model, optimizer,
