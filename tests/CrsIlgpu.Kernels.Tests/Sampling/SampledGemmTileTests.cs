@@ -26,6 +26,7 @@ public class SampledGemmTileTests
     [InlineData(576, 192, 2496, 9, "sampled_gemm_tn_gather", 243L)]         // tiny qkv: 27 tiles × 9
     [InlineData(768, 192, 2496, 9, "sampled_gemm_tn_gather", 324L)]         // tiny fc1: 36 tiles × 9 (wanted 15, capped by K)
     [InlineData(768, 768, 3782, 4, "sampled_gemm_tn_gather", 576L)]         // b16 proj: 144 tiles × 4
+    [InlineData(2304, 768, 3782, 2, "sampled_gemm_tn_gather", 864L)]        // b16 qkv: 108 large tiles (< 128), so 432 small × 2
     [InlineData(3072, 768, 3782, 1, "sampled_gemm_tn_gather_128", 144L)]    // b16 fc1: 144 tiles of 128×128, no split
     [InlineData(192, 192, 300, 1, "sampled_gemm_tn_gather", 9L)]            // short k: no split
     public void RuleAtVitWeightGradients(int m, int n, int k, int splits, string kernel, long groups)
