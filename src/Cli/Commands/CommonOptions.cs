@@ -26,7 +26,7 @@ public static class CommonOptions
     {
         var option = new Option<string>("--matmul-precision")
         {
-            Description = "fp32 (default) or tf32: every dense GEMM on the ILGPU kernel path uses the TF32 tensor-core kernels (inputs rounded to a 10-bit mantissa, FP32 accumulate), like PyTorch's allow_tf32; the C# CPU backend stays fp32",
+            Description = "fp32 (default) or tf32: every GEMM on the ILGPU kernel path (dense and WTA-CRS sampled) uses the TF32 tensor-core kernels (inputs rounded to a 10-bit mantissa, FP32 accumulate), like PyTorch's allow_tf32; the C# CPU backend stays fp32",
             DefaultValueFactory = _ => "fp32",
         };
         option.AcceptOnlyFromAmong("fp32", "tf32");
