@@ -1,9 +1,13 @@
+using System.Text.Json.Serialization;
+
 namespace CrsIlgpu.Training.Trainer;
 
 /// <summary>
 /// One epoch: mean training loss and accuracy over its batches (with augmentation, as trained),
 /// test loss and top-1 accuracy, the learning rate at its end, wall times and the pool's peak
 /// allocation during the epoch's training steps (evaluation, at its own batch size, not included).
+/// With the gradient probe, <see cref="TrainSeconds"/> and <see cref="ImagesPerSecond"/> leave its
+/// time out; it is <see cref="ProbeSeconds"/>.
 /// </summary>
 public sealed record EpochMetrics(
     int Epoch,
@@ -16,4 +20,9 @@ public sealed record EpochMetrics(
     double ImagesPerSecond,
     double TrainSeconds,
     double EvalSeconds,
-    long PeakBytes) : RunMetrics(Epoch, GlobalStep);
+    long PeakBytes) : RunMetrics(Epoch, GlobalStep)
+{
+    /// <summary>The gradient probe's time in this epoch's steps; null (not written) without a probe.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? ProbeSeconds { get; init; }
+}
