@@ -1,4 +1,5 @@
 using CrsIlgpu.Kernels.Runtime;
+using CrsIlgpu.Kernels.Sampling;
 using CrsIlgpu.Model.Sampling;
 
 namespace CrsIlgpu.Model.Tests;
@@ -45,4 +46,19 @@ public class WtaCrsConfigTests
     [Fact]
     public void AnUnknownPolicyIsAUserError() =>
         Assert.Contains("cached or deferred", Assert.Throws<CrsException>(() => WtaCrsConfig.ParsePolicy("eager")).Message);
+
+    [Fact]
+    public void TheEstimatorParsesTravelsAndIsLabelledAsABiasedBaseline()
+    {
+        Assert.Equal(WtaCrsEstimator.TopK, WtaCrsConfig.ParseEstimator(" TopK "));
+        Assert.Equal(WtaCrsEstimator.WtaCrs, WtaCrsConfig.ParseEstimator("wtacrs"));
+        Assert.Contains("wtacrs or topk", Assert.Throws<CrsException>(() => WtaCrsConfig.ParseEstimator("top-k")).Message);
+
+        var topK = WtaCrsConfig.Create(0.3, WtaCrsConfig.SeedReportSites, SamplingPolicy.Deferred, seed: 2, estimator: WtaCrsEstimator.TopK)!;
+        Assert.Equal(WtaCrsEstimator.TopK, topK.Estimator);
+        Assert.StartsWith("topk (biased baseline) Deferred rho=0.3", WtaCrsConfig.Describe(topK));
+        Assert.StartsWith("WTA-CRS Deferred rho=0.3", WtaCrsConfig.Describe(topK with { Estimator = WtaCrsEstimator.WtaCrs }));
+        Assert.Equal(WtaCrsEstimator.WtaCrs, WtaCrsConfig.Create(0.3, WtaCrsConfig.PaperSites, SamplingPolicy.Cached, seed: 2)!.Estimator);
+        Assert.Null(WtaCrsConfig.Create(1, WtaCrsConfig.PaperSites, SamplingPolicy.Cached, seed: 2, estimator: WtaCrsEstimator.TopK)); // dense has no estimator
+    }
 }

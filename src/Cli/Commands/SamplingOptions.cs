@@ -5,7 +5,7 @@ namespace CrsIlgpu.Cli.Commands;
 
 /// <summary>
 /// The WTA-CRS options shared by the commands that run training steps (`crs memory`, `crs profile`,
-/// `crs train`, `crs sweep`): --policy, --crs-layers and --recompute-attention, and the one rule turning a keep ratio into a configuration (ρ = 1 is
+/// `crs train`, `crs sweep`): --policy, --crs-layers, --estimator and --recompute-attention, and the one rule turning a keep ratio into a configuration (ρ = 1 is
 /// the dense baseline, training without sampling).
 /// </summary>
 public sealed class SamplingOptions
@@ -18,6 +18,8 @@ public sealed class SamplingOptions
         DefaultValueFactory = _ => "paper",
     };
 
+    public Option<string> Estimator { get; } = CreateEstimator();
+
     public Option<bool> RecomputeAttention { get; } = new("--recompute-attention")
     {
         Description = "Do not keep the attention matrices for backward: each block's backward recomputes softmax(QKᵀ/√d) (less memory)",
@@ -27,6 +29,7 @@ public sealed class SamplingOptions
     {
         command.Options.Add(Policy);
         command.Options.Add(Layers);
+        command.Options.Add(Estimator);
         command.Options.Add(RecomputeAttention);
     }
 
@@ -37,7 +40,7 @@ public sealed class SamplingOptions
         var sites = WtaCrsConfig.ParseSites(parse.GetValue(Layers)!);
         if (sites == SampledSite.None && ratios.Any(r => r < 1))
             Console.Error.WriteLine("warning: --crs-layers none samples no layer: a keep ratio below 1 trains dense");
-        var given = new Option[] { Policy, Layers }.Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
+        var given = new Option[] { Policy, Layers, Estimator }.Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
         if (given.Count > 0 && ratios.All(r => r >= 1))
             Console.Error.WriteLine($"warning: {string.Join(" and ", given)} {(given.Count == 1 ? "has" : "have")} no effect at keep ratio 1 (dense training samples nothing)");
     }
@@ -47,7 +50,19 @@ public sealed class SamplingOptions
     /// --seed (<see cref="WtaCrsConfig.Create"/>: the one rule <c>crs train</c> uses too).
     /// </summary>
     public WtaCrsConfig? Config(ParseResult parse, double ratio, int seed, string ratioOption) =>
-        WtaCrsConfig.Create(ratio, WtaCrsConfig.ParseSites(parse.GetValue(Layers)!), WtaCrsConfig.ParsePolicy(parse.GetValue(Policy)!), seed, ratioOption);
+        WtaCrsConfig.Create(ratio, WtaCrsConfig.ParseSites(parse.GetValue(Layers)!), WtaCrsConfig.ParsePolicy(parse.GetValue(Policy)!), seed, ratioOption,
+            WtaCrsConfig.ParseEstimator(parse.GetValue(Estimator)!));
+
+    private static Option<string> CreateEstimator()
+    {
+        var option = new Option<string>("--estimator")
+        {
+            Description = "Estimator of the sampled sums: wtacrs (unbiased: winners + scaled draws) or topk (the seed report's BIASED baseline: the k largest-score rows, no rescaling)",
+            DefaultValueFactory = _ => "wtacrs",
+        };
+        option.AcceptOnlyFromAmong("wtacrs", "topk");
+        return option;
+    }
 
     private static Option<string> CreatePolicy()
     {

@@ -5,6 +5,7 @@ using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Kernels.Runtime.Memory;
 using CrsIlgpu.Model.Sampling;
 using CrsIlgpu.Training.Data;
+using CrsIlgpu.Training.Probe;
 using CrsIlgpu.Training.Trainer;
 using Spectre.Console;
 
@@ -139,6 +140,12 @@ public static class TrainCommand
         else
             Console.WriteLine("nothing to train: the run already has the requested epochs");
         Console.WriteLine($"metrics: {Path.Combine(result.RunDirectory, MetricsLog.JsonLinesFileName)}, {Path.Combine(result.RunDirectory, MetricsLog.CsvFileName)}");
+        if (result.Probe is { } probe)
+        {
+            Console.WriteLine($"gradient probe: {probe.ProbeSteps} probe step(s), {probe.MillisecondsPerProbeStep.ToString("F1", CultureInfo.InvariantCulture)} ms each " +
+                $"against {probe.MillisecondsPerStep.ToString("F1", CultureInfo.InvariantCulture)} ms per training step without it ({probe.ProbeSeconds.ToString("F1", CultureInfo.InvariantCulture)} s in all, " +
+                $"left out of step times and img/s); probe memory at most {ByteSize.Format(probe.PeakBytes)}; {Path.Combine(result.RunDirectory, ProbeLog.FileName)}");
+        }
         if (result.Plots.Count > 0)
             Console.WriteLine($"plots: {string.Join(", ", result.Plots)}");
         if (result.Checkpoint is not null)

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Training.Data;
 using CrsIlgpu.Training.Trainer;
 
@@ -29,12 +30,13 @@ public sealed class TrainingOptionSet
     public Option<string?> Init { get; } = new("--init") { Description = "Start from these weights: a crs model folder or a timm-layout model.safetensors (F32/F16/BF16); another class count re-initialises the head, another patch grid resamples pos_embed" };
     public Option<string?> Recipe { get; } = RecipeOption();
     public Option<int> LogEvery { get; } = new("--log-every") { Description = "Write a step line to metrics.jsonl every N steps", DefaultValueFactory = _ => D.LogEvery };
+    public Option<int> ProbeEvery { get; } = new("--probe-every") { Description = "Every N updates also compute each sampled site's exact gradient on the same batch and log its error, cosine and winner count to probe.jsonl (+ probe-SITE.png); the weights stay the same, its time is reported apart" };
     public Option<string> Data => DataOptions.Dir;
     public Option<string> Packs => DataOptions.Packs;
 
     /// <summary>Options that define the run (not where the data is): a resume takes these from the checkpoint.</summary>
     public IEnumerable<Option> RunDefining =>
-        [Dataset, Model, Ratio, Sampling.Layers, Sampling.Policy, Sampling.RecomputeAttention, Batch, Lr, MinLr, Warmup, Optimizer, WeightDecay, ClipNorm, LabelSmoothing, Seed, Init, TrainLimit, TestLimit, LogEvery];
+        [Dataset, Model, Ratio, Sampling.Layers, Sampling.Policy, Sampling.Estimator, Sampling.RecomputeAttention, Batch, Lr, MinLr, Warmup, Optimizer, WeightDecay, ClipNorm, LabelSmoothing, Seed, Init, TrainLimit, TestLimit, LogEvery, ProbeEvery];
 
     public void AddTo(Command command, bool withDataset = true)
     {
@@ -54,6 +56,7 @@ public sealed class TrainingOptionSet
         Ratio = parse.GetValue(Ratio),
         CrsLayers = parse.GetValue(Sampling.Layers)!,
         Policy = parse.GetValue(Sampling.Policy)!,
+        Estimator = parse.GetValue(Sampling.Estimator)!,
         RecomputeAttention = parse.GetValue(Sampling.RecomputeAttention),
         Epochs = parse.GetValue(Epochs),
         Batch = parse.GetValue(Batch),
@@ -69,7 +72,19 @@ public sealed class TrainingOptionSet
         TrainLimit = parse.GetValue(TrainLimit),
         TestLimit = parse.GetValue(TestLimit),
         LogEvery = parse.GetValue(LogEvery),
+        ProbeEvery = ProbeInterval(parse),
     };
+
+    /// <summary>--probe-every as typed: absent is 0 (no probe); a typed value must be positive.</summary>
+    private int ProbeInterval(ParseResult parse)
+    {
+        if (parse.GetResult(ProbeEvery) is not { Implicit: false })
+            return 0;
+        var every = parse.GetValue(ProbeEvery);
+        if (every < 1)
+            throw new CrsException($"--probe-every must be a positive number of updates, got {every}");
+        return every;
+    }
 
     /// <summary>Names of the run-defining options the user typed (a resume refuses them).</summary>
     public IReadOnlyList<string> Given(ParseResult parse) =>

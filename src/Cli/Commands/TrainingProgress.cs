@@ -57,7 +57,9 @@ public sealed class TrainingProgress(ProgressContext? live, int printEvery = 50)
         _epochTask?.StopTask();
         _epochTask = null;
         Write($"epoch {e.Epoch}: train loss {e.TrainLoss:F4}, train acc {100 * e.TrainAccuracy:F2}%, test loss {e.TestLoss:F4}, test acc {100 * e.TestAccuracy:F2}%, " +
-              $"{Rate(e.ImagesPerSecond)} img/s, {e.TrainSeconds:F0} s + eval {e.EvalSeconds:F0} s, peak {ByteSize.Format(e.PeakBytes)} (eval {ByteSize.Format(e.EvalPeakBytes)}); checkpoint {checkpoint}");
+              $"{Rate(e.ImagesPerSecond)} img/s, {e.TrainSeconds:F0} s + eval {e.EvalSeconds:F0} s" +
+              (e.ProbeSeconds is { } probe ? $" + gradient probe {probe:F1} s" : "") +
+              $", peak {ByteSize.Format(e.PeakBytes)} (eval {ByteSize.Format(e.EvalPeakBytes)}); checkpoint {checkpoint}");
     }
 
     public void Warning(string message) => Console.Error.WriteLine("warning: " + message);

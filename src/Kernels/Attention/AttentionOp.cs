@@ -54,14 +54,14 @@ public static class AttentionOp
             OpCheck.That("attention_backward", sampling.Budget >= 1 && sampling.Budget <= l, $"sampling budget k = {sampling.Budget} must be in [1, L = {l}]");
         long headStride = (long)l * dh, attnStride = (long)l * l;
         if (sampling?.ValueLayer is { } valueLayer)
-            WtaCrsBatchedEstimateOp.Estimate(device, attn, dO, dv, sampling.Budget, sampling.Seed, sampling.Step, valueLayer);
+            WtaCrsBatchedEstimateOp.Estimate(device, attn, dO, dv, sampling.Budget, sampling.Seed, sampling.Step, valueLayer, estimator: sampling.Estimator);
         else
             GemmOp.Run(device, Problem(GemmLayout.TN, l, dh, l, bh, attnStride, headStride, headStride, 1f), attn, dO, dv);
         GemmOp.Run(device, Problem(GemmLayout.NT, l, l, dh, bh, headStride, headStride, attnStride, 1f), dO, v, workspace);
         SoftmaxOp.Backward(device, attn, workspace, workspace);
         GemmOp.Run(device, Problem(GemmLayout.NN, l, dh, l, bh, attnStride, headStride, headStride, Scale(s)), workspace, k, dq);
         if (sampling?.KeyLayer is { } keyLayer)
-            WtaCrsBatchedEstimateOp.Estimate(device, workspace, q, dk, sampling.Budget, sampling.Seed, sampling.Step, keyLayer, Scale(s));
+            WtaCrsBatchedEstimateOp.Estimate(device, workspace, q, dk, sampling.Budget, sampling.Seed, sampling.Step, keyLayer, Scale(s), sampling.Estimator);
         else
             GemmOp.Run(device, Problem(GemmLayout.TN, l, dh, l, bh, attnStride, headStride, headStride, Scale(s)), workspace, q, dk);
     }

@@ -15,7 +15,8 @@ public static class WtaCrsBatchedEstimateOp
     /// A [P, L, M], B [P, L, N] → C [P, M, N]; <paramref name="budget"/> rows of L per problem, draws
     /// keyed by (seed, step, layer, problem). Workspace: 2·P·L norms, the selection's buffers and workspace.
     /// </summary>
-    public static void Estimate(DeviceContext device, Tensor a, Tensor b, Tensor c, int budget, uint seed, ulong step, uint layer, float alpha = 1f)
+    public static void Estimate(DeviceContext device, Tensor a, Tensor b, Tensor c, int budget, uint seed, ulong step, uint layer, float alpha = 1f,
+        WtaCrsEstimator estimator = WtaCrsEstimator.WtaCrs)
     {
         const string op = "wtacrs_batched_estimate";
         OpCheck.That(op, a.Shape.Length == 3, $"'{a.Label}' {a.ShapeText} must be [P, L, M]");
@@ -30,7 +31,7 @@ public static class WtaCrsBatchedEstimateOp
         using var selection = WtaCrsSelectionBuffers.Batched(device.Pool, problems, budget, MemoryTag.Workspace, (c.Label ?? "c") + ".wtacrs");
         RowNormsOp.Run(device, a, aNorms);
         RowNormsOp.Run(device, b, bNorms);
-        WtaCrsSelectionOp.SelectBatchedFromNorms(device, aNorms, bNorms, selection, seed, step, layer);
+        WtaCrsSelectionOp.SelectBatchedFromNorms(device, aNorms, bNorms, selection, seed, step, layer, estimator: estimator);
         SampledGemmOp.Batched(device, a, b, selection.Indices, selection.Scales, c, alpha);
     }
 }

@@ -119,8 +119,9 @@ public static class WtaCrsDeviceSelectionKernels
     /// <summary>
     /// Group g sorts rows [g·Tile, (g+1)·Tile) ∩ [0, n) in place: keys s in, p = s·(1/Σ) sorted out
     /// with their rows in <paramref name="order"/>; Σ = scoreSums[Chunks]. Padding (p = −1) sorts last and is not written.
+    /// <paramref name="topK"/> ≠ 0 (the biased baseline): the scores s are sorted as they are.
     /// </summary>
-    internal static void SelectionDeviceSortTiles(ArrayView<float> keys, ArrayView<int> order, ArrayView<float> scoreSums, int n)
+    internal static void SelectionDeviceSortTiles(ArrayView<float> keys, ArrayView<int> order, ArrayView<float> scoreSums, int n, int topK)
     {
         var tileKeys = SharedMemory.Allocate<float>(Tile);
         var tileRows = SharedMemory.Allocate<int>(Tile);
@@ -128,7 +129,7 @@ public static class WtaCrsDeviceSelectionKernels
         var threads = Group.DimX;
         var start = Grid.IdxX * Tile;
         var total = scoreSums[Chunks];
-        var inverse = total > 0f ? 1f / total : 0f;
+        var inverse = topK != 0 ? 1f : total > 0f ? 1f / total : 0f;
         for (var j = tid; j < Tile; j += threads)
         {
             var row = start + j;
@@ -253,13 +254,13 @@ public static class WtaCrsDeviceSelectionKernels
     /// A thread per selected slot t &lt; k. k ≥ n: every row, scale 1. Else each group reduces the
     /// <paramref name="partials"/> argmin partials to c (c = 0 when Σ s = 0), finds npos (the p &gt; 0
     /// prefix of the sorted order) by binary search, then slot t &lt; c is winner t (scale 1) and slot
-    /// t ≥ c is draw t − c, exactly as the one-group kernel draws.
+    /// t ≥ c is draw t − c, exactly as the one-group kernel draws. <paramref name="topK"/> ≠ 0: c = k, every slot a winner.
     /// </summary>
     internal static void SelectionDeviceDraw(
         ArrayView<float> keys, ArrayView<int> order, ArrayView<float> prefix, ArrayView<float> scoreSums,
         ArrayView<float> partialValues, ArrayView<int> partialCs, int partials,
         ArrayView<int> indices, ArrayView<float> scales, ArrayView<int> winners,
-        int n, int k, WtaCrsDrawStream stream)
+        int n, int k, int topK, WtaCrsDrawStream stream)
     {
         var t = Grid.GlobalIndex.X;
         if (k >= n)
@@ -285,6 +286,8 @@ public static class WtaCrsDeviceSelectionKernels
         var chosen = WtaCrsArgMin.Group(best).C;
         if (!(scoreSums[Chunks] > 0f))
             chosen = 0;
+        if (topK != 0)
+            chosen = k;
         var positiveShared = SharedMemory.Allocate<int>(1);
         if (Group.IdxX == 0)
         {
@@ -342,22 +345,23 @@ public static class WtaCrsDeviceSelectionKernels
     public static void Launch(
         DeviceContext device, WtaCrsSelectionPlan plan, ArrayView<float> first, ArrayView<float> second, bool normPairs,
         ArrayView<float> floatWork, ArrayView<int> intWork, ArrayView<int> indices, ArrayView<float> scales, ArrayView<int> winners,
-        uint seed, ulong step, uint layer)
+        uint seed, ulong step, uint layer, WtaCrsEstimator estimator = WtaCrsEstimator.WtaCrs)
     {
         int n = plan.Rows, k = plan.Budget;
+        var topK = estimator == WtaCrsEstimator.TopK ? 1 : 0;
         if (n == 0)
             return;
         var profiler = device.Profiler;
         var draw = device.Kernel(DrawName, acc => acc.LoadStreamKernel<
             ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, int,
-            ArrayView<int>, ArrayView<float>, ArrayView<int>, int, int, WtaCrsDrawStream>(SelectionDeviceDraw));
+            ArrayView<int>, ArrayView<float>, ArrayView<int>, int, int, int, WtaCrsDrawStream>(SelectionDeviceDraw));
         var stream = new WtaCrsDrawStream(seed, step, layer);
         var drawConfig = new KernelConfig(WtaCrsSelectionPlan.Groups(k, plan.DrawGroup), plan.DrawGroup);
         if (k >= n)
         {
             // Keep every row: the draw kernel alone, which reads no workspace then.
             using (profiler.Launch(DrawName, 0, 8.0 * n))
-                draw(drawConfig, floatWork, intWork, floatWork, floatWork, floatWork, intWork, 0, indices, scales, winners, n, k, stream);
+                draw(drawConfig, floatWork, intWork, floatWork, floatWork, floatWork, intWork, 0, indices, scales, winners, n, k, topK, stream);
             return;
         }
         var keysA = floatWork.SubView(0, n);
@@ -372,7 +376,7 @@ public static class WtaCrsDeviceSelectionKernels
         var scores = device.Kernel(ScoresName, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(SelectionDeviceScores));
         var chunkSums = device.Kernel(ChunkSumsName, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int>(SelectionDeviceChunkSums));
         var offsets = device.Kernel(ChunkOffsetsName, acc => acc.LoadStreamKernel<ArrayView<float>>(SelectionDeviceChunkOffsets));
-        var sortTiles = device.Kernel(SortTilesName, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<float>, int>(SelectionDeviceSortTiles));
+        var sortTiles = device.Kernel(SortTilesName, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int>(SelectionDeviceSortTiles));
         var merge = device.Kernel(MergeName, acc =>
             acc.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<int>, int, int>(SelectionDeviceMerge));
         var prefixArgMin = device.Kernel(PrefixArgMinName, acc =>
@@ -388,7 +392,7 @@ public static class WtaCrsDeviceSelectionKernels
         while ((1 << tileLog) < Tile)
             tileLog++;
         using (profiler.Launch(SortTilesName, 0.5 * Tile * tileLog * (tileLog + 1) / 2 * WtaCrsSelectionPlan.Groups(n, Tile), 16.0 * n))
-            sortTiles(new KernelConfig(WtaCrsSelectionPlan.Groups(n, Tile), plan.TileGroup), keysA, orderA, scoreSums, n);
+            sortTiles(new KernelConfig(WtaCrsSelectionPlan.Groups(n, Tile), plan.TileGroup), keysA, orderA, scoreSums, n, topK);
         var (keys, order, spareKeys, spareOrder) = (keysA, orderA, keysB, orderB);
         for (var width = Tile; width < n; width *= 2)
         {
@@ -405,7 +409,7 @@ public static class WtaCrsDeviceSelectionKernels
         using (profiler.Launch(PrefixArgMinName, 2.0 * n, 8.0 * n))
             prefixArgMin(new KernelConfig(argMinGroups, plan.ChunkGroup), keys, prefix, sortedSums, partialValues, partialCs, n, k);
         using (profiler.Launch(DrawName, k, 16.0 * k))
-            draw(drawConfig, keys, order, prefix, scoreSums, partialValues, partialCs, argMinGroups, indices, scales, winners, n, k, stream);
+            draw(drawConfig, keys, order, prefix, scoreSums, partialValues, partialCs, argMinGroups, indices, scales, winners, n, k, topK, stream);
     }
 
     private static KernelConfig Config(int threads, int group) => new(WtaCrsSelectionPlan.Groups(threads, group), group);

@@ -19,7 +19,8 @@ public static class WtaCrsSelectionCpu
     /// </summary>
     public static unsafe void Select(
         ReadOnlySpan<float> first, ReadOnlySpan<float> second, bool normPairs,
-        Span<int> indices, Span<float> scales, Span<int> winners, uint seed, ulong step, uint layer)
+        Span<int> indices, Span<float> scales, Span<int> winners, uint seed, ulong step, uint layer,
+        WtaCrsEstimator estimator = WtaCrsEstimator.WtaCrs)
     {
         int problems = winners.Length;
         if (problems == 0)
@@ -35,7 +36,7 @@ public static class WtaCrsSelectionCpu
                 var rows = new ReadOnlySpan<float>((float*)p.F + (long)b * n, n);
                 var other = normPairs ? new ReadOnlySpan<float>((float*)p.S + (long)b * n, n) : default;
                 ((int*)p.W)[b] = WtaCrsSelectionReference.SelectInto(rows, other, normPairs,
-                    new Span<int>((int*)p.I + (long)b * k, k), new Span<float>((float*)p.C + (long)b * k, k), seed, step, layer, (uint)b);
+                    new Span<int>((int*)p.I + (long)b * k, k), new Span<float>((float*)p.C + (long)b * k, k), seed, step, layer, (uint)b, estimator);
             }
 
             if ((long)problems * n < ParallelRows || problems == 1)

@@ -53,12 +53,13 @@ public static class WtaCrsSelectionKernels
     /// s = first·second, the row norms of X and G), its own slices of the workspaces
     /// (<see cref="FloatWorkspace"/>(n) floats, <see cref="IntWorkspace"/>(n) ints), writes indices
     /// (local to the problem) and scales [b·k, (b+1)·k) and winners[b] = c, and draws from the
-    /// Philox stream (seed, step, layer, b).
+    /// Philox stream (seed, step, layer, b). <paramref name="topK"/> ≠ 0: the biased top-k baseline
+    /// (<see cref="WtaCrsEstimator.TopK"/>): scores sorted unnormalised, c = k, no draws.
     /// </summary>
     internal static void SelectionWtaCrs(
         ArrayView<float> first, ArrayView<float> second, ArrayView<float> floatWork, ArrayView<int> order,
         ArrayView<int> indices, ArrayView<float> scales, ArrayView<int> winners,
-        int n, int k, int normPairs, uint seed, uint layer, ulong step)
+        int n, int k, int normPairs, int topK, uint seed, uint layer, ulong step)
     {
         var b = Grid.IdxX;
         var myIndices = indices.SubView((long)b * k, k);
@@ -75,7 +76,7 @@ public static class WtaCrsSelectionKernels
         var myFirst = first.SubView(rows, n);
         var mySecond = normPairs != 0 ? second.SubView(rows, n) : myFirst;
         SelectProblem(myFirst, mySecond, floatWork.SubView(b * floats, floats), order.SubView(b * ints, ints),
-            myIndices, myScales, myWinners, n, k, normPairs, seed, layer, step, (uint)b);
+            myIndices, myScales, myWinners, n, k, normPairs, topK, seed, layer, step, (uint)b);
     }
 
     /// <summary>ρ = 1 (or N ≤ k_min): every row, exactly, in row order.</summary>
@@ -94,7 +95,7 @@ public static class WtaCrsSelectionKernels
     private static void SelectProblem(
         ArrayView<float> first, ArrayView<float> second, ArrayView<float> floatWork, ArrayView<int> order,
         ArrayView<int> indices, ArrayView<float> scales, ArrayView<int> winners,
-        int n, int k, int normPairs, uint seed, uint layer, ulong step, uint problem)
+        int n, int k, int normPairs, int topK, uint seed, uint layer, ulong step, uint problem)
     {
         var tid = Group.IdxX;
         var threads = Group.DimX;
@@ -115,7 +116,7 @@ public static class WtaCrsSelectionKernels
 
         // 2. Σ s and p_i = s_i · (1/Σ).
         var total = ChunkedScan(keys, prefix, n, false);
-        var inverse = total > 0f ? 1f / total : 0f;
+        var inverse = topK != 0 ? 1f : total > 0f ? 1f / total : 0f;
         for (var i = tid; i < n; i += threads)
             keys[i] = keys[i] * inverse;
         Group.Barrier();
@@ -179,6 +180,8 @@ public static class WtaCrsSelectionKernels
         var chosen = WtaCrsArgMin.Group(new WtaCrsArgMin(bestValue, bestC)).C;
         if (!(total > 0f))
             chosen = 0;
+        if (topK != 0)
+            chosen = k;
 
         // 6. Winners, then k − c draws by inverse CDF over the remaining rows' prefix sums.
         for (var i = tid; i < chosen; i += threads)
@@ -322,12 +325,13 @@ public static class WtaCrsSelectionKernels
     public static void Launch(
         DeviceContext device, ArrayView<float> first, ArrayView<float> second, bool normPairs,
         ArrayView<float> floatWork, ArrayView<int> order, ArrayView<int> indices, ArrayView<float> scales, ArrayView<int> winners,
-        int problems, int n, int k, uint seed, ulong step, uint layer, int group)
+        int problems, int n, int k, uint seed, ulong step, uint layer, int group, WtaCrsEstimator estimator = WtaCrsEstimator.WtaCrs)
     {
         if (problems == 0 || n == 0)
             return;
-        device.Kernel(Name, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<int>, int, int, int, uint, uint, ulong>(SelectionWtaCrs))
-            (new KernelConfig(problems, group), first, second, floatWork, order, indices, scales, winners, n, k, normPairs ? 1 : 0, seed, layer, step);
+        device.Kernel(Name, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<int>, int, int, int, int, uint, uint, ulong>(SelectionWtaCrs))
+            (new KernelConfig(problems, group), first, second, floatWork, order, indices, scales, winners, n, k, normPairs ? 1 : 0,
+                estimator == WtaCrsEstimator.TopK ? 1 : 0, seed, layer, step);
     }
 
     private static MethodInfo Method(string name) =>

@@ -12,18 +12,21 @@ namespace CrsIlgpu.Kernels.Sampling;
 /// A single selection of many rows (a linear layer's N token rows) runs device-wide instead, every
 /// phase over many groups (<see cref="WtaCrsDeviceSelectionKernels"/>): the same rows, chosen by
 /// <see cref="WtaCrsSelectionPlan"/> (<paramref name="path"/> forces one; tests and benches use it).
+/// <c>estimator</c> <see cref="WtaCrsEstimator.TopK"/> runs the biased top-k baseline on the same paths.
 /// </summary>
 public static class WtaCrsSelectionOp
 {
     /// <summary>Selection from scores s_i ≥ 0 (finite, with a finite sum) [N].</summary>
     public static void Select(DeviceContext device, Tensor scores, WtaCrsSelectionBuffers output,
-        uint seed, ulong step, uint layer, int? groupSize = null, WtaCrsSelectionPath path = WtaCrsSelectionPath.Auto) =>
-        Run(device, Single(scores, null, output), scores, null, output, seed, step, layer, groupSize, path);
+        uint seed, ulong step, uint layer, int? groupSize = null, WtaCrsSelectionPath path = WtaCrsSelectionPath.Auto,
+        WtaCrsEstimator estimator = WtaCrsEstimator.WtaCrs) =>
+        Run(device, Single(scores, null, output), scores, null, output, seed, step, layer, groupSize, path, estimator);
 
     /// <summary>Selection from p_i ∝ ‖X_i‖·‖G_i‖: the row norms of X and of G, both [N].</summary>
     public static void SelectFromNorms(DeviceContext device, Tensor xNorms, Tensor gNorms, WtaCrsSelectionBuffers output,
-        uint seed, ulong step, uint layer, int? groupSize = null, WtaCrsSelectionPath path = WtaCrsSelectionPath.Auto) =>
-        Run(device, Single(xNorms, gNorms, output), xNorms, gNorms, output, seed, step, layer, groupSize, path);
+        uint seed, ulong step, uint layer, int? groupSize = null, WtaCrsSelectionPath path = WtaCrsSelectionPath.Auto,
+        WtaCrsEstimator estimator = WtaCrsEstimator.WtaCrs) =>
+        Run(device, Single(xNorms, gNorms, output), xNorms, gNorms, output, seed, step, layer, groupSize, path, estimator);
 
     /// <summary>
     /// Independent selections in each of P row sets of L rows: scores [P, L] → output made by
@@ -31,13 +34,15 @@ public static class WtaCrsSelectionOp
     /// as <see cref="WtaCrsSelectionReference.SelectBatched"/> does; problem 0 draws what a single selection draws.
     /// </summary>
     public static void SelectBatched(DeviceContext device, Tensor scores, WtaCrsSelectionBuffers output,
-        uint seed, ulong step, uint layer, int? groupSize = null, WtaCrsSelectionPath path = WtaCrsSelectionPath.Auto) =>
-        Run(device, Batched(scores, null, output), scores, null, output, seed, step, layer, groupSize, path);
+        uint seed, ulong step, uint layer, int? groupSize = null, WtaCrsSelectionPath path = WtaCrsSelectionPath.Auto,
+        WtaCrsEstimator estimator = WtaCrsEstimator.WtaCrs) =>
+        Run(device, Batched(scores, null, output), scores, null, output, seed, step, layer, groupSize, path, estimator);
 
     /// <summary>Batched selection from p_i ∝ ‖A_i‖·‖B_i‖ per problem: two norm tensors [P, L] (e.g. attention's query rows per (batch, head)).</summary>
     public static void SelectBatchedFromNorms(DeviceContext device, Tensor firstNorms, Tensor secondNorms, WtaCrsSelectionBuffers output,
-        uint seed, ulong step, uint layer, int? groupSize = null, WtaCrsSelectionPath path = WtaCrsSelectionPath.Auto) =>
-        Run(device, Batched(firstNorms, secondNorms, output), firstNorms, secondNorms, output, seed, step, layer, groupSize, path);
+        uint seed, ulong step, uint layer, int? groupSize = null, WtaCrsSelectionPath path = WtaCrsSelectionPath.Auto,
+        WtaCrsEstimator estimator = WtaCrsEstimator.WtaCrs) =>
+        Run(device, Batched(firstNorms, secondNorms, output), firstNorms, secondNorms, output, seed, step, layer, groupSize, path, estimator);
 
     /// <summary>
     /// What the kernel path launches for <paramref name="problems"/> selections of <paramref name="n"/>
@@ -71,7 +76,7 @@ public static class WtaCrsSelectionOp
     /// <summary>The one selection path: <c>output.Problems</c> problems of <paramref name="n"/> rows each.</summary>
     private static void Run(
         DeviceContext device, int n, Tensor first, Tensor? second, WtaCrsSelectionBuffers output,
-        uint seed, ulong step, uint layer, int? groupSize, WtaCrsSelectionPath path)
+        uint seed, ulong step, uint layer, int? groupSize, WtaCrsSelectionPath path, WtaCrsEstimator estimator)
     {
         const string op = WtaCrsSelectionKernels.Name;
         var problems = output.Problems;
@@ -88,7 +93,7 @@ public static class WtaCrsSelectionOp
                 return;
             using var _ = device.Profiler.Launch(op, problems * SortWork(n), problems * 16.0 * n);
             WtaCrsSelectionCpu.Select(first.AsSpan(), second is null ? default : second.AsSpan(), second is not null,
-                output.IndicesSpan(), output.Scales.AsSpan(), output.WinnerCountSpan(), seed, step, layer);
+                output.IndicesSpan(), output.Scales.AsSpan(), output.WinnerCountSpan(), seed, step, layer, estimator);
             return;
         }
 
@@ -108,14 +113,14 @@ public static class WtaCrsSelectionOp
         {
             // Each of its launches reports to the profiler under its own catalog name.
             WtaCrsDeviceSelectionKernels.Launch(device, plan, firstView, secondView, second is not null,
-                floatWork.View, intWork.View.Cast<int>(), output.Indices.View, output.Scales.View, output.WinnerCount, seed, step, layer);
+                floatWork.View, intWork.View.Cast<int>(), output.Indices.View, output.Scales.View, output.WinnerCount, seed, step, layer, estimator);
             return;
         }
         using (device.Profiler.Launch(op, problems * SortWork(n), problems * (8.0 * WtaCrsSelectionKernels.PaddedLength(n) * Stages(n) + 16.0 * n)))
         {
             WtaCrsSelectionKernels.Launch(device, firstView, secondView, second is not null,
                 floatWork.View, intWork.View.Cast<int>(), output.Indices.View, output.Scales.View, output.WinnerCount,
-                problems, n, k, seed, step, layer, plan.ElementGroup);
+                problems, n, k, seed, step, layer, plan.ElementGroup, estimator);
         }
     }
 

@@ -23,6 +23,9 @@ namespace CrsIlgpu.Kernels.Sampling;
 /// change a rounding (PTX add/mul without .rn may be contracted; divisions are div.rn).
 /// Special cases: k ≥ N → every row a winner with scale 1, in row order (ρ = 1 is exact); Σ s = 0 →
 /// c = 0 and all scales 0.
+/// <see cref="WtaCrsEstimator.TopK"/> (the biased baseline) sorts the scores s themselves (not p, so
+/// no two scores tie by rounding), keeps the k first rows of that order with scale 1 and draws nothing
+/// (c = k; with Σ s = 0 those are rows 0 … k − 1).
 /// </summary>
 public static class WtaCrsSelectionReference
 {
@@ -32,20 +35,21 @@ public static class WtaCrsSelectionReference
     /// <summary>Rows the selection handles at most: counts stay exact in float and the padded sort fits an int.</summary>
     public const int MaxRows = 1 << 24;
 
-    public static WtaCrsSelectionResult Select(ReadOnlySpan<float> scores, int k, uint seed, ulong step, uint layer)
+    public static WtaCrsSelectionResult Select(ReadOnlySpan<float> scores, int k, uint seed, ulong step, uint layer, WtaCrsEstimator estimator = WtaCrsEstimator.WtaCrs)
     {
         var indices = new int[k];
         var scales = new float[k];
-        var winners = SelectInto(scores, default, false, indices, scales, seed, step, layer);
+        var winners = SelectInto(scores, default, false, indices, scales, seed, step, layer, estimator: estimator);
         return new WtaCrsSelectionResult(indices, scales, winners);
     }
 
     /// <summary>Scores s_i = xNorms_i · gNorms_i (p_i ∝ ‖X_i‖·‖G_i‖).</summary>
-    public static WtaCrsSelectionResult SelectFromNorms(ReadOnlySpan<float> xNorms, ReadOnlySpan<float> gNorms, int k, uint seed, ulong step, uint layer)
+    public static WtaCrsSelectionResult SelectFromNorms(ReadOnlySpan<float> xNorms, ReadOnlySpan<float> gNorms, int k, uint seed, ulong step, uint layer,
+        WtaCrsEstimator estimator = WtaCrsEstimator.WtaCrs)
     {
         var indices = new int[k];
         var scales = new float[k];
-        var winners = SelectInto(xNorms, gNorms, true, indices, scales, seed, step, layer);
+        var winners = SelectInto(xNorms, gNorms, true, indices, scales, seed, step, layer, estimator: estimator);
         return new WtaCrsSelectionResult(indices, scales, winners);
     }
 
@@ -56,7 +60,8 @@ public static class WtaCrsSelectionReference
     /// local to their problem ([problems, k] row-major), winners one per problem.
     /// </summary>
     public static WtaCrsBatchedSelectionResult SelectBatched(
-        ReadOnlySpan<float> first, ReadOnlySpan<float> second, bool normPairs, int problems, int k, uint seed, ulong step, uint layer)
+        ReadOnlySpan<float> first, ReadOnlySpan<float> second, bool normPairs, int problems, int k, uint seed, ulong step, uint layer,
+        WtaCrsEstimator estimator = WtaCrsEstimator.WtaCrs)
     {
         if (problems < 1 || first.Length % problems != 0)
             throw new ArgumentException($"{first.Length} scores do not split into {problems} problems");
@@ -67,7 +72,7 @@ public static class WtaCrsSelectionReference
         for (var b = 0; b < problems; b++)
         {
             winners[b] = SelectInto(first.Slice(b * rows, rows), normPairs ? second.Slice(b * rows, rows) : default, normPairs,
-                indices.AsSpan(b * k, k), scales.AsSpan(b * k, k), seed, step, layer, (uint)b);
+                indices.AsSpan(b * k, k), scales.AsSpan(b * k, k), seed, step, layer, (uint)b, estimator);
         }
         return new WtaCrsBatchedSelectionResult(indices, scales, winners);
     }
@@ -76,11 +81,14 @@ public static class WtaCrsSelectionReference
     /// The selection into <paramref name="indices"/> and <paramref name="scales"/> (k = their length);
     /// returns c. With <paramref name="normPairs"/>, s_i = first_i · second_i, else s_i = first_i.
     /// <paramref name="problem"/> is the fourth Philox counter word (0 for a single selection).
+    /// <see cref="WtaCrsEstimator.TopK"/>: the k largest scores, scale 1, c = k (no draws).
     /// </summary>
     public static int SelectInto(
         ReadOnlySpan<float> first, ReadOnlySpan<float> second, bool normPairs,
-        Span<int> indices, Span<float> scales, uint seed, ulong step, uint layer, uint problem = 0)
+        Span<int> indices, Span<float> scales, uint seed, ulong step, uint layer, uint problem = 0,
+        WtaCrsEstimator estimator = WtaCrsEstimator.WtaCrs)
     {
+        var topK = estimator == WtaCrsEstimator.TopK;
         var n = first.Length;
         var k = indices.Length;
         if (scales.Length != k)
@@ -105,7 +113,8 @@ public static class WtaCrsSelectionReference
         for (var i = 0; i < n; i++)
             p[i] = normPairs ? first[i] * second[i] : first[i];
         var total = ChunkedTotal(p);
-        var inverse = total > 0f ? 1f / total : 0f;
+        // Top-k orders the scores themselves: a normalisation could round two scores to one p.
+        var inverse = topK ? 1f : total > 0f ? 1f / total : 0f;
         for (var i = 0; i < n; i++)
             p[i] *= inverse;
 
@@ -119,8 +128,8 @@ public static class WtaCrsSelectionReference
         while (positive < n && sorted[positive] > 0f)
             positive++;
 
-        var winners = 0;
-        if (total > 0f)
+        var winners = topK ? k : 0;
+        if (!topK && total > 0f)
         {
             var best = float.PositiveInfinity;
             for (var c = 0; c < k; c++)

@@ -18,6 +18,7 @@ public sealed class Linear(DeviceContext device, Parameter weight, Parameter bia
 {
     private Tensor? _input;
     private Tensor? _sampledInput;
+    private Tensor? _probeInput;
     private WtaCrsSelectionBuffers? _selection;
     private bool _cachedRows;
     private int _rows;
@@ -51,6 +52,8 @@ public sealed class Linear(DeviceContext device, Parameter weight, Parameter bia
             _input = x;
         else
             SampleInput(x, rows);
+        if (!KeepsInput && ActiveProbe is { } probe)
+            _probeInput = probe.KeepInput(x, rows, In, Name); // the exact dW needs the full input
         return y;
     }
 
@@ -82,6 +85,8 @@ public sealed class Linear(DeviceContext device, Parameter weight, Parameter bia
         if (_sampledInput is not null)
         {
             SampledGemmOp.PreSampled(device, dy, _sampledInput, _selection!.Indices, weight.Grad);
+            if (_probeInput is not null)
+                ActiveProbe?.WeightGradient(layerId, site, dy, _probeInput, weight.Grad, _selection);
             ReleaseSamples();
             RememberGradientNorms(dy, rows);
         }
@@ -123,7 +128,7 @@ public sealed class Linear(DeviceContext device, Parameter weight, Parameter bia
         if (_cachedRows)
             ScaleByCachedGradientNorms(norms, rows);
         _selection = new WtaCrsSelectionBuffers(device.Pool, config.Budget(rows), MemoryTag.SavedForBackward, Name + ".wtacrs");
-        WtaCrsSelectionOp.Select(device, norms, _selection, config.Seed, sampling.Step, layerId);
+        WtaCrsSelectionOp.Select(device, norms, _selection, config.Seed, sampling.Step, layerId, estimator: config.Estimator);
         _sampledInput = TensorAlloc.Saved(device, Name + ".x_sampled", _selection.Budget, In);
         RowGatherOp.Gather(device, x, _selection.Indices, _selection.Scales, _sampledInput);
     }
@@ -137,9 +142,13 @@ public sealed class Linear(DeviceContext device, Parameter weight, Parameter bia
         RowNormsOp.Run(device, x.Shape.Length == 2 ? x : x.Reshape(rows, In), xNorms);
         RowNormsOp.Run(device, dy, gNorms);
         using var selection = new WtaCrsSelectionBuffers(device.Pool, config.Budget(rows), MemoryTag.Workspace, Name + ".wtacrs");
-        WtaCrsSelectionOp.SelectFromNorms(device, xNorms, gNorms, selection, config.Seed, sampling.Step, layerId);
+        WtaCrsSelectionOp.SelectFromNorms(device, xNorms, gNorms, selection, config.Seed, sampling.Step, layerId, estimator: config.Estimator);
         SampledGemmOp.Gather(device, dy, x.Shape.Length == 2 ? x : x.Reshape(rows, In), selection.Indices, selection.Scales, weight.Grad);
+        ActiveProbe?.WeightGradient(layerId, site, dy, x.Shape.Length == 2 ? x : x.Reshape(rows, In), weight.Grad, selection);
     }
+
+    /// <summary>The gradient probe when this step is probed (docs/wtacrs.md, "The gradient probe").</summary>
+    private GradientProbe? ActiveProbe => sampling?.Probe is { Active: true } probe ? probe : null;
 
     /// <summary>
     /// scores_r = ‖x_r‖ · ĝ_r: this layer's slice of the batch's rows, which reached the device with
@@ -168,5 +177,8 @@ public sealed class Linear(DeviceContext device, Parameter weight, Parameter bia
         _sampledInput?.Dispose();
         _selection?.Dispose();
         (_sampledInput, _selection) = (null, null);
+        if (_probeInput is not null)
+            sampling!.Probe!.Free(_probeInput);
+        _probeInput = null;
     }
 }

@@ -103,7 +103,10 @@ public sealed class MultiHeadAttention(DeviceContext device, ParameterStore p, s
             if (recomputed is not null)
                 AttentionOp.Recompute(device, s, _q!, _k!, recomputed);
             var attn = recomputed ?? _attn ?? throw new InvalidOperationException($"{prefix}: backward without forward");
-            AttentionOp.Backward(device, s, _q!, _k!, _v!, attn, dO, dq, dk, dv, dScores, Sampling(s));
+            var sampled = Sampling(s);
+            AttentionOp.Backward(device, s, _q!, _k!, _v!, attn, dO, dq, dk, dv, dScores, sampled);
+            if (sampled is not null && sampling!.Probe is { Active: true } probe)
+                probe.Attention(block, s, sampled, attn, dO, dScores, _q!, dv, dk);
         }
         ReleaseSaved();
         using var dqkv = TensorAlloc.Activation(device, prefix + "dqkv", s.Batch * s.Tokens, 3 * s.Dim);
@@ -121,7 +124,7 @@ public sealed class MultiHeadAttention(DeviceContext device, ParameterStore p, s
         if (!av && !qk)
             return null;
         return new AttentionSampling(config.Budget(s.Tokens), config.Seed, sampling.Step,
-            av ? SamplingLayerIds.For(block, SampledSite.Av) : null, qk ? SamplingLayerIds.For(block, SampledSite.Qk) : null);
+            av ? SamplingLayerIds.For(block, SampledSite.Av) : null, qk ? SamplingLayerIds.For(block, SampledSite.Qk) : null, config.Estimator);
     }
 
     /// <summary>Frees what a forward kept when no backward follows (evaluation).</summary>

@@ -40,5 +40,8 @@ public sealed class SamplingState(WtaCrsConfig config)
     /// <summary>The device side of the tables for the current step (set by the model; null without a cache).</summary>
     public GradNormRows? Rows { get; set; }
 
+    /// <summary>The gradient probe (set by a trainer that probes; null: no probe). Sampled sites measure themselves while it is active.</summary>
+    public GradientProbe? Probe { get; set; }
+
     private GradNormCacheStore? _caches;
 }

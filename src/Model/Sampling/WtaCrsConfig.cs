@@ -1,4 +1,5 @@
 using CrsIlgpu.Kernels.Runtime;
+using CrsIlgpu.Kernels.Sampling;
 
 namespace CrsIlgpu.Model.Sampling;
 
@@ -9,9 +10,11 @@ namespace CrsIlgpu.Model.Sampling;
 /// av: dV = AᵀdO, each over the L query rows of every (batch, head), budget k = Budget(L)) always
 /// select at backward from the true scores, because A and Q must be kept in full anyway (softmax's
 /// and dQ's backward need them): for them Cached behaves like Deferred. They save compute; memory
-/// only together with attention recompute.
+/// only together with attention recompute. <see cref="Estimator"/> TopK replaces the unbiased
+/// estimator by the seed report's biased baseline (the k largest-score rows, scale 1, no draws).
 /// </summary>
-public sealed record WtaCrsConfig(SampledSite Sites, double Ratio, SamplingPolicy Policy = SamplingPolicy.Deferred, int KMin = 10, uint Seed = 0)
+public sealed record WtaCrsConfig(SampledSite Sites, double Ratio, SamplingPolicy Policy = SamplingPolicy.Deferred, int KMin = 10, uint Seed = 0,
+    WtaCrsEstimator Estimator = WtaCrsEstimator.WtaCrs)
 {
     /// <summary>The paper's main setting: attention output projection, both MLP linears, QKᵀ and A·V.</summary>
     public const SampledSite PaperSites = SampledSite.Proj | SampledSite.Fc1 | SampledSite.Fc2 | SampledSite.Qk | SampledSite.Av;
@@ -22,9 +25,19 @@ public sealed record WtaCrsConfig(SampledSite Sites, double Ratio, SamplingPolic
     /// <summary>No sampling: dense training.</summary>
     public static WtaCrsConfig Dense { get; } = new(SampledSite.None, 1.0);
 
-    /// <summary>"dense" for null, else e.g. "WTA-CRS Cached rho=0.3 on Proj, Fc1, Fc2, Qk, Av" (reports and logs).</summary>
+    /// <summary>
+    /// "dense" for null, else e.g. "WTA-CRS Cached rho=0.3 on Proj, Fc1, Fc2, Qk, Av", or with the
+    /// top-k estimator "topk (biased baseline) Cached rho=0.3 on …" (reports and logs).
+    /// </summary>
     public static string Describe(WtaCrsConfig? config) =>
-        config is null ? "dense" : $"WTA-CRS {config.Policy} rho={config.Ratio} on {config.Sites}";
+        config is null ? "dense" : $"{EstimatorLabel(config.Estimator)} {config.Policy} rho={config.Ratio} on {config.Sites}";
+
+    /// <summary>How outputs name an estimator: "WTA-CRS", or "topk (biased baseline)" so no table passes it off as the method.</summary>
+    public static string EstimatorLabel(WtaCrsEstimator estimator) => estimator switch
+    {
+        WtaCrsEstimator.TopK => "topk (biased baseline)",
+        _ => "WTA-CRS",
+    };
 
     /// <summary>"dense" at ρ ≥ 1, else "r" + ρ: how run folders are named.</summary>
     public static string RunLabel(double ratio) =>
@@ -49,12 +62,13 @@ public sealed record WtaCrsConfig(SampledSite Sites, double Ratio, SamplingPolic
     /// the run's seed — the same <c>--seed</c> that seeds the weights and the data seeds the sampler.
     /// <paramref name="ratioOption"/> names the option in the error for a ρ outside (0, 1].
     /// </summary>
-    public static WtaCrsConfig? Create(double ratio, SampledSite sites, SamplingPolicy policy, int seed, string ratioOption = "--ratio")
+    public static WtaCrsConfig? Create(double ratio, SampledSite sites, SamplingPolicy policy, int seed, string ratioOption = "--ratio",
+        WtaCrsEstimator estimator = WtaCrsEstimator.WtaCrs)
     {
         CheckRatio(ratio, ratioOption);
         if (ratio == 1 || sites == SampledSite.None)
             return null;
-        return new WtaCrsConfig(sites, ratio, policy, Seed: unchecked((uint)seed));
+        return new WtaCrsConfig(sites, ratio, policy, Seed: unchecked((uint)seed), Estimator: estimator);
     }
 
     /// <summary>The one check of a keep ratio: ρ ∈ (0, 1].</summary>
@@ -70,6 +84,14 @@ public sealed record WtaCrsConfig(SampledSite Sites, double Ratio, SamplingPolic
         "cached" => SamplingPolicy.Cached,
         "deferred" => SamplingPolicy.Deferred,
         _ => throw new CrsException($"--policy must be cached or deferred, got '{text}'"),
+    };
+
+    /// <summary>Parses --estimator: "wtacrs" or "topk" (any case).</summary>
+    public static WtaCrsEstimator ParseEstimator(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "wtacrs" => WtaCrsEstimator.WtaCrs,
+        "topk" => WtaCrsEstimator.TopK,
+        _ => throw new CrsException($"--estimator must be wtacrs or topk, got '{text}'"),
     };
 
     /// <summary>Parses "paper", "seed-report", "none" or a list such as "proj,fc1,fc2,qk,av".</summary>

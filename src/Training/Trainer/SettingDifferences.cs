@@ -31,11 +31,11 @@ public static class SettingDifferences
     }
 
     /// <summary>
-    /// The settings that change what training does: without sampling (ρ = 1) the WTA-CRS layers and
-    /// policy have no effect, so a dense run matches a request that differs only there.
+    /// The settings that change what training does: without sampling (ρ = 1) the WTA-CRS layers,
+    /// policy and estimator have no effect, so a dense run matches a request that differs only there.
     /// </summary>
     public static TrainingOptions Effective(TrainingOptions options) =>
-        options.Sampling() is null ? options with { CrsLayers = Default.CrsLayers, Policy = Default.Policy } : options;
+        options.Sampling() is null ? options with { CrsLayers = Default.CrsLayers, Policy = Default.Policy, Estimator = Default.Estimator } : options;
 
     private static readonly TrainingOptions Default = new();
 

@@ -92,7 +92,8 @@ public static class Sweep
     public static void Write(IReadOnlyList<SweepCell> cells, string sweepDir, TrainingOptions template)
     {
         var md = new StringBuilder();
-        md.AppendLine($"# Sweep: {template.Model}, {template.Epochs} epoch(s), batch {template.Batch}, lr {F(template.LearningRate)}, seed {template.Seed}, WTA-CRS on {template.CrsLayers} ({template.Policy})");
+        md.AppendLine($"# Sweep: {template.Model}, {template.Epochs} epoch(s), batch {template.Batch}, lr {F(template.LearningRate)}, seed {template.Seed}, {WtaCrsConfig.EstimatorLabel(WtaCrsConfig.ParseEstimator(template.Estimator))} on {template.CrsLayers} ({template.Policy})" +
+            (template.ProbeEvery > 0 ? $", gradient probe every {template.ProbeEvery} updates (probe.jsonl per cell)" : ""));
         md.AppendLine();
         md.AppendLine("| dataset | ρ | epochs | test top-1 | best test top-1 | peak memory | vs dense | train img/s |");
         md.AppendLine("|---|---|---|---|---|---|---|---|");

@@ -7,6 +7,7 @@ using CrsIlgpu.Model.Sampling;
 using CrsIlgpu.Training.Data;
 using CrsIlgpu.Training.Optim;
 using CrsIlgpu.Training.Plots;
+using CrsIlgpu.Training.Probe;
 
 namespace CrsIlgpu.Training.Trainer;
 
@@ -17,6 +18,9 @@ namespace CrsIlgpu.Training.Trainer;
 /// run is cancelled (Ctrl+C, SIGTERM: it stops between steps), a step checkpoint is written too. A
 /// resume continues from the last checkpoint, at an epoch's end or mid-epoch, exactly as the
 /// uninterrupted run would have (same data order, augmentation, sampling draws and optimizer state).
+/// With <see cref="TrainingOptions.ProbeEvery"/> every N-th update is also a gradient-probe step
+/// (<see cref="GradientProbe"/>): probe.jsonl and probe-SITE.png, the probe's time kept out of the
+/// step times; the weights are those of the run without it.
 /// </summary>
 public sealed class Trainer(DeviceContext device, TrainingOptions options, string runDir, string dataDir, ITrainingObserver? observer = null)
 {
@@ -89,6 +93,10 @@ public sealed class Trainer(DeviceContext device, TrainingOptions options, strin
             throw new CrsException($"--resume: the checkpoint is at step {startStep} of an epoch of {loader.BatchesPerEpoch} steps");
         Directory.CreateDirectory(runDir);
         var metrics = MetricsLog.Open(runDir, keepThroughEpoch: startEpoch, keepThroughStep: globalStep, warn: _observer.Warning);
+        var probe = StartProbe(run, model, sampling);
+        var probeLog = probe is null ? null
+            : ProbeLog.Open(runDir, globalStep, run.ProbeEvery, config.Depth * SiteCount(sampling!.Sites), _observer.Warning);
+        var (probeSteps, probeSeconds, trainedSteps, stepSeconds, probePeak) = (0, 0.0, 0, 0.0, 0L);
         // Written once every check has passed, so a refused resume leaves the run's settings file as it was.
         AtomicFile.WriteAllText(Path.Combine(runDir, OptionsFileName), System.Text.Json.JsonSerializer.Serialize(run, TrainingCheckpoint.Json));
         _observer.Started(new TrainingPlan(run, config, model.Parameters.Count, device.Description, WtaCrsConfig.Describe(sampling),
@@ -106,6 +114,7 @@ public sealed class Trainer(DeviceContext device, TrainingOptions options, strin
             var step = resumed ? startStep : 0;
             var sums = resumed ? state!.EpochSoFar : default;
             var seenHere = 0;
+            var epochProbeSeconds = 0.0;
 
             // Saves where the run stands inside this epoch; a resume continues from its next batch.
             void SaveStep()
@@ -125,6 +134,9 @@ public sealed class Trainer(DeviceContext device, TrainingOptions options, strin
                     foreach (var batch in loader.Epoch(epoch, step, stopLoader.Token).ToBlockingEnumerable())
                     {
                         var stepClock = Stopwatch.StartNew();
+                        var probing = probe is not null && (globalStep + 1) % run.ProbeEvery == 0;
+                        if (probing)
+                            probe!.Begin();
                         var lr = schedule.At(globalStep);
                         optimizer.Hyper = Hyper(run, lr);
                         // The step is queued whole (uploads, forward, backward, update) and waits for the
@@ -136,6 +148,9 @@ public sealed class Trainer(DeviceContext device, TrainingOptions options, strin
                         }
                         readback.HasGradNorm = run.ClipNorm is not null;
                         var (loss, hits, norm) = readback.Read();
+                        var measured = probing ? probe!.End() : null;
+                        var probeTime = probing ? probe!.Elapsed.TotalSeconds : 0;
+                        var stepTime = stepClock.Elapsed.TotalSeconds - probeTime;
                         if (!float.IsFinite(loss))
                             throw Diverged($"the loss is {loss}", epoch + 1, step + 1, globalStep + 1);
                         if (run.ClipNorm is not null && !float.IsFinite(norm))
@@ -145,8 +160,15 @@ public sealed class Trainer(DeviceContext device, TrainingOptions options, strin
                         sums = sums.Add(loss, hits, batch.Count);
                         seenHere += batch.Count;
                         var metric = new StepMetrics(epoch + 1, step, globalStep, loss, (double)hits / batch.Count, lr, norm,
-                            batch.Count / stepClock.Elapsed.TotalSeconds, device.Pool.PeakAllocated)
-                        { EpochLoss = sums.Loss, EpochAccuracy = sums.Accuracy };
+                            batch.Count / stepTime, device.Pool.PeakAllocated)
+                        { EpochLoss = sums.Loss, EpochAccuracy = sums.Accuracy, ProbeMs = probing ? 1000 * probeTime : null };
+                        (trainedSteps, stepSeconds) = (trainedSteps + 1, stepSeconds + stepTime);
+                        if (measured is not null)
+                        {
+                            probeLog!.Append(measured.Select(m => ProbeRecord.From(m, globalStep, epoch + 1)).ToList());
+                            (probeSteps, probeSeconds, epochProbeSeconds) = (probeSteps + 1, probeSeconds + probeTime, epochProbeSeconds + probeTime);
+                            probePeak = Math.Max(probePeak, probe!.PeakBytes);
+                        }
                         if (step % run.LogEvery == 0 || step == loader.BatchesPerEpoch)
                             metrics.Append(metric);
                         _observer.StepDone(metric);
@@ -171,7 +193,7 @@ public sealed class Trainer(DeviceContext device, TrainingOptions options, strin
                     SaveStep();
                 cancel.ThrowIfCancellationRequested();
             }
-            var trainSeconds = clock.Elapsed.TotalSeconds;
+            var trainSeconds = clock.Elapsed.TotalSeconds - epochProbeSeconds;
             var trainPeak = device.Pool.PeakAllocated;
             runPeak = Math.Max(runPeak, trainPeak);
             var evalClock = Stopwatch.StartNew();
@@ -190,18 +212,38 @@ public sealed class Trainer(DeviceContext device, TrainingOptions options, strin
             // The rate of the epoch's last update (a pure function of the update index, also after a resume).
             var lastRate = schedule.At(Math.Max(globalStep - 1, 0));
             last = new EpochMetrics(e, globalStep, sums.Loss, sums.Accuracy, evaluation.Loss, evaluation.Accuracy, lastRate,
-                seenHere / trainSeconds, trainSeconds, evalClock.Elapsed.TotalSeconds, trainPeak) { EvalPeakBytes = evaluation.PeakBytes };
+                seenHere / trainSeconds, trainSeconds, evalClock.Elapsed.TotalSeconds, trainPeak)
+            { EvalPeakBytes = evaluation.PeakBytes, ProbeSeconds = probe is null ? null : epochProbeSeconds };
             device.Pool.ResetPeak(); // the next epoch's peak is its training steps', not this evaluation's
             metrics.Append(last);
             TrainingCheckpoint.Save(runDir, model, optimizer,
                 new TrainerState(e, globalStep, optimizer.Step, model.Sampling?.Step ?? 0, run));
             savedStep = globalStep;
-            plots = WritePlots(metrics, run);
+            plots = WritePlots(metrics, run, probeLog);
             _observer.EpochDone(last, TrainingCheckpoint.PathIn(runDir));
         }
         Model = null;
-        return new TrainingResult(runDir, last, evaluation, TrainingCheckpoint.Find(runDir), plots, Math.Max(runPeak, last?.PeakBytes ?? 0));
+        return new TrainingResult(runDir, last, evaluation, TrainingCheckpoint.Find(runDir), plots, Math.Max(runPeak, last?.PeakBytes ?? 0))
+        {
+            Probe = probe is null ? null : new ProbeSummary(probeSteps, probeSeconds, trainedSteps, stepSeconds, probePeak),
+        };
     }
+
+    /// <summary>The gradient probe when the run asks for one and samples some site; a dense run has nothing to probe (said once).</summary>
+    private GradientProbe? StartProbe(TrainingOptions run, VisionTransformer model, WtaCrsConfig? sampling)
+    {
+        if (run.ProbeEvery <= 0)
+            return null;
+        if (model.Sampling is null || sampling is null)
+        {
+            _observer.Warning("--probe-every: this run is dense (no sampled site), so there is nothing to probe; no probe.jsonl is written");
+            return null;
+        }
+        return model.Sampling.Probe = new GradientProbe(device);
+    }
+
+    /// <summary>Sites of <paramref name="sites"/> (each gives one probe record per block and probe step).</summary>
+    private static int SiteCount(SampledSite sites) => System.Numerics.BitOperations.PopCount((uint)sites);
 
     private (TrainerState, string) LoadState()
     {
@@ -230,14 +272,15 @@ public sealed class Trainer(DeviceContext device, TrainingOptions options, strin
         return new TrainingDivergedException($"{what} at epoch {epoch}, step {step} (update {update}); training stopped, {kept}. Try a lower --lr or --clip-norm.");
     }
 
-    private List<string> WritePlots(MetricsLog metrics, TrainingOptions run)
+    private List<string> WritePlots(MetricsLog metrics, TrainingOptions run, ProbeLog? probeLog)
     {
-        var title = $"{run.Model} on {run.Dataset}, {(run.Sampling() is null ? "dense" : $"WTA-CRS ρ = {run.Ratio}")}";
+        var sampling = run.Sampling();
+        var title = $"{run.Model} on {run.Dataset}, {(sampling is null ? "dense" : $"{WtaCrsConfig.EstimatorLabel(sampling.Estimator)} ρ = {run.Ratio}")}";
         var loss = Path.Combine(runDir, LossPlotFileName);
         var accuracy = Path.Combine(runDir, AccuracyPlotFileName);
         TrainingCurvesPlot.SaveLoss(metrics.Steps.ToList(), metrics.Epochs.ToList(), loss, title);
         TrainingCurvesPlot.SaveAccuracy(metrics.Epochs.ToList(), accuracy, title);
-        return [loss, accuracy];
+        return [loss, accuracy, .. probeLog is null ? [] : ProbePlot.SaveAll(probeLog.Records, runDir, title)];
     }
 
     private static AdamHyperParameters Hyper(TrainingOptions run, double lr) => run.Optimizer == "adamw"

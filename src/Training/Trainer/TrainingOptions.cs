@@ -47,6 +47,9 @@ public sealed record TrainingOptions
 
     public string Policy { get; init; } = "cached";
 
+    /// <summary>"wtacrs" (unbiased) or "topk" (the seed report's biased baseline: the k largest-score rows, scale 1).</summary>
+    public string Estimator { get; init; } = "wtacrs";
+
     /// <summary>Recompute each block's attention matrix at backward instead of keeping it (less memory, one more QKᵀ and softmax per block).</summary>
     public bool RecomputeAttention { get; init; }
 
@@ -65,6 +68,12 @@ public sealed record TrainingOptions
     /// <summary>Write a step line to metrics.jsonl every N steps.</summary>
     public int LogEvery { get; init; } = 10;
 
+    /// <summary>
+    /// Every N updates, measure each sampled site's estimate against its exact gradient on the same
+    /// batch (probe.jsonl, probe-SITE.png); 0: never. Does not change what training computes.
+    /// </summary>
+    public int ProbeEvery { get; init; }
+
     public void Validate()
     {
         if (!CifarDatasets.Names.Contains(Dataset))
@@ -72,6 +81,8 @@ public sealed record TrainingOptions
         Positive("--epochs", Epochs);
         Positive("--batch", Batch);
         Positive("--log-every", LogEvery);
+        if (ProbeEvery < 0)
+            throw new CrsException($"--probe-every must be positive (0: no probe), got {ProbeEvery}");
         if (!(LearningRate > 0) || double.IsInfinity(LearningRate))
             throw new CrsException($"--lr must be a positive number, got {LearningRate}");
         if (!(MinLearningRate >= 0 && MinLearningRate <= LearningRate))
@@ -95,7 +106,7 @@ public sealed record TrainingOptions
 
     /// <summary>The WTA-CRS configuration, or null for dense training (ρ = 1 or --crs-layers none).</summary>
     public WtaCrsConfig? Sampling() =>
-        WtaCrsConfig.Create(Ratio, WtaCrsConfig.ParseSites(CrsLayers), WtaCrsConfig.ParsePolicy(Policy), Seed);
+        WtaCrsConfig.Create(Ratio, WtaCrsConfig.ParseSites(CrsLayers), WtaCrsConfig.ParsePolicy(Policy), Seed, estimator: WtaCrsConfig.ParseEstimator(Estimator));
 
     /// <summary>The settings a resume must share with the run it continues (all but the epoch count).</summary>
     [JsonIgnore]

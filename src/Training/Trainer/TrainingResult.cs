@@ -7,4 +7,8 @@ public sealed record TrainingResult(
     EvaluationResult? Evaluation,
     string? Checkpoint,
     IReadOnlyList<string> Plots,
-    long PeakBytes);
+    long PeakBytes)
+{
+    /// <summary>The gradient probe's cost in this process; null without a probe.</summary>
+    public Probe.ProbeSummary? Probe { get; init; }
+}
