@@ -124,6 +124,26 @@ public class GradientProbeTests
     /// With only the linear weights sampled, dx (and so every upstream gradient) stays exact: each
     /// site's exact G is the dense model's dW, and its estimate Ĝ is the gradient the step applied.
     /// </summary>
+    /// <summary>
+    /// The last block's proj/fc1/fc2 see gradient only in the class-token rows (the loss reads the class
+    /// token alone). Once the Cached policy has stored every row's ‖G‖ (step 1), the zero-gradient rows score
+    /// 0 and the class rows win: the estimate is exact. (When a cached 0 counted as "never seen", the
+    /// zero-gradient rows scored ‖x‖ and took every draw: dW = 0, rel error 1.)
+    /// </summary>
+    [Theory]
+    [InlineData("cpu")]
+    [InlineData("kernels")]
+    public void CachedZeroNormsAreNotDrawnOnceSeen(string device)
+    {
+        var probe = Assert.Single(Run(device, new WtaCrsConfig(WtaCrsConfig.PaperSites, 0.3, SamplingPolicy.Cached), 2, s => s == 1).Probes);
+        foreach (var m in probe.Where(m => m.Block == Config.Depth - 1 && m.Site is SampledSite.Proj or SampledSite.Fc1 or SampledSite.Fc2))
+        {
+            Assert.True(m.SampledNorm > 0, $"{m.Site}: the estimate is zero");
+            Assert.True(m.RelativeError < 1e-5, $"{m.Site}: rel error {m.RelativeError:E2}");
+            Assert.True(m.Winners >= Batch, $"{m.Site}: {m.Winners} winners"); // the class-token rows at least
+        }
+    }
+
     [Fact]
     public void TheExactGradientIsTheDenseOneAndTheEstimateIsTheAppliedOne()
     {

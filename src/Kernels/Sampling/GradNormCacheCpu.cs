@@ -25,7 +25,7 @@ public static class GradNormCacheCpu
                     var slot = (float*)p.C + (long)((int*)p.E)[b] * tokens;
                     var output = (float*)p.S + (long)b * tokens;
                     for (var t = 0; t < tokens; t++)
-                        output[t] = row[t] * (slot[t] > 0f ? slot[t] : 1f);
+                        output[t] = row[t] * (slot[t] >= 0f ? slot[t] : 1f);
                 }
             });
         }

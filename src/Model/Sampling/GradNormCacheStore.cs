@@ -1,4 +1,5 @@
 using CrsIlgpu.Kernels.Runtime;
+using CrsIlgpu.Kernels.Sampling;
 
 namespace CrsIlgpu.Model.Sampling;
 
@@ -15,7 +16,7 @@ public sealed class GradNormCacheStore(int slots)
     /// <summary>Examples the tables hold a row for (the dataset size).</summary>
     public int Slots { get; } = slots;
 
-    /// <summary>Every layer's table, by layer name ([slots × tokens], 0 = nothing seen yet).</summary>
+    /// <summary>Every layer's table, by layer name ([slots × tokens], <see cref="GradNormCacheReference.Unseen"/> = nothing seen yet).</summary>
     public IReadOnlyDictionary<string, float[]> Tables => _tables;
 
     public long Bytes => _tables.Values.Sum(t => 4L * t.Length);
@@ -24,7 +25,10 @@ public sealed class GradNormCacheStore(int slots)
     public float[] For(string layer, int tokens)
     {
         if (!_tables.TryGetValue(layer, out var table))
+        {
             _tables[layer] = table = new float[checked(Slots * tokens)];
+            Array.Fill(table, GradNormCacheReference.Unseen);
+        }
         if (table.Length != (long)Slots * tokens)
             throw new CrsException($"gradient-norm cache of '{layer}' holds {table.Length} values, expected {Slots} examples × {tokens} tokens");
         return table;
