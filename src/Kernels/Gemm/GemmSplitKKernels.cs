@@ -42,9 +42,7 @@ public static class GemmSplitKKernels
 
     /// <summary>Groups of the partial kernel: one per 64×64 tile, batch and split.</summary>
     public static KernelConfig ConfigFor(GemmProblem p, int splits) =>
-        new(
-            new Index3D((p.N + TileN - 1) / TileN, (p.M + TileM - 1) / TileM, checked(p.Batch * splits)),
-            new Index3D(ThreadsX, ThreadsY, 1));
+        GemmGrid.Config(p.M, p.N, checked(p.Batch * splits), TileM, TileN, ThreadsX, ThreadsY);
 
     /// <summary>Floats of the partial-tile workspace: batch × splits × M × N.</summary>
     public static long WorkspaceLength(GemmProblem p, int splits) => (long)p.Batch * splits * p.M * p.N;
@@ -180,11 +178,7 @@ public static class GemmSplitKKernels
         float sum = 0f;
         for (int s = 0; s < splits; s++)
             sum += partial[at + (long)s * mn];
-        long ci = batch * strideC + e;
-        float v = alpha * sum;
-        if (beta != 0f)
-            v += beta * c[ci];
-        c[ci] = v;
+        GemmStore.Scaled(c, batch * strideC + e, sum, alpha, beta);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -78,9 +78,7 @@ public static class SampledGemmKernels
 
     /// <summary>One group per 64×64 tile of C, batch entry and K split (z = batch · splits + split).</summary>
     public static KernelConfig ConfigFor(SampledGemmProblem p, int splits = 1) =>
-        new(
-            new Index3D((p.N + TileN - 1) / TileN, (p.M + TileM - 1) / TileM, checked(p.Batch * splits)),
-            new Index3D(ThreadsX, ThreadsY, 1));
+        GemmGrid.Config(p.M, p.N, checked(p.Batch * splits), TileM, TileN, ThreadsX, ThreadsY);
 
     /// <summary>Floats of the split-K partial workspace: batch × splits × M × N.</summary>
     public static long WorkspaceLength(SampledGemmProblem p, int splits) => (long)p.Batch * splits * p.M * p.N;

@@ -76,8 +76,7 @@ public static class SampledGemmLargeKernels
         KernelConfig config = ConfigFor(p, precision);
         string name = NameFor(p.Form, precision);
         GridLimit.Check(config, name, p.M, p.Batch);
-        int flags = GemmLargeKernels.VectorFlags(p.AsGemm(),
-            GemmLargeKernels.ElementIndex(a), GemmLargeKernels.ElementIndex(b), GemmLargeKernels.ElementIndex(c));
+        int flags = GemmLargeKernels.VectorFlags(p.AsGemm(), a, b, c);
         LargeSampledGemmLauncher launcher = (p.Form, precision) switch
         {
             (SampledGemmForm.Gather, MatmulPrecision.Tf32) => device.Kernel(name, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, SampledGemmProblem, int>(SampledGemmTnGatherTf32)),
