@@ -31,7 +31,8 @@ public static unsafe class GemmCpu
     public static void Run(GemmProblem p, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c) =>
         Run(p, a, b, c, Vector512.IsHardwareAccelerated);
 
-    /// <summary>Same as <see cref="Run(GemmProblem, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float})"/>; tests force the Vector256 path through here.</summary>
+    /// <summary>Same as <see cref="Run(GemmProblem, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float})"/>; tests force the Vector256 path through
+    /// here.</summary>
     internal static void Run(GemmProblem p, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, bool useVector512)
     {
         p.Validate(a.Length, b.Length, c.Length);

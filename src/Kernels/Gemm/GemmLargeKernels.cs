@@ -283,7 +283,8 @@ public static class GemmLargeKernels
     /// <summary>Sample t's A quad: row <paramref name="row"/> (= idx_t, or -1 to skip) of A [rows, M], times scale_t when gathered.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Quad SampledA(
-        ArrayView<float> a, ArrayView<Quad> a4, ArrayView<float> scales, long offA, long offS, int row, int t, int rows, int col, int m, bool vecA, bool gathered)
+        ArrayView<float> a, ArrayView<Quad> a4, ArrayView<float> scales, long offA, long offS,
+        int row, int t, int rows, int col, int m, bool vecA, bool gathered)
     {
         if (row < 0)
             return default;

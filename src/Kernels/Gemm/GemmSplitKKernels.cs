@@ -51,7 +51,8 @@ public static class GemmSplitKKernels
     /// Enqueues the partial GEMM and the reduce (C = alpha · Σ partials + beta · C). The workspace
     /// must hold <see cref="WorkspaceLength"/> floats. Does not synchronize.
     /// </summary>
-    public static void Launch(DeviceContext device, GemmProblem p, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<float> workspace, int splits)
+    public static void Launch(DeviceContext device, GemmProblem p, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<float> workspace,
+        int splits)
     {
         LaunchPartial(device, p, a, b, workspace, splits);
         LaunchReduce(device, p, workspace, c, splits);
@@ -65,7 +66,8 @@ public static class GemmSplitKKernels
         var config = ConfigFor(p, splits);
         GridLimit.Check(config, Name, p.M, p.Batch * splits);
         int kPerSplit = GemmKernels.SplitKLength(p, splits);
-        device.Kernel(Name, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, long, long, int, int>(GemmTNSplitK))
+        device.Kernel(Name, acc => acc.LoadStreamKernel<
+            ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, long, long, int, int>(GemmTNSplitK))
             (config, a, b, workspace, p.M, p.N, p.K, p.StrideA, p.StrideB, splits, kPerSplit);
     }
 
@@ -89,7 +91,8 @@ public static class GemmSplitKKernels
         long neededC = (batch - 1) * strideC + (long)m * n;
         if (c.Length < neededC)
             throw new ArgumentException($"{ReduceName}: C has {c.Length} floats, needs {neededC} (batch {batch}, stride {strideC})");
-        device.Kernel(ReduceName, acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, long, float, float>(SplitKReduce))
+        device.Kernel(ReduceName, acc => acc.LoadAutoGroupedStreamKernel<
+            Index1D, ArrayView<float>, ArrayView<float>, int, int, long, float, float>(SplitKReduce))
             ((int)elements, workspace, c, m * n, splits, strideC, alpha, beta);
     }
 

@@ -51,7 +51,8 @@ public static class SampledGemmKernels
     public static IReadOnlyList<KernelEntry> Catalog { get; } =
     [
         new(GatherName, "Sampling", MethodFor(SampledGemmForm.Gather), KernelGrouping.Explicit,
-            "sampled TN GEMM Σ scale_t·A[idx_t]ᵀB[idx_t] (WTA-CRS weight gradient): rows read by index, scale applied in the tile load, batched over grid z"),
+            "sampled TN GEMM Σ scale_t·A[idx_t]ᵀB[idx_t] (WTA-CRS weight gradient): rows read by index, "
+            + "scale applied in the tile load, batched over grid z"),
         new(PreSampledName, "Sampling", MethodFor(SampledGemmForm.PreSampled), KernelGrouping.Explicit,
             "sampled TN GEMM Σ A[idx_t]ᵀB_s[t] with B stored sampled and pre-scaled (Cached policy), batched over grid z"),
     ];
@@ -134,8 +135,10 @@ public static class SampledGemmKernels
         KernelConfig config = ConfigFor(p, splits);
         GridLimit.Check(config, p.OpName, p.M, p.Batch * splits);
         SampledGemmLauncher launcher = p.Form == SampledGemmForm.Gather
-            ? device.Kernel(GatherName, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, SampledGemmProblem, int, int>(SampledGemmTnGather))
-            : device.Kernel(PreSampledName, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, SampledGemmProblem, int, int>(SampledGemmTnPreSampled));
+            ? device.Kernel(GatherName, acc => acc.LoadStreamKernel<
+                ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, SampledGemmProblem, int, int>(SampledGemmTnGather))
+            : device.Kernel(PreSampledName, acc => acc.LoadStreamKernel<
+                ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, SampledGemmProblem, int, int>(SampledGemmTnPreSampled));
         launcher(config, a, b, output, indices, scales, p, splits, SplitLength(p.K, splits));
     }
 
