@@ -10,13 +10,4 @@ public static class TestData
 
     /// <summary>A tensor on <paramref name="device"/> holding <paramref name="data"/>.</summary>
     public static Tensor Tensor(DeviceContext device, float[] data, params int[] shape) => BenchData.Tensor(device, data, shape);
-
-    public static double MaxAbsDiff(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
-    {
-        Assert.Equal(a.Length, b.Length);
-        double max = 0;
-        for (var i = 0; i < a.Length; i++)
-            max = Math.Max(max, Math.Abs((double)a[i] - b[i]));
-        return max;
-    }
 }

@@ -25,7 +25,8 @@ public class InferenceTests(ITestOutputHelper output)
         foreach (var p in model.Parameters.All)
         {
             var values = Enumerable.Range(0, (int)p.Value.Length)
-                .Select(_ => (float)(random.NextDouble() - 0.5) + (p.Name.EndsWith("norm1.weight", StringComparison.Ordinal) || p.Name.EndsWith("norm2.weight", StringComparison.Ordinal) || p.Name == "norm.weight" ? 1f : 0f))
+                .Select(_ => (float)(random.NextDouble() - 0.5) + (p.Name.EndsWith("norm1.weight",
+                    StringComparison.Ordinal) || p.Name.EndsWith("norm2.weight", StringComparison.Ordinal) || p.Name == "norm.weight" ? 1f : 0f))
                 .ToArray();
             p.Value.CopyFrom(values);
         }

@@ -16,7 +16,8 @@ public class SafetensorsFileTests
         var path = TempFile();
         float[] a = [1f, -2.5f, 3.25f, float.Epsilon, -0f, 1e30f];
         float[] b = [42f];
-        SafetensorsFile.Write(path, [("blocks.0.attn.qkv.weight", [2, 3], a), ("cls_token", [1, 1, 1], b)], new Dictionary<string, string> { ["format"] = "pt" });
+        SafetensorsFile.Write(path, [("blocks.0.attn.qkv.weight", [2, 3], a), ("cls_token", [1, 1, 1], b)], new Dictionary<string,
+            string> { ["format"] = "pt" });
 
         var content = SafetensorsFile.Read(path);
         Assert.Equal(a, content.Tensors["blocks.0.attn.qkv.weight"].Data);

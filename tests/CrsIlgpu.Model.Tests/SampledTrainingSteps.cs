@@ -24,7 +24,8 @@ internal static class SampledTrainingSteps
         var examples = Enumerable.Range(0, batch).Reverse().ToArray();
         var random = new Random(5);
         foreach (var p in model.Parameters.All)
-            p.Value.CopyFrom(Enumerable.Range(0, (int)p.Value.Length).Select(_ => (float)(random.NextDouble() - 0.5) + (p.Shape.Init == ParameterInit.Ones ? 1f : 0f)).ToArray());
+            p.Value.CopyFrom(Enumerable.Range(0,
+                (int)p.Value.Length).Select(_ => (float)(random.NextDouble() - 0.5) + (p.Shape.Init == ParameterInit.Ones ? 1f : 0f)).ToArray());
         using var images = new Tensor(device.Pool, MemoryTag.Activations, "images", batch, 3, 8, 8);
         images.CopyFrom(Enumerable.Range(0, (int)images.Length).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray());
         using var labels = new IntTensor(device.Pool, batch);

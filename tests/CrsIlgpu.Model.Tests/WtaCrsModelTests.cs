@@ -11,7 +11,8 @@ public class WtaCrsModelTests
 
     private const SampledSite Linears = SampledSite.Qkv | SampledSite.Proj | SampledSite.Fc1 | SampledSite.Fc2;
 
-    private static (float Loss, float[] Logits, Dictionary<string, float[]> Grads) Step(DeviceContext device, WtaCrsConfig? sampling, int batch, int steps = 1, bool exampleIds = false) =>
+    private static (float Loss, float[] Logits, Dictionary<string, float[]> Grads) Step(DeviceContext device, WtaCrsConfig? sampling, int batch,
+        int steps = 1, bool exampleIds = false) =>
         SampledTrainingSteps.Run(device, sampling, batch, steps, exampleIds);
 
     private static double RelativeError(float[] expected, float[] actual) => SampledTrainingSteps.RelativeError(expected, actual);
@@ -83,7 +84,8 @@ public class WtaCrsModelTests
         var block0 = caches.Single(c => c.Key.StartsWith("blocks.0.", StringComparison.Ordinal)).Value;
         Assert.Equal(10 * Tiny.Tokens, block0.Length);
         // The tables live on the host: after the step only the batch's identity ids stay on the device.
-        Assert.DoesNotContain(device.Pool.LiveAllocations(), a => a.Label?.Contains("gradnorm", StringComparison.Ordinal) == true && a.Label != "wtacrs.gradnorm_ids");
+        Assert.DoesNotContain(device.Pool.LiveAllocations(), a => a.Label?.Contains("gradnorm",
+            StringComparison.Ordinal) == true && a.Label != "wtacrs.gradnorm_ids");
         var tokens = Tiny.Tokens;
         foreach (var slot in new[] { 7, 2, 9, 0 })
             Assert.All(block0[(slot * tokens)..((slot + 1) * tokens)], v => Assert.True(v > 0)); // every token of a seen example

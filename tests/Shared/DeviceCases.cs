@@ -32,4 +32,13 @@ public static class DeviceCases
                 data.Add(device, a, b, c);
         return data;
     }
+
+    public static TheoryData<string, int, int, int, int> Of(params (int, int, int, int)[] shapes)
+    {
+        var data = new TheoryData<string, int, int, int, int>();
+        foreach (var device in TestDevices.Names)
+            foreach (var (a, b, c, d) in shapes)
+                data.Add(device, a, b, c, d);
+        return data;
+    }
 }

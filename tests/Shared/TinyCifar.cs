@@ -9,7 +9,8 @@ public static class TinyCifar
 {
     public const int ImageBytes = 3 * 32 * 32;
 
-    /// <summary>Creates <paramref name="dataDir"/>/cifar-10-batches-bin with <paramref name="trainPerBatch"/> images in each of the 5 training files and <paramref name="test"/> test images.</summary>
+    /// <summary>Creates <paramref name="dataDir"/>/cifar-10-batches-bin with <paramref name="trainPerBatch"/> images in each of the 5 training files and
+    /// <paramref name="test"/> test images.</summary>
     public static void Write(string dataDir, int trainPerBatch, int test, int seed = 1)
     {
         var folder = Path.Combine(dataDir, "cifar-10-batches-bin");

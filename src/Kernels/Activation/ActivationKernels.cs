@@ -28,7 +28,8 @@ public static class ActivationKernels
             ((int)y.Length, x, y);
 
     public static void LaunchGeluBackward(DeviceContext device, ArrayView<float> x, ArrayView<float> dy, ArrayView<float> dx) =>
-        device.Kernel(GeluBackwardName, acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>(ActivationGeluBackward))
+        device.Kernel(GeluBackwardName, acc => acc.LoadAutoGroupedStreamKernel<
+            Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>(ActivationGeluBackward))
             ((int)dx.Length, x, dy, dx);
 
     private static MethodInfo Method(string name) =>

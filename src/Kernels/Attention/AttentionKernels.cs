@@ -21,7 +21,8 @@ public static class AttentionKernels
     public static IReadOnlyList<KernelEntry> Catalog { get; } =
     [
         new(SplitQkvName, "Attention", Method(nameof(AttentionSplitQkv)), KernelGrouping.Implicit, "[B, L, 3, H, Dh] → q, k, v [B·H, L, Dh]"),
-        new(MergeQkvGradName, "Attention", Method(nameof(AttentionMergeQkvGrad)), KernelGrouping.Implicit, "dq, dk, dv [B·H, L, Dh] → dqkv [B, L, 3, H, Dh]"),
+        new(MergeQkvGradName, "Attention", Method(nameof(AttentionMergeQkvGrad)), KernelGrouping.Implicit,
+            "dq, dk, dv [B·H, L, Dh] → dqkv [B, L, 3, H, Dh]"),
         new(MergeHeadsName, "Attention", Method(nameof(AttentionMergeHeads)), KernelGrouping.Implicit, "o [B·H, L, Dh] → [B, L, H·Dh]"),
         new(SplitHeadsGradName, "Attention", Method(nameof(AttentionSplitHeadsGrad)), KernelGrouping.Implicit, "d[B, L, H·Dh] → do [B·H, L, Dh]"),
     ];
@@ -45,7 +46,8 @@ public static class AttentionKernels
         v[i] = qkv[TokenMajorOffset(i, s, 3, 2)];
     }
 
-    internal static void AttentionMergeQkvGrad(Index1D i, AttentionShape s, ArrayView<float> dq, ArrayView<float> dk, ArrayView<float> dv, ArrayView<float> dqkv)
+    internal static void AttentionMergeQkvGrad(Index1D i, AttentionShape s, ArrayView<float> dq, ArrayView<float> dk, ArrayView<float> dv,
+        ArrayView<float> dqkv)
     {
         dqkv[TokenMajorOffset(i, s, 3, 0)] = dq[i];
         dqkv[TokenMajorOffset(i, s, 3, 1)] = dk[i];
@@ -58,12 +60,16 @@ public static class AttentionKernels
     internal static void AttentionSplitHeadsGrad(Index1D i, AttentionShape s, ArrayView<float> dy, ArrayView<float> dO) =>
         dO[i] = dy[TokenMajorOffset(i, s, 1, 0)];
 
-    public static void LaunchSplitQkv(DeviceContext device, AttentionShape s, ArrayView<float> qkv, ArrayView<float> q, ArrayView<float> k, ArrayView<float> v) =>
-        device.Kernel(SplitQkvName, acc => acc.LoadAutoGroupedStreamKernel<Index1D, AttentionShape, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(AttentionSplitQkv))
+    public static void LaunchSplitQkv(DeviceContext device, AttentionShape s, ArrayView<float> qkv, ArrayView<float> q, ArrayView<float> k,
+        ArrayView<float> v) =>
+        device.Kernel(SplitQkvName, acc => acc.LoadAutoGroupedStreamKernel<
+            Index1D, AttentionShape, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(AttentionSplitQkv))
             ((int)s.HeadTensorLength, s, qkv, q, k, v);
 
-    public static void LaunchMergeQkvGrad(DeviceContext device, AttentionShape s, ArrayView<float> dq, ArrayView<float> dk, ArrayView<float> dv, ArrayView<float> dqkv) =>
-        device.Kernel(MergeQkvGradName, acc => acc.LoadAutoGroupedStreamKernel<Index1D, AttentionShape, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(AttentionMergeQkvGrad))
+    public static void LaunchMergeQkvGrad(DeviceContext device, AttentionShape s, ArrayView<float> dq, ArrayView<float> dk, ArrayView<float> dv,
+        ArrayView<float> dqkv) =>
+        device.Kernel(MergeQkvGradName, acc => acc.LoadAutoGroupedStreamKernel<
+            Index1D, AttentionShape, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(AttentionMergeQkvGrad))
             ((int)s.HeadTensorLength, s, dq, dk, dv, dqkv);
 
     public static void LaunchMergeHeads(DeviceContext device, AttentionShape s, ArrayView<float> o, ArrayView<float> y) =>
@@ -71,7 +77,8 @@ public static class AttentionKernels
             ((int)s.HeadTensorLength, s, o, y);
 
     public static void LaunchSplitHeadsGrad(DeviceContext device, AttentionShape s, ArrayView<float> dy, ArrayView<float> dO) =>
-        device.Kernel(SplitHeadsGradName, acc => acc.LoadAutoGroupedStreamKernel<Index1D, AttentionShape, ArrayView<float>, ArrayView<float>>(AttentionSplitHeadsGrad))
+        device.Kernel(SplitHeadsGradName, acc => acc.LoadAutoGroupedStreamKernel<
+            Index1D, AttentionShape, ArrayView<float>, ArrayView<float>>(AttentionSplitHeadsGrad))
             ((int)s.HeadTensorLength, s, dy, dO);
 
     private static MethodInfo Method(string name) =>

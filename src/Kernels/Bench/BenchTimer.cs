@@ -8,7 +8,8 @@ namespace CrsIlgpu.Kernels.Bench;
 /// </summary>
 public static class BenchTimer
 {
-    public static (int Repeats, double MeanMs, double MinMs) Measure(Action run, Action synchronize, double warmupSeconds = 0.3, double minSeconds = 1.0, int minRepeats = 3, int maxRepeats = 1000)
+    public static (int Repeats, double MeanMs, double MinMs) Measure(Action run, Action synchronize, double warmupSeconds = 0.3, double minSeconds = 1.0,
+        int minRepeats = 3, int maxRepeats = 1000)
     {
         var warm = Stopwatch.StartNew();
         var warmRuns = 0;

@@ -100,7 +100,8 @@ public static class GemmBench
                 if (main == Tf32Impl)
                 {
                     progress?.Invoke($"{shape}: ilgpu-kernel");
-                    rows.Add(Row(p, shape, "ilgpu-kernel", BenchTimer.Measure(() => GemmKernels.Launch(device, p, a.View, b.View, c.View), device.Synchronize)));
+                    rows.Add(Row(p, shape, "ilgpu-kernel", BenchTimer.Measure(() => GemmKernels.Launch(device, p, a.View, b.View, c.View),
+                        device.Synchronize)));
                 }
                 // Both SIMT kernels forced, so one run shows where the tile rule's threshold should sit.
                 foreach (var tile in Enum.GetValues<GemmTile>())
@@ -152,7 +153,8 @@ public static class GemmBench
                     notes.Add($"OpenBLAS core for the numpy anchor: {core} (best valid of the candidates reference/blas_core.py tried)");
                 var mean = (double)r["mean_ms"]!;
                 var p = match.Problem;
-                rows.Add(new BenchRow(p.OpName, match.Shape, external, (int)r["repeats"]!, mean, (double)r["min_ms"]!, p.Flops / (mean * 1e6), p.Bytes / (mean * 1e6)));
+                rows.Add(new BenchRow(p.OpName, match.Shape, external, (int)r["repeats"]!, mean, (double)r["min_ms"]!, p.Flops / (mean * 1e6),
+                    p.Bytes / (mean * 1e6)));
             }
         }
 

@@ -10,7 +10,8 @@ namespace CrsIlgpu.Kernels.Bench;
 /// </summary>
 public static class OpsBench
 {
-    public static BenchReport Run(DeviceContext device, IReadOnlyList<OpBenchSize> sizes, string? familyFilter, bool includeReference, Action<string>? progress = null)
+    public static BenchReport Run(DeviceContext device, IReadOnlyList<OpBenchSize> sizes, string? familyFilter, bool includeReference,
+        Action<string>? progress = null)
     {
         var families = OpBenchRegistry.Families.Where(f => familyFilter is null || f.Family == familyFilter).ToList();
         if (families.Count == 0)

@@ -29,7 +29,8 @@ public static class PythonReference
     }
 
     /// <summary>Returns the JSON lines, or null and why the reference could not run.</summary>
-    public static (IReadOnlyList<JsonObject>? Rows, string? Why) Run(string script, IEnumerable<string> args, IReadOnlyDictionary<string, string?>? environment = null)
+    public static (IReadOnlyList<JsonObject>? Rows, string? Why) Run(string script, IEnumerable<string> args, IReadOnlyDictionary<string,
+        string?>? environment = null)
     {
         var path = ScriptPath(script);
         if (!File.Exists(path))

@@ -14,7 +14,8 @@ namespace CrsIlgpu.Kernels.Bench;
 /// </summary>
 public static class WtaCrsAttentionBench
 {
-    public static IReadOnlyList<WtaCrsAttentionBenchRow> Run(DeviceContext device, IReadOnlyList<OpBenchSize> sizes, IReadOnlyList<double> ratios, Action<string>? progress = null)
+    public static IReadOnlyList<WtaCrsAttentionBenchRow> Run(DeviceContext device, IReadOnlyList<OpBenchSize> sizes, IReadOnlyList<double> ratios,
+        Action<string>? progress = null)
     {
         var rows = new List<WtaCrsAttentionBenchRow>();
         foreach (var size in sizes)

@@ -13,7 +13,8 @@ namespace CrsIlgpu.Kernels.Bench;
 /// </summary>
 public static class WtaCrsBench
 {
-    public static IReadOnlyList<WtaCrsBenchRow> Run(DeviceContext device, IReadOnlyList<OpBenchSize> sizes, IReadOnlyList<double> ratios, Action<string>? progress = null)
+    public static IReadOnlyList<WtaCrsBenchRow> Run(DeviceContext device, IReadOnlyList<OpBenchSize> sizes, IReadOnlyList<double> ratios,
+        Action<string>? progress = null)
     {
         var rows = new List<WtaCrsBenchRow>();
         foreach (var size in sizes)
@@ -42,8 +43,10 @@ public static class WtaCrsBench
                     RowNormsOp.Run(device, x, xNorms);
                     RowNormsOp.Run(device, g, gNorms);
                 }, device.Synchronize, 0.2, 0.3);
-                var select = BenchTimer.Measure(() => WtaCrsSelectionOp.SelectFromNorms(device, xNorms, gNorms, selection, 1, step++, 0), device.Synchronize, 0.2, 0.3);
-                var gemm = BenchTimer.Measure(() => SampledGemmOp.Gather(device, g, x, selection.Indices, selection.Scales, estimate), device.Synchronize, 0.2, 0.3);
+                var select = BenchTimer.Measure(() => WtaCrsSelectionOp.SelectFromNorms(device, xNorms, gNorms, selection, 1, step++,
+                    0), device.Synchronize, 0.2, 0.3);
+                var gemm = BenchTimer.Measure(() => SampledGemmOp.Gather(device, g, x, selection.Indices, selection.Scales,
+                    estimate), device.Synchronize, 0.2, 0.3);
                 var (path, launches, groups) = Describe(WtaCrsSelectionOp.Plan(device, 1, n, k));
                 rows.Add(new WtaCrsBenchRow(size.Name, n, din, dout, ratio, k, norms.MeanMs, select.MeanMs, gemm.MeanMs, denseTime.MeanMs,
                     RelativeError(exact, estimate.ToArray()), path, launches, groups));

@@ -44,7 +44,8 @@ public static class BiasKernels
             ((int)y.Length, y, b, (int)b.Length);
 
     /// <summary>Pass 1 into <paramref name="partial"/> [ceil(rows / rowsPerBlock), cols] (db itself when there is one block).</summary>
-    public static void LaunchGradPartial(DeviceContext device, ArrayView<float> dy, ArrayView<float> partial, int rows, int cols, int rowsPerBlock, int groupSize = DefaultGroupSize)
+    public static void LaunchGradPartial(DeviceContext device, ArrayView<float> dy, ArrayView<float> partial, int rows, int cols, int rowsPerBlock,
+        int groupSize = DefaultGroupSize)
     {
         var blocks = (rows + rowsPerBlock - 1) / rowsPerBlock;
         device.Kernel(GradPartialName, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int, int>(BiasGradPartialSums))
@@ -52,7 +53,8 @@ public static class BiasKernels
     }
 
     /// <summary>Pass 2: db[c] = Σ_blk partial[blk, c].</summary>
-    public static void LaunchGradFinal(DeviceContext device, ArrayView<float> partial, ArrayView<float> db, int blocks, int cols, int groupSize = DefaultGroupSize) =>
+    public static void LaunchGradFinal(DeviceContext device, ArrayView<float> partial, ArrayView<float> db, int blocks, int cols,
+        int groupSize = DefaultGroupSize) =>
         device.Kernel(GradFinalName, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int>(BiasGradFinalSums))
             (new KernelConfig(ColumnSumTile.GroupCount(cols, 1, groupSize), groupSize), partial, db, blocks, cols);
 

@@ -33,7 +33,8 @@ public static class BiasOp
     public static void Grad(DeviceContext device, Tensor dy, Tensor db, int groupSize, int rowsPerBlock)
     {
         var cols = CheckRowsByBias(BiasKernels.GradPartialName, dy, db);
-        OpCheck.That(BiasKernels.GradPartialName, groupSize is >= 1 and <= ColumnSumTile.MaxGroupSize, $"group size {groupSize} is not in 1..{ColumnSumTile.MaxGroupSize}");
+        OpCheck.That(BiasKernels.GradPartialName, groupSize is >= 1 and <= ColumnSumTile.MaxGroupSize,
+            $"group size {groupSize} is not in 1..{ColumnSumTile.MaxGroupSize}");
         OpCheck.That(BiasKernels.GradPartialName, rowsPerBlock >= 1, $"rows per block {rowsPerBlock} must be positive");
         if (cols == 0)
             return;

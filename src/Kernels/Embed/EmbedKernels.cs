@@ -26,7 +26,8 @@ public static class EmbedKernels
 
     public static IReadOnlyList<KernelEntry> Catalog { get; } =
     [
-        new(PatchExtractName, "Embed", Method(nameof(EmbedExtractPatches)), KernelGrouping.Implicit, "images [B,C,H,W] -> patches [B*(H/P)*(W/P), C*P*P], columns (c, py, px)"),
+        new(PatchExtractName, "Embed", Method(nameof(EmbedExtractPatches)), KernelGrouping.Implicit,
+            "images [B,C,H,W] -> patches [B*(H/P)*(W/P), C*P*P], columns (c, py, px)"),
         new(ClsConcatName, "Embed", Method(nameof(EmbedClsConcat)), KernelGrouping.Implicit, "x [B,N+1,D] = [cls; tokens [B,N,D]]"),
         new(ClsSplitTokensName, "Embed", Method(nameof(EmbedClsSplitTokens)), KernelGrouping.Implicit, "dtokens [B,N,D] = dx[:, 1:, :]"),
         new(ClsGradName, "Embed", Method(nameof(EmbedClsGradSums)), KernelGrouping.Explicit, "dcls [D] = sum over b of dx[b, 0, :]"),
@@ -99,8 +100,10 @@ public static class EmbedKernels
     internal static void EmbedPosGradSums(ArrayView<float> dx, ArrayView<float> dpos, int batch, int posLength) =>
         ColumnSumTile.Sum(dx, 0, posLength, batch, posLength, batch, dpos);
 
-    public static void LaunchExtractPatches(DeviceContext device, ArrayView<float> images, ArrayView<float> patches, int channels, int height, int width, int patch) =>
-        device.Kernel(PatchExtractName, acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int>(EmbedExtractPatches))
+    public static void LaunchExtractPatches(DeviceContext device, ArrayView<float> images, ArrayView<float> patches, int channels, int height, int width,
+        int patch) =>
+        device.Kernel(PatchExtractName, acc => acc.LoadAutoGroupedStreamKernel<
+            Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int>(EmbedExtractPatches))
             ((int)patches.Length, images, patches, channels, height, width, patch);
 
     public static void LaunchClsGather(DeviceContext device, ArrayView<float> x, ArrayView<float> y, int tokens, int dim) =>
@@ -112,14 +115,16 @@ public static class EmbedKernels
             ((int)dx.Length, dy, dx, tokens, dim);
 
     public static void LaunchClsConcat(DeviceContext device, ArrayView<float> tokens, ArrayView<float> cls, ArrayView<float> x, int tokensPerImage, int dim) =>
-        device.Kernel(ClsConcatName, acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(EmbedClsConcat))
+        device.Kernel(ClsConcatName, acc => acc.LoadAutoGroupedStreamKernel<
+            Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(EmbedClsConcat))
             ((int)x.Length, tokens, cls, x, tokensPerImage, dim);
 
     public static void LaunchClsSplitTokens(DeviceContext device, ArrayView<float> dx, ArrayView<float> dtokens, int tokensPerImage, int dim) =>
         device.Kernel(ClsSplitTokensName, acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(EmbedClsSplitTokens))
             ((int)dtokens.Length, dx, dtokens, tokensPerImage, dim);
 
-    public static void LaunchClsGrad(DeviceContext device, ArrayView<float> dx, ArrayView<float> dcls, int batch, int tokensPerImage, int dim, int groupSize = DefaultGroupSize) =>
+    public static void LaunchClsGrad(DeviceContext device, ArrayView<float> dx, ArrayView<float> dcls, int batch, int tokensPerImage, int dim,
+        int groupSize = DefaultGroupSize) =>
         device.Kernel(ClsGradName, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int, int>(EmbedClsGradSums))
             (new KernelConfig(ColumnSumTile.GroupCount(dim, 1, groupSize), groupSize), dx, dcls, batch, dim, (tokensPerImage + 1) * dim);
 

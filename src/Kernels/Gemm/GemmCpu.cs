@@ -31,7 +31,8 @@ public static unsafe class GemmCpu
     public static void Run(GemmProblem p, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c) =>
         Run(p, a, b, c, Vector512.IsHardwareAccelerated);
 
-    /// <summary>Same as <see cref="Run(GemmProblem, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float})"/>; tests force the Vector256 path through here.</summary>
+    /// <summary>Same as <see cref="Run(GemmProblem, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float})"/>; tests force the Vector256 path through
+    /// here.</summary>
     internal static void Run(GemmProblem p, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, bool useVector512)
     {
         p.Validate(a.Length, b.Length, c.Length);
@@ -253,104 +254,79 @@ public static unsafe class GemmCpu
 
     private static float* Align64(float* p) => (float*)(((nint)p + 63) & ~(nint)63);
 
-    /// <summary>A stored M×K (lda = K): panel of MR rows, element (i, l) at l·MR + i, rows past mc zeroed.</summary>
-    private static void PackA(float* dst, float* a, int lda, int ic, int mc, int pc, int kc)
-    {
-        for (int ir = 0; ir < mc; ir += MR)
-        {
-            int mr = Math.Min(MR, mc - ir);
-            float* panel = dst + (long)ir * kc;
-            float* src = a + (long)(ic + ir) * lda + pc;
-            int l = 0;
-            if (mr == MR && Avx.IsSupported)
-            {
-                // Full panels: 8×8 register transposes instead of scalar scatter.
-                for (; l + 8 <= kc; l += 8)
-                    Transpose8x8(src + l, lda, panel + l * MR, MR);
-            }
-            for (; l < kc; l++)
-            {
-                float* d = panel + l * MR;
-                for (int i = 0; i < MR; i++)
-                    d[i] = i < mr ? src[(long)i * lda + l] : 0f;
-            }
-        }
-    }
+    /// <summary>A stored M×K (lda = K): panels of MR rows, element (i, l) at l·MR + i, rows past mc zeroed.</summary>
+    private static void PackA(float* dst, float* a, int lda, int ic, int mc, int pc, int kc) =>
+        PackAcross(dst, a, lda, pc, kc, ic, mc, MR);
 
     /// <summary>A stored K×M (lda = M): each k-row of a panel is MR consecutive source floats.</summary>
-    private static void PackATransposed(float* dst, float* a, int lda, int ic, int mc, int pc, int kc)
-    {
-        for (int ir = 0; ir < mc; ir += MR)
-        {
-            int mr = Math.Min(MR, mc - ir);
-            float* panel = dst + (long)ir * kc;
-            for (int l = 0; l < kc; l++)
-            {
-                float* src = a + (long)(pc + l) * lda + ic + ir;
-                float* d = panel + l * MR;
-                if (mr == MR)
-                {
-                    Vector256.Store(Vector256.Load(src), d);
-                }
-                else
-                {
-                    for (int i = 0; i < MR; i++)
-                        d[i] = i < mr ? src[i] : 0f;
-                }
-            }
-        }
-    }
+    private static void PackATransposed(float* dst, float* a, int lda, int ic, int mc, int pc, int kc) =>
+        PackAlong(dst, a, lda, pc, kc, ic, mc, MR);
 
     /// <summary>B stored K×N (ldb = N): each k-row of a panel is NR consecutive source floats.</summary>
-    private static void PackB(float* dst, float* b, int ldb, int pc, int kc, int jc, int nc)
+    private static void PackB(float* dst, float* b, int ldb, int pc, int kc, int jc, int nc) =>
+        PackAlong(dst, b, ldb, pc, kc, jc, nc, NR);
+
+    /// <summary>B stored N×K (ldb = K): a transpose while packing; columns past nc zeroed.</summary>
+    private static void PackBTransposed(float* dst, float* b, int ldb, int pc, int kc, int jc, int nc) =>
+        PackAcross(dst, b, ldb, pc, kc, jc, nc, NR);
+
+    /// <summary>
+    /// Packs the k-block [pc, pc+kc) of lines [j0, j0+count) of an operand stored k-major (line j,
+    /// k l at src[l·ld + j]) into panels of <paramref name="width"/> lines: each k-row of a panel is
+    /// <paramref name="width"/> consecutive source floats (one Vector256 copy per 8), lines past
+    /// count zeroed. Width is MR or NR, a constant at each call, so the JIT unrolls the copy.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PackAlong(float* dst, float* src, int ld, int pc, int kc, int j0, int count, int width)
     {
-        for (int jr = 0; jr < nc; jr += NR)
+        for (int jr = 0; jr < count; jr += width)
         {
-            int nr = Math.Min(NR, nc - jr);
+            int w = Math.Min(width, count - jr);
             float* panel = dst + (long)jr * kc;
             for (int l = 0; l < kc; l++)
             {
-                float* src = b + (long)(pc + l) * ldb + jc + jr;
-                float* d = panel + l * NR;
-                if (nr == NR)
+                float* s = src + (long)(pc + l) * ld + j0 + jr;
+                float* d = panel + l * width;
+                if (w == width)
                 {
-                    Vector256.Store(Vector256.Load(src), d);
-                    Vector256.Store(Vector256.Load(src + 8), d + 8);
-                    Vector256.Store(Vector256.Load(src + 16), d + 16);
-                    Vector256.Store(Vector256.Load(src + 24), d + 24);
+                    for (int v = 0; v < width; v += 8)
+                        Vector256.Store(Vector256.Load(s + v), d + v);
                 }
                 else
                 {
-                    for (int j = 0; j < NR; j++)
-                        d[j] = j < nr ? src[j] : 0f;
+                    for (int j = 0; j < width; j++)
+                        d[j] = j < w ? s[j] : 0f;
                 }
             }
         }
     }
 
-    /// <summary>B stored N×K (ldb = K): a transpose while packing; columns past nc zeroed.</summary>
-    private static void PackBTransposed(float* dst, float* b, int ldb, int pc, int kc, int jc, int nc)
+    /// <summary>
+    /// The same panels from an operand stored line-major (line j, k l at src[j·ld + l]): a transpose
+    /// while packing, 8×8 register transposes for full panels, lines past count zeroed.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PackAcross(float* dst, float* src, int ld, int pc, int kc, int j0, int count, int width)
     {
-        for (int jr = 0; jr < nc; jr += NR)
+        for (int jr = 0; jr < count; jr += width)
         {
-            int nr = Math.Min(NR, nc - jr);
+            int w = Math.Min(width, count - jr);
             float* panel = dst + (long)jr * kc;
-            float* src = b + (long)(jc + jr) * ldb + pc;
+            float* s = src + (long)(j0 + jr) * ld + pc;
             int l = 0;
-            if (nr == NR && Avx.IsSupported)
+            if (w == width && Avx.IsSupported)
             {
-                // Full panels: four 8×8 register transposes per 8 k-steps.
                 for (; l + 8 <= kc; l += 8)
                 {
-                    for (int g = 0; g < NR; g += 8)
-                        Transpose8x8(src + (long)g * ldb + l, ldb, panel + l * NR + g, NR);
+                    for (int g = 0; g < width; g += 8)
+                        Transpose8x8(s + (long)g * ld + l, ld, panel + l * width + g, width);
                 }
             }
             for (; l < kc; l++)
             {
-                float* d = panel + l * NR;
-                for (int j = 0; j < NR; j++)
-                    d[j] = j < nr ? src[(long)j * ldb + l] : 0f;
+                float* d = panel + l * width;
+                for (int j = 0; j < width; j++)
+                    d[j] = j < w ? s[(long)j * ld + l] : 0f;
             }
         }
     }

@@ -34,7 +34,8 @@ public static class GemmKernels
 
     public static IReadOnlyList<KernelEntry> Catalog { get; } =
         Enum.GetValues<GemmLayout>()
-            .Select(l => new KernelEntry(NameFor(l), "Gemm", MethodFor(l), KernelGrouping.Explicit, $"tiled SGEMM {l}: 64×64×8 tiles, 4×4 per thread, batched over grid z"))
+            .Select(l => new KernelEntry(NameFor(l), "Gemm", MethodFor(l), KernelGrouping.Explicit,
+                $"tiled SGEMM {l}: 64×64×8 tiles, 4×4 per thread, batched over grid z"))
             .ToList();
 
     /// <summary>Stable kernel name used in logs, errors and profiles.</summary>
@@ -64,10 +65,7 @@ public static class GemmKernels
     }
 
     /// <summary>Grid and group shape for a problem: one group per 64×64 tile, z = batch.</summary>
-    public static KernelConfig ConfigFor(GemmProblem p) =>
-        new(
-            new Index3D((p.N + TileN - 1) / TileN, (p.M + TileM - 1) / TileM, p.Batch),
-            new Index3D(ThreadsX, ThreadsY, 1));
+    public static KernelConfig ConfigFor(GemmProblem p) => GemmGrid.Config(p.M, p.N, p.Batch, TileM, TileN, ThreadsX, ThreadsY);
 
     /// <summary>
     /// Groups of 128×128 tiles a problem needs before the large kernel is chosen: about one group
@@ -168,9 +166,12 @@ public static class GemmKernels
     /// <summary>The loaded kernel of a layout, from the device's kernel cache (loaded once per device).</summary>
     private static GemmLauncher Launcher(DeviceContext device, GemmLayout layout) => layout switch
     {
-        GemmLayout.NN => device.Kernel(NameFor(layout), acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, long, long, long, float, float>(GemmNN)),
-        GemmLayout.NT => device.Kernel(NameFor(layout), acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, long, long, long, float, float>(GemmNT)),
-        _ => device.Kernel(NameFor(layout), acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, long, long, long, float, float>(GemmTN)),
+        GemmLayout.NN => device.Kernel(NameFor(layout), acc => acc.LoadStreamKernel<
+            ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, long, long, long, float, float>(GemmNN)),
+        GemmLayout.NT => device.Kernel(NameFor(layout), acc => acc.LoadStreamKernel<
+            ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, long, long, long, float, float>(GemmNT)),
+        _ => device.Kernel(NameFor(layout), acc => acc.LoadStreamKernel<
+            ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, long, long, long, float, float>(GemmTN)),
     };
 
     public static void GemmNN(
@@ -315,10 +316,6 @@ public static class GemmKernels
     {
         if (col >= n)
             return;
-        long idx = rowOff + col;
-        float v = alpha * acc;
-        if (beta != 0f)
-            v += beta * c[idx];
-        c[idx] = v;
+        GemmStore.Scaled(c, rowOff + col, acc, alpha, beta);
     }
 }

@@ -59,10 +59,7 @@ public static class GemmLargeKernels
     public static MethodInfo MethodFor(GemmLayout layout) => GemmKernels.EntryMethod(typeof(GemmLargeKernels), layout, "128");
 
     /// <summary>One group per 128×128 tile, z = batch.</summary>
-    public static KernelConfig ConfigFor(GemmProblem p) =>
-        new(
-            new Index3D((p.N + TileN - 1) / TileN, (p.M + TileM - 1) / TileM, p.Batch),
-            new Index3D(ThreadsX, ThreadsY, 1));
+    public static KernelConfig ConfigFor(GemmProblem p) => GemmGrid.Config(p.M, p.N, p.Batch, TileM, TileN, ThreadsX, ThreadsY);
 
     /// <summary>
     /// Which operands may be read (and C written) as 16-byte quads: the view must start on a
@@ -84,6 +81,10 @@ public static class GemmLargeKernels
         return flags;
     }
 
+    /// <summary><see cref="VectorFlags(GemmProblem, long, long, long)"/> of three views, at their element offsets.</summary>
+    public static int VectorFlags(GemmProblem p, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c) =>
+        VectorFlags(p, ElementIndex(a), ElementIndex(b), ElementIndex(c));
+
     /// <summary>
     /// ILGPU 1.5.3 keeps a view's element offset into its buffer (ArrayView&lt;T&gt;.Index) internal, yet
     /// a sub-view at an odd offset must not take the quad path (a misaligned v4 access faults, and
@@ -100,22 +101,35 @@ public static class GemmLargeKernels
         index % 4 == 0 && ld % 4 == 0 && (batch == 1 || stride % 4 == 0);
 
     /// <summary>Validates and enqueues the GEMM on the accelerator's default stream. Does not synchronize.</summary>
-    public static void Launch(DeviceContext device, GemmProblem p, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c)
+    public static void Launch(DeviceContext device, GemmProblem p, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c) =>
+        Enqueue(device, p, a, b, c, ConfigFor, layout => Launcher(device, layout));
+
+    /// <summary>
+    /// What this family and the TF32 one (<see cref="GemmTf32Kernels"/>, the same kernel signature)
+    /// do before a launch: validate, check the grid against CUDA's limits, find which operands may
+    /// take 128-bit access, then run the layout's loaded kernel.
+    /// </summary>
+    internal static void Enqueue(
+        DeviceContext device, GemmProblem p, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c,
+        Func<GemmProblem, KernelConfig> configFor, Func<GemmLayout, LargeGemmLauncher> launcher)
     {
         ArgumentNullException.ThrowIfNull(device);
         p.Validate(a.Length, b.Length, c.Length);
-        KernelConfig config = ConfigFor(p);
+        KernelConfig config = configFor(p);
         GridLimit.Check(config, p.OpName, p.M, p.Batch);
-        int flags = VectorFlags(p, ElementIndex(a), ElementIndex(b), ElementIndex(c));
-        Launcher(device, p.Layout)(config, a, b, c, p.M, p.N, p.K, p.StrideA, p.StrideB, p.StrideC, p.Alpha, p.Beta, flags);
+        int flags = VectorFlags(p, a, b, c);
+        launcher(p.Layout)(config, a, b, c, p.M, p.N, p.K, p.StrideA, p.StrideB, p.StrideC, p.Alpha, p.Beta, flags);
     }
 
     /// <summary>The loaded kernel of a layout, from the device's kernel cache (loaded once per device).</summary>
     private static LargeGemmLauncher Launcher(DeviceContext device, GemmLayout layout) => layout switch
     {
-        GemmLayout.NN => device.Kernel(NameFor(layout), acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, long, long, long, float, float, int>(GemmNN128)),
-        GemmLayout.NT => device.Kernel(NameFor(layout), acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, long, long, long, float, float, int>(GemmNT128)),
-        _ => device.Kernel(NameFor(layout), acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, long, long, long, float, float, int>(GemmTN128)),
+        GemmLayout.NN => device.Kernel(NameFor(layout), acc => acc.LoadStreamKernel<
+            ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, long, long, long, float, float, int>(GemmNN128)),
+        GemmLayout.NT => device.Kernel(NameFor(layout), acc => acc.LoadStreamKernel<
+            ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, long, long, long, float, float, int>(GemmNT128)),
+        _ => device.Kernel(NameFor(layout), acc => acc.LoadStreamKernel<
+            ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, long, long, long, float, float, int>(GemmTN128)),
     };
 
     public static void GemmNN128(
@@ -246,7 +260,7 @@ public static class GemmLargeKernels
 
     /// <summary>This thread's quad of the A tile at k0 (4 consecutive k of one row, or 4 consecutive rows of one k).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Quad FetchA(
+    internal static Quad FetchA(
         ArrayView<float> a, ArrayView<Quad> a4, long offA, int m0, int k0, int m, int k,
         int loadRowK, int loadQuadK, int loadRowMn, int loadQuadMn, bool vecA, bool transA) =>
         transA
@@ -255,8 +269,9 @@ public static class GemmLargeKernels
             // A stored M×K: row m0 + loadRowK, columns k0 + loadQuadK...
             : FetchQuad(a, a4, offA, m0 + loadRowK, m, k0 + loadQuadK, k, k, vecA);
 
+    /// <summary>This thread's quad of the B tile at k0 (as <see cref="FetchA"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Quad FetchB(
+    internal static Quad FetchB(
         ArrayView<float> b, ArrayView<Quad> b4, long offB, int n0, int k0, int n, int k,
         int loadRowK, int loadQuadK, int loadRowMn, int loadQuadMn, bool vecB, bool transB) =>
         transB
@@ -268,7 +283,8 @@ public static class GemmLargeKernels
     /// <summary>Sample t's A quad: row <paramref name="row"/> (= idx_t, or -1 to skip) of A [rows, M], times scale_t when gathered.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Quad SampledA(
-        ArrayView<float> a, ArrayView<Quad> a4, ArrayView<float> scales, long offA, long offS, int row, int t, int rows, int col, int m, bool vecA, bool gathered)
+        ArrayView<float> a, ArrayView<Quad> a4, ArrayView<float> scales, long offA, long offS,
+        int row, int t, int rows, int col, int m, bool vecA, bool gathered)
     {
         if (row < 0)
             return default;
@@ -363,21 +379,12 @@ public static class GemmLargeKernels
             c4[i >> 2] = o;
             return;
         }
-        Store(c, i, v.X, alpha, beta);
+        GemmStore.Scaled(c, i, v.X, alpha, beta);
         if (col + 1 < n)
-            Store(c, i + 1, v.Y, alpha, beta);
+            GemmStore.Scaled(c, i + 1, v.Y, alpha, beta);
         if (col + 2 < n)
-            Store(c, i + 2, v.Z, alpha, beta);
+            GemmStore.Scaled(c, i + 2, v.Z, alpha, beta);
         if (col + 3 < n)
-            Store(c, i + 3, v.W, alpha, beta);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(ArrayView<float> c, long i, float acc, float alpha, float beta)
-    {
-        float v = alpha * acc;
-        if (beta != 0f)
-            v += beta * c[i];
-        c[i] = v;
+            GemmStore.Scaled(c, i + 3, v.W, alpha, beta);
     }
 }

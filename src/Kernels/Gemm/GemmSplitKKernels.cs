@@ -42,9 +42,7 @@ public static class GemmSplitKKernels
 
     /// <summary>Groups of the partial kernel: one per 64×64 tile, batch and split.</summary>
     public static KernelConfig ConfigFor(GemmProblem p, int splits) =>
-        new(
-            new Index3D((p.N + TileN - 1) / TileN, (p.M + TileM - 1) / TileM, checked(p.Batch * splits)),
-            new Index3D(ThreadsX, ThreadsY, 1));
+        GemmGrid.Config(p.M, p.N, checked(p.Batch * splits), TileM, TileN, ThreadsX, ThreadsY);
 
     /// <summary>Floats of the partial-tile workspace: batch × splits × M × N.</summary>
     public static long WorkspaceLength(GemmProblem p, int splits) => (long)p.Batch * splits * p.M * p.N;
@@ -53,7 +51,8 @@ public static class GemmSplitKKernels
     /// Enqueues the partial GEMM and the reduce (C = alpha · Σ partials + beta · C). The workspace
     /// must hold <see cref="WorkspaceLength"/> floats. Does not synchronize.
     /// </summary>
-    public static void Launch(DeviceContext device, GemmProblem p, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<float> workspace, int splits)
+    public static void Launch(DeviceContext device, GemmProblem p, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<float> workspace,
+        int splits)
     {
         LaunchPartial(device, p, a, b, workspace, splits);
         LaunchReduce(device, p, workspace, c, splits);
@@ -67,7 +66,8 @@ public static class GemmSplitKKernels
         var config = ConfigFor(p, splits);
         GridLimit.Check(config, Name, p.M, p.Batch * splits);
         int kPerSplit = GemmKernels.SplitKLength(p, splits);
-        device.Kernel(Name, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, long, long, int, int>(GemmTNSplitK))
+        device.Kernel(Name, acc => acc.LoadStreamKernel<
+            ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, long, long, int, int>(GemmTNSplitK))
             (config, a, b, workspace, p.M, p.N, p.K, p.StrideA, p.StrideB, splits, kPerSplit);
     }
 
@@ -91,7 +91,8 @@ public static class GemmSplitKKernels
         long neededC = (batch - 1) * strideC + (long)m * n;
         if (c.Length < neededC)
             throw new ArgumentException($"{ReduceName}: C has {c.Length} floats, needs {neededC} (batch {batch}, stride {strideC})");
-        device.Kernel(ReduceName, acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, long, float, float>(SplitKReduce))
+        device.Kernel(ReduceName, acc => acc.LoadAutoGroupedStreamKernel<
+            Index1D, ArrayView<float>, ArrayView<float>, int, int, long, float, float>(SplitKReduce))
             ((int)elements, workspace, c, m * n, splits, strideC, alpha, beta);
     }
 
@@ -180,11 +181,7 @@ public static class GemmSplitKKernels
         float sum = 0f;
         for (int s = 0; s < splits; s++)
             sum += partial[at + (long)s * mn];
-        long ci = batch * strideC + e;
-        float v = alpha * sum;
-        if (beta != 0f)
-            v += beta * c[ci];
-        c[ci] = v;
+        GemmStore.Scaled(c, batch * strideC + e, sum, alpha, beta);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

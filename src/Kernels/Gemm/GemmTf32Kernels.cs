@@ -3,10 +3,6 @@ using System.Reflection;
 using System.Runtime.CompilerServices;
 using ILGPU;
 using ILGPU.Runtime;
-using Tf32GemmLauncher = System.Action<
-    ILGPU.KernelConfig,
-    ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>,
-    int, int, int, long, long, long, float, float, int>;
 
 namespace CrsIlgpu.Kernels.Gemm;
 
@@ -57,28 +53,19 @@ public static class GemmTf32Kernels
     public static MethodInfo MethodFor(GemmLayout layout) => GemmKernels.EntryMethod(typeof(GemmTf32Kernels), layout, "Tf32");
 
     /// <summary>One group of 256 threads per 128×128 tile, z = batch.</summary>
-    public static KernelConfig ConfigFor(GemmProblem p) =>
-        new(
-            new Index3D((p.N + TileN - 1) / TileN, (p.M + TileM - 1) / TileM, p.Batch),
-            new Index3D(GroupSize, 1, 1));
+    public static KernelConfig ConfigFor(GemmProblem p) => GemmGrid.Config(p.M, p.N, p.Batch, TileM, TileN, GroupSize, 1);
 
-    /// <summary>Validates and enqueues the TF32 GEMM on the accelerator's default stream. Does not synchronize.</summary>
-    public static void Launch(DeviceContext device, GemmProblem p, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c)
-    {
-        ArgumentNullException.ThrowIfNull(device);
-        p.Validate(a.Length, b.Length, c.Length);
-        KernelConfig config = ConfigFor(p);
-        GridLimit.Check(config, p.OpName, p.M, p.Batch);
-        int flags = GemmLargeKernels.VectorFlags(p, GemmLargeKernels.ElementIndex(a), GemmLargeKernels.ElementIndex(b), GemmLargeKernels.ElementIndex(c));
-        Launcher(device, p.Layout)(config, a, b, c, p.M, p.N, p.K, p.StrideA, p.StrideB, p.StrideC, p.Alpha, p.Beta, flags);
-    }
-
-    private static Tf32GemmLauncher Launcher(DeviceContext device, GemmLayout layout) => layout switch
-    {
-        GemmLayout.NN => device.Kernel(NameFor(layout), acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, long, long, long, float, float, int>(GemmNNTf32)),
-        GemmLayout.NT => device.Kernel(NameFor(layout), acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, long, long, long, float, float, int>(GemmNTTf32)),
-        _ => device.Kernel(NameFor(layout), acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, long, long, long, float, float, int>(GemmTNTf32)),
-    };
+    /// <summary>Validates and enqueues the TF32 GEMM on the accelerator's default stream (as the 128×128 SIMT one). Does not synchronize.</summary>
+    public static void Launch(DeviceContext device, GemmProblem p, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c) =>
+        GemmLargeKernels.Enqueue(device, p, a, b, c, ConfigFor, layout => layout switch
+        {
+            GemmLayout.NN => device.Kernel(NameFor(layout), acc => acc.LoadStreamKernel<
+                ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, long, long, long, float, float, int>(GemmNNTf32)),
+            GemmLayout.NT => device.Kernel(NameFor(layout), acc => acc.LoadStreamKernel<
+                ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, long, long, long, float, float, int>(GemmNTTf32)),
+            _ => device.Kernel(NameFor(layout), acc => acc.LoadStreamKernel<
+                ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, long, long, long, float, float, int>(GemmTNTf32)),
+        });
 
     public static void GemmNNTf32(
         ArrayView<float> a, ArrayView<float> b, ArrayView<float> c,
@@ -156,10 +143,10 @@ public static class GemmTf32Kernels
         int source = sampled ? Sampling.SampledGemmKernels.SampleRow(indices, offS, loadRowMn, k, rows) : 0;
         Quad pa = sampled
             ? GemmLargeKernels.SampledA(a, a4, scales, offA, offS, source, loadRowMn, rows, m0 + loadQuadMn, m, vecA, gathered)
-            : FetchA(a, a4, offA, m0, 0, m, k, loadRowK, loadQuadK, loadRowMn, loadQuadMn, vecA, transA);
+            : GemmLargeKernels.FetchA(a, a4, offA, m0, 0, m, k, loadRowK, loadQuadK, loadRowMn, loadQuadMn, vecA, transA);
         Quad pb = sampled
             ? GemmLargeKernels.SampledB(b, b4, offB, source, loadRowMn, rows, k, n0 + loadQuadMn, n, vecB, gathered)
-            : FetchB(b, b4, offB, n0, 0, n, k, loadRowK, loadQuadK, loadRowMn, loadQuadMn, vecB, transB);
+            : GemmLargeKernels.FetchB(b, b4, offB, n0, 0, n, k, loadRowK, loadQuadK, loadRowMn, loadQuadMn, vecB, transB);
         StoreTile(tileA, 0, pa, loadRowK, loadQuadK, loadRowMn, loadQuadMn, aRowK);
         StoreTile(tileB, 0, pb, loadRowK, loadQuadK, loadRowMn, loadQuadMn, bRowK);
         Group.Barrier();
@@ -172,10 +159,10 @@ public static class GemmTf32Kernels
             source = sampled ? Sampling.SampledGemmKernels.SampleRow(indices, offS, sample, k, rows) : 0;
             pa = sampled
                 ? GemmLargeKernels.SampledA(a, a4, scales, offA, offS, source, sample, rows, m0 + loadQuadMn, m, vecA, gathered)
-                : FetchA(a, a4, offA, m0, next, m, k, loadRowK, loadQuadK, loadRowMn, loadQuadMn, vecA, transA);
+                : GemmLargeKernels.FetchA(a, a4, offA, m0, next, m, k, loadRowK, loadQuadK, loadRowMn, loadQuadMn, vecA, transA);
             pb = sampled
                 ? GemmLargeKernels.SampledB(b, b4, offB, source, sample, rows, k, n0 + loadQuadMn, n, vecB, gathered)
-                : FetchB(b, b4, offB, n0, next, n, k, loadRowK, loadQuadK, loadRowMn, loadQuadMn, vecB, transB);
+                : GemmLargeKernels.FetchB(b, b4, offB, n0, next, n, k, loadRowK, loadQuadK, loadRowMn, loadQuadMn, vecB, transB);
 
             if (warpActive)
             {
@@ -225,22 +212,6 @@ public static class GemmTf32Kernels
             Element(tile, stageFloats, row, t + 4, rowK),
             Element(tile, stageFloats, row + 8, t + 4, rowK));
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Quad FetchA(
-        ArrayView<float> a, ArrayView<Quad> a4, long offA, int m0, int k0, int m, int k,
-        int loadRowK, int loadQuadK, int loadRowMn, int loadQuadMn, bool vecA, bool transA) =>
-        transA
-            ? GemmLargeKernels.FetchQuad(a, a4, offA, k0 + loadRowMn, k, m0 + loadQuadMn, m, m, vecA)
-            : GemmLargeKernels.FetchQuad(a, a4, offA, m0 + loadRowK, m, k0 + loadQuadK, k, k, vecA);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Quad FetchB(
-        ArrayView<float> b, ArrayView<Quad> b4, long offB, int n0, int k0, int n, int k,
-        int loadRowK, int loadQuadK, int loadRowMn, int loadQuadMn, bool vecB, bool transB) =>
-        transB
-            ? GemmLargeKernels.FetchQuad(b, b4, offB, n0 + loadRowK, n, k0 + loadQuadK, k, k, vecB)
-            : GemmLargeKernels.FetchQuad(b, b4, offB, k0 + loadRowMn, k, n0 + loadQuadMn, n, n, vecB);
-
     /// <summary>
     /// Rounds a fetched quad to TF32 and stores it with one 128-bit store: 4 consecutive k of one
     /// row at [row][k] (K-contiguous operand) or 4 consecutive rows of one k at [k][row].
@@ -280,17 +251,8 @@ public static class GemmTf32Kernels
         if (row >= m || col >= n)
             return;
         long i = offC + (long)row * n + col;
-        Store(c, i, v0, alpha, beta);
+        GemmStore.Scaled(c, i, v0, alpha, beta);
         if (col + 1 < n)
-            Store(c, i + 1, v1, alpha, beta);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(ArrayView<float> c, long i, float acc, float alpha, float beta)
-    {
-        float v = alpha * acc;
-        if (beta != 0f)
-            v += beta * c[i];
-        c[i] = v;
+            GemmStore.Scaled(c, i + 1, v1, alpha, beta);
     }
 }

@@ -32,10 +32,14 @@ public static class LayerNormKernels
 
     public static IReadOnlyList<KernelEntry> Catalog { get; } =
     [
-        new(ForwardName, "LayerNorm", Method(nameof(LayerNormForwardRows)), KernelGrouping.Explicit, "y = (x - mean) * rstd * gamma + beta, saves mean and rstd; one group per row"),
-        new(BackwardDxName, "LayerNorm", Method(nameof(LayerNormBackwardDxRows)), KernelGrouping.Explicit, "dx from x, mean, rstd, gamma, dy; one group per row"),
-        new(BackwardParamsPartialName, "LayerNorm", Method(nameof(LayerNormBackwardParamsPartial)), KernelGrouping.Implicit, "per-column sums of dy * xhat and dy over blocks of rows"),
-        new(BackwardParamsReduceName, "LayerNorm", Method(nameof(LayerNormBackwardParamsReduce)), KernelGrouping.Implicit, "dgamma, dbeta partials reduced per column over fixed chunks, in order (launched twice: chunks, then their sums)"),
+        new(ForwardName, "LayerNorm", Method(nameof(LayerNormForwardRows)), KernelGrouping.Explicit,
+            "y = (x - mean) * rstd * gamma + beta, saves mean and rstd; one group per row"),
+        new(BackwardDxName, "LayerNorm", Method(nameof(LayerNormBackwardDxRows)), KernelGrouping.Explicit,
+            "dx from x, mean, rstd, gamma, dy; one group per row"),
+        new(BackwardParamsPartialName, "LayerNorm", Method(nameof(LayerNormBackwardParamsPartial)), KernelGrouping.Implicit,
+            "per-column sums of dy * xhat and dy over blocks of rows"),
+        new(BackwardParamsReduceName, "LayerNorm", Method(nameof(LayerNormBackwardParamsReduce)), KernelGrouping.Implicit,
+            "dgamma, dbeta partials reduced per column over fixed chunks, in order (launched twice: chunks, then their sums)"),
     ];
 
     /// <summary>Number of row blocks of the first dgamma/dbeta pass.</summary>
@@ -146,7 +150,8 @@ public static class LayerNormKernels
         if (rows == 0)
             return;
         var group = RowGroups.Resolve(ForwardName, device.Accelerator, d, groupSize);
-        device.Kernel(ForwardName, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>(LayerNormForwardRows))
+        device.Kernel(ForwardName, acc => acc.LoadStreamKernel<
+            ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>(LayerNormForwardRows))
             (new KernelConfig(rows, group), x, gamma, beta, y, mean, rstd, d, eps);
     }
 
@@ -157,7 +162,8 @@ public static class LayerNormKernels
         if (rows == 0)
             return;
         var group = RowGroups.Resolve(BackwardDxName, device.Accelerator, d, groupSize);
-        device.Kernel(BackwardDxName, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(LayerNormBackwardDxRows))
+        device.Kernel(BackwardDxName, acc => acc.LoadStreamKernel<
+            ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(LayerNormBackwardDxRows))
             (new KernelConfig(rows, group), x, mean, rstd, gamma, dy, dx, d);
     }
 
@@ -172,7 +178,9 @@ public static class LayerNormKernels
         var blocks = ParamBlocks(rows);
         if (blocks == 0 || d == 0)
             return;
-        device.Kernel(BackwardParamsPartialName, acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(LayerNormBackwardParamsPartial))
+        device.Kernel(BackwardParamsPartialName, acc => acc.LoadAutoGroupedStreamKernel<
+            Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+            ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(LayerNormBackwardParamsPartial))
             (blocks * d, x, mean, rstd, dy, partialGamma, partialBeta, rows, d);
     }
 
@@ -189,7 +197,8 @@ public static class LayerNormKernels
     {
         if (d == 0 || outRows == 0)
             return;
-        device.Kernel(BackwardParamsReduceName, acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(LayerNormBackwardParamsReduce))
+        device.Kernel(BackwardParamsReduceName, acc => acc.LoadAutoGroupedStreamKernel<
+            Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(LayerNormBackwardParamsReduce))
             (outRows * d, inGamma, inBeta, outGamma, outBeta, count, per, d);
     }
 

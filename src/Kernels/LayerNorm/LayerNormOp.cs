@@ -71,7 +71,8 @@ public static class LayerNormOp
         if (chunks > 0)
         {
             using (device.Profiler.Launch(LayerNormKernels.BackwardParamsReduceName, 2.0 * blocks * d, 8.0 * (blocks + chunks) * d))
-                LayerNormKernels.LaunchBackwardParamsReduce(device, partialGamma.View, partialBeta.View, chunkGamma.View, chunkBeta.View, blocks, LayerNormKernels.BlocksPerChunk, chunks, d);
+                LayerNormKernels.LaunchBackwardParamsReduce(device, partialGamma.View, partialBeta.View, chunkGamma.View, chunkBeta.View, blocks,
+                    LayerNormKernels.BlocksPerChunk, chunks, d);
         }
         using (device.Profiler.Launch(LayerNormKernels.BackwardParamsReduceName, 2.0 * chunks * d, 8.0 * (chunks + 1) * d))
             LayerNormKernels.LaunchBackwardParamsReduce(device, chunkGamma.View, chunkBeta.View, dgamma.View, dbeta.View, chunks, Math.Max(chunks, 1), 1, d);

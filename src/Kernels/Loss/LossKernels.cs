@@ -21,7 +21,8 @@ public static class LossKernels
 
     public static IReadOnlyList<KernelEntry> Catalog { get; } =
     [
-        new(ForwardBackwardName, "Loss", Method(nameof(CrossEntropyForwardBackwardRows)), KernelGrouping.Explicit, "per-row softmax cross-entropy (label smoothing) and dlogits of the mean loss; one group per row"),
+        new(ForwardBackwardName, "Loss", Method(nameof(CrossEntropyForwardBackwardRows)), KernelGrouping.Explicit,
+            "per-row softmax cross-entropy (label smoothing) and dlogits of the mean loss; one group per row"),
         new(MeanName, "Loss", Method(nameof(CrossEntropyMean)), KernelGrouping.Explicit, "mean of the per-row losses in one group, fixed order"),
     ];
 
@@ -84,7 +85,8 @@ public static class LossKernels
         if (rows == 0)
             return;
         var group = RowGroups.Resolve(ForwardBackwardName, device.Accelerator, classes, groupSize);
-        device.Kernel(ForwardBackwardName, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, float, float>(CrossEntropyForwardBackwardRows))
+        device.Kernel(ForwardBackwardName, acc => acc.LoadStreamKernel<
+            ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, float, float>(CrossEntropyForwardBackwardRows))
             (new KernelConfig(rows, group), logits, labels, losses, dlogits, classes, smoothing, gradScale);
     }
 

@@ -23,7 +23,8 @@ public static class LossOp
         var (rows, classes) = RowGroups.Shape(op, logits);
         OpCheck.That(op, classes >= 1, $"'{logits.Label}' {logits.ShapeText} has no classes");
         OpCheck.That(op, labels.Count == rows, $"labels '{labels.Label}' hold {labels.Count} values for {rows} rows of '{logits.Label}' {logits.ShapeText}");
-        OpCheck.That(op, losses.Length == rows, $"'{losses.Label}' {losses.ShapeText} must hold one loss per row of '{logits.Label}' {logits.ShapeText} ({rows})");
+        OpCheck.That(op, losses.Length == rows,
+            $"'{losses.Label}' {losses.ShapeText} must hold one loss per row of '{logits.Label}' {logits.ShapeText} ({rows})");
         OpCheck.SameShape(op, logits, dlogits);
         OpCheck.That(op, labelSmoothing is >= 0f and <= 1f, $"label smoothing must be in [0, 1], got {labelSmoothing}");
         if (labels.HostRange is { } range)

@@ -14,11 +14,13 @@ public sealed record AdamHyperParameters(
     AdamDecayMode DecayMode)
 {
     /// <summary>torch.optim.Adam defaults: lr 1e-3, betas (0.9, 0.999), eps 1e-8, weight_decay 0 (L2).</summary>
-    public static AdamHyperParameters Adam(double learningRate = 1e-3, double weightDecay = 0, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8) =>
+    public static AdamHyperParameters Adam(double learningRate = 1e-3, double weightDecay = 0, double beta1 = 0.9, double beta2 = 0.999,
+        double epsilon = 1e-8) =>
         new(learningRate, beta1, beta2, epsilon, weightDecay, AdamDecayMode.L2);
 
     /// <summary>torch.optim.AdamW defaults: lr 1e-3, betas (0.9, 0.999), eps 1e-8, weight_decay 1e-2 (decoupled).</summary>
-    public static AdamHyperParameters AdamW(double learningRate = 1e-3, double weightDecay = 1e-2, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8) =>
+    public static AdamHyperParameters AdamW(double learningRate = 1e-3, double weightDecay = 1e-2, double beta1 = 0.9, double beta2 = 0.999,
+        double epsilon = 1e-8) =>
         new(learningRate, beta1, beta2, epsilon, weightDecay, AdamDecayMode.Decoupled);
 
     /// <summary>Throws unless the values are ones torch accepts (lr, eps, wd ≥ 0; 0 ≤ beta &lt; 1).</summary>

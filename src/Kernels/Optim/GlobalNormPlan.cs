@@ -29,12 +29,14 @@ public sealed class GlobalNormPlan : IDisposable
     /// <summary>[Groups × 4]: start, length, group within its tensor, its tensor's groups; null when there are no groups.</summary>
     public IntTensor? Table { get; }
 
-    public static GlobalNormPlan Create(DeviceContext device, IReadOnlyList<(long Offset, long Length)> segments, int groupSize = OptimKernels.DefaultNormGroupSize)
+    public static GlobalNormPlan Create(DeviceContext device, IReadOnlyList<(long Offset, long Length)> segments,
+        int groupSize = OptimKernels.DefaultNormGroupSize)
     {
         var rows = new List<int>();
         foreach (var (offset, length) in segments)
         {
-            OpCheck.That("global_norm", offset >= 0 && length >= 0 && offset + length <= int.MaxValue, $"segment at {offset} of {length} elements is outside a 2^31-element buffer");
+            OpCheck.That("global_norm",
+                offset >= 0 && length >= 0 && offset + length <= int.MaxValue, $"segment at {offset} of {length} elements is outside a 2^31-element buffer");
             var groups = OptimKernels.NormGroupsFor(length, groupSize);
             for (var b = 0; b < groups; b++)
                 rows.AddRange([(int)offset, (int)length, b, groups]);

@@ -153,11 +153,13 @@ public static class OptimKernels
         if (p.Length == 0)
             return;
         device.Kernel(AdamUpdateClippedName, acc => acc.LoadAutoGroupedStreamKernel<
-                Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, AdamStepScalars, ArrayView<float>, float>(OptimAdamUpdateClipNorm))
+                Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+                ArrayView<float>, AdamStepScalars, ArrayView<float>, float>(OptimAdamUpdateClipNorm))
             ((int)p.Length, p, g, m, v, scalars, norm, maxNorm);
     }
 
-    public static void LaunchNormSegmentedPartials(DeviceContext device, ArrayView<float> x, ArrayView<int> table, ArrayView<float> partials, int groups, int groupSize)
+    public static void LaunchNormSegmentedPartials(DeviceContext device, ArrayView<float> x, ArrayView<int> table, ArrayView<float> partials, int groups,
+        int groupSize)
     {
         if (groups == 0)
             return;

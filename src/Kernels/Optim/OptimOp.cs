@@ -146,7 +146,8 @@ public static class OptimOp
     /// <paramref name="norm"/> [1] where it lies (the device), so clipping needs no host round trip.
     /// The same bits as <see cref="Adam"/> with <see cref="ClipScale"/> of the same norm.
     /// </summary>
-    public static void AdamClipped(DeviceContext device, Tensor param, Tensor grad, Tensor m, Tensor v, AdamHyperParameters hp, int step, Tensor norm, float maxNorm)
+    public static void AdamClipped(DeviceContext device, Tensor param, Tensor grad, Tensor m, Tensor v, AdamHyperParameters hp, int step, Tensor norm,
+        float maxNorm)
     {
         const string op = OptimKernels.AdamUpdateClippedName;
         OpCheck.SameShape(op, param, grad);

@@ -17,7 +17,8 @@ public static class ResizeKernels
 
     public static IReadOnlyList<KernelEntry> Catalog { get; } =
     [
-        new(Name, "Resize", Method(nameof(ResizeBilinear)), KernelGrouping.Implicit, "bilinear resize, align_corners = false (input images to the model's size)"),
+        new(Name, "Resize", Method(nameof(ResizeBilinear)), KernelGrouping.Implicit,
+            "bilinear resize, align_corners = false (input images to the model's size)"),
     ];
 
     // PyTorch 1.13's rounding (see ResizeReference.Source): float scale, the coordinate in double, the weights in float.

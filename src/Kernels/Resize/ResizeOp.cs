@@ -18,8 +18,10 @@ public static class ResizeOp
     public static void Bilinear(DeviceContext device, Tensor input, Tensor output)
     {
         const string op = ResizeKernels.Name;
-        OpCheck.That(op, input.Shape.Length == 4 && output.Shape.Length == 4, $"input '{input.Label}' {input.ShapeText} and output '{output.Label}' {output.ShapeText} must both be [N, C, H, W]");
-        OpCheck.That(op, input.Shape[0] == output.Shape[0] && input.Shape[1] == output.Shape[1], $"input '{input.Label}' {input.ShapeText} and output '{output.Label}' {output.ShapeText} differ in N or C");
+        OpCheck.That(op, input.Shape.Length == 4 && output.Shape.Length == 4,
+            $"input '{input.Label}' {input.ShapeText} and output '{output.Label}' {output.ShapeText} must both be [N, C, H, W]");
+        OpCheck.That(op, input.Shape[0] == output.Shape[0] && input.Shape[1] == output.Shape[1],
+            $"input '{input.Label}' {input.ShapeText} and output '{output.Label}' {output.ShapeText} differ in N or C");
         OpCheck.That(op, input.Length > 0 && output.Length > 0, $"input {input.ShapeText} and output {output.ShapeText} must not be empty");
         OpCheck.That(op, output.Length <= int.MaxValue, $"'{output.Label}' {output.ShapeText} has more than 2^31 elements");
         if (device.IsPlanning)

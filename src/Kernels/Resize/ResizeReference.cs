@@ -4,7 +4,8 @@ namespace CrsIlgpu.Kernels.Resize;
 /// Plain C# of bilinear resizing with align_corners = false and no antialias, exactly PyTorch's
 /// <c>F.interpolate(x, size=(H', W'), mode="bilinear", align_corners=False)</c> (and torchvision's
 /// <c>Resize</c> on tensors with antialias off): each output pixel's centre maps back to
-/// src = (dst + ½)·in/out − ½, clamped at 0 below (rounded as PyTorch's CPU kernel does: see <see cref="Source"/>); the two nearest source pixels on each axis
+/// src = (dst + ½)·in/out − ½, clamped at 0 below (rounded as PyTorch's CPU kernel does: see <see cref="Source"/>); the two nearest source pixels on
+/// each axis
 /// (the upper one clamped to the last) are blended by the fractional part. Planes are independent:
 /// input [planes, inH, inW], output [planes, outH, outW] (planes = batch × channels).
 /// </summary>

@@ -68,7 +68,8 @@ public sealed class DeviceContext : IDisposable
 
     public string Description => IsPlanning
         ? "memory plan (kernel path, no launches)"
-        : $"{Accelerator.Name} ({Accelerator.AcceleratorType}, {(Mode == ExecutionMode.Kernels ? "ILGPU kernels" : $"C# CPU backend, {CpuThreads.Count} threads")}{MatmulNote})";
+        : $"{Accelerator.Name} ({Accelerator.AcceleratorType}, "
+            + $"{(Mode == ExecutionMode.Kernels ? "ILGPU kernels" : $"C# CPU backend, {CpuThreads.Count} threads")}{MatmulNote})";
 
     private string MatmulNote => MatmulPrecision == MatmulPrecision.Fp32
         ? ""
@@ -131,7 +132,8 @@ public sealed class DeviceContext : IDisposable
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             throw new CrsException(
-                $"CUDA device {device.Name} was found but ILGPU could not open it ({ex.GetType().Name}: {ex.Message.Split('\n')[0]}); {CudaProbe.Run(ilgpuDevices).Describe()}; --device cpu runs without it",
+                $"CUDA device {device.Name} was found but ILGPU could not open it ({ex.GetType().Name}: {ex.Message.Split('\n')[0]}); "
+                + $"{CudaProbe.Run(ilgpuDevices).Describe()}; --device cpu runs without it",
                 exitCode: 2, ex);
         }
     }
@@ -222,7 +224,8 @@ public sealed class DeviceContext : IDisposable
         try
         {
             return lazy.Value as T
-                ?? throw new InvalidOperationException($"kernel {name} is cached as {lazy.Value.GetType().Name}, not {typeof(T).Name}: two kernels share the name");
+                ?? throw new InvalidOperationException(
+                    $"kernel {name} is cached as {lazy.Value.GetType().Name}, not {typeof(T).Name}: two kernels share the name");
         }
         catch (CrsException)
         {
@@ -244,7 +247,8 @@ public sealed class DeviceContext : IDisposable
         Accelerator.Synchronize();
     }
 
-    /// <summary>Host waits so far: synchronizes plus blocking copies through <see cref="Tensor"/> and <see cref="IntTensor"/> (see <see cref="SyncCounter"/>).</summary>
+    /// <summary>Host waits so far: synchronizes plus blocking copies through <see cref="Tensor"/> and <see cref="IntTensor"/> (see <see
+    /// cref="SyncCounter"/>).</summary>
     public long Synchronizations => Pool.Syncs.Count;
 
     public void Dispose()

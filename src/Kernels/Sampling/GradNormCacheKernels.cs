@@ -18,17 +18,21 @@ public static class GradNormCacheKernels
 
     public static IReadOnlyList<KernelEntry> Catalog { get; } =
     [
-        new(ScoresName, "Sampling", Method(nameof(GradNormCacheScores)), KernelGrouping.Implicit, "score[r] = ‖x_r‖ · (cached ‖G‖ of row r, or 1 when never seen)"),
+        new(ScoresName, "Sampling", Method(nameof(GradNormCacheScores)), KernelGrouping.Implicit,
+            "score[r] = ‖x_r‖ · (cached ‖G‖ of row r, or 1 when never seen)"),
     ];
 
-    internal static void GradNormCacheScores(Index1D r, ArrayView<float> xNorms, ArrayView<float> cache, ArrayView<int> examples, ArrayView<float> scores, int tokens)
+    internal static void GradNormCacheScores(Index1D r, ArrayView<float> xNorms, ArrayView<float> cache, ArrayView<int> examples, ArrayView<float> scores,
+        int tokens)
     {
         var cached = cache[(long)examples[r / tokens] * tokens + r % tokens];
         scores[r] = xNorms[r] * (cached >= 0f ? cached : 1f);
     }
 
-    public static void LaunchScores(DeviceContext device, ArrayView<float> xNorms, ArrayView<float> cache, ArrayView<int> examples, ArrayView<float> scores, int tokens) =>
-        device.Kernel(ScoresName, acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, int>(GradNormCacheScores))
+    public static void LaunchScores(DeviceContext device, ArrayView<float> xNorms, ArrayView<float> cache, ArrayView<int> examples, ArrayView<float> scores,
+        int tokens) =>
+        device.Kernel(ScoresName, acc => acc.LoadAutoGroupedStreamKernel<
+            Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, int>(GradNormCacheScores))
             ((int)scores.Length, xNorms, cache, examples, scores, tokens);
 
     private static MethodInfo Method(string name) =>

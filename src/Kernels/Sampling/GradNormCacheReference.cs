@@ -1,6 +1,7 @@
 namespace CrsIlgpu.Kernels.Sampling;
 
-/// <summary>The gradient-norm cache written plainly: the scores (checked against the kernel and <see cref="GradNormCacheCpu"/>) and the host-side store the model calls.</summary>
+/// <summary>The gradient-norm cache written plainly: the scores (checked against the kernel and <see cref="GradNormCacheCpu"/>) and the host-side store the
+/// model calls.</summary>
 public static class GradNormCacheReference
 {
     /// <summary>

@@ -28,7 +28,9 @@ public static class RowGatherKernels
         y[k] = row >= 0 && row < rows ? scales[t] * x[(long)row * cols + (k - t * cols)] : 0f;
     }
 
-    public static void Launch(DeviceContext device, ArrayView<float> x, ArrayView<int> indices, ArrayView<float> scales, ArrayView<float> y, int rows, int cols) =>
-        device.Kernel(GatherName, acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int>(RowGatherScaled))
+    public static void Launch(DeviceContext device, ArrayView<float> x, ArrayView<int> indices, ArrayView<float> scales, ArrayView<float> y, int rows,
+        int cols) =>
+        device.Kernel(GatherName, acc => acc.LoadAutoGroupedStreamKernel<
+            Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int>(RowGatherScaled))
             ((int)y.Length, x, indices, scales, y, rows, cols);
 }

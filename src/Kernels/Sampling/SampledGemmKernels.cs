@@ -51,7 +51,8 @@ public static class SampledGemmKernels
     public static IReadOnlyList<KernelEntry> Catalog { get; } =
     [
         new(GatherName, "Sampling", MethodFor(SampledGemmForm.Gather), KernelGrouping.Explicit,
-            "sampled TN GEMM Σ scale_t·A[idx_t]ᵀB[idx_t] (WTA-CRS weight gradient): rows read by index, scale applied in the tile load, batched over grid z"),
+            "sampled TN GEMM Σ scale_t·A[idx_t]ᵀB[idx_t] (WTA-CRS weight gradient): rows read by index, "
+            + "scale applied in the tile load, batched over grid z"),
         new(PreSampledName, "Sampling", MethodFor(SampledGemmForm.PreSampled), KernelGrouping.Explicit,
             "sampled TN GEMM Σ A[idx_t]ᵀB_s[t] with B stored sampled and pre-scaled (Cached policy), batched over grid z"),
     ];
@@ -78,9 +79,7 @@ public static class SampledGemmKernels
 
     /// <summary>One group per 64×64 tile of C, batch entry and K split (z = batch · splits + split).</summary>
     public static KernelConfig ConfigFor(SampledGemmProblem p, int splits = 1) =>
-        new(
-            new Index3D((p.N + TileN - 1) / TileN, (p.M + TileM - 1) / TileM, checked(p.Batch * splits)),
-            new Index3D(ThreadsX, ThreadsY, 1));
+        GemmGrid.Config(p.M, p.N, checked(p.Batch * splits), TileM, TileN, ThreadsX, ThreadsY);
 
     /// <summary>Floats of the split-K partial workspace: batch × splits × M × N.</summary>
     public static long WorkspaceLength(SampledGemmProblem p, int splits) => (long)p.Batch * splits * p.M * p.N;
@@ -136,8 +135,10 @@ public static class SampledGemmKernels
         KernelConfig config = ConfigFor(p, splits);
         GridLimit.Check(config, p.OpName, p.M, p.Batch * splits);
         SampledGemmLauncher launcher = p.Form == SampledGemmForm.Gather
-            ? device.Kernel(GatherName, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, SampledGemmProblem, int, int>(SampledGemmTnGather))
-            : device.Kernel(PreSampledName, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, SampledGemmProblem, int, int>(SampledGemmTnPreSampled));
+            ? device.Kernel(GatherName, acc => acc.LoadStreamKernel<
+                ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, SampledGemmProblem, int, int>(SampledGemmTnGather))
+            : device.Kernel(PreSampledName, acc => acc.LoadStreamKernel<
+                ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, SampledGemmProblem, int, int>(SampledGemmTnPreSampled));
         launcher(config, a, b, output, indices, scales, p, splits, SplitLength(p.K, splits));
     }
 

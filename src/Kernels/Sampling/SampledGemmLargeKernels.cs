@@ -76,14 +76,17 @@ public static class SampledGemmLargeKernels
         KernelConfig config = ConfigFor(p, precision);
         string name = NameFor(p.Form, precision);
         GridLimit.Check(config, name, p.M, p.Batch);
-        int flags = GemmLargeKernels.VectorFlags(p.AsGemm(),
-            GemmLargeKernels.ElementIndex(a), GemmLargeKernels.ElementIndex(b), GemmLargeKernels.ElementIndex(c));
+        int flags = GemmLargeKernels.VectorFlags(p.AsGemm(), a, b, c);
         LargeSampledGemmLauncher launcher = (p.Form, precision) switch
         {
-            (SampledGemmForm.Gather, MatmulPrecision.Tf32) => device.Kernel(name, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, SampledGemmProblem, int>(SampledGemmTnGatherTf32)),
-            (_, MatmulPrecision.Tf32) => device.Kernel(name, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, SampledGemmProblem, int>(SampledGemmTnPreSampledTf32)),
-            (SampledGemmForm.Gather, _) => device.Kernel(name, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, SampledGemmProblem, int>(SampledGemmTnGather128)),
-            _ => device.Kernel(name, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, SampledGemmProblem, int>(SampledGemmTnPreSampled128)),
+            (SampledGemmForm.Gather, MatmulPrecision.Tf32) => device.Kernel(name, acc => acc.LoadStreamKernel<
+                ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, SampledGemmProblem, int>(SampledGemmTnGatherTf32)),
+            (_, MatmulPrecision.Tf32) => device.Kernel(name, acc => acc.LoadStreamKernel<
+                ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, SampledGemmProblem, int>(SampledGemmTnPreSampledTf32)),
+            (SampledGemmForm.Gather, _) => device.Kernel(name, acc => acc.LoadStreamKernel<
+                ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, SampledGemmProblem, int>(SampledGemmTnGather128)),
+            _ => device.Kernel(name, acc => acc.LoadStreamKernel<
+                ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, SampledGemmProblem, int>(SampledGemmTnPreSampled128)),
         };
         launcher(config, a, b, c, indices, scales, p, flags);
     }

@@ -67,7 +67,8 @@ public static class SampledGemmOp
             $"'{b.Label}' {b.ShapeText} must be [{string.Join(", ", lead)}, {rows}, N] like '{a.Label}' {a.ShapeText}");
         int n = b.Shape[rank - 1];
         OpCheck.Shape(op, c, [.. lead, m, n]);
-        OpCheck.That(op, batch >= 1 && indices.Count % batch == 0, $"indices '{indices.Label}' hold {indices.Count} values, not a multiple of the batch {batch}");
+        OpCheck.That(op, batch >= 1 && indices.Count % batch == 0,
+            $"indices '{indices.Label}' hold {indices.Count} values, not a multiple of the batch {batch}");
         OpCheck.That(op, scales.Length == indices.Count, $"scales '{scales.Label}' {scales.ShapeText} must hold one value per index ({indices.Count})");
         var p = SampledGemmProblem.Create(SampledGemmForm.Gather, m, n, indices.Count / batch, rows, batch) with { Alpha = alpha };
         Run(device, p, a, b, indices, scales, c);

@@ -67,7 +67,8 @@ public static class SoftmaxKernels
     }
 
     /// <summary>dx = y ⊙ (dy − rowsum(dy ⊙ y)); group size automatic unless given.</summary>
-    public static void LaunchBackward(DeviceContext device, ArrayView<float> y, ArrayView<float> dy, ArrayView<float> dx, int rows, int n, int? groupSize = null)
+    public static void LaunchBackward(DeviceContext device, ArrayView<float> y, ArrayView<float> dy, ArrayView<float> dx, int rows, int n,
+        int? groupSize = null)
     {
         if (rows == 0 || n == 0)
             return;

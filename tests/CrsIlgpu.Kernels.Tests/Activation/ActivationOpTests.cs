@@ -69,10 +69,7 @@ public class ActivationOpTests
         var device = TestAccelerators.Kernels;
         using var x = TestData.Tensor(device, new float[6], 2, 3);
         using var y = TestData.Tensor(device, new float[6], 3, 2);
-        var ex = Assert.Throws<ArgumentException>(() => ActivationOp.GeluForward(device, x, y));
-        Assert.Contains(ActivationKernels.GeluForwardName, ex.Message);
-        Assert.Contains("[2, 3]", ex.Message);
-        Assert.Contains("[3, 2]", ex.Message);
+        Rejects.With(() => ActivationOp.GeluForward(device, x, y), ActivationKernels.GeluForwardName, "[2, 3]", "[3, 2]");
     }
 
     [Fact]
@@ -82,10 +79,7 @@ public class ActivationOpTests
         using var x = TestData.Tensor(device, new float[6], 2, 3);
         using var dy = TestData.Tensor(device, new float[6], 2, 3);
         using var dx = TestData.Tensor(device, new float[6], 6);
-        var ex = Assert.Throws<ArgumentException>(() => ActivationOp.GeluBackward(device, x, dy, dx));
-        Assert.Contains(ActivationKernels.GeluBackwardName, ex.Message);
-        Assert.Contains("[2, 3]", ex.Message);
-        Assert.Contains("[6]", ex.Message);
+        Rejects.With(() => ActivationOp.GeluBackward(device, x, dy, dx), ActivationKernels.GeluBackwardName, "[2, 3]", "[6]");
     }
 
     [Fact]

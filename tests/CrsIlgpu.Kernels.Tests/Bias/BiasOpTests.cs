@@ -90,10 +90,7 @@ public class BiasOpTests
         var device = TestAccelerators.Kernels;
         using var y = TestData.Tensor(device, new float[12], 4, 3);
         using var b = TestData.Tensor(device, new float[4], 4);
-        var ex = Assert.Throws<ArgumentException>(() => BiasOp.Add(device, y, b));
-        Assert.Contains(BiasKernels.AddName, ex.Message);
-        Assert.Contains("[4, 3]", ex.Message);
-        Assert.Contains("[4]", ex.Message);
+        Rejects.With(() => BiasOp.Add(device, y, b), BiasKernels.AddName, "[4, 3]", "[4]");
     }
 
     [Fact]
@@ -102,10 +99,7 @@ public class BiasOpTests
         var device = TestAccelerators.CpuBackend;
         using var dy = TestData.Tensor(device, new float[12], 2, 6);
         using var db = TestData.Tensor(device, new float[2], 2);
-        var ex = Assert.Throws<ArgumentException>(() => BiasOp.Grad(device, dy, db));
-        Assert.Contains(BiasKernels.GradPartialName, ex.Message);
-        Assert.Contains("[2, 6]", ex.Message);
-        Assert.Contains("[2]", ex.Message);
+        Rejects.With(() => BiasOp.Grad(device, dy, db), BiasKernels.GradPartialName, "[2, 6]", "[2]");
     }
 
     /// <summary>

@@ -42,8 +42,6 @@ public class ClsGatherScatterTests
         var device = TestAccelerators.Kernels;
         using var x = TestData.Tensor(device, new float[24], 2, 3, 4);
         using var y = TestData.Tensor(device, new float[6], 2, 3);
-        var ex = Assert.Throws<ArgumentException>(() => EmbedOp.ClsGather(device, x, y));
-        Assert.Contains("cls_gather", ex.Message);
-        Assert.Contains("[2, 4]", ex.Message);
+        Rejects.With(() => EmbedOp.ClsGather(device, x, y), "cls_gather", "[2, 4]");
     }
 }

@@ -1,4 +1,5 @@
 using CrsIlgpu.Kernels.Gemm;
+using ILGPU;
 using ILGPU.Runtime;
 
 namespace CrsIlgpu.Kernels.Tests.Gemm;
@@ -9,20 +10,9 @@ namespace CrsIlgpu.Kernels.Tests.Gemm;
 /// </summary>
 public class GemmKernelTests
 {
-    public static TheoryData<GemmLayout, int, int, int> Shapes()
-    {
-        var data = new TheoryData<GemmLayout, int, int, int>();
-        foreach (GemmLayout layout in Enum.GetValues<GemmLayout>())
-        {
-            data.Add(layout, 1, 1, 1);
-            data.Add(layout, 7, 13, 5);
-            data.Add(layout, 33, 65, 17);
-            data.Add(layout, 64, 64, 64);
-            data.Add(layout, 5, 9, 70); // M < K: ILGPU's MatrixMultiply sample gets this wrong
-            data.Add(layout, 70, 9, 5); // M > K, two row tiles
-        }
-        return data;
-    }
+    /// <summary>Tiny and ragged shapes; (5, 9, 70) has M &lt; K (ILGPU's MatrixMultiply sample gets it wrong), (70, 9, 5) two row tiles.</summary>
+    public static TheoryData<GemmLayout, int, int, int> Shapes() =>
+        GemmTestData.EveryLayout((1, 1, 1), (7, 13, 5), (33, 65, 17), (64, 64, 64), (5, 9, 70), (70, 9, 5));
 
     [Theory]
     [MemberData(nameof(Shapes))]
@@ -85,23 +75,10 @@ public class GemmKernelTests
         Assert.Contains("gemm_nt", ex.Message);
     }
 
-    private static void Check(GemmProblem p, int seed)
-    {
-        var (a, b, c) = GemmTestData.Inputs(p, seed);
-        float[] expected = (float[])c.Clone();
-        GemmReference.Run(p, a, b, expected);
-        float[] actual = RunKernel(p, a, b, c);
-        GemmTestData.AssertClose(p, a, b, c, expected, actual);
-    }
+    private static void Check(GemmProblem p, int seed) => GemmTestData.CheckFp32(p, seed, Launch);
 
-    private static float[] RunKernel(GemmProblem p, float[] a, float[] b, float[] c)
-    {
-        Accelerator accelerator = TestAccelerators.Accelerator;
-        using var da = accelerator.Allocate1D(a);
-        using var db = accelerator.Allocate1D(b);
-        using var dc = accelerator.Allocate1D(c);
-        GemmKernels.Launch(TestAccelerators.Kernels, p, da.View, db.View, dc.View);
-        accelerator.Synchronize();
-        return dc.GetAsArray1D();
-    }
+    private static float[] RunKernel(GemmProblem p, float[] a, float[] b, float[] c) => GemmTestData.RunOnTestAccelerator(p, a, b, c, Launch);
+
+    private static void Launch(GemmProblem p, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c) =>
+        GemmKernels.Launch(TestAccelerators.Kernels, p, a, b, c);
 }

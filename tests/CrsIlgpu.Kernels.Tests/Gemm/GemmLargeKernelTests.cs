@@ -167,22 +167,11 @@ public class GemmLargeKernelTests
         GemmTestData.AssertClose(p, a, b, c, expected, RunKernel(p, a, b, c, GemmTile.Large128));
     }
 
-    private static void Check(GemmProblem p, GemmTile tile, int seed)
-    {
-        var (a, b, c) = GemmTestData.Inputs(p, seed);
-        float[] expected = (float[])c.Clone();
-        GemmReference.Run(p, a, b, expected);
-        GemmTestData.AssertClose(p, a, b, c, expected, RunKernel(p, a, b, c, tile));
-    }
+    private static void Check(GemmProblem p, GemmTile tile, int seed) => GemmTestData.CheckFp32(p, seed, Launch(tile));
 
-    private static float[] RunKernel(GemmProblem p, float[] a, float[] b, float[] c, GemmTile tile)
-    {
-        Accelerator accelerator = TestAccelerators.Accelerator;
-        using var da = accelerator.Allocate1D(a);
-        using var db = accelerator.Allocate1D(b);
-        using var dc = accelerator.Allocate1D(c);
-        GemmKernels.Launch(TestAccelerators.Kernels, p, da.View, db.View, dc.View, tile);
-        accelerator.Synchronize();
-        return dc.GetAsArray1D();
-    }
+    private static float[] RunKernel(GemmProblem p, float[] a, float[] b, float[] c, GemmTile tile) =>
+        GemmTestData.RunOnTestAccelerator(p, a, b, c, Launch(tile));
+
+    private static Action<GemmProblem, ArrayView<float>, ArrayView<float>, ArrayView<float>> Launch(GemmTile tile) =>
+        (p, a, b, c) => GemmKernels.Launch(TestAccelerators.Kernels, p, a, b, c, tile);
 }

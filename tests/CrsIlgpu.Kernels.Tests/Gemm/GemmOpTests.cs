@@ -1,5 +1,6 @@
 using CrsIlgpu.Kernels.Gemm;
 using CrsIlgpu.Kernels.Runtime;
+using CrsIlgpu.Tests.Shared;
 
 namespace CrsIlgpu.Kernels.Tests.Gemm;
 
@@ -28,7 +29,7 @@ public class GemmOpTests
         GemmOp.Run(device, p, ta, tb, tc);
         device.Synchronize();
         // K = 7 terms of |a·b| ≤ 1 scaled by 0.5: fp32 accumulation error ≤ 7·2⁻²⁴·3.5 ≈ 1.5e-6.
-        Assert.True(TestData.MaxAbsDiff(expected, tc.ToArray()) < 1e-5);
+        Closeness.AssertClose(expected, tc.ToArray(), 1e-5);
     }
 
     [Fact]

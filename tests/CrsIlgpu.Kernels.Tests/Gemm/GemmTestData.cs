@@ -1,10 +1,45 @@
 using CrsIlgpu.Kernels.Gemm;
+using CrsIlgpu.Tests.Shared;
+using ILGPU;
+using ILGPU.Runtime;
 
 namespace CrsIlgpu.Kernels.Tests.Gemm;
 
-/// <summary>Seeded inputs and the comparison used by all GEMM tests.</summary>
+/// <summary>Seeded inputs, the layout × shape theory data, the run on the test accelerator and the comparison used by all GEMM tests.</summary>
 internal static class GemmTestData
 {
+    /// <summary>Every layout crossed with every shape given.</summary>
+    public static TheoryData<GemmLayout, int, int, int> EveryLayout(params (int M, int N, int K)[] shapes)
+    {
+        var data = new TheoryData<GemmLayout, int, int, int>();
+        foreach (GemmLayout layout in Enum.GetValues<GemmLayout>())
+            foreach (var (m, n, k) in shapes)
+                data.Add(layout, m, n, k);
+        return data;
+    }
+
+    /// <summary>C after one launch on the shared test accelerator, the inputs copied there first.</summary>
+    public static float[] RunOnTestAccelerator(
+        GemmProblem p, float[] a, float[] b, float[] c, Action<GemmProblem, ArrayView<float>, ArrayView<float>, ArrayView<float>> launch)
+    {
+        Accelerator accelerator = TestAccelerators.Accelerator;
+        using var da = accelerator.Allocate1D(a);
+        using var db = accelerator.Allocate1D(b);
+        using var dc = accelerator.Allocate1D(c);
+        launch(p, da.View, db.View, dc.View);
+        accelerator.Synchronize();
+        return dc.GetAsArray1D();
+    }
+
+    /// <summary>Seeded inputs, one launch on the test accelerator, the fp32 bound of <see cref="AssertClose"/> against the reference.</summary>
+    public static void CheckFp32(GemmProblem p, int seed, Action<GemmProblem, ArrayView<float>, ArrayView<float>, ArrayView<float>> launch)
+    {
+        var (a, b, c) = Inputs(p, seed);
+        float[] expected = (float[])c.Clone();
+        GemmReference.Run(p, a, b, expected);
+        AssertClose(p, a, b, c, expected, RunOnTestAccelerator(p, a, b, c, launch));
+    }
+
     public static float[] Random(long length, int seed, float scale = 1f)
     {
         var rng = new Random(seed);
@@ -29,21 +64,8 @@ internal static class GemmTestData
     /// </summary>
     public static void AssertClose(GemmProblem p, float[] a, float[] b, float[] c0, float[] expected, float[] actual)
     {
-        Assert.Equal(expected.Length, actual.Length);
-        double maxA = MaxAbs(a), maxB = MaxAbs(b), maxC = MaxAbs(c0);
-        double scale = Math.Abs(p.Alpha) + (p.Beta != 0f ? Math.Abs(p.Beta) * maxC : 0);
-        double tol = 1e-5 * (1 + p.K * maxA * maxB) * Math.Max(1, scale);
-        for (int i = 0; i < expected.Length; i++)
-        {
-            double err = Math.Abs((double)expected[i] - actual[i]);
-            // NaN fails the comparison and therefore the test.
-            if (!(err <= tol))
-            {
-                Assert.Fail(
-                    $"{p.OpName} M={p.M} N={p.N} K={p.K} batch={p.Batch}: element {i} expected {expected[i]} got {actual[i]} " +
-                    $"(|err| {err:g3} > tol {tol:g3})");
-            }
-        }
+        double tol = FpTolerance(p, a, b, c0);
+        Closeness.AssertClose(expected, actual, _ => tol, $"{p.OpName} M={p.M} N={p.N} K={p.K} batch={p.Batch}");
     }
 
     /// <summary>
@@ -63,18 +85,8 @@ internal static class GemmTestData
         var fp32 = (float[])c0.Clone();
         GemmReference.Run(p, a, b, fp32);
         double u = Tf32.UnitRoundoff;
-        double tf32Tol = (2 * u + u * u) * p.K * MaxAbs(a) * MaxAbs(b) * Math.Abs(p.Alpha);
-        for (int i = 0; i < fp32.Length; i++)
-        {
-            double err = Math.Abs((double)fp32[i] - actual[i]);
-            double tol = tf32Tol + FpTolerance(p, a, b, c0);
-            if (!(err <= tol))
-            {
-                Assert.Fail(
-                    $"{p.OpName} tf32 M={p.M} N={p.N} K={p.K} batch={p.Batch}: element {i} fp32 reference {fp32[i]} got {actual[i]} " +
-                    $"(|err| {err:g3} > TF32 bound {tol:g3})");
-            }
-        }
+        double tol = (2 * u + u * u) * p.K * MaxAbs(a) * MaxAbs(b) * Math.Abs(p.Alpha) + FpTolerance(p, a, b, c0);
+        Closeness.AssertClose(fp32, actual, _ => tol, $"{p.OpName} tf32 M={p.M} N={p.N} K={p.K} batch={p.Batch} against the fp32 reference (TF32 bound)");
     }
 
     private static double FpTolerance(GemmProblem p, float[] a, float[] b, float[] c0)

@@ -1,5 +1,4 @@
 using CrsIlgpu.Kernels.Gemm;
-using ILGPU.Runtime;
 
 namespace CrsIlgpu.Kernels.Tests.Gemm;
 
@@ -37,12 +36,7 @@ public class GemmTf32KernelTests
 
     public static TheoryData<GemmLayout, int, int, int> Shapes()
     {
-        var data = new TheoryData<GemmLayout, int, int, int>();
-        foreach (GemmLayout layout in Enum.GetValues<GemmLayout>())
-        {
-            foreach (var (m, n, k) in CommonShapes)
-                data.Add(layout, m, n, k);
-        }
+        var data = GemmTestData.EveryLayout(CommonShapes);
         foreach (var (layout, m, n, k) in RotatingShapes)
             data.Add(layout, m, n, k);
         return data;
@@ -130,14 +124,6 @@ public class GemmTf32KernelTests
         GemmTestData.AssertCloseTf32(p, a, b, c, RunKernel(p, a, b, c));
     }
 
-    internal static float[] RunKernel(GemmProblem p, float[] a, float[] b, float[] c)
-    {
-        Accelerator accelerator = TestAccelerators.Accelerator;
-        using var da = accelerator.Allocate1D(a);
-        using var db = accelerator.Allocate1D(b);
-        using var dc = accelerator.Allocate1D(c);
-        GemmTf32Kernels.Launch(TestAccelerators.Kernels, p, da.View, db.View, dc.View);
-        accelerator.Synchronize();
-        return dc.GetAsArray1D();
-    }
+    internal static float[] RunKernel(GemmProblem p, float[] a, float[] b, float[] c) =>
+        GemmTestData.RunOnTestAccelerator(p, a, b, c, (q, da, db, dc) => GemmTf32Kernels.Launch(TestAccelerators.Kernels, q, da, db, dc));
 }

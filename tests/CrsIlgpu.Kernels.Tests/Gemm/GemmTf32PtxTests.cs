@@ -90,7 +90,8 @@ public class GemmTf32PtxTests
     {
         var (blocks, successors, live) = ControlFlow(ptx);
         HashSet<int> Reach(int from) => Reachable(successors, from);
-        int mmaBlock = Enumerable.Range(0, blocks.Count).FirstOrDefault(b => live.Contains(b) && blocks[b].Any(l => l.StartsWith("mma.sync", StringComparison.Ordinal)), -1);
+        int mmaBlock = Enumerable.Range(0, blocks.Count).FirstOrDefault(b => live.Contains(b) && blocks[b].Any(l => l.StartsWith("mma.sync",
+            StringComparison.Ordinal)), -1);
         Assert.True(mmaBlock >= 0, "no reachable mma.sync in the PTX");
         var fromMma = Reach(mmaBlock);
         Assert.True(fromMma.Contains(mmaBlock), "the mma instructions are not inside a loop");

@@ -151,7 +151,8 @@ public class WarpMmaTests
         // emulation with a constant-false path (mov.pred %p, 1 and a branch around it) that ptxas drops;
         // what can run holds the mma and none of the emulation's shuffles.
         using var compiler = new PtxCompiler();
-        var entry = new KernelEntry("test_warp_mma", "Test", typeof(WarpMmaTests).GetMethod(nameof(MmaKernel), BindingFlags.Static | BindingFlags.NonPublic)!, KernelGrouping.Explicit, "");
+        var entry = new KernelEntry("test_warp_mma", "Test", typeof(WarpMmaTests).GetMethod(nameof(MmaKernel),
+            BindingFlags.Static | BindingFlags.NonPublic)!, KernelGrouping.Explicit, "");
         string ptx = compiler.Compile(entry, 80);
         string live = GemmTf32PtxTests.LiveCode(ptx);
         Assert.Contains("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32", live);

@@ -1,6 +1,7 @@
-using CrsIlgpu.Tests.Shared;
 using CrsIlgpu.Kernels.LayerNorm;
 using CrsIlgpu.Kernels.Runtime;
+using CrsIlgpu.Tests.Shared;
+using CrsIlgpu.Kernels.Tests.Reduction;
 
 namespace CrsIlgpu.Kernels.Tests.LayerNorm;
 
@@ -66,14 +67,9 @@ public class LayerNormOpTests
         public float[] Dbeta { get; }
     }
 
-    private static void Close(float[] expected, float[] actual, double tolerance, string what)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        var worst = 0.0;
-        for (var i = 0; i < expected.Length; i++)
-            worst = Math.Max(worst, Math.Abs((double)expected[i] - actual[i]) / Math.Max(1.0, Math.Abs(expected[i])));
-        Assert.True(worst < tolerance, $"{what}: max relative diff {worst} ≥ {tolerance}");
-    }
+    /// <summary>Each element within <paramref name="tolerance"/> relative to max(1, |expected|).</summary>
+    private static void Close(float[] expected, float[] actual, double tolerance, string what) =>
+        Closeness.AssertClose(expected, actual, i => tolerance * Math.Max(1.0, Math.Abs(expected[i])), what);
 
     [Theory]
     [MemberData(nameof(DevicesAndShapes))]
@@ -245,15 +241,7 @@ public class LayerNormOpTests
     }
 
     [Theory]
-    [InlineData(1, 5)]
-    [InlineData(7, 5)]
-    [InlineData(7, 300)]
-    [InlineData(31, 300)]
-    [InlineData(32, 300)]
-    [InlineData(33, 300)]
-    [InlineData(100, 5)]
-    [InlineData(100, 300)]
-    [InlineData(256, 300)]
+    [MemberData(nameof(GroupSizeCases.GroupSizesAndRowLengths), MemberType = typeof(GroupSizeCases))]
     public void KernelsAreRightForAnyGroupSize(int groupSize, int d)
     {
         var device = TestAccelerators.Kernels;

@@ -138,7 +138,8 @@ public class GlobalNormTests
         var maxNorm = (float)(0.25 * OptimReference.GlobalNorm(grads)); // clipping active
         var tensors = grads.Select(g => TestData.Tensor(device, g, g.Length)).ToList();
         var parameters = grads.Select((g, k) => TestData.Tensor(device, TestData.Uniform(g.Length, 60 + k), g.Length)).ToList();
-        var moments = grads.SelectMany(g => new[] { TestData.Tensor(device, new float[g.Length], g.Length), TestData.Tensor(device, new float[g.Length], g.Length) }).ToList();
+        var moments = grads.SelectMany(g => new[] { TestData.Tensor(device, new float[g.Length], g.Length), TestData.Tensor(device, new float[g.Length],
+            g.Length) }).ToList();
         try
         {
             var scale = OptimOp.ClipScale(OptimOp.GlobalNorm(device, tensors), maxNorm);

@@ -35,7 +35,8 @@ public class KernelCatalogTests
         Assert.Contains("GemmKernels", families);
         Assert.Contains("AxpbyKernels", families);
         Assert.Equal(families.Distinct().Count(), families.Count);
-        Assert.Equal(KernelCatalog.Families().Select(f => f.DeclaringType!.FullName), KernelCatalog.Families().Select(f => f.DeclaringType!.FullName).Order(StringComparer.Ordinal));
+        var names = KernelCatalog.Families().Select(f => f.DeclaringType!.FullName).ToList();
+        Assert.Equal(names, names.Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -45,7 +46,8 @@ public class KernelCatalogTests
         Assert.Equal(["MyKernel"], KernelLoads(source));
     }
 
-    /// <summary>(class, method) of every <c>Load…Kernel&lt;…&gt;(Method)</c> in src/Kernels (bench and the PTX compiler load what the catalog lists).</summary>
+    /// <summary>(class, method) of every <c>Load…Kernel&lt;…&gt;(Method)</c> in src/Kernels (bench and the PTX compiler load what the catalog
+    /// lists).</summary>
     private static IEnumerable<(string Type, string Method)> LoadedKernelMethods()
     {
         var root = Path.Combine(RepositoryRoot.Path, "src", "Kernels");
@@ -69,7 +71,8 @@ public class KernelCatalogTests
             for (var depth = 1; depth > 0 && i < source.Length; i++)
                 depth += source[i] switch { '<' => 1, '>' => -1, _ => 0 };
             var call = Regex.Match(source[i..], @"^\(\s*(\w+)\s*\)");
-            Assert.True(call.Success, $"a kernel load not of the form Load…Kernel<…>(Method): {source.Substring(m.Index, Math.Min(120, source.Length - m.Index))}");
+            Assert.True(call.Success,
+                $"a kernel load not of the form Load…Kernel<…>(Method): {source.Substring(m.Index, Math.Min(120, source.Length - m.Index))}");
             result.Add(call.Groups[1].Value);
         }
         return result;

@@ -1,5 +1,7 @@
 using CrsIlgpu.Kernels.Gemm;
 using CrsIlgpu.Kernels.Sampling;
+using CrsIlgpu.Kernels.Runtime;
+using CrsIlgpu.Tests.Shared;
 using ILGPU.Runtime;
 using static CrsIlgpu.Kernels.Tests.Sampling.SampledGemmTestData;
 
@@ -12,18 +14,21 @@ namespace CrsIlgpu.Kernels.Tests.Sampling;
 /// </summary>
 public class SampledGemmOpTests
 {
-    public static TheoryData<string, int, int, int, int> GatherShapes()
+    /// <summary>(dout, din, n, k); (70, 9, 6, 21): two row tiles, k &gt; N forces duplicates, k not a multiple of 8.</summary>
+    public static TheoryData<string, int, int, int, int> GatherShapes() =>
+        DeviceCases.Of((1, 1, 1, 1), (5, 7, 13, 4), (33, 65, 40, 17), (64, 64, 64, 64), (70, 9, 6, 21));
+
+    /// <summary>dW [dout, din] = Σ_t scale_t · G[idx_t]ᵀ X[idx_t] by <see cref="SampledGemmOp.Gather"/>, G [n, dout] and X [n, din] uploaded.</summary>
+    private static float[] RunGather(DeviceContext device, float[] g, float[] x, int[] idx, float[] scales, int n, int dout, int din)
     {
-        var data = new TheoryData<string, int, int, int, int>();
-        foreach (var device in new[] { "kernels", "cpu" })
-        {
-            data.Add(device, 1, 1, 1, 1);
-            data.Add(device, 5, 7, 13, 4);
-            data.Add(device, 33, 65, 40, 17);
-            data.Add(device, 64, 64, 64, 64);
-            data.Add(device, 70, 9, 6, 21); // two row tiles; k > N forces duplicates; k not a multiple of 8
-        }
-        return data;
+        using var tg = TestData.Tensor(device, g, n, dout);
+        using var tx = TestData.Tensor(device, x, n, din);
+        using var ti = IndexTensor(device, idx);
+        using var ts = TestData.Tensor(device, scales, idx.Length);
+        using var tdw = TestData.Tensor(device, new float[dout * din], dout, din);
+        SampledGemmOp.Gather(device, tg, tx, ti, ts, tdw);
+        device.Synchronize();
+        return tdw.ToArray();
     }
 
     [Theory]
@@ -40,14 +45,7 @@ public class SampledGemmOpTests
         var expected = new float[dout * din];
         SampledGemmReference.Run(p, g, x, idx, scales, expected);
 
-        using var tg = TestData.Tensor(device, g, n, dout);
-        using var tx = TestData.Tensor(device, x, n, din);
-        using var ti = IndexTensor(device, idx);
-        using var ts = TestData.Tensor(device, scales, k);
-        using var tdw = TestData.Tensor(device, new float[dout * din], dout, din);
-        SampledGemmOp.Gather(device, tg, tx, ti, ts, tdw);
-        device.Synchronize();
-        AssertClose(p, g, x, idx, scales, expected, tdw.ToArray());
+        AssertClose(p, g, x, idx, scales, expected, RunGather(device, g, x, idx, scales, n, dout, din));
     }
 
     [Theory]
@@ -69,14 +67,7 @@ public class SampledGemmOpTests
         }
 
         var p = SampledGemmProblem.Create(SampledGemmForm.Gather, dout, din, idx.Length, n);
-        using var tg = TestData.Tensor(device, g, n, dout);
-        using var tx = TestData.Tensor(device, x, n, din);
-        using var ti = IndexTensor(device, idx);
-        using var ts = TestData.Tensor(device, scales, idx.Length);
-        using var tdw = TestData.Tensor(device, new float[dout * din], dout, din);
-        SampledGemmOp.Gather(device, tg, tx, ti, ts, tdw);
-        device.Synchronize();
-        AssertClose(p, g, x, idx, scales, expected, tdw.ToArray());
+        AssertClose(p, g, x, idx, scales, expected, RunGather(device, g, x, idx, scales, n, dout, din));
     }
 
     [Theory]
@@ -115,15 +106,9 @@ public class SampledGemmOpTests
         var dense = new float[dout * din];
         GemmReference.Run(GemmProblem.Create(GemmLayout.TN, dout, din, n), g, x, dense);
 
-        using var tg = TestData.Tensor(device, g, n, dout);
-        using var tx = TestData.Tensor(device, x, n, din);
-        using var ti = IndexTensor(device, idx);
-        using var ts = TestData.Tensor(device, ones, n);
-        using var tdw = TestData.Tensor(device, new float[dout * din], dout, din);
-        SampledGemmOp.Gather(device, tg, tx, ti, ts, tdw);
-        device.Synchronize();
+        var actual = RunGather(device, g, x, idx, ones, n, dout, din);
         // GemmReference rounds its sum to fp32 too; the bound covers both roundings.
-        AssertClose(SampledGemmProblem.Create(SampledGemmForm.Gather, dout, din, n, n), g, x, idx, ones, dense, tdw.ToArray());
+        AssertClose(SampledGemmProblem.Create(SampledGemmForm.Gather, dout, din, n, n), g, x, idx, ones, dense, actual);
     }
 
     [Theory]
@@ -237,7 +222,7 @@ public class SampledGemmOpTests
 
         using var tg = TestData.Tensor(device, g, n, dout);
         using var tx = TestData.Tensor(device, x, n, din);
-        using var ti = new CrsIlgpu.Kernels.Runtime.IntTensor(device.Pool, idx.Length);
+        using var ti = new IntTensor(device.Pool, idx.Length);
         ti.View.CopyFromCPU(idx); // no HostRange: as if the selection kernel wrote them
         using var ts = TestData.Tensor(device, scales, idx.Length);
         using var tdw = TestData.Tensor(device, new float[dout * din], dout, din);

@@ -105,7 +105,8 @@ public class WtaCrsDeviceSelectionTests
         using var input = TestData.Tensor(device, scores, n);
         using var output = new WtaCrsSelectionBuffers(device.Pool, k);
         WtaCrsSelectionOp.Select(device, input, output, Seed, 1, Layer, groupSize, WtaCrsSelectionPath.DeviceWide);
-        AssertSame(WtaCrsSelectionReference.Select(scores, k, Seed, 1, Layer), output.IndicesToArray(), output.ScalesToArray(), output.WinnersToHost(), $"group {groupSize}");
+        AssertSame(WtaCrsSelectionReference.Select(scores, k, Seed, 1, Layer), output.IndicesToArray(), output.ScalesToArray(), output.WinnersToHost(),
+            $"group {groupSize}");
     }
 
     /// <summary>What the plan lists is what runs: the profiler sees exactly its launches, in order, under the catalog names.</summary>

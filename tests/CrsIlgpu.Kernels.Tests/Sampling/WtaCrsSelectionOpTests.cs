@@ -114,7 +114,8 @@ public class WtaCrsSelectionOpTests
         using var input = TestData.Tensor(device, scores, n);
         using var output = new WtaCrsSelectionBuffers(device.Pool, k);
         WtaCrsSelectionOp.Select(device, input, output, Seed, 1, Layer, groupSize);
-        AssertSame(WtaCrsSelectionReference.Select(scores, k, Seed, 1, Layer), output.IndicesToArray(), output.ScalesToArray(), output.WinnersToHost(), $"group {groupSize}");
+        AssertSame(WtaCrsSelectionReference.Select(scores, k, Seed, 1, Layer), output.IndicesToArray(), output.ScalesToArray(), output.WinnersToHost(),
+            $"group {groupSize}");
     }
 
     [Fact]

@@ -8,7 +8,8 @@ namespace CrsIlgpu.Model.Tests.Checkpoint;
 /// <summary>--init: what loads, what is adapted, and one error line per problem.</summary>
 public class InitCheckpointTests
 {
-    private static readonly VitConfig Tiny = new() { Name = "tiny-test", ImageSize = 8, PatchSize = 4, Dim = 8, Depth = 1, Heads = 2, MlpRatio = 2, NumClasses = 3 };
+    private static readonly VitConfig Tiny = new() { Name = "tiny-test", ImageSize = 8, PatchSize = 4, Dim = 8, Depth = 1, Heads = 2, MlpRatio = 2,
+        NumClasses = 3 };
 
     [Fact]
     public void ACrsModelFolderLoadsExactly()

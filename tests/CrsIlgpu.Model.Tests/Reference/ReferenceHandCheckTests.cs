@@ -30,11 +30,11 @@ public class ReferenceHandCheckTests
         var plain = ReferenceLayerNorm.Forward([1, 2, 3], [1, 1, 1], [0, 0, 0], 1, 3, 0.0);
         Assert.Equal(2.0, plain.Mean[0], 1e-15);
         Assert.Equal(Math.Sqrt(1.5), plain.Rstd[0], 1e-15);
-        AssertClose([-1.224744871391589, 0, 1.224744871391589], plain.Output, 1e-15);
+        Closeness.AssertClose([-1.224744871391589, 0, 1.224744871391589], plain.Output, 1e-15);
 
         // weight [2, 1, 1], bias [0, 5, 1]: [−2·1.2247…, 5, 1.2247… + 1].
         var affine = ReferenceLayerNorm.Forward([1, 2, 3], [2, 1, 1], [0, 5, 1], 1, 3, 0.0);
-        AssertClose([-2.449489742783178, 5, 2.224744871391589], affine.Output, 1e-15);
+        Closeness.AssertClose([-2.449489742783178, 5, 2.224744871391589], affine.Output, 1e-15);
 
         // eps enters under the root: rstd = 1/√(2/3 + 1e-6).
         var withEps = ReferenceLayerNorm.Forward([1, 2, 3], [1, 1, 1], [0, 0, 0], 1, 3, 1e-6);
@@ -52,18 +52,19 @@ public class ReferenceHandCheckTests
         double[] logits = [0, Math.Log(2), Math.Log(4), 0, 0, 0];
         int[] labels = [2, 0];
         var forward = ReferenceSoftmaxCrossEntropy.Forward(logits, labels, 2, 3, 0.3);
-        AssertClose([1.0 / 7, 2.0 / 7, 4.0 / 7, 1.0 / 3, 1.0 / 3, 1.0 / 3], forward.Probabilities, 1e-15);
-        AssertClose([0.7675599421034063, 1.0986122886681098], forward.Losses, 1e-15);
+        Closeness.AssertClose([1.0 / 7, 2.0 / 7, 4.0 / 7, 1.0 / 3, 1.0 / 3, 1.0 / 3], forward.Probabilities, 1e-15);
+        Closeness.AssertClose([0.7675599421034063, 1.0986122886681098], forward.Losses, 1e-15);
         Assert.Equal(0.933086115385758, forward.Loss, 1e-15);
         var dLogits = ReferenceSoftmaxCrossEntropy.Backward(forward, labels, 2, 3, 0.3);
-        AssertClose([(1.0 / 7 - 0.1) / 2, (2.0 / 7 - 0.1) / 2, (4.0 / 7 - 0.8) / 2, (1.0 / 3 - 0.8) / 2, (1.0 / 3 - 0.1) / 2, (1.0 / 3 - 0.1) / 2], dLogits, 1e-15);
+        Closeness.AssertClose([(1.0 / 7 - 0.1) / 2, (2.0 / 7 - 0.1) / 2, (4.0 / 7 - 0.8) / 2, (1.0 / 3 - 0.8) / 2, (1.0 / 3 - 0.1) / 2, (1.0 / 3 - 0.1) / 2],
+            dLogits, 1e-15);
     }
 
     [Fact]
     public void GeluOfKnownNumbers()
     {
         // gelu(1) = Φ(1) = 0.8413447460685429; gelu(−1) = −(1 − Φ(1)); gelu'(1) = Φ(1) + φ(1) = 0.8413… + 0.2419…
-        AssertClose([0.8413447460685429, -0.15865525393145707, 0.0], ReferenceGelu.Forward([1, -1, 0]), 1e-15);
+        Closeness.AssertClose([0.8413447460685429, -0.15865525393145707, 0.0], ReferenceGelu.Forward([1, -1, 0]), 1e-15);
         Assert.Equal(1.0833154705876864, ReferenceGelu.Derivative(1.0), 1e-15);
         Assert.Equal(0.5, ReferenceGelu.Derivative(0.0), 1e-15);
     }
@@ -81,8 +82,8 @@ public class ReferenceHandCheckTests
             0, 1, Math.Log(2), 0, 20, 200,
         ];
         var core = ReferenceAttention.CoreForward(qkv, 1, 2, 2, 2);
-        AssertClose([50.0 / 3, 150, 15, 125], core.Merged, 1e-13);
-        AssertClose([1.0 / 3, 2.0 / 3, 0.5, 0.5, 0.5, 0.5, 0.75, 0.25], core.Probabilities, 1e-15);
+        Closeness.AssertClose([50.0 / 3, 150, 15, 125], core.Merged, 1e-13);
+        Closeness.AssertClose([1.0 / 3, 2.0 / 3, 0.5, 0.5, 0.5, 0.5, 0.75, 0.25], core.Probabilities, 1e-15);
     }
 
     [Fact]
@@ -97,7 +98,7 @@ public class ReferenceHandCheckTests
             0, 0, 0, 0, /* k */ ln2, ln2, 0, 0, /* v */ 6, 0, 0, 0,
         ];
         var core = ReferenceAttention.CoreForward(qkv, 1, 2, 4, 1);
-        AssertClose([5, 0, 0, 0], core.Merged[..4], 1e-14);
+        Closeness.AssertClose([5, 0, 0, 0], core.Merged[..4], 1e-14);
     }
 
     [Fact]
@@ -132,6 +133,4 @@ public class ReferenceHandCheckTests
         var x = ReferenceTokenEmbedding.Forward([1, 2, 3, 4], [10, 20], [100, 200, 300, 400, 500, 600], 1, 2, 2);
         Assert.Equal([110, 220, 301, 402, 503, 604], x);
     }
-
-    private static void AssertClose(double[] expected, double[] actual, double tolerance) => Closeness.AssertClose(expected, actual, tolerance);
 }

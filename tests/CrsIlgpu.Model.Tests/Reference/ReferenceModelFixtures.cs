@@ -5,7 +5,10 @@ namespace CrsIlgpu.Model.Tests.Reference;
 /// <summary>Tiny models with parameters far from init, so every path (biases, LayerNorm affine) carries real gradient.</summary>
 internal static class ReferenceModelFixtures
 {
-    public static VitConfig Tiny => new() { Name = "reference-tiny", ImageSize = 8, PatchSize = 4, Channels = 3, Dim = 8, Depth = 2, Heads = 2, MlpRatio = 4, NumClasses = 5 };
+    public static VitConfig Tiny => new()
+    {
+        Name = "reference-tiny", ImageSize = 8, PatchSize = 4, Channels = 3, Dim = 8, Depth = 2, Heads = 2, MlpRatio = 4, NumClasses = 5,
+    };
 
     public static ReferenceParameters RandomParameters(VitConfig config, Random random)
     {

@@ -67,7 +67,8 @@ public class VitReferenceTests
         var token0 = new double[config.Dim];
         for (var d = 0; d < config.Dim; d++)
             token0[d] = parameters["cls_token"].Data[d] + parameters["pos_embed"].Data[d];
-        var normed = ReferenceLayerNorm.Forward(token0, parameters["norm.weight"].Data, parameters["norm.bias"].Data, 1, config.Dim, config.LayerNormEps).Output;
+        var normed = ReferenceLayerNorm.Forward(token0, parameters["norm.weight"].Data, parameters["norm.bias"].Data, 1, config.Dim,
+            config.LayerNormEps).Output;
         var expected = ReferenceLinear.Forward(normed, parameters["head.weight"].Data, parameters["head.bias"].Data, 1, config.Dim, config.NumClasses);
         for (var b = 0; b < Labels.Length; b++)
         {

@@ -50,7 +50,8 @@ public static class CudaProbe
         var target = new CudaCapabilityContext(architecture).TargetArchitecture;
         if (!CudaAccelerator.TryGetInstructionSet(target, driver.Value, out var minDriver, out var isa))
             return new CudaDeviceStatus(ordinal, name, capability, null,
-                $"ILGPU has no PTX ISA for target {target} with driver {driver.Value.Major}.{driver.Value.Minor} (needs ≥ {minDriver.Major}.{minDriver.Minor})");
+                $"ILGPU has no PTX ISA for target {target} with driver {driver.Value.Major}.{driver.Value.Minor} "
+                + $"(needs ≥ {minDriver.Major}.{minDriver.Minor})");
         return new CudaDeviceStatus(ordinal, name, capability, $"{isa.Major}.{isa.Minor}", Enumerate(device));
     }
 

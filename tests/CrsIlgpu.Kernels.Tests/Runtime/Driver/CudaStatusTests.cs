@@ -5,13 +5,15 @@ namespace CrsIlgpu.Kernels.Tests.Runtime.Driver;
 
 public class CudaStatusTests
 {
-    private static readonly CudaDriverSearch Loaded = new([new CudaDriverSearch.Attempt("/usr/lib64/libcuda.so.1", null)], "/usr/lib64/libcuda.so.1", new IntPtr(1));
+    private static readonly CudaDriverSearch Loaded = new([new CudaDriverSearch.Attempt("/usr/lib64/libcuda.so.1", null)], "/usr/lib64/libcuda.so.1",
+        new IntPtr(1));
 
     [Fact]
     public void NoLibraryNamesEveryPathTriedOnOneLine()
     {
         var search = new CudaDriverSearch(
-            [new CudaDriverSearch.Attempt("libcuda.so.1", "libcuda.so.1: cannot open shared object file"), new CudaDriverSearch.Attempt("libcuda.so", "libcuda.so: cannot open shared object file")],
+            [new CudaDriverSearch.Attempt("libcuda.so.1", "libcuda.so.1: cannot open shared object file"), new CudaDriverSearch.Attempt("libcuda.so",
+                "libcuda.so: cannot open shared object file")],
             null, IntPtr.Zero);
         var status = new CudaStatus("registered", search, false, null, null, null, [], 0);
 
