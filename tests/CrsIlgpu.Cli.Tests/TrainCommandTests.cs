@@ -32,6 +32,11 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Contains("test accuracy", output);
         Assert.Contains("epoch 1: train loss", output);
         Assert.Contains(Path.Combine(run, "loss.png"), output);
+        // The header's memory plan is crs memory --plan's peak for the same model and batch.
+        var (memoryCode, memory, _) = CliRunner.Run(["memory", "--plan", "--model", _model, "--batch", "16"]);
+        Assert.Equal(0, memoryCode);
+        var planned = long.Parse(System.Text.RegularExpressions.Regex.Match(memory, @"peak allocated [^(]*\(([0-9,]+) B\)").Groups[1].Value.Replace(",", ""));
+        Assert.Contains($"memory plan: one training step peaks at {CrsIlgpu.Kernels.Runtime.Memory.ByteSize.Format(planned)} on the GPU kernel path", output);
         foreach (var file in new[] { "metrics.jsonl", "metrics.csv", "options.json", "checkpoint/model.safetensors", "checkpoint/config.json", "checkpoint/optimizer.safetensors", "checkpoint/trainer.json" })
             Assert.True(File.Exists(Path.Combine(run, file)), file);
         PngAssert.IsImage(Path.Combine(run, "loss.png"), 900, 520);

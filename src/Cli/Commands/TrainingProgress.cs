@@ -28,6 +28,8 @@ public sealed class TrainingProgress(ProgressContext? live, int printEvery = 50)
         };
         foreach (var line in lines)
             Write(line);
+        if (plan.PlannedStepBytes > 0)
+            Write($"memory plan: one training step peaks at {ByteSize.Format(plan.PlannedStepBytes)} on the GPU kernel path (crs memory --plan --model {o.Model} --batch {o.Batch} for the breakdown)");
     }
 
     public void StepDone(StepMetrics s)

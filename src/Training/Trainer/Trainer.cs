@@ -5,6 +5,7 @@ using CrsIlgpu.Model;
 using CrsIlgpu.Model.Checkpoint;
 using CrsIlgpu.Model.Sampling;
 using CrsIlgpu.Training.Data;
+using CrsIlgpu.Training.Memory;
 using CrsIlgpu.Training.Optim;
 using CrsIlgpu.Training.Plots;
 using CrsIlgpu.Training.Probe;
@@ -100,7 +101,7 @@ public sealed class Trainer(DeviceContext device, TrainingOptions options, strin
         // Written once every check has passed, so a refused resume leaves the run's settings file as it was.
         AtomicFile.WriteAllText(Path.Combine(runDir, OptionsFileName), System.Text.Json.JsonSerializer.Serialize(run, TrainingCheckpoint.Json));
         _observer.Started(new TrainingPlan(run, config, model.Parameters.Count, device.Description, WtaCrsConfig.Describe(sampling),
-            train.Count, test.Count, loader.BatchesPerEpoch, startEpoch, runDir) { StartStep = startStep });
+            train.Count, test.Count, loader.BatchesPerEpoch, startEpoch, runDir) { StartStep = startStep, PlannedStepBytes = PlanStep(run, config, sampling) });
 
         EpochMetrics? last = metrics.Epochs.LastOrDefault();
         EvaluationResult? evaluation = null;
@@ -243,6 +244,16 @@ public sealed class Trainer(DeviceContext device, TrainingOptions options, strin
     }
 
     /// <summary>Sites of <paramref name="sites"/> (each gives one probe record per block and probe step).</summary>
+    /// <summary>
+    /// The pool's peak of one training step of this run on the GPU kernel path, from the planner
+    /// (`crs memory --plan`: no memory, no launches; seconds even for vit-b16), for the run's header.
+    /// </summary>
+    private static long PlanStep(TrainingOptions run, VitConfig config, WtaCrsConfig? sampling)
+    {
+        using var planner = DeviceContext.CreatePlanner();
+        return StepMemory.Measure(planner, config, run.Batch, sampling: sampling, recomputeAttention: run.RecomputeAttention).Stats.PeakAllocated;
+    }
+
     private static int SiteCount(SampledSite sites) => System.Numerics.BitOperations.PopCount((uint)sites);
 
     private (TrainerState, string) LoadState()

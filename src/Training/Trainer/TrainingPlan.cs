@@ -17,4 +17,7 @@ public sealed record TrainingPlan(
 {
     /// <summary>Batches of epoch <see cref="StartEpoch"/> + 1 a mid-epoch resume skips (already trained).</summary>
     public int StartStep { get; init; }
+
+    /// <summary>Planned pool peak of one training step on the GPU kernel path (<c>crs memory --plan</c>); 0 when not planned.</summary>
+    public long PlannedStepBytes { get; init; }
 }
