@@ -144,6 +144,15 @@ public class GradientProbeTests
         }
     }
 
+    /// <summary>A per-site keep ratio sizes that site's selection: fc1 at 0.5 keeps 34 of 68 rows, the others 0.3's 20.</summary>
+    [Fact]
+    public void PerSiteRatiosSetEachSitesBudget()
+    {
+        var sampling = new WtaCrsConfig(Linears, 0.3) { SiteRatios = new Dictionary<SampledSite, double> { [SampledSite.Fc1] = 0.5 } };
+        var probe = Assert.Single(Run("cpu", sampling, 1, _ => true).Probes);
+        Assert.All(probe, m => Assert.Equal(m.Site == SampledSite.Fc1 ? 34 : 20, m.Budget));
+    }
+
     [Fact]
     public void TheExactGradientIsTheDenseOneAndTheEstimateIsTheAppliedOne()
     {

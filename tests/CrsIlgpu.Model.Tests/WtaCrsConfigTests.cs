@@ -61,4 +61,35 @@ public class WtaCrsConfigTests
         Assert.Equal(WtaCrsEstimator.WtaCrs, WtaCrsConfig.Create(0.3, WtaCrsConfig.PaperSites, SamplingPolicy.Cached, seed: 2)!.Estimator);
         Assert.Null(WtaCrsConfig.Create(1, WtaCrsConfig.PaperSites, SamplingPolicy.Cached, seed: 2, estimator: WtaCrsEstimator.TopK)); // dense has no estimator
     }
+
+    /// <summary>--crs-layers fc1:0.5,fc2,proj:0.2 — per-site keep ratios over --ratio, in budgets and descriptions.</summary>
+    [Fact]
+    public void PerSiteRatiosOverrideTheRunRatio()
+    {
+        const string layers = "fc1:0.5, fc2 ,proj:0.2";
+        Assert.Equal(SampledSite.Fc1 | SampledSite.Fc2 | SampledSite.Proj, WtaCrsConfig.ParseSites(layers));
+        var config = WtaCrsConfig.Create(0.3, WtaCrsConfig.ParseSites(layers), SamplingPolicy.Deferred, seed: 1, siteRatios: WtaCrsConfig.ParseSiteRatios(layers))!;
+        Assert.Equal(0.5, config.RatioFor(SampledSite.Fc1));
+        Assert.Equal(0.3, config.RatioFor(SampledSite.Fc2));
+        Assert.Equal(0.2, config.RatioFor(SampledSite.Proj));
+        Assert.Equal(WtaCrsBudget.For(8320, 0.5), config.Budget(8320, SampledSite.Fc1));
+        Assert.Equal(WtaCrsBudget.For(8320, 0.3), config.Budget(8320, SampledSite.Fc2));
+        Assert.Equal(1664, config.Budget(8320, SampledSite.Proj));
+        Assert.EndsWith("(proj rho=0.2, fc1 rho=0.5)", WtaCrsConfig.Describe(config));
+        // --ratio 1 with a site below 1 samples that site; every site at 1 is dense.
+        Assert.NotNull(WtaCrsConfig.Create(1, SampledSite.Fc1, SamplingPolicy.Cached, 0, siteRatios: WtaCrsConfig.ParseSiteRatios("fc1:0.3")));
+        Assert.Null(WtaCrsConfig.Create(1, SampledSite.Fc1, SamplingPolicy.Cached, 0, siteRatios: WtaCrsConfig.ParseSiteRatios("fc1:1")));
+    }
+
+    [Theory]
+    [InlineData("fc1:x", "'x' is not a keep ratio")]
+    [InlineData("paper:0.3", "not a preset")]
+    [InlineData("fc1:1.5", "--crs-layers fc1 must be in (0, 1]")]
+    [InlineData("qk:0.3,av:0.5", "qk and av share one selection")]
+    public void BadPerSiteRatiosAreUserErrors(string layers, string message)
+    {
+        var ex = Assert.Throws<CrsException>(() =>
+            WtaCrsConfig.Create(0.3, WtaCrsConfig.ParseSites(layers), SamplingPolicy.Deferred, 0, siteRatios: WtaCrsConfig.ParseSiteRatios(layers)));
+        Assert.Contains(message, ex.Message);
+    }
 }

@@ -14,7 +14,8 @@ public sealed class SamplingOptions
 
     public Option<string> Layers { get; } = new("--crs-layers")
     {
-        Description = "Sampled layers: any of qkv, proj, fc1, fc2, qk, av, or the presets paper (proj,fc1,fc2,qk,av) / seed-report (qkv,qk,av)",
+        Description = "Sampled layers: any of qkv, proj, fc1, fc2, qk, av, each with an optional own keep ratio (fc1:0.3,proj:0.5; qk and av take one), " +
+            "or the presets paper (proj,fc1,fc2,qk,av) / seed-report (qkv,qk,av)",
         DefaultValueFactory = _ => "paper",
     };
 
@@ -41,7 +42,8 @@ public sealed class SamplingOptions
         if (sites == SampledSite.None && ratios.Any(r => r < 1))
             Console.Error.WriteLine("warning: --crs-layers none samples no layer: a keep ratio below 1 trains dense");
         var given = new Option[] { Policy, Layers, Estimator }.Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
-        if (given.Count > 0 && ratios.All(r => r >= 1))
+        var ownRatios = WtaCrsConfig.ParseSiteRatios(parse.GetValue(Layers)!);
+        if (given.Count > 0 && ratios.All(r => r >= 1) && ownRatios.Values.All(r => r >= 1))
             Console.Error.WriteLine($"warning: {string.Join(" and ", given)} {(given.Count == 1 ? "has" : "have")} no effect at keep ratio 1 (dense training samples nothing)");
     }
 
@@ -51,7 +53,7 @@ public sealed class SamplingOptions
     /// </summary>
     public WtaCrsConfig? Config(ParseResult parse, double ratio, int seed, string ratioOption) =>
         WtaCrsConfig.Create(ratio, WtaCrsConfig.ParseSites(parse.GetValue(Layers)!), WtaCrsConfig.ParsePolicy(parse.GetValue(Policy)!), seed, ratioOption,
-            WtaCrsConfig.ParseEstimator(parse.GetValue(Estimator)!));
+            WtaCrsConfig.ParseEstimator(parse.GetValue(Estimator)!), WtaCrsConfig.ParseSiteRatios(parse.GetValue(Layers)!));
 
     private static Option<string> CreateEstimator()
     {

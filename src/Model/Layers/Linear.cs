@@ -127,7 +127,7 @@ public sealed class Linear(DeviceContext device, Parameter weight, Parameter bia
         _cachedRows = _rowSlot >= 0 && sampling.Rows is { Active: true };
         if (_cachedRows)
             ScaleByCachedGradientNorms(norms, rows);
-        _selection = new WtaCrsSelectionBuffers(device.Pool, config.Budget(rows), MemoryTag.SavedForBackward, Name + ".wtacrs");
+        _selection = new WtaCrsSelectionBuffers(device.Pool, config.Budget(rows, site), MemoryTag.SavedForBackward, Name + ".wtacrs");
         WtaCrsSelectionOp.Select(device, norms, _selection, config.Seed, sampling.Step, layerId, estimator: config.Estimator);
         _sampledInput = TensorAlloc.Saved(device, Name + ".x_sampled", _selection.Budget, In);
         RowGatherOp.Gather(device, x, _selection.Indices, _selection.Scales, _sampledInput);
@@ -141,7 +141,7 @@ public sealed class Linear(DeviceContext device, Parameter weight, Parameter bia
         using var gNorms = TensorAlloc.Workspace(device, Name + ".g_norms", rows);
         RowNormsOp.Run(device, x.Shape.Length == 2 ? x : x.Reshape(rows, In), xNorms);
         RowNormsOp.Run(device, dy, gNorms);
-        using var selection = new WtaCrsSelectionBuffers(device.Pool, config.Budget(rows), MemoryTag.Workspace, Name + ".wtacrs");
+        using var selection = new WtaCrsSelectionBuffers(device.Pool, config.Budget(rows, site), MemoryTag.Workspace, Name + ".wtacrs");
         WtaCrsSelectionOp.SelectFromNorms(device, xNorms, gNorms, selection, config.Seed, sampling.Step, layerId, estimator: config.Estimator);
         SampledGemmOp.Gather(device, dy, x.Shape.Length == 2 ? x : x.Reshape(rows, In), selection.Indices, selection.Scales, weight.Grad);
         ActiveProbe?.WeightGradient(layerId, site, dy, x.Shape.Length == 2 ? x : x.Reshape(rows, In), weight.Grad, selection);

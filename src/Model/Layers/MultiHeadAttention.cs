@@ -123,7 +123,7 @@ public sealed class MultiHeadAttention(DeviceContext device, ParameterStore p, s
         bool av = config.Samples(SampledSite.Av), qk = config.Samples(SampledSite.Qk);
         if (!av && !qk)
             return null;
-        return new AttentionSampling(config.Budget(s.Tokens), config.Seed, sampling.Step,
+        return new AttentionSampling(config.Budget(s.Tokens, qk ? SampledSite.Qk : SampledSite.Av), config.Seed, sampling.Step,
             av ? SamplingLayerIds.For(block, SampledSite.Av) : null, qk ? SamplingLayerIds.For(block, SampledSite.Qk) : null, config.Estimator);
     }
 

@@ -30,7 +30,18 @@ public sealed record WtaCrsConfig(SampledSite Sites, double Ratio, SamplingPolic
     /// top-k estimator "topk (biased baseline) Cached rho=0.3 on …" (reports and logs).
     /// </summary>
     public static string Describe(WtaCrsConfig? config) =>
-        config is null ? "dense" : $"{EstimatorLabel(config.Estimator)} {config.Policy} rho={config.Ratio} on {config.Sites}";
+        config is null ? "dense" : $"{EstimatorLabel(config.Estimator)} {config.Policy} rho={config.Ratio} on {config.Sites}" +
+            (config.SiteRatios.Count == 0 ? "" : " (" + string.Join(", ", config.SiteRatios.OrderBy(r => r.Key)
+                .Select(r => $"{r.Key.ToString().ToLowerInvariant()} rho={r.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)}")) + ")");
+
+    /// <summary>
+    /// Keep ratios of single sites that override <see cref="Ratio"/> (<c>--crs-layers fc1:0.3,proj:0.5</c>);
+    /// empty: every site at <see cref="Ratio"/>. qk and av share one selection per (batch, head), so they share one ratio.
+    /// </summary>
+    public IReadOnlyDictionary<SampledSite, double> SiteRatios { get; init; } = new Dictionary<SampledSite, double>();
+
+    /// <summary>The keep ratio of one site: its override, else <see cref="Ratio"/>.</summary>
+    public double RatioFor(SampledSite site) => SiteRatios.TryGetValue(site, out var ratio) ? ratio : Ratio;
 
     /// <summary>How outputs name an estimator: "WTA-CRS", or "topk (biased baseline)" so no table passes it off as the method.</summary>
     public static string EstimatorLabel(WtaCrsEstimator estimator) => estimator switch
@@ -46,12 +57,16 @@ public sealed record WtaCrsConfig(SampledSite Sites, double Ratio, SamplingPolic
     /// <summary>A configured site samples at any ρ, so ρ = 1 runs the sampling path (every row kept with scale 1).</summary>
     public bool Samples(SampledSite site) => (Sites & site) != 0;
 
-    /// <summary>k = min(N, max(⌊ρ·N⌋, k_min)).</summary>
-    public int Budget(int rows) => Kernels.Sampling.WtaCrsBudget.For(rows, Ratio, KMin);
+    /// <summary>k = min(N, max(⌊ρ·N⌋, k_min)) with the site's ρ (<see cref="RatioFor"/>).</summary>
+    public int Budget(int rows, SampledSite site) => Kernels.Sampling.WtaCrsBudget.For(rows, RatioFor(site), KMin);
 
     public void Validate()
     {
         CheckRatio(Ratio);
+        foreach (var (site, ratio) in SiteRatios)
+            CheckRatio(ratio, $"--crs-layers {site.ToString().ToLowerInvariant()}");
+        if (RatioFor(SampledSite.Qk) != RatioFor(SampledSite.Av) && Samples(SampledSite.Qk) && Samples(SampledSite.Av))
+            throw new CrsException("--crs-layers: qk and av share one selection per (batch, head), so they take one keep ratio; give both the same (or neither)");
         if (KMin < 1)
             throw new CrsException($"k_min must be positive, got {KMin}");
     }
@@ -63,12 +78,18 @@ public sealed record WtaCrsConfig(SampledSite Sites, double Ratio, SamplingPolic
     /// <paramref name="ratioOption"/> names the option in the error for a ρ outside (0, 1].
     /// </summary>
     public static WtaCrsConfig? Create(double ratio, SampledSite sites, SamplingPolicy policy, int seed, string ratioOption = "--ratio",
-        WtaCrsEstimator estimator = WtaCrsEstimator.WtaCrs)
+        WtaCrsEstimator estimator = WtaCrsEstimator.WtaCrs, IReadOnlyDictionary<SampledSite, double>? siteRatios = null)
     {
         CheckRatio(ratio, ratioOption);
-        if (ratio == 1 || sites == SampledSite.None)
+        var config = new WtaCrsConfig(sites, ratio, policy, Seed: unchecked((uint)seed), Estimator: estimator)
+        {
+            SiteRatios = siteRatios ?? new Dictionary<SampledSite, double>(),
+        };
+        config.Validate();
+        // Dense when no sampled site keeps fewer than all rows.
+        if (sites == SampledSite.None || Enum.GetValues<SampledSite>().Where(s => s != SampledSite.None && config.Samples(s)).All(s => config.RatioFor(s) == 1))
             return null;
-        return new WtaCrsConfig(sites, ratio, policy, Seed: unchecked((uint)seed), Estimator: estimator);
+        return config;
     }
 
     /// <summary>The one check of a keep ratio: ρ ∈ (0, 1].</summary>
@@ -94,7 +115,30 @@ public sealed record WtaCrsConfig(SampledSite Sites, double Ratio, SamplingPolic
         _ => throw new CrsException($"--estimator must be wtacrs or topk, got '{text}'"),
     };
 
-    /// <summary>Parses "paper", "seed-report", "none" or a list such as "proj,fc1,fc2,qk,av".</summary>
+    /// <summary>
+    /// The per-site ratios of a <c>--crs-layers</c> list: "fc1:0.3,fc2:0.3,proj:0.5" gives fc1 → 0.3, …;
+    /// sites without ":ρ" (and the presets) take <c>--ratio</c>. Ranges are checked by <see cref="Validate"/>.
+    /// </summary>
+    public static IReadOnlyDictionary<SampledSite, double> ParseSiteRatios(string text)
+    {
+        var ratios = new Dictionary<SampledSite, double>();
+        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var colon = part.IndexOf(':');
+            if (colon < 0)
+                continue;
+            var value = part[(colon + 1)..].Trim();
+            if (!double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var ratio))
+                throw new CrsException($"--crs-layers: '{part}': '{value}' is not a keep ratio (write e.g. fc1:0.3)");
+            var site = ParseSites(part[..colon]);
+            if (!Enum.IsDefined(site) || site == SampledSite.None)
+                throw new CrsException($"--crs-layers: '{part}': a keep ratio goes with one layer (qkv, proj, fc1, fc2, qk, av), not a preset");
+            ratios[site] = ratio;
+        }
+        return ratios;
+    }
+
+    /// <summary>Parses "paper", "seed-report", "none" or a list such as "proj,fc1,fc2,qk,av" (a site may carry ":ρ", see <see cref="ParseSiteRatios"/>).</summary>
     public static SampledSite ParseSites(string text)
     {
         switch (text.Trim().ToLowerInvariant())
@@ -110,8 +154,11 @@ public sealed record WtaCrsConfig(SampledSite Sites, double Ratio, SamplingPolic
         if (text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Length == 0)
             throw new CrsException("--crs-layers: empty; name the sampled layers (qkv, proj, fc1, fc2, qk, av), a preset (paper, seed-report), or none");
         var sites = SampledSite.None;
-        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        foreach (var entry in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
+            var part = entry.Split(':')[0].Trim();
+            if (part != entry && part.ToLowerInvariant() is "paper" or "seed-report" or "none")
+                throw new CrsException($"--crs-layers: '{entry}': a keep ratio goes with one layer (qkv, proj, fc1, fc2, qk, av), not a preset");
             sites |= part.ToLowerInvariant() switch
             {
                 "qkv" => SampledSite.Qkv,
