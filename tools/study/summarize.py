@@ -22,7 +22,7 @@ def main():
     runs = {}
     for name in sorted(os.listdir(root)):
         metrics = os.path.join(root, name, "metrics.csv")
-        if os.path.isfile(metrics):
+        if os.path.isfile(metrics) and rows(metrics):
             runs[name] = rows(metrics)
     if not runs:
         sys.exit(f"no runs with metrics.csv under {root}")
