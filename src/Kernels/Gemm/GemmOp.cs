@@ -21,7 +21,8 @@ public static class GemmOp
         }
         if (device.IsPlanning)
             return;
-        using var _ = device.Profiler.Launch(KernelNameFor(device, p), p.Flops, p.Bytes, LaunchShape(device, p).Groups);
+        var shape = LaunchShape(device, p); // the profiled name and groups, from one pass over the tile and split rules
+        using var _ = device.Profiler.Launch(shape.Kernel, p.Flops, p.Bytes, shape.Groups);
         if (device.UsesTf32Matmul)
             GemmTf32Kernels.Launch(device, p, a.View, b.View, c.View);
         else if (device.Mode == ExecutionMode.Kernels)

@@ -95,7 +95,8 @@ public static class SampledGemmOp
         }
         if (device.IsPlanning)
             return;
-        using var _ = device.Profiler.Launch(KernelNameFor(device, p), p.Flops, p.Bytes, LaunchShape(device, p).Groups);
+        var shape = LaunchShape(device, p); // the profiled name and groups, from one pass over the tile and split rules
+        using var _ = device.Profiler.Launch(shape.Kernel, p.Flops, p.Bytes, shape.Groups);
         if (device.Mode != ExecutionMode.Kernels)
             SampledGemmCpu.Run(p, a.AsSpan(), b.AsSpan(), indices.AsSpan(), scales is null ? default : scales.AsSpan(), c.AsSpan());
         else if (device.UsesTf32Matmul)
