@@ -24,12 +24,15 @@ declare -A cells=(
   [c10-linears-deferred]="--dataset cifar10 --seed 0 --ratio 0.3 --crs-layers proj,fc1,fc2 --policy deferred"
   [c10-paperqkv-cached]="--dataset cifar10 --seed 0 --ratio 0.3 --crs-layers qkv,proj,fc1,fc2,qk,av --policy cached"
   [c10-paperqkv-deferred]="--dataset cifar10 --seed 0 --ratio 0.3 --crs-layers qkv,proj,fc1,fc2,qk,av --policy deferred"
+  [c10-paper-cached-s1]="--dataset cifar10 --seed 1 --ratio 0.3 --crs-layers paper --policy cached"
+  [c10-paperqkv50-cached]="--dataset cifar10 --seed 0 --ratio 0.3 --crs-layers qkv:0.5,proj,fc1,fc2,qk,av --policy cached"
   [c100-dense]="--dataset cifar100 --seed 0"
   [c100-seedreport-wtacrs]="--dataset cifar100 --seed 0 --ratio 0.3 --crs-layers seed-report --policy deferred"
   [c100-seedreport-topk]="--dataset cifar100 --seed 0 --ratio 0.3 --crs-layers seed-report --policy deferred --estimator topk"
 )
 order=(c10-dense-s0 c10-paper-cached c10-paper-deferred c10-dense-s1 c10-linears-cached c10-paperqkv-cached
-       c10-linears-deferred c10-paperqkv-deferred c100-dense c100-seedreport-wtacrs c100-seedreport-topk)
+       c10-linears-deferred c10-paperqkv-deferred c100-dense c100-seedreport-wtacrs c100-seedreport-topk
+       c10-paper-cached-s1 c10-paperqkv50-cached)
 [ $# -gt 0 ] && order=("$@")
 
 for name in "${order[@]}"; do
