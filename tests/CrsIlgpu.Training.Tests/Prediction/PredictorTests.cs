@@ -98,7 +98,8 @@ public sealed class PredictorTests : IDisposable
         var rgbaImage = ImageFile.TryRead(Path.Combine(folder, "rgba.png"), out error) ?? throw new Xunit.Sdk.XunitException(error);
         Assert.Equal((17, 23), (grayImage.Width, grayImage.Height));
         Assert.Equal(gray.SelectMany(v => new[] { v, v, v }), grayImage.Rgb.Take(3 * 17 * 23)); // gray → R = G = B
-        Assert.Equal(Enumerable.Range(0, 50 * 20).SelectMany(p => new[] { rgba[4 * p], rgba[4 * p + 1], rgba[4 * p + 2] }), rgbaImage.Rgb.Take(3 * 50 * 20)); // alpha dropped
+        Assert.Equal(Enumerable.Range(0, 50 * 20).SelectMany(p => new[] { rgba[4 * p], rgba[4 * p + 1], rgba[4 * p + 2] }),
+            rgbaImage.Rgb.Take(3 * 50 * 20)); // alpha dropped
 
         const int size = 24;
         using var device = TestDevices.Create("cpu");

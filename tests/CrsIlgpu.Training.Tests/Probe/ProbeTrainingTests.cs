@@ -30,10 +30,12 @@ public sealed class ProbeTrainingTests : IDisposable
 
     public void Dispose() => _temp.Dispose();
 
-    private TrainingResult Train(TrainingOptions options, string run, bool resume = false, ITrainingObserver? observer = null, CancellationTokenSource? cancel = null)
+    private TrainingResult Train(TrainingOptions options, string run, bool resume = false,
+        ITrainingObserver? observer = null, CancellationTokenSource? cancel = null)
     {
         using var device = TestDevices.Create("cpu");
-        return new CrsIlgpu.Training.Trainer.Trainer(device, options, _temp.Combine(run), _data, observer).Run(resume, cancel?.Token ?? TestContext.Current.CancellationToken);
+        return new CrsIlgpu.Training.Trainer.Trainer(device, options, _temp.Combine(run), _data, observer)
+            .Run(resume, cancel?.Token ?? TestContext.Current.CancellationToken);
     }
 
     private byte[] Checkpoint(string run, string file) => File.ReadAllBytes(Path.Combine(_temp.Combine(run), TrainingCheckpoint.FolderName, file));

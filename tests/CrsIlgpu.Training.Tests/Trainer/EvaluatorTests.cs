@@ -45,7 +45,9 @@ public sealed class EvaluatorTests : IDisposable
         double loss = 0;
         var baseline = device.Pool.Allocated;
         device.Pool.ResetPeak();
-        foreach (var b in new BatchLoader(_test, batch, _augmentation, seed: 0, shuffle: false).Epoch(0, TestContext.Current.CancellationToken).ToBlockingEnumerable(TestContext.Current.CancellationToken))
+        foreach (var b in new BatchLoader(_test, batch, _augmentation, seed: 0, shuffle: false)
+            .Epoch(0, TestContext.Current.CancellationToken)
+            .ToBlockingEnumerable(TestContext.Current.CancellationToken))
         {
             using var onDevice = new DeviceBatch(device, b, config.ImageSize);
             using var logits = model.Forward(onDevice.Images);

@@ -19,7 +19,8 @@ public sealed class FinetuneTrainingTests : IDisposable
     private readonly string _data;
 
     /// <summary>48×48 input, patch 8: a 6×6 grid (the tiny CIFAR model's is 4×4).</summary>
-    private static readonly VitConfig Larger = new() { Name = "tiny-48", ImageSize = 48, PatchSize = 8, Dim = 16, Depth = 1, Heads = 2, MlpRatio = 2, NumClasses = 10 };
+    private static readonly VitConfig Larger = new() { Name = "tiny-48", ImageSize = 48, PatchSize = 8,
+        Dim = 16, Depth = 1, Heads = 2, MlpRatio = 2, NumClasses = 10 };
 
     public FinetuneTrainingTests()
     {
@@ -53,7 +54,8 @@ public sealed class FinetuneTrainingTests : IDisposable
 
         var warnings = new Warnings();
         device.Profiler.Enabled = true;
-        var result = new CrsIlgpu.Training.Trainer.Trainer(device, options, _temp.Combine("run"), _data, warnings).Run(cancel: TestContext.Current.CancellationToken);
+        var result = new CrsIlgpu.Training.Trainer.Trainer(device, options, _temp.Combine("run"), _data, warnings)
+            .Run(cancel: TestContext.Current.CancellationToken);
 
         Assert.Equal(1, result.LastEpoch!.Epoch);
         Assert.True(double.IsFinite(result.LastEpoch.TrainLoss));
@@ -64,7 +66,8 @@ public sealed class FinetuneTrainingTests : IDisposable
 
         // --init is part of the run: a resume with another one is refused.
         var error = Assert.Throws<CrsException>(() =>
-            new CrsIlgpu.Training.Trainer.Trainer(device, options with { Epochs = 2, Init = _temp.Combine("other") }, _temp.Combine("run"), _data).Run(resume: true, cancel: TestContext.Current.CancellationToken));
+            new CrsIlgpu.Training.Trainer.Trainer(device, options with { Epochs = 2, Init = _temp.Combine("other") },
+                _temp.Combine("run"), _data).Run(resume: true, cancel: TestContext.Current.CancellationToken));
         Assert.Contains("--init", error.Message);
     }
 
@@ -82,7 +85,9 @@ public sealed class FinetuneTrainingTests : IDisposable
         File.WriteAllText(configPath, Larger.ToJson());
         var options = new TrainingOptions { Model = configPath, Epochs = 1, Batch = 16, Init = init };
 
-        var error = Assert.Throws<CrsException>(() => new CrsIlgpu.Training.Trainer.Trainer(device, options, _temp.Combine("run"), _data).Run(cancel: TestContext.Current.CancellationToken));
+        var error = Assert.Throws<CrsException>(() =>
+            new CrsIlgpu.Training.Trainer.Trainer(device, options, _temp.Combine("run"), _data)
+                .Run(cancel: TestContext.Current.CancellationToken));
 
         Assert.Contains("'cls_token' has shape [1, 1, 32], the model expects [1, 1, 16]", error.Message);
         Assert.DoesNotContain("at CrsIlgpu", error.Message);

@@ -22,7 +22,8 @@ public sealed class TrainerTests : IDisposable
 
     public void Dispose() => _temp.Dispose();
 
-    private TrainingResult Train(TrainingOptions options, string run, bool resume = false, ITrainingObserver? observer = null, CancellationTokenSource? cancel = null,
+    private TrainingResult Train(TrainingOptions options, string run, bool resume = false,
+        ITrainingObserver? observer = null, CancellationTokenSource? cancel = null,
         int checkpointEvery = CrsIlgpu.Training.Trainer.Trainer.DefaultCheckpointEvery)
     {
         using var device = TestDevices.Create("cpu");
