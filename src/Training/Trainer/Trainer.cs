@@ -100,8 +100,14 @@ public sealed class Trainer(DeviceContext device, TrainingOptions options, strin
         var (probeSteps, probeSeconds, trainedSteps, stepSeconds, probePeak) = (0, 0.0, 0, 0.0, 0L);
         // Written once every check has passed, so a refused resume leaves the run's settings file as it was.
         AtomicFile.WriteAllText(Path.Combine(runDir, OptionsFileName), System.Text.Json.JsonSerializer.Serialize(run, TrainingCheckpoint.Json));
+        // The memory plan is planned once, in the header of the run's first start: a resume keeps every setting, so the
+        // plan would be the same, and the planner's step is not run again.
         _observer.Started(new TrainingPlan(run, config, model.Parameters.Count, device.Description, WtaCrsConfig.Describe(sampling),
-            train.Count, test.Count, loader.BatchesPerEpoch, startEpoch, runDir) { StartStep = startStep, PlannedStepBytes = PlanStep(run, config, sampling) });
+            train.Count, test.Count, loader.BatchesPerEpoch, startEpoch, runDir)
+        {
+            StartStep = startStep,
+            PlannedStepBytes = checkpoint is null ? PlanStep(run, config, sampling) : 0,
+        });
 
         EpochMetrics? last = metrics.Epochs.LastOrDefault();
         EvaluationResult? evaluation = null;
