@@ -21,7 +21,8 @@ public static class ParseErrors
             .Select(t => $"'{t.token}': did you mean {t.best}?")
             .ToList();
         var text = string.Join("; ", messages.Concat(hints));
-        return $"{text} (crs {CommandPath(parse.CommandResult.Command)} --help lists the options)".Replace("crs  --help", "crs --help", StringComparison.Ordinal);
+        return $"{text} (crs {CommandPath(parse.CommandResult.Command)} --help lists the options)"
+            .Replace("crs  --help", "crs --help", StringComparison.Ordinal);
     }
 
     /// <summary>The closest option or subcommand name within a small edit distance, or null.</summary>

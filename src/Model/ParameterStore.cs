@@ -74,7 +74,8 @@ public sealed class ParameterStore : IDisposable
     {
         var missing = All.Where(p => !content.Tensors.ContainsKey(p.Name)).Select(p => p.Name).ToList();
         if (missing.Count > 0)
-            throw new CrsException($"{source}: missing parameter(s) {string.Join(", ", missing.Take(5))}{(missing.Count > 5 ? $" and {missing.Count - 5} more" : "")}");
+            throw new CrsException($"{source}: missing parameter(s) {string.Join(", ", missing.Take(5))}" +
+                $"{(missing.Count > 5 ? $" and {missing.Count - 5} more" : "")}");
         var extra = content.Tensors.Keys.Where(k => !_byName.ContainsKey(k)).ToList();
         if (extra.Count > 0)
             throw new CrsException($"{source}: unexpected tensor(s) {string.Join(", ", extra.Take(5))} (not in this model's config)");
@@ -84,7 +85,8 @@ public sealed class ParameterStore : IDisposable
             if (t.DType != "F32")
                 throw new CrsException($"{source}: '{p.Name}' has dtype {t.DType}, expected F32");
             if (!t.Shape.SequenceEqual(p.Shape.Shape))
-                throw new CrsException($"{source}: '{p.Name}' has shape [{string.Join(", ", t.Shape)}], this model expects [{string.Join(", ", p.Shape.Shape)}]");
+                throw new CrsException($"{source}: '{p.Name}' has shape [{string.Join(", ", t.Shape)}], " +
+                    $"this model expects [{string.Join(", ", p.Shape.Shape)}]");
         }
         foreach (var p in All)
             p.Value.CopyFrom(content.Tensors[p.Name].Data);

@@ -139,7 +139,8 @@ public sealed class VisionTransformer : IDisposable
     /// <paramref name="afterForward"/> runs between forward and backward, when everything saved for
     /// backward is live (memory accounting). A training loop that must not wait uses <see cref="QueueStep"/>.
     /// </summary>
-    public float ForwardBackward(Tensor images, IntTensor labels, float labelSmoothing = 0f, float[]? logitsOut = null, Action? afterForward = null, int[]? examples = null)
+    public float ForwardBackward(Tensor images, IntTensor labels, float labelSmoothing = 0f,
+        float[]? logitsOut = null, Action? afterForward = null, int[]? examples = null)
     {
         using var mean = Step(images, labels, null, labelSmoothing, logitsOut, afterForward, examples)!;
         return mean.HasData ? mean.ToArray()[0] : float.NaN;
@@ -150,11 +151,13 @@ public sealed class VisionTransformer : IDisposable
     /// written into <paramref name="readback"/> on the device, to be read with the gradient norm in one
     /// copy after the optimizer (<see cref="StepReadback.Read"/>).
     /// </summary>
-    public void QueueStep(Tensor images, IntTensor labels, StepReadback readback, float labelSmoothing = 0f, Action? afterForward = null, int[]? examples = null) =>
+    public void QueueStep(Tensor images, IntTensor labels, StepReadback readback,
+        float labelSmoothing = 0f, Action? afterForward = null, int[]? examples = null) =>
         Step(images, labels, readback, labelSmoothing, null, afterForward, examples);
 
     /// <returns>With no <paramref name="readback"/>: the mean loss's own tensor (caller owns), else null.</returns>
-    private Tensor? Step(Tensor images, IntTensor labels, StepReadback? readback, float labelSmoothing, float[]? logitsOut, Action? afterForward, int[]? examples)
+    private Tensor? Step(Tensor images, IntTensor labels, StepReadback? readback, float labelSmoothing,
+        float[]? logitsOut, Action? afterForward, int[]? examples)
     {
         using var logits = Forward(images, examples);
         afterForward?.Invoke();

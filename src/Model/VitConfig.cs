@@ -93,7 +93,9 @@ public sealed record VitConfig
         // here at once instead of allocating (or planning) for minutes.
         Require(Depth <= MaxDepth, $"depth {Depth} is more than {MaxDepth} blocks (ViTs have a few dozen)");
         foreach (var (what, elements) in Tensors(1))
-            Require(elements <= int.MaxValue, $"{what} would hold {elements:N0} values for a single image; the kernels address at most 2^31-1 values per tensor");
+            Require(elements <= int.MaxValue,
+                $"{what} would hold {elements:N0} values for a single image; " +
+                "the kernels address at most 2^31-1 values per tensor");
         Require(ParameterCount <= MaxParameters, $"{ParameterCount:N0} parameters is more than any device holds (at most {MaxParameters:N0})");
     }
 

@@ -10,7 +10,8 @@ public class BenchWtaCrsCommandTests
     {
         var path = Path.Combine(Directory.CreateTempSubdirectory("crs-wtacrs-").FullName, "wtacrs.json");
         var png = Path.ChangeExtension(path, ".png");
-        var (code, output, error) = CliRunner.Run("--device", "cpu", "bench", "wtacrs", "--sizes", "vit-tiny", "--ratios", "1,0.1", "--json", path, "--png", png);
+        var (code, output, error) = CliRunner.Run("--device", "cpu", "bench", "wtacrs",
+            "--sizes", "vit-tiny", "--ratios", "1,0.1", "--json", path, "--png", png);
         Assert.True(code == 0, error);
         Assert.Contains("sampled / dense", output);
         using var doc = JsonDocument.Parse(File.ReadAllText(path));

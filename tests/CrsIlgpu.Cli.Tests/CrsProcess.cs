@@ -28,7 +28,8 @@ public static class CrsProcess
     }
 
     /// <summary>Runs crs to the end (at most <paramref name="timeout"/>) and returns its exit code and output.</summary>
-    public static (int Code, string Out, string Err) Run(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null, TimeSpan? timeout = null)
+    public static (int Code, string Out, string Err) Run(IEnumerable<string> args,
+        IReadOnlyDictionary<string, string>? environment = null, TimeSpan? timeout = null)
     {
         using var process = Start(args, environment);
         var stdout = process.StandardOutput.ReadToEndAsync();
@@ -67,7 +68,8 @@ public static class CrsProcess
                 wait "$pid"
                 """;
             var info = new ProcessStartInfo("bash") { UseShellExecute = false, RedirectStandardError = true };
-            foreach (var arg in new[] { "-c", script, "signal", waitForFile, signal, stdout, stderr, DotnetHost(), Path.Combine(AppContext.BaseDirectory, "crs.dll") }.Concat(args))
+            foreach (var arg in new[] { "-c", script, "signal", waitForFile,
+                signal, stdout, stderr, DotnetHost(), Path.Combine(AppContext.BaseDirectory, "crs.dll") }.Concat(args))
                 info.ArgumentList.Add(arg);
             using var process = Process.Start(info) ?? throw new InvalidOperationException("could not start bash");
             var scriptErrors = process.StandardError.ReadToEndAsync();

@@ -10,7 +10,8 @@ public class MemoryCommandTests
     {
         var path = Path.Combine(Directory.CreateTempSubdirectory("crs-mem-").FullName, "memory.json");
         var png = Path.ChangeExtension(path, ".png");
-        var (code, output, error) = CliRunner.Run("memory", "--model", "vit-cifar-tiny", "--batch", "4", "--plan", "--ratios", "1,0.3", "--json", path, "--png", png);
+        var (code, output, error) = CliRunner.Run("memory", "--model", "vit-cifar-tiny", "--batch", "4", "--plan",
+            "--ratios", "1,0.3", "--json", path, "--png", png);
         Assert.True(code == 0, error);
         Assert.Contains("peak allocated", output);
         Assert.Contains("saved for backward", output);
@@ -73,7 +74,8 @@ public class MemoryCommandTests
         Assert.Contains("Av", sampling);
         // Sampling changes no forward value: the same loss; the sampled step keeps less.
         Assert.Equal(reports[0].GetProperty("loss").GetDouble(), reports[1].GetProperty("loss").GetDouble());
-        Assert.True(reports[1].GetProperty("stats").GetProperty("peak_allocated").GetInt64() < reports[0].GetProperty("stats").GetProperty("peak_allocated").GetInt64());
+        Assert.True(reports[1].GetProperty("stats").GetProperty("peak_allocated").GetInt64() <
+            reports[0].GetProperty("stats").GetProperty("peak_allocated").GetInt64());
 
         // The option reaches the model: a plan with recompute peaks lower than one without.
         long PlannedPeak(params string[] extra)
@@ -136,7 +138,8 @@ public class MemoryCommandTests
     public void AnAbsurdModelConfigFailsAtOnce(string size, string expected)
     {
         var path = Path.Combine(Directory.CreateTempSubdirectory("crs-mem-").FullName, "absurd.json");
-        var json = "{\"name\": \"absurd\", \"image_size\": 32, \"patch_size\": 4, \"dim\": 16, \"depth\": 1, \"heads\": 2, \"mlp_ratio\": 2, \"num_classes\": 10}";
+        var json = "{\"name\": \"absurd\", \"image_size\": 32, \"patch_size\": 4, \"dim\": 16, " +
+            "\"depth\": 1, \"heads\": 2, \"mlp_ratio\": 2, \"num_classes\": 10}";
         foreach (var part in size.Split(", "))
         {
             var key = part[..(part.IndexOf(':') + 1)];

@@ -96,7 +96,8 @@ public sealed class ProbeCommandTests : IDisposable
     public void SweepPassesTheProbeAndTheEstimatorThrough()
     {
         var sweep = Run("sweep");
-        string[] Args(string every) => ["sweep", "--device", "cpu", "--datasets", "cifar10", "--ratios", "1,0.5", "--epochs", "1", "--data", _data, "--packs", _root,
+        string[] Args(string every) => ["sweep", "--device", "cpu", "--datasets", "cifar10", "--ratios", "1,0.5",
+            "--epochs", "1", "--data", _data, "--packs", _root,
             "--model", _model, "--batch", "16", "--estimator", "topk", "--probe-every", every, "--out", sweep];
         var (code, output, error) = CliRunner.Run(Args("2"));
         Assert.True(code == 0, error + output);

@@ -78,7 +78,8 @@ public class ProfileCommandTests
     public void ARatioOutOfRangeInTheComparisonNamesThatOption()
     {
         var dir = Directory.CreateTempSubdirectory("crs-profile-").FullName;
-        var (code, _, error) = CliRunner.Run("--device", "cpu", "profile", "--model", TinyModel(dir), "--batch", "2", "--compare-ratios", "1,1.5", "--out", dir);
+        var (code, _, error) = CliRunner.Run("--device", "cpu", "profile", "--model", TinyModel(dir), "--batch", "2",
+            "--compare-ratios", "1,1.5", "--out", dir);
         Assert.Equal(2, code);
         Assert.Equal("error: --compare-ratios must be in (0, 1], got 1.5", error.Trim());
     }

@@ -21,7 +21,8 @@ public sealed class TrainCommandTests : IDisposable
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
     private string[] Train(string run, params string[] extra) =>
-        ["train", "--device", "cpu", "--data", _data, "--packs", _root, "--model", _model, "--batch", "16", "--lr", "0.003", "--out", Path.Combine(_root, run), .. extra];
+        ["train", "--device", "cpu", "--data", _data, "--packs", _root, "--model", _model,
+        "--batch", "16", "--lr", "0.003", "--out", Path.Combine(_root, run), .. extra];
 
     [Fact]
     public void TrainWritesMetricsCheckpointAndPlotsAndResumeAddsEpochs()
@@ -37,7 +38,9 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Equal(0, memoryCode);
         var planned = long.Parse(System.Text.RegularExpressions.Regex.Match(memory, @"peak allocated [^(]*\(([0-9,]+) B\)").Groups[1].Value.Replace(",", ""));
         Assert.Contains($"memory plan: one training step peaks at {CrsIlgpu.Kernels.Runtime.Memory.ByteSize.Format(planned)} on the GPU kernel path", output);
-        foreach (var file in new[] { "metrics.jsonl", "metrics.csv", "options.json", "checkpoint/model.safetensors", "checkpoint/config.json", "checkpoint/optimizer.safetensors", "checkpoint/trainer.json" })
+        foreach (var file in new[] { "metrics.jsonl", "metrics.csv", "options.json",
+            "checkpoint/model.safetensors", "checkpoint/config.json",
+            "checkpoint/optimizer.safetensors", "checkpoint/trainer.json" })
             Assert.True(File.Exists(Path.Combine(run, file)), file);
         PngAssert.IsImage(Path.Combine(run, "loss.png"), 900, 520);
         PngAssert.IsImage(Path.Combine(run, "accuracy.png"), 900, 520);
@@ -62,7 +65,8 @@ public sealed class TrainCommandTests : IDisposable
     {
         Assert.Equal(0, CliRunner.Run(Train("run", "--epochs", "1")).Code);
         var json = Path.Combine(_root, "eval.json");
-        var (code, output, error) = CliRunner.Run("eval", "--device", "cpu", "--checkpoint", Path.Combine(_root, "run"), "--data", _data, "--packs", _root, "--json", json);
+        var (code, output, error) = CliRunner.Run("eval", "--device", "cpu", "--checkpoint", Path.Combine(_root, "run"),
+            "--data", _data, "--packs", _root, "--json", json);
         Assert.True(code == 0, error + output);
         Assert.Contains("top-1 accuracy", output);
         Assert.Contains("airplane", output);

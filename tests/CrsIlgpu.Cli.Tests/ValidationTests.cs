@@ -26,7 +26,8 @@ public sealed class ValidationTests : IDisposable
     private string[] Train(params string[] extra) =>
         ["train", "--device", "cpu", "--data", _data, "--packs", _root, "--model", _model, "--batch", "16", "--epochs", "1", "--out", Run, .. extra];
 
-    private string[] Resume(int epochs) => ["train", "--device", "cpu", "--data", _data, "--out", Run, "--resume", "--epochs", epochs.ToString(System.Globalization.CultureInfo.InvariantCulture)];
+    private string[] Resume(int epochs) => ["train", "--device", "cpu", "--data", _data, "--out", Run,
+        "--resume", "--epochs", epochs.ToString(System.Globalization.CultureInfo.InvariantCulture)];
 
     private string StateFile => Path.Combine(Run, "checkpoint", "trainer.json");
 

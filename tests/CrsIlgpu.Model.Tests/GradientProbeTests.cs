@@ -25,7 +25,8 @@ public class GradientProbeTests
 
     private sealed record Outcome(List<IReadOnlyList<ProbeMeasurement>> Probes, List<Dictionary<string, float[]>> Grads, Dictionary<string, float[]>? Caches);
 
-    /// <summary><paramref name="steps"/> steps on one batch (fresh draws each: the step counter moves); the probe active on the steps <paramref name="probed"/> says.</summary>
+    /// <summary><paramref name="steps"/> steps on one batch (fresh draws each: the step counter moves);
+    /// the probe active on the steps <paramref name="probed"/> says.</summary>
     private static Outcome Run(string deviceName, WtaCrsConfig? sampling, int steps, Func<int, bool> probed)
     {
         using var device = TestDevices.Create(deviceName);
@@ -33,7 +34,8 @@ public class GradientProbeTests
         using var model = new VisionTransformer(device, Config, sampling, exampleSlots: cached ? Batch : 0);
         var random = new Random(8);
         foreach (var p in model.Parameters.All)
-            p.Value.CopyFrom(Enumerable.Range(0, (int)p.Value.Length).Select(_ => (float)(random.NextDouble() - 0.5) + (p.Shape.Init == ParameterInit.Ones ? 1f : 0f)).ToArray());
+            p.Value.CopyFrom(Enumerable.Range(0, (int)p.Value.Length)
+                .Select(_ => (float)(random.NextDouble() - 0.5) + (p.Shape.Init == ParameterInit.Ones ? 1f : 0f)).ToArray());
         using var images = new Tensor(device.Pool, MemoryTag.Activations, "images", Batch, 3, 16, 16);
         images.CopyFrom(Enumerable.Range(0, (int)images.Length).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray());
         using var labels = new IntTensor(device.Pool, Batch);
@@ -98,7 +100,9 @@ public class GradientProbeTests
             Assert.True(double.IsFinite(m.RelativeError), $"{what}: {m.RelativeError}");
             // An estimate of exactly 0 has no direction (NaN cosine): the Cached policy's last-block linears can draw
             // only zero-gradient rows (there only the class token's rows carry gradient; see docs/wtacrs.md).
-            Assert.True(m.SampledNorm == 0 ? double.IsNaN(m.Cosine) && m.RelativeError == 1 : m.Cosine > -1 && m.Cosine <= 1 + 1e-12, $"{what}: {m.RelativeError}, {m.Cosine}");
+            Assert.True(m.SampledNorm == 0 ? double.IsNaN(m.Cosine) && m.RelativeError == 1
+                : m.Cosine > -1 && m.Cosine <= 1 + 1e-12,
+                $"{what}: {m.RelativeError}, {m.Cosine}");
             if (m.Block == Config.Depth - 1 && attention)
             {
                 // The loss reads only the class token, so in the last block only its query row carries dO (and dS):

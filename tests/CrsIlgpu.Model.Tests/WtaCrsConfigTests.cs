@@ -68,7 +68,8 @@ public class WtaCrsConfigTests
     {
         const string layers = "fc1:0.5, fc2 ,proj:0.2";
         Assert.Equal(SampledSite.Fc1 | SampledSite.Fc2 | SampledSite.Proj, WtaCrsConfig.ParseSites(layers));
-        var config = WtaCrsConfig.Create(0.3, WtaCrsConfig.ParseSites(layers), SamplingPolicy.Deferred, seed: 1, siteRatios: WtaCrsConfig.ParseSiteRatios(layers))!;
+        var config = WtaCrsConfig.Create(0.3, WtaCrsConfig.ParseSites(layers), SamplingPolicy.Deferred,
+            seed: 1, siteRatios: WtaCrsConfig.ParseSiteRatios(layers))!;
         Assert.Equal(0.5, config.RatioFor(SampledSite.Fc1));
         Assert.Equal(0.3, config.RatioFor(SampledSite.Fc2));
         Assert.Equal(0.2, config.RatioFor(SampledSite.Proj));

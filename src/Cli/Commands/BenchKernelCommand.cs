@@ -13,11 +13,16 @@ public static class BenchKernelCommand
     public static Command Create()
     {
         var name = new Argument<string>("name") { Description = "Catalog name of the kernel, e.g. axpby, gemm_nn, softmax_forward" };
-        var shape = new Option<string>("--shape") { Description = "The kernel's sizes, comma-separated (an unknown name lists each kernel; e.g. gemm_nn takes m,n,k)", Required = true };
+        var shape = new Option<string>("--shape")
+        {
+            Description = "The kernel's sizes, comma-separated (an unknown name lists each kernel; e.g. gemm_nn takes m,n,k)",
+            Required = true,
+        };
         var mode = CommonOptions.CreateMode();
         var noReference = new Option<bool>("--no-reference") { Description = "Check against the reference but do not time it" };
         var json = new Option<string?>("--json") { Description = "Also write the result as JSON to this file" };
-        var command = new Command("kernel", "One kernel at a given shape: checked against its plain C# reference, then timed (GFLOP/s, GB/s, roofline on a GPU); exit 1 if the check fails");
+        var command = new Command("kernel",
+            "One kernel at a given shape: checked against its plain C# reference, then timed (GFLOP/s, GB/s, roofline on a GPU); exit 1 if the check fails");
         command.Arguments.Add(name);
         foreach (var o in new Option[] { shape, mode, noReference, json })
             command.Options.Add(o);
@@ -27,10 +32,13 @@ public static class BenchKernelCommand
             KernelBench.ParseShape(entry, parse.GetValue(shape)!);
             using var device = DeviceContext.Create(CommonOptions.DeviceOptions(parse) with { Mode = CommonOptions.Mode(parse, mode) });
             Console.WriteLine($"device: {device.Description}");
-            var result = KernelBench.Run(device, entry.Kernel, parse.GetValue(shape)!, !parse.GetValue(noReference), msg => Console.Error.WriteLine("  " + msg));
+            var result = KernelBench.Run(device, entry.Kernel, parse.GetValue(shape)!,
+                !parse.GetValue(noReference), msg => Console.Error.WriteLine("  " + msg));
             Print(result);
             if (parse.GetValue(json) is { } path)
-                AtomicFile.WriteAllText(path, JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
+                AtomicFile.WriteAllText(path,
+                    JsonSerializer.Serialize(result,
+                        new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
             return result.Check.Passed ? 0 : 1;
         }));
         return command;

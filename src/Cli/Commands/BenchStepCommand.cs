@@ -13,7 +13,11 @@ public static class BenchStepCommand
 {
     public static Command Create()
     {
-        var cases = new Option<string>("--cases") { Description = "MODEL:BATCH pairs (presets or config files)", DefaultValueFactory = _ => "vit-cifar-tiny:128,vit-cifar-small:64" };
+        var cases = new Option<string>("--cases")
+        {
+            Description = "MODEL:BATCH pairs (presets or config files)",
+            DefaultValueFactory = _ => "vit-cifar-tiny:128,vit-cifar-small:64",
+        };
         var warmup = new Option<int>("--warmup") { Description = "Untimed steps of each side first (kernel loading, allocator)", DefaultValueFactory = _ => 2 };
         var steps = new Option<int>("--steps") { Description = "Timed steps of each side, alternated", DefaultValueFactory = _ => 5 };
         var json = new Option<string?>("--json") { Description = "Also write the rows as JSON to this file" };
@@ -28,7 +32,9 @@ public static class BenchStepCommand
             using var device = DeviceContext.Create(CommonOptions.DeviceOptions(parse));
             Console.WriteLine($"device: {device.Description}");
             var rows = StepBench.Run(device, list, parse.GetValue(warmup), parse.GetValue(steps), msg => Console.Error.WriteLine("  " + msg));
-            var table = new Table().AddColumns("model", "batch", "threads", "crs ms", "crs images/s", "PyTorch ms", "PyTorch images/s", "PyTorch / crs time", "crs peak", "PyTorch peak", "BLAS core");
+            var table = new Table().AddColumns("model", "batch", "threads", "crs ms", "crs images/s",
+                "PyTorch ms", "PyTorch images/s", "PyTorch / crs time",
+                "crs peak", "PyTorch peak", "BLAS core");
             foreach (var r in rows)
             {
                 table.AddRow(new[]

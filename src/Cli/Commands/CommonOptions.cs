@@ -26,7 +26,8 @@ public static class CommonOptions
     {
         var option = new Option<string>("--matmul-precision")
         {
-            Description = "fp32 (default) or tf32: every GEMM on the ILGPU kernel path (dense and WTA-CRS sampled) uses the TF32 tensor-core kernels (inputs rounded to a 10-bit mantissa, FP32 accumulate), like PyTorch's allow_tf32; the C# CPU backend stays fp32",
+            Description = "fp32 (default) or tf32: every GEMM on the ILGPU kernel path (dense and WTA-CRS sampled) uses the TF32 tensor-core kernels " +
+                "(inputs rounded to a 10-bit mantissa, FP32 accumulate), like PyTorch's allow_tf32; the C# CPU backend stays fp32",
             DefaultValueFactory = _ => "fp32",
         };
         option.AcceptOnlyFromAmong("fp32", "tf32");
@@ -53,7 +54,8 @@ public static class CommonOptions
     {
         var option = new Option<string>("--mode")
         {
-            Description = "auto (ILGPU kernels on CUDA, the C# backend on the CPU), kernels (the ILGPU kernels, also on the ILGPU CPU accelerator: slow, for checking without a GPU) or cpu-backend",
+            Description = "auto (ILGPU kernels on CUDA, the C# backend on the CPU), " +
+                "kernels (the ILGPU kernels, also on the ILGPU CPU accelerator: slow, for checking without a GPU) or cpu-backend",
             DefaultValueFactory = _ => "auto",
         };
         option.AcceptOnlyFromAmong("auto", "kernels", "cpu-backend");

@@ -11,7 +11,8 @@ public static class KernelsCommand
     {
         var arch = new Option<string>("--arch") { Description = "Architectures, e.g. sm_80,sm_90", DefaultValueFactory = _ => "sm_80,sm_90" };
         var outDir = new Option<string>("--out") { Description = "Folder for the .ptx files", DefaultValueFactory = _ => "out/ptx" };
-        var command = new Command("kernels", "Compile every kernel to PTX (no GPU needed), assemble it with ptxas if installed, report registers, spills and shared memory");
+        var command = new Command("kernels",
+            "Compile every kernel to PTX (no GPU needed), assemble it with ptxas if installed, report registers, spills and shared memory");
         command.Options.Add(arch);
         command.Options.Add(outDir);
         command.SetAction(parse => CommonOptions.Run(() =>
@@ -36,7 +37,8 @@ public static class KernelsCommand
                 Console.WriteLine("ptxas not found (PATH, /usr/lib/nvidia-cuda-toolkit/bin, /usr/local/cuda/bin or $CRS_PTXAS): PTX compiled, not assembled.");
             // Say what was checked: ILGPU writes one PTX target whatever --arch asks for.
             var targets = rows.Where(r => r.PtxFile is not null).Select(r => PtxHeader(r.PtxFile!)).Distinct().ToList();
-            Console.WriteLine($"PTX as the runtime compiles it (ILGPU {DeviceContext.KernelOptimization}, empty specialisation): {string.Join("; ", targets)}; " +
+            Console.WriteLine("PTX as the runtime compiles it " +
+                $"(ILGPU {DeviceContext.KernelOptimization}, empty specialisation): {string.Join("; ", targets)}; " +
                 "at run time the ISA is the driver's highest and the driver JIT-compiles the PTX for the GPU, as ptxas did here for each -arch");
             Console.WriteLine($"{rows.Count(r => !r.Failed)}/{rows.Count} kernel×arch passed; PTX in {Path.GetFullPath(parse.GetValue(outDir)!)}");
             return rows.Any(r => r.Failed) ? 1 : 0;

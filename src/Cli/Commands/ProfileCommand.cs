@@ -13,7 +13,9 @@ public static class ProfileCommand
     private const string Caption =
         "Shares are of the step's summed kernel time. wtacrs-selection = the row-norm, selection, row-gather and gradient-norm-cache kernels, " +
         "wherever in the step they ran; the sampled GEMM stays in backward, where it replaces the dense weight-gradient GEMM. " +
-        "backward starts with the fused softmax cross-entropy. groups = the grid's groups per launch where the op declares them (the GEMMs; a split-K weight gradient shows its K groups × tiles). Roofline: % of the FP32 peak or of DRAM bandwidth, whichever bounds the kernel's declared work (GPU only).";
+        "backward starts with the fused softmax cross-entropy. " +
+        "groups = the grid's groups per launch where the op declares them (the GEMMs; a split-K weight gradient shows its K groups × tiles). " +
+        "Roofline: % of the FP32 peak or of DRAM bandwidth, whichever bounds the kernel's declared work (GPU only).";
 
     public static Command Create()
     {
@@ -21,15 +23,28 @@ public static class ProfileCommand
         var batch = ModelOptions.Batch(128, "Images per step (synthetic, seeded)");
         var classes = ModelOptions.Classes();
         var ratio = new Option<double?>("--ratio") { Description = "WTA-CRS keep ratio in (0, 1); default: dense (no sampling)" };
-        var compare = new Option<string?>("--compare-ratios") { Description = "Profile two keep ratios (1 = dense) and print them side by side with the difference, e.g. 1,0.3" };
+        var compare = new Option<string?>("--compare-ratios")
+        {
+            Description = "Profile two keep ratios (1 = dense) and print them side by side with the difference, e.g. 1,0.3",
+        };
         var steps = new Option<int>("--steps") { Description = "Timed steps (the table is their mean)", DefaultValueFactory = _ => 5 };
         var warmup = new Option<int>("--warmup") { Description = "Untimed steps first (kernel loading, JIT)", DefaultValueFactory = _ => 2 };
         var seed = new Option<int>("--seed") { Description = "Seed of the weights, the synthetic batch and the WTA-CRS draws", DefaultValueFactory = _ => 0 };
-        var outDir = new Option<string>("--out") { Description = "Folder for profile.json, trace.json (chrome://tracing, Perfetto) and profile.png", DefaultValueFactory = _ => "runs/profile" };
-        var plan = new Option<bool>("--plan") { Description = "Count launches and host synchronisations per step of the model's structure on the CPU accelerator's kernel path at a miniature width and batch (for models the CPU cannot run; times are meaningless)" };
+        var outDir = new Option<string>("--out")
+        {
+            Description = "Folder for profile.json, trace.json (chrome://tracing, Perfetto) and profile.png",
+            DefaultValueFactory = _ => "runs/profile",
+        };
+        var plan = new Option<bool>("--plan")
+        {
+            Description = "Count launches and host synchronisations per step of the model's structure on the CPU accelerator's kernel path " +
+                "at a miniature width and batch (for models the CPU cannot run; times are meaningless)",
+        };
         var mode = CommonOptions.CreateMode();
         var sampling = new SamplingOptions();
-        var command = new Command("profile", "Profile one training step: every kernel by phase (forward, backward, WTA-CRS selection, optimizer) with time, share, GFLOP/s, GB/s and roofline position");
+        var command = new Command("profile",
+            "Profile one training step: every kernel by phase (forward, backward, WTA-CRS selection, optimizer) " +
+            "with time, share, GFLOP/s, GB/s and roofline position");
         foreach (var o in new Option[] { model, batch, classes, ratio, compare, steps, warmup, seed, outDir, plan, mode, CommonOptions.MatmulPrecision })
             command.Options.Add(o);
         sampling.AddTo(command);
@@ -60,7 +75,8 @@ public static class ProfileCommand
                 ? CommonOptions.DeviceOptions(parse) with { Kind = DeviceKind.Cpu, Mode = ExecutionMode.Kernels }
                 : CommonOptions.DeviceOptions(parse) with { Mode = CommonOptions.Mode(parse, mode) };
             if (planned)
-                Console.WriteLine($"plan: {config.Name}'s structure (depth {config.Depth}, heads {config.Heads}, MLP {config.MlpRatio}x) at width {runConfig.Dim}, {runConfig.Tokens} tokens, batch {runBatch} " +
+                Console.WriteLine($"plan: {config.Name}'s structure (depth {config.Depth}, heads {config.Heads}, MLP {config.MlpRatio}x) " +
+                    $"at width {runConfig.Dim}, {runConfig.Tokens} tokens, batch {runBatch} " +
                     "on the CPU accelerator's kernel path: launches and synchronisations per step are the full model's, times are not");
             using (var device = DeviceContext.Create(deviceOptions))
             {
@@ -88,17 +104,20 @@ public static class ProfileCommand
 
     private static void Print(StepProfile p)
     {
-        Console.WriteLine($"profile: {p.Model}, batch {p.Batch}, {p.Sampling}, on {p.Device}; {p.WarmupSteps} warm-up + {p.Steps} timed steps (per-step means), loss {F(p.Loss, "0.0000")}");
+        Console.WriteLine($"profile: {p.Model}, batch {p.Batch}, {p.Sampling}, on {p.Device}; " +
+            $"{p.WarmupSteps} warm-up + {p.Steps} timed steps (per-step means), loss {F(p.Loss, "0.0000")}");
         var table = new Table().AddColumns("phase", "kernel", "launches", "groups", "total ms", "mean µs", "share", "GFLOP/s", "GB/s", "roofline");
         foreach (var phase in p.Phases)
         {
             foreach (var k in p.Kernels.Where(k => k.Phase == phase.Phase))
             {
-                AddRow(table, k.Phase, k.Kernel, F(k.LaunchesPerStep, "0.##"), k.GroupsPerLaunch is { } g ? F(g, "0.#") : "", F(k.TotalUsPerStep / 1e3, "0.000"), F(k.MeanUs, "0.0"),
+                AddRow(table, k.Phase, k.Kernel, F(k.LaunchesPerStep, "0.##"), k.GroupsPerLaunch is { } g ? F(g, "0.#") : "",
+                    F(k.TotalUsPerStep / 1e3, "0.000"), F(k.MeanUs, "0.0"),
                     F(k.SharePercent, "0.0") + "%", Rate(k.GflopsPerSecond), Rate(k.GbytesPerSecond), k.Roofline?.ToString() ?? "n/a");
             }
             table.AddRow(
-                new Markup($"[bold]{Markup.Escape(phase.Phase)}[/]"), new Markup("[bold]phase total[/]"), new Markup(F(phase.LaunchesPerStep, "0.##")), new Markup(""),
+                new Markup($"[bold]{Markup.Escape(phase.Phase)}[/]"), new Markup("[bold]phase total[/]"),
+                new Markup(F(phase.LaunchesPerStep, "0.##")), new Markup(""),
                 new Markup($"[bold]{F(phase.TotalUsPerStep / 1e3, "0.000")}[/]"), new Markup(""), new Markup($"[bold]{F(phase.SharePercent, "0.0")}%[/]"),
                 new Markup(""), new Markup(""), new Markup(""));
         }
@@ -131,7 +150,8 @@ public static class ProfileCommand
                 AddRow(table, cells);
         }
         AnsiConsole.Write(table);
-        Console.WriteLine($"note: {c.First.Sampling} vs {c.Second.Sampling}; difference = second − first (negative: time saved); a kernel one side lacks counts as 0 there.");
+        Console.WriteLine($"note: {c.First.Sampling} vs {c.Second.Sampling}; difference = second − first (negative: time saved); " +
+            "a kernel one side lacks counts as 0 there.");
     }
 
     private static void AddRow(Table table, params string[] cells) => table.AddRow(cells.Select(Markup.Escape).ToArray());

@@ -5,7 +5,8 @@ namespace CrsIlgpu.Cli.Commands;
 
 /// <summary>
 /// The WTA-CRS options shared by the commands that run training steps (`crs memory`, `crs profile`,
-/// `crs train`, `crs sweep`): --policy, --crs-layers, --estimator and --recompute-attention, and the one rule turning a keep ratio into a configuration (ρ = 1 is
+/// `crs train`, `crs sweep`): --policy, --crs-layers, --estimator and --recompute-attention,
+/// and the one rule turning a keep ratio into a configuration (ρ = 1 is
 /// the dense baseline, training without sampling).
 /// </summary>
 public sealed class SamplingOptions
@@ -44,7 +45,8 @@ public sealed class SamplingOptions
         var given = new Option[] { Policy, Layers, Estimator }.Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
         var ownRatios = WtaCrsConfig.ParseSiteRatios(parse.GetValue(Layers)!);
         if (given.Count > 0 && ratios.All(r => r >= 1) && ownRatios.Values.All(r => r >= 1))
-            Console.Error.WriteLine($"warning: {string.Join(" and ", given)} {(given.Count == 1 ? "has" : "have")} no effect at keep ratio 1 (dense training samples nothing)");
+            Console.Error.WriteLine($"warning: {string.Join(" and ", given)} " +
+                $"{(given.Count == 1 ? "has" : "have")} no effect at keep ratio 1 (dense training samples nothing)");
     }
 
     /// <summary>
@@ -59,7 +61,8 @@ public sealed class SamplingOptions
     {
         var option = new Option<string>("--estimator")
         {
-            Description = "Estimator of the sampled sums: wtacrs (unbiased: winners + scaled draws) or topk (the seed report's BIASED baseline: the k largest-score rows, no rescaling)",
+            Description = "Estimator of the sampled sums: wtacrs (unbiased: winners + scaled draws) " +
+                "or topk (the seed report's BIASED baseline: the k largest-score rows, no rescaling)",
             DefaultValueFactory = _ => "wtacrs",
         };
         option.AcceptOnlyFromAmong("wtacrs", "topk");

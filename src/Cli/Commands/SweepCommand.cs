@@ -11,9 +11,17 @@ public static class SweepCommand
     public static Command Create()
     {
         var set = new TrainingOptionSet();
-        var datasets = new Option<string>("--datasets") { Description = "Comma-separated datasets", DefaultValueFactory = _ => "cifar10,cifar100,cifar100-coarse" };
+        var datasets = new Option<string>("--datasets")
+        {
+            Description = "Comma-separated datasets",
+            DefaultValueFactory = _ => "cifar10,cifar100,cifar100-coarse",
+        };
         var ratios = new Option<string>("--ratios") { Description = "Comma-separated keep ratios (1 = dense)", DefaultValueFactory = _ => "1,0.5,0.3" };
-        var output = new Option<string>("--out") { Description = "Sweep folder: one run folder per cell, results.md, results.json, PNGs", DefaultValueFactory = _ => "runs/sweep" };
+        var output = new Option<string>("--out")
+        {
+            Description = "Sweep folder: one run folder per cell, results.md, results.json, PNGs",
+            DefaultValueFactory = _ => "runs/sweep",
+        };
         var command = new Command("sweep", "Train every dataset × keep ratio (resumable: finished cells are kept) and tabulate accuracy and peak memory");
         set.AddTo(command, withDataset: false);
         command.Options.Remove(set.Ratio);
@@ -40,7 +48,8 @@ public static class SweepCommand
                 Console.Error.WriteLine("sweep interrupted; run the same command again to continue (finished cells are kept, the interrupted one resumes)");
                 return 130;
             }
-            Console.WriteLine($"results: {Path.Combine(sweepDir, Sweep.ResultsFileName)}, {Path.Combine(sweepDir, Sweep.AccuracyPlotFileName)}, {Path.Combine(sweepDir, Sweep.MemoryPlotFileName)}");
+            Console.WriteLine($"results: {Path.Combine(sweepDir, Sweep.ResultsFileName)}, " +
+                $"{Path.Combine(sweepDir, Sweep.AccuracyPlotFileName)}, {Path.Combine(sweepDir, Sweep.MemoryPlotFileName)}");
             Console.WriteLine(File.ReadAllText(Path.Combine(sweepDir, Sweep.ResultsFileName)));
             return 0;
         }));

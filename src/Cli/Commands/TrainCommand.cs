@@ -17,14 +17,23 @@ public static class TrainCommand
     public static Command Create()
     {
         var set = new TrainingOptionSet();
-        var output = new Option<string?>("--out") { Description = "Run folder (metrics, checkpoint, plots); default runs/<dataset>-<model>-<dense|rρ>-s<seed>" };
-        var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last checkpoint (settings come from the checkpoint; --epochs may raise the total, which stretches the cosine schedule over the new total)" };
+        var output = new Option<string?>("--out")
+        {
+            Description = "Run folder (metrics, checkpoint, plots); default runs/<dataset>-<model>-<dense|rρ>-s<seed>",
+        };
+        var resume = new Option<bool>("--resume")
+        {
+            Description = "Continue the run in --out from its last checkpoint " +
+                "(settings come from the checkpoint; --epochs may raise the total, which stretches the cosine schedule over the new total)",
+        };
         var checkpointEvery = new Option<int>("--checkpoint-every")
         {
             Description = $"Also checkpoint every N updates inside an epoch (0 = only at epoch ends and on a stop); allowed with --resume",
             DefaultValueFactory = _ => Trainer.DefaultCheckpointEvery,
         };
-        var command = new Command("train", "Train a ViT on CIFAR (CPU backend when there is no GPU): progress, test accuracy per epoch, metrics.jsonl/csv, checkpoints, loss and accuracy PNGs");
+        var command = new Command("train",
+            "Train a ViT on CIFAR (CPU backend when there is no GPU): progress, test accuracy per epoch, " +
+            "metrics.jsonl/csv, checkpoints, loss and accuracy PNGs");
         set.AddTo(command);
         command.Options.Add(output);
         command.Options.Add(resume);
@@ -41,7 +50,8 @@ public static class TrainCommand
             {
                 var given = set.Given(parse);
                 if (given.Count > 0)
-                    throw new CrsException($"--resume takes the run's settings from its checkpoint; pass only --out and --epochs (got {string.Join(", ", given)})");
+                    throw new CrsException("--resume takes the run's settings from its checkpoint; " +
+                        $"pass only --out and --epochs (got {string.Join(", ", given)})");
                 options = Trainer.Defaults with { Epochs = parse.GetResult(set.Epochs) is { Implicit: false } ? options.Epochs : 0 };
             }
             else
@@ -65,7 +75,8 @@ public static class TrainCommand
     public static TrainingResult? Run(ParseResult parse, TrainingOptions options, string runDir, bool resume, TrainingOptionSet set) =>
         Run(parse, options, runDir, resume, set, Trainer.DefaultCheckpointEvery, out _);
 
-    private static TrainingResult? Run(ParseResult parse, TrainingOptions options, string runDir, bool resume, TrainingOptionSet set, int checkpointEvery, out PosixSignal? stoppedBy)
+    private static TrainingResult? Run(ParseResult parse, TrainingOptions options, string runDir, bool resume,
+        TrainingOptionSet set, int checkpointEvery, out PosixSignal? stoppedBy)
     {
         stoppedBy = null;
         FileSystemError.CheckOutputFolder("--out", runDir);
@@ -98,12 +109,16 @@ public static class TrainCommand
             if (interactive)
             {
                 AnsiConsole.Progress().AutoClear(false).HideCompleted(false)
-                    .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
-                    .Start(ctx => result = new Trainer(device, options, runDir, dataDir, new TrainingProgress(ctx)) { CheckpointEvery = checkpointEvery }.Run(resume, cancel.Token));
+                    .Columns(new TaskDescriptionColumn { Alignment = Justify.Left },
+                        new ProgressBarColumn(), new PercentageColumn(),
+                        new ElapsedTimeColumn(), new RemainingTimeColumn())
+                    .Start(ctx => result = new Trainer(device, options, runDir, dataDir, new TrainingProgress(ctx))
+                        { CheckpointEvery = checkpointEvery }.Run(resume, cancel.Token));
             }
             else
             {
-                result = new Trainer(device, options, runDir, dataDir, new TrainingProgress(null)) { CheckpointEvery = checkpointEvery }.Run(resume, cancel.Token);
+                result = new Trainer(device, options, runDir, dataDir, new TrainingProgress(null))
+                    { CheckpointEvery = checkpointEvery }.Run(resume, cancel.Token);
             }
             PrintResult(result!);
             return result;
@@ -115,7 +130,8 @@ public static class TrainCommand
             var how = signal is { } s ? $"stopped by {Name(s)}" : "interrupted";
             Console.Error.WriteLine(checkpoint is null
                 ? $"{how} before the first step; nothing to resume"
-                : $"{how}; checkpoint {checkpoint} holds {TrainingCheckpoint.ReadState(checkpoint).Describe()}; continue with: crs train --resume --out {runDir}");
+                : $"{how}; checkpoint {checkpoint} holds {TrainingCheckpoint.ReadState(checkpoint).Describe()}; " +
+                    $"continue with: crs train --resume --out {runDir}");
             return null;
         }
     }
@@ -136,15 +152,20 @@ public static class TrainCommand
     private static void PrintResult(TrainingResult result)
     {
         if (result.LastEpoch is { } e)
-            Console.WriteLine($"test accuracy {100 * e.TestAccuracy:F2}% after {e.Epoch} epoch(s) (test loss {e.TestLoss:F4}); peak pool memory in training steps {ByteSize.Format(result.PeakBytes)}, in the last evaluation {ByteSize.Format(e.EvalPeakBytes)}");
+            Console.WriteLine($"test accuracy {100 * e.TestAccuracy:F2}% after {e.Epoch} epoch(s) (test loss {e.TestLoss:F4}); " +
+                $"peak pool memory in training steps {ByteSize.Format(result.PeakBytes)}, in the last evaluation {ByteSize.Format(e.EvalPeakBytes)}");
         else
             Console.WriteLine("nothing to train: the run already has the requested epochs");
-        Console.WriteLine($"metrics: {Path.Combine(result.RunDirectory, MetricsLog.JsonLinesFileName)}, {Path.Combine(result.RunDirectory, MetricsLog.CsvFileName)}");
+        Console.WriteLine($"metrics: {Path.Combine(result.RunDirectory, MetricsLog.JsonLinesFileName)}, " +
+            $"{Path.Combine(result.RunDirectory, MetricsLog.CsvFileName)}");
         if (result.Probe is { } probe)
         {
-            Console.WriteLine($"gradient probe: {probe.ProbeSteps} probe step(s), {probe.MillisecondsPerProbeStep.ToString("F1", CultureInfo.InvariantCulture)} ms each " +
-                $"against {probe.MillisecondsPerStep.ToString("F1", CultureInfo.InvariantCulture)} ms per training step without it ({probe.ProbeSeconds.ToString("F1", CultureInfo.InvariantCulture)} s in all, " +
-                $"left out of step times and img/s); probe memory at most {ByteSize.Format(probe.PeakBytes)}; {Path.Combine(result.RunDirectory, ProbeLog.FileName)}");
+            Console.WriteLine($"gradient probe: {probe.ProbeSteps} probe step(s), " +
+                $"{probe.MillisecondsPerProbeStep.ToString("F1", CultureInfo.InvariantCulture)} ms each " +
+                $"against {probe.MillisecondsPerStep.ToString("F1", CultureInfo.InvariantCulture)} ms per training step without it " +
+                $"({probe.ProbeSeconds.ToString("F1", CultureInfo.InvariantCulture)} s in all, " +
+                $"left out of step times and img/s); probe memory at most {ByteSize.Format(probe.PeakBytes)}; " +
+                $"{Path.Combine(result.RunDirectory, ProbeLog.FileName)}");
         }
         if (result.Plots.Count > 0)
             Console.WriteLine($"plots: {string.Join(", ", result.Plots)}");

@@ -21,20 +21,25 @@ public sealed class TrainingProgress(ProgressContext? live, int printEvery = 50)
         var o = plan.Options;
         var lines = new[]
         {
-            $"run {plan.RunDirectory}: {plan.Config.Name} ({plan.ParameterCount:N0} parameters) on {o.Dataset} ({plan.TrainImages:N0} train / {plan.TestImages:N0} test images), {plan.Sampling}",
-            $"device {plan.Device}; {o.Epochs} epoch(s) × {plan.StepsPerEpoch} steps of {o.Batch}; {o.Optimizer} lr {F(o.LearningRate)} (warm-up {F(o.WarmupFraction)}, cosine to {F(o.MinLearningRate)}), clip {(o.ClipNorm is { } c ? F(c) : "off")}, seed {o.Seed}" +
+            $"run {plan.RunDirectory}: {plan.Config.Name} ({plan.ParameterCount:N0} parameters) on {o.Dataset} " +
+            $"({plan.TrainImages:N0} train / {plan.TestImages:N0} test images), {plan.Sampling}",
+            $"device {plan.Device}; {o.Epochs} epoch(s) × {plan.StepsPerEpoch} steps of {o.Batch}; " +
+            $"{o.Optimizer} lr {F(o.LearningRate)} (warm-up {F(o.WarmupFraction)}, cosine to {F(o.MinLearningRate)}), " +
+            $"clip {(o.ClipNorm is { } c ? F(c) : "off")}, seed {o.Seed}" +
                 (plan.StartStep > 0 ? $"; resuming in epoch {plan.StartEpoch + 1} after step {plan.StartStep}"
                     : plan.StartEpoch > 0 ? $"; resuming after epoch {plan.StartEpoch}" : ""),
         };
         foreach (var line in lines)
             Write(line);
         if (plan.PlannedStepBytes > 0)
-            Write($"memory plan: one training step peaks at {ByteSize.Format(plan.PlannedStepBytes)} on the GPU kernel path (crs memory --plan --model {o.Model} --batch {o.Batch} for the breakdown)");
+            Write($"memory plan: one training step peaks at {ByteSize.Format(plan.PlannedStepBytes)} on the GPU kernel path " +
+                $"(crs memory --plan --model {o.Model} --batch {o.Batch} for the breakdown)");
     }
 
     public void StepDone(StepMetrics s)
     {
-        var status = $"epoch {s.Epoch} · mean loss {s.EpochLoss:F3} · mean acc {100 * s.EpochAccuracy:F1}% · {Rate(s.ImagesPerSecond)} img/s · peak {ByteSize.Format(s.PeakBytes)}";
+        var status = $"epoch {s.Epoch} · mean loss {s.EpochLoss:F3} · mean acc {100 * s.EpochAccuracy:F1}% · " +
+            $"{Rate(s.ImagesPerSecond)} img/s · peak {ByteSize.Format(s.PeakBytes)}";
         if (live is not null)
         {
             if (_epochTask is null || _epochTask.IsFinished)
@@ -58,7 +63,8 @@ public sealed class TrainingProgress(ProgressContext? live, int printEvery = 50)
     {
         _epochTask?.StopTask();
         _epochTask = null;
-        Write($"epoch {e.Epoch}: train loss {e.TrainLoss:F4}, train acc {100 * e.TrainAccuracy:F2}%, test loss {e.TestLoss:F4}, test acc {100 * e.TestAccuracy:F2}%, " +
+        Write($"epoch {e.Epoch}: train loss {e.TrainLoss:F4}, train acc {100 * e.TrainAccuracy:F2}%, " +
+              $"test loss {e.TestLoss:F4}, test acc {100 * e.TestAccuracy:F2}%, " +
               $"{Rate(e.ImagesPerSecond)} img/s, {e.TrainSeconds:F0} s + eval {e.EvalSeconds:F0} s" +
               (e.ProbeSeconds is { } probe ? $" + gradient probe {probe:F1} s" : "") +
               $", peak {ByteSize.Format(e.PeakBytes)} (eval {ByteSize.Format(e.EvalPeakBytes)}); checkpoint {checkpoint}");
@@ -77,5 +83,7 @@ public sealed class TrainingProgress(ProgressContext? live, int printEvery = 50)
     private static string F(double value) => value.ToString("G4", CultureInfo.InvariantCulture);
 
     /// <summary>Images per second readable at both ends: "0.18" for ViT-B/16 on a CPU, "1119" for a tiny model.</summary>
-    private static string Rate(double perSecond) => perSecond >= 10 ? perSecond.ToString("F0", CultureInfo.InvariantCulture) : perSecond.ToString("G2", CultureInfo.InvariantCulture);
+    private static string Rate(double perSecond) => perSecond >= 10
+        ? perSecond.ToString("F0", CultureInfo.InvariantCulture)
+        : perSecond.ToString("G2", CultureInfo.InvariantCulture);
 }

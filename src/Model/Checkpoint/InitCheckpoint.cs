@@ -61,7 +61,8 @@ public static class InitCheckpoint
                 if (ResampledPosEmbed(t, config, problems) is { } resampled)
                 {
                     loads.Add((p, resampled.Data));
-                    notes.Add($"pos_embed resampled from a {resampled.Grid}×{resampled.Grid} to a {config.PatchesPerSide}×{config.PatchesPerSide} patch grid (bicubic, class token kept)");
+                    notes.Add($"pos_embed resampled from a {resampled.Grid}×{resampled.Grid} " +
+                        $"to a {config.PatchesPerSide}×{config.PatchesPerSide} patch grid (bicubic, class token kept)");
                 }
                 continue;
             }
@@ -88,7 +89,8 @@ public static class InitCheckpoint
         var grid = t.Shape.Length == 3 ? (int)Math.Round(Math.Sqrt(t.Shape[1] - 1)) : -1;
         if (t.Shape.Length != 3 || t.Shape[0] != 1 || t.Shape[2] != config.Dim || grid < 1 || grid * grid + 1 != t.Shape[1])
         {
-            problems.Add($"'pos_embed' has shape {Shape(t.Shape)}: not [1, 1 + g², {config.Dim}] for a square patch grid g (the model expects [1, {config.Tokens}, {config.Dim}])");
+            problems.Add($"'pos_embed' has shape {Shape(t.Shape)}: not [1, 1 + g², {config.Dim}] for a square patch grid g " +
+                $"(the model expects [1, {config.Tokens}, {config.Dim}])");
             return null;
         }
         return (PosEmbedResample.Resample(t.Data, config.Dim, grid, config.PatchesPerSide), grid);

@@ -93,7 +93,8 @@ public static class SafetensorsFile
             {
                 var count = shape.Aggregate(1L, (a, d) => a * d);
                 if ((offsets[1] - offsets[0]) != count * width)
-                    throw new CrsException($"{path}: tensor '{name}' shape [{string.Join(", ", shape)}] {dtype} needs {count * width} bytes, offsets give {offsets[1] - offsets[0]}");
+                    throw new CrsException($"{path}: tensor '{name}' shape [{string.Join(", ", shape)}] {dtype} " +
+                        $"needs {count * width} bytes, offsets give {offsets[1] - offsets[0]}");
                 data = ToFloats(bytes.AsSpan((int)(dataStart + offsets[0]), (int)(count * width)), dtype);
             }
             tensors[name] = new SafetensorsTensor(name, dtype, shape, data);
@@ -101,7 +102,8 @@ public static class SafetensorsFile
         return new SafetensorsContent(tensors, metadata);
     }
 
-    /// <summary>Bytes per value of the floating dtypes read into <see cref="SafetensorsTensor.Data"/>: F32, and F16/BF16 (half-precision checkpoints, widened on load).</summary>
+    /// <summary>Bytes per value of the floating dtypes read into <see cref="SafetensorsTensor.Data"/>:
+    /// F32, and F16/BF16 (half-precision checkpoints, widened on load).</summary>
     private static int? FloatWidth(string dtype) => dtype switch
     {
         "F32" => 4,
@@ -127,5 +129,6 @@ public static class SafetensorsFile
 /// <summary>Everything read from a safetensors file: tensors by name and the string metadata.</summary>
 public sealed record SafetensorsContent(IReadOnlyDictionary<string, SafetensorsTensor> Tensors, IReadOnlyDictionary<string, string> Metadata);
 
-/// <summary>One tensor read from a safetensors file; <see cref="Data"/> is filled for F32, F16 and BF16 (widened to float; <see cref="DType"/> stays the file's).</summary>
+/// <summary>One tensor read from a safetensors file; <see cref="Data"/> is filled for F32, F16 and BF16
+/// (widened to float; <see cref="DType"/> stays the file's).</summary>
 public sealed record SafetensorsTensor(string Name, string DType, int[] Shape, float[] Data);

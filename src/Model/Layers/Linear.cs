@@ -14,7 +14,8 @@ namespace CrsIlgpu.Model.Layers;
 /// ‖x_i‖ and keeps only the k chosen rows, pre-scaled (plus indices and scales), so the producer of
 /// x may free it (<see cref="KeepsInput"/> is false).
 /// </summary>
-public sealed class Linear(DeviceContext device, Parameter weight, Parameter bias, SamplingState? sampling = null, SampledSite site = SampledSite.None, uint layerId = 0)
+public sealed class Linear(DeviceContext device, Parameter weight, Parameter bias,
+    SamplingState? sampling = null, SampledSite site = SampledSite.None, uint layerId = 0)
 {
     private Tensor? _input;
     private Tensor? _sampledInput;
@@ -24,7 +25,8 @@ public sealed class Linear(DeviceContext device, Parameter weight, Parameter bia
     private int _rows;
 
     /// <summary>This layer's place in the step's gradient-norm rows (Cached policy with a cache), else −1.</summary>
-    private readonly int _rowSlot = sampling is { ExampleSlots: > 0, Rows: { } stepRows } && sampling.Config.Samples(site) && sampling.Config.Policy == SamplingPolicy.Cached
+    private readonly int _rowSlot = sampling is { ExampleSlots: > 0, Rows: { } stepRows }
+        && sampling.Config.Samples(site) && sampling.Config.Policy == SamplingPolicy.Cached
         ? stepRows.Register(weight.Name[..^".weight".Length])
         : -1;
 

@@ -7,8 +7,10 @@ namespace CrsIlgpu.Model.Layers;
 /// <summary>fc1 → GELU (erf) → fc2. Saved: fc1's output (GELU backward needs its input) and GELU's output (fc2's input).</summary>
 public sealed class Mlp(DeviceContext device, ParameterStore p, string prefix, SamplingState? sampling = null, int block = 0)
 {
-    private readonly Linear _fc1 = new(device, p[prefix + "fc1.weight"], p[prefix + "fc1.bias"], sampling, SampledSite.Fc1, SamplingLayerIds.For(block, SampledSite.Fc1));
-    private readonly Linear _fc2 = new(device, p[prefix + "fc2.weight"], p[prefix + "fc2.bias"], sampling, SampledSite.Fc2, SamplingLayerIds.For(block, SampledSite.Fc2));
+    private readonly Linear _fc1 = new(device, p[prefix + "fc1.weight"], p[prefix + "fc1.bias"],
+        sampling, SampledSite.Fc1, SamplingLayerIds.For(block, SampledSite.Fc1));
+    private readonly Linear _fc2 = new(device, p[prefix + "fc2.weight"], p[prefix + "fc2.bias"],
+        sampling, SampledSite.Fc2, SamplingLayerIds.For(block, SampledSite.Fc2));
     private Tensor? _pre, _act;
 
     public Tensor Forward(Tensor h)

@@ -13,10 +13,13 @@ namespace CrsIlgpu.Model.Layers;
 /// (batch, head); they always select at backward, where the true scores are known and A, Q are
 /// full anyway, so the Cached policy behaves like Deferred there. RNG layer ids: <see cref="SamplingLayerIds"/>.
 /// </summary>
-public sealed class MultiHeadAttention(DeviceContext device, ParameterStore p, string prefix, VitConfig config, SamplingState? sampling = null, int block = 0, bool recomputeAttention = false)
+public sealed class MultiHeadAttention(DeviceContext device, ParameterStore p, string prefix, VitConfig config,
+    SamplingState? sampling = null, int block = 0, bool recomputeAttention = false)
 {
-    private readonly Linear _qkv = new(device, p[prefix + "qkv.weight"], p[prefix + "qkv.bias"], sampling, SampledSite.Qkv, SamplingLayerIds.For(block, SampledSite.Qkv));
-    private readonly Linear _proj = new(device, p[prefix + "proj.weight"], p[prefix + "proj.bias"], sampling, SampledSite.Proj, SamplingLayerIds.For(block, SampledSite.Proj));
+    private readonly Linear _qkv = new(device, p[prefix + "qkv.weight"], p[prefix + "qkv.bias"],
+        sampling, SampledSite.Qkv, SamplingLayerIds.For(block, SampledSite.Qkv));
+    private readonly Linear _proj = new(device, p[prefix + "proj.weight"], p[prefix + "proj.bias"],
+        sampling, SampledSite.Proj, SamplingLayerIds.For(block, SampledSite.Proj));
     private AttentionShape _shape;
     private Tensor? _q, _k, _v, _attn, _merged;
 

@@ -37,7 +37,8 @@ public static class ReferenceLayerNorm
     /// With x̂ = (x − mean)·rstd and g = dy·w: dx = rstd·(g − mean(g) − x̂·mean(g·x̂)),
     /// dw = Σ_rows dy·x̂, db = Σ_rows dy.
     /// </summary>
-    public static ReferenceLayerGradients Backward(double[] outputGradient, double[] input, ReferenceLayerNormResult forward, double[] weight, int rows, int width)
+    public static ReferenceLayerGradients Backward(double[] outputGradient, double[] input, ReferenceLayerNormResult forward,
+        double[] weight, int rows, int width)
     {
         ReferenceChecks.Length(outputGradient, (long)rows * width, "layernorm outputGradient");
         ReferenceChecks.Length(input, (long)rows * width, "layernorm input");

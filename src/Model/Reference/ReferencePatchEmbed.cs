@@ -15,7 +15,8 @@ public static class ReferencePatchEmbed
     }
 
     /// <summary>Input = dImages [B, C, S, S]; Weight [D, C, P, P]; Bias [D].</summary>
-    public static ReferenceLayerGradients Backward(double[] outputGradient, double[] images, double[] weight, int batch, int channels, int imageSize, int patchSize, int dim)
+    public static ReferenceLayerGradients Backward(double[] outputGradient, double[] images, double[] weight,
+        int batch, int channels, int imageSize, int patchSize, int dim)
     {
         var patches = Patchify(images, batch, channels, imageSize, patchSize);
         var perSide = imageSize / patchSize;

@@ -106,8 +106,10 @@ public sealed class GradientProbe(DeviceContext device)
             BatchedSite(block, SampledSite.Qk, shape, sampling, keyLayer, dScores, q, dk, AttentionOp.Scale(shape));
     }
 
-    /// <summary>C_b = alpha·Σ_i A_b[i]ᵀ B_b[i] exactly, and c of each problem from the selection the estimate made (run again: same inputs, same rows).</summary>
-    private void BatchedSite(int block, SampledSite site, AttentionShape shape, AttentionSampling sampling, uint layer, Tensor a, Tensor b, Tensor estimate, float alpha)
+    /// <summary>C_b = alpha·Σ_i A_b[i]ᵀ B_b[i] exactly, and c of each problem from the selection the estimate made
+    /// (run again: same inputs, same rows).</summary>
+    private void BatchedSite(int block, SampledSite site, AttentionShape shape, AttentionSampling sampling,
+        uint layer, Tensor a, Tensor b, Tensor estimate, float alpha)
     {
         var start = Start();
         int problems = shape.BatchHeads, rows = shape.Tokens, m = a.Shape[2], n = b.Shape[2];

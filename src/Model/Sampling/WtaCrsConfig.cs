@@ -66,7 +66,8 @@ public sealed record WtaCrsConfig(SampledSite Sites, double Ratio, SamplingPolic
         foreach (var (site, ratio) in SiteRatios)
             CheckRatio(ratio, $"--crs-layers {site.ToString().ToLowerInvariant()}");
         if (RatioFor(SampledSite.Qk) != RatioFor(SampledSite.Av) && Samples(SampledSite.Qk) && Samples(SampledSite.Av))
-            throw new CrsException("--crs-layers: qk and av share one selection per (batch, head), so they take one keep ratio; give both the same (or neither)");
+            throw new CrsException("--crs-layers: qk and av share one selection per (batch, head), " +
+                "so they take one keep ratio; give both the same (or neither)");
         if (KMin < 1)
             throw new CrsException($"k_min must be positive, got {KMin}");
     }
@@ -138,7 +139,8 @@ public sealed record WtaCrsConfig(SampledSite Sites, double Ratio, SamplingPolic
         return ratios;
     }
 
-    /// <summary>Parses "paper", "seed-report", "none" or a list such as "proj,fc1,fc2,qk,av" (a site may carry ":ρ", see <see cref="ParseSiteRatios"/>).</summary>
+    /// <summary>Parses "paper", "seed-report", "none" or a list such as "proj,fc1,fc2,qk,av"
+    /// (a site may carry ":ρ", see <see cref="ParseSiteRatios"/>).</summary>
     public static SampledSite ParseSites(string text)
     {
         switch (text.Trim().ToLowerInvariant())

@@ -54,7 +54,8 @@ public sealed class BatchLoader(CifarImages data, int batchSize, Augmentation au
     /// Batches <paramref name="firstBatch"/>.. of the epoch, the same ones the whole epoch yields from
     /// there (order and augmentation depend on (seed, epoch, batch) only): how a mid-epoch resume continues.
     /// </summary>
-    public async IAsyncEnumerable<CifarBatch> Epoch(int epoch, int firstBatch, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancel = default)
+    public async IAsyncEnumerable<CifarBatch> Epoch(int epoch, int firstBatch,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancel = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(firstBatch);
         var order = Order(epoch);

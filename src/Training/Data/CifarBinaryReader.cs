@@ -81,7 +81,8 @@ public static class CifarBinaryReader
     {
         if (bytes.Length == 0 || bytes.Length % recordBytes != 0)
             throw new CrsException(
-                $"{fileName}: size {bytes.Length} bytes is not a positive multiple of the {recordBytes}-byte record size; the file is truncated or not a CIFAR binary file.");
+                $"{fileName}: size {bytes.Length} bytes is not a positive multiple of the {recordBytes}-byte record size; " +
+                "the file is truncated or not a CIFAR binary file.");
 
         int count = bytes.Length / recordBytes;
         int headerBytes = recordBytes - CifarImages.ImageBytes;

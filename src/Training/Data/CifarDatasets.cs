@@ -86,7 +86,8 @@ public static class CifarDatasets
         }
 
         throw new CrsException(
-            $"CIFAR-10 not found: looked for {jpgDir}/ (image folders) and {binaryDir}/ (official binary); unpack it with: tar -xzf ../shared/data/cifar-10-jpg.tar.gz -C {dataDir.TrimEnd('/', '\\')}/");
+            $"CIFAR-10 not found: looked for {jpgDir}/ (image folders) and {binaryDir}/ (official binary); " +
+            $"unpack it with: tar -xzf ../shared/data/cifar-10-jpg.tar.gz -C {dataDir.TrimEnd('/', '\\')}/");
     }
 
     private static CifarImages LoadCifar100(string split, string dataDir, bool coarse)
@@ -94,7 +95,8 @@ public static class CifarDatasets
         string binaryDir = Path.Combine(dataDir, Cifar100BinaryFolder);
         if (!Directory.Exists(binaryDir))
             throw new CrsException(
-                $"CIFAR-100 not found: looked for {binaryDir}/ (official binary); unpack it with: tar -xzf ../shared/data/cifar-100-binary.tar.gz -C {dataDir.TrimEnd('/', '\\')}/");
+                $"CIFAR-100 not found: looked for {binaryDir}/ (official binary); " +
+                $"unpack it with: tar -xzf ../shared/data/cifar-100-binary.tar.gz -C {dataDir.TrimEnd('/', '\\')}/");
         return CifarBinaryReader.ReadCifar100(Path.Combine(binaryDir, $"{split}.bin"), coarse);
     }
 

@@ -49,7 +49,8 @@ public static class DataPacks
         {
             // Name the folders actually searched (--packs may point anywhere), not a default.
             var name = dataset == "cifar10" ? "CIFAR-10" : "CIFAR-100";
-            throw new CrsException($"{name} not found: looked for {string.Join(" and ", folders.Select(f => Path.Combine(dataDir, f) + "/"))} (--data) and for {Path.Combine(fromDir, pack)} (--packs); " +
+            throw new CrsException($"{name} not found: looked for {string.Join(" and ", folders.Select(f => Path.Combine(dataDir, f) + "/"))} " +
+                $"(--data) and for {Path.Combine(fromDir, pack)} (--packs); " +
                 $"put {pack} into {fromDir} or pass --packs with the folder that holds it");
         }
         Directory.CreateDirectory(dataDir);

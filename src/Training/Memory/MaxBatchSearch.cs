@@ -43,7 +43,8 @@ public static class MaxBatchSearch
             if (!fits.TryGetValue(batch, out var report))
             {
                 fits[batch] = report = Plan(batch, capacity);
-                progress?.Invoke($"{WtaCrsConfig.Describe(sampling)}: batch {batch} {(report is null ? "does not fit" : "fits, peak reserved " + ByteSize.Format(report.Stats.PeakReserved))}");
+                progress?.Invoke($"{WtaCrsConfig.Describe(sampling)}: batch {batch} " +
+                    $"{(report is null ? "does not fit" : "fits, peak reserved " + ByteSize.Format(report.Stats.PeakReserved))}");
             }
             return report is not null;
         }

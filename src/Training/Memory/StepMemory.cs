@@ -17,7 +17,8 @@ namespace CrsIlgpu.Training.Memory;
 public static class StepMemory
 {
     /// <param name="recomputeAttention">Backward recomputes the attention matrices instead of forward keeping them.</param>
-    public static StepMemoryReport Measure(DeviceContext device, VitConfig config, int batch, int seed = 0, WtaCrsConfig? sampling = null, bool recomputeAttention = false)
+    public static StepMemoryReport Measure(DeviceContext device, VitConfig config, int batch,
+        int seed = 0, WtaCrsConfig? sampling = null, bool recomputeAttention = false)
     {
         config.CheckBatch(batch);
         using var model = new VisionTransformer(device, config, sampling, recomputeAttention: recomputeAttention);

@@ -3,7 +3,8 @@ using ScottPlot;
 
 namespace CrsIlgpu.Training.Plots;
 
-/// <summary>`crs bench wtacrs` as a picture: sampled weight-gradient (and attention dV + dK) time over dense, and the draw's relative error, against ρ.</summary>
+/// <summary>`crs bench wtacrs` as a picture: sampled weight-gradient (and attention dV + dK)
+/// time over dense, and the draw's relative error, against ρ.</summary>
 public static class WtaCrsBenchPlot
 {
     public static void Save(IReadOnlyList<WtaCrsBenchRow> rows, IReadOnlyList<WtaCrsAttentionBenchRow> attentionRows, string path, string device)

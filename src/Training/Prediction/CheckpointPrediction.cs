@@ -19,7 +19,8 @@ public static class CheckpointPrediction
             throw new CrsException($"{ModelCheckpoint.ConfigPath(folder)}: the model takes {config.Channels} channel(s); images are read as RGB");
         var train = CifarDatasets.Load(dataset, "train", dataDir);
         if (config.NumClasses != train.Classes)
-            throw new CrsException($"{ModelCheckpoint.ConfigPath(folder)}: the model has {config.NumClasses} classes, {dataset} has {train.Classes} (choose the model's dataset with --dataset)");
+            throw new CrsException($"{ModelCheckpoint.ConfigPath(folder)}: the model has {config.NumClasses} classes, {dataset} has {train.Classes} " +
+                "(choose the model's dataset with --dataset)");
         var normalisation = Augmentation.Eval(ChannelStats.Compute(train));
         using var model = ModelCheckpoint.Load(folder, device);
         return Predictor.Run(device, model, files, normalisation, train.ClassNames, top, batch);

@@ -14,7 +14,8 @@ public static class PredictionInputs
             throw new CrsException($"{path}: no such image file or folder");
         var files = Directory.GetFiles(path).Where(ImageFile.HasImageExtension).Order(StringComparer.Ordinal).ToList();
         if (files.Count == 0)
-            throw new CrsException($"{path}: the folder holds no {string.Join(", ", ImageFile.Extensions.Select(e => "*" + e))} files (sub-folders are not searched)");
+            throw new CrsException($"{path}: the folder holds no {string.Join(", ", ImageFile.Extensions.Select(e => "*" + e))} files " +
+                "(sub-folders are not searched)");
         return files;
     }
 

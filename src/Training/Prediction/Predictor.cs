@@ -50,7 +50,8 @@ public static class Predictor
             throw new CrsException($"--batch must be positive, got {batchSize}");
     }
 
-    /// <summary>The <paramref name="top"/> most probable classes (at most all of them) of one row of logits, most probable first; ties keep class order.</summary>
+    /// <summary>The <paramref name="top"/> most probable classes (at most all of them) of one row of logits,
+    /// most probable first; ties keep class order.</summary>
     public static IReadOnlyList<ClassProbability> Top(ReadOnlySpan<float> logits, IReadOnlyList<string> classNames, int top)
     {
         var probabilities = Softmax(logits);

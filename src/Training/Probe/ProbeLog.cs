@@ -83,7 +83,8 @@ public sealed class ProbeLog
             {
                 if (i == last && tornLastLineIsHarmless?.Invoke(records) == true)
                 {
-                    warn?.Invoke($"{path}:{i + 1}: dropped an unreadable last line (a write cut short by a crash or a full disk); it was logged after the checkpoint, so nothing the resume keeps is lost");
+                    warn?.Invoke($"{path}:{i + 1}: dropped an unreadable last line (a write cut short by a crash or a full disk); " +
+                        "it was logged after the checkpoint, so nothing the resume keeps is lost");
                     break;
                 }
                 throw new CrsException($"{path}:{i + 1}: not a probe record ({ex.Message})");

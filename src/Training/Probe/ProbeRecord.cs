@@ -27,7 +27,8 @@ public sealed record ProbeRecord(
     [property: JsonPropertyName("ms")] double Milliseconds)
 {
     public static ProbeRecord From(ProbeMeasurement m, int step, int epoch) =>
-        new(step, epoch, m.Block, SiteName(m.Site), m.Budget, m.Rows, m.Problems, m.Winners, m.RelativeError, m.Cosine, m.ExactNorm, m.SampledNorm, m.Milliseconds);
+        new(step, epoch, m.Block, SiteName(m.Site), m.Budget, m.Rows, m.Problems, m.Winners,
+            m.RelativeError, m.Cosine, m.ExactNorm, m.SampledNorm, m.Milliseconds);
 
     /// <summary>The site as --crs-layers spells it: qkv, proj, fc1, fc2, qk, av.</summary>
     public static string SiteName(SampledSite site) => site.ToString().ToLowerInvariant();

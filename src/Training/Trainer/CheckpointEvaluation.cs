@@ -23,7 +23,8 @@ public static class CheckpointEvaluation
     public static string? TrainedDataset(string folder) =>
         File.Exists(Path.Combine(folder, TrainingCheckpoint.StateFileName)) ? TrainingCheckpoint.ReadState(folder).Options.Dataset : null;
 
-    public static EvaluationResult Run(DeviceContext device, string folder, string dataset, string dataDir, int batch, int limit = 0, Action<int, int>? progress = null)
+    public static EvaluationResult Run(DeviceContext device, string folder, string dataset, string dataDir,
+        int batch, int limit = 0, Action<int, int>? progress = null)
     {
         if (batch < 1)
             throw new CrsException($"--batch must be positive, got {batch}");

@@ -22,7 +22,8 @@ public sealed record EpochMetrics(
     double EvalSeconds,
     long PeakBytes) : RunMetrics(Epoch, GlobalStep)
 {
-    /// <summary>The pool's peak during the epoch's evaluation (inference forward; weights, gradients and optimizer state included); 0 in metrics written before it was recorded.</summary>
+    /// <summary>The pool's peak during the epoch's evaluation (inference forward; weights, gradients and optimizer state included);
+    /// 0 in metrics written before it was recorded.</summary>
     public long EvalPeakBytes { get; init; }
 
     /// <summary>The gradient probe's time in this epoch's steps; null (not written) without a probe.</summary>

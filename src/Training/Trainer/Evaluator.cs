@@ -10,7 +10,8 @@ namespace CrsIlgpu.Training.Trainer;
 /// </summary>
 public static class Evaluator
 {
-    /// <summary>Starts a new peak window on the device's pool: the result's peak is this evaluation's (with whatever else was live: weights, and in training the gradients and optimizer state).</summary>
+    /// <summary>Starts a new peak window on the device's pool: the result's peak is this evaluation's
+    /// (with whatever else was live: weights, and in training the gradients and optimizer state).</summary>
     public static EvaluationResult Run(DeviceContext device, VisionTransformer model, CifarImages data, Augmentation augmentation, int batchSize,
         Action<int, int>? progress = null, CancellationToken cancel = default)
     {

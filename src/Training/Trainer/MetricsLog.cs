@@ -49,7 +49,8 @@ public sealed class MetricsLog
         var resume = keepThroughEpoch > 0 || keepThroughStep > 0;
         var kept = resume
             ? Read(runDir, before => keepThroughEpoch == 0 || before.OfType<EpochMetrics>().Any(e => e.Epoch == keepThroughEpoch), warn)
-                .Where(r => r is EpochMetrics ? r.Epoch <= keepThroughEpoch : keepThroughStep is { } s ? r.GlobalStep <= s : r.Epoch <= keepThroughEpoch).ToList()
+                .Where(r => r is EpochMetrics ? r.Epoch <= keepThroughEpoch
+                    : keepThroughStep is { } s ? r.GlobalStep <= s : r.Epoch <= keepThroughEpoch).ToList()
             : [];
         return new MetricsLog(runDir, kept);
     }
@@ -92,7 +93,8 @@ public sealed class MetricsLog
             {
                 if (i == last && tornLastLineIsHarmless?.Invoke(records) == true)
                 {
-                    warn?.Invoke($"{path}:{i + 1}: dropped an unreadable last line (a write cut short by a crash or a full disk); it was logged after the checkpoint, so nothing the resume keeps is lost");
+                    warn?.Invoke($"{path}:{i + 1}: dropped an unreadable last line (a write cut short by a crash or a full disk); " +
+                        "it was logged after the checkpoint, so nothing the resume keeps is lost");
                     break;
                 }
                 throw new CrsException($"{path}:{i + 1}: not a metrics record ({ex.Message})");
@@ -105,7 +107,8 @@ public sealed class MetricsLog
 
     private void WriteCsv()
     {
-        var csv = new StringBuilder("epoch,global_step,train_loss,train_accuracy,test_loss,test_accuracy,learning_rate,images_per_second,train_seconds,eval_seconds,peak_bytes,eval_peak_bytes\n");
+        var csv = new StringBuilder("epoch,global_step,train_loss,train_accuracy," +
+            "test_loss,test_accuracy,learning_rate,images_per_second,train_seconds,eval_seconds,peak_bytes,eval_peak_bytes\n");
         foreach (var e in Epochs)
         {
             csv.AppendLine(string.Join(',',

@@ -10,7 +10,8 @@ namespace CrsIlgpu.Training.Trainer;
 /// </summary>
 public readonly record struct RunningMeans(double LossSum, long Correct, long Seen)
 {
-    /// <summary>This tally with one more batch of <paramref name="count"/> examples, mean loss <paramref name="meanLoss"/>, <paramref name="hits"/> right.</summary>
+    /// <summary>This tally with one more batch of <paramref name="count"/> examples,
+    /// mean loss <paramref name="meanLoss"/>, <paramref name="hits"/> right.</summary>
     public RunningMeans Add(double meanLoss, int hits, int count)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);

@@ -92,7 +92,8 @@ public static class Sweep
     public static void Write(IReadOnlyList<SweepCell> cells, string sweepDir, TrainingOptions template)
     {
         var md = new StringBuilder();
-        md.AppendLine($"# Sweep: {template.Model}, {template.Epochs} epoch(s), batch {template.Batch}, lr {F(template.LearningRate)}, seed {template.Seed}, {WtaCrsConfig.EstimatorLabel(WtaCrsConfig.ParseEstimator(template.Estimator))} on {template.CrsLayers} ({template.Policy})" +
+        md.AppendLine($"# Sweep: {template.Model}, {template.Epochs} epoch(s), batch {template.Batch}, lr {F(template.LearningRate)}, seed {template.Seed}, " +
+            $"{WtaCrsConfig.EstimatorLabel(WtaCrsConfig.ParseEstimator(template.Estimator))} on {template.CrsLayers} ({template.Policy})" +
             (template.ProbeEvery > 0 ? $", gradient probe every {template.ProbeEvery} updates (probe.jsonl per cell)" : ""));
         md.AppendLine();
         md.AppendLine("| dataset | ρ | epochs | test top-1 | best test top-1 | peak memory | vs dense | train img/s |");
@@ -102,20 +103,35 @@ public static class Sweep
             var dense = cells.FirstOrDefault(d => d.Dataset == c.Dataset && d.Ratio >= 1);
             var versus = dense is not null && dense.PeakBytes > 0 && c.PeakBytes > 0 ? $"{(double)c.PeakBytes / dense.PeakBytes:F3}×" : "—";
             md.AppendLine(c.Last is { } e
-                ? $"| {c.Dataset} | {F(c.Ratio)} | {e.Epoch} | {100 * e.TestAccuracy:F2}% | {100 * c.BestTestAccuracy:F2}% | {ByteSize.Format(c.PeakBytes)} | {versus} | {e.ImagesPerSecond:F0} |"
+                ? $"| {c.Dataset} | {F(c.Ratio)} | {e.Epoch} | {100 * e.TestAccuracy:F2}% | {100 * c.BestTestAccuracy:F2}% | " +
+                    $"{ByteSize.Format(c.PeakBytes)} | {versus} | {e.ImagesPerSecond:F0} |"
                 : $"| {c.Dataset} | {F(c.Ratio)} | 0 | — | — | — | — | — |");
         }
         md.AppendLine();
-        md.AppendLine("Peak memory: the device pool's peak allocation during training steps (parameters, gradients, Adam state, activations; evaluation excluded).");
+        md.AppendLine("Peak memory: the device pool's peak allocation during training steps " +
+            "(parameters, gradients, Adam state, activations; evaluation excluded).");
         Directory.CreateDirectory(sweepDir);
         AtomicFile.WriteAllText(Path.Combine(sweepDir, ResultsFileName), md.ToString());
-        var json = cells.Select(c => new { dataset = c.Dataset, ratio = c.Ratio, run = c.RunDirectory, epochs = c.Epochs.Count, test_accuracy = c.Last?.TestAccuracy, best_test_accuracy = c.Epochs.Count == 0 ? (double?)null : c.BestTestAccuracy, peak_bytes = c.PeakBytes });
+        var json = cells.Select(c => new
+        {
+            dataset = c.Dataset,
+            ratio = c.Ratio,
+            run = c.RunDirectory,
+            epochs = c.Epochs.Count,
+            test_accuracy = c.Last?.TestAccuracy,
+            best_test_accuracy = c.Epochs.Count == 0 ? (double?)null : c.BestTestAccuracy,
+            peak_bytes = c.PeakBytes,
+        });
         AtomicFile.WriteAllText(Path.Combine(sweepDir, JsonFileName), JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true }));
         var trained = cells.Where(c => c.Last is not null).ToList();
         if (trained.Count > 0)
         {
-            SweepPlot.Save(trained, c => 100 * c.Last!.TestAccuracy, "test top-1 accuracy (%)", Path.Combine(sweepDir, AccuracyPlotFileName), $"{template.Model}: accuracy by dataset and keep ratio");
-            SweepPlot.Save(trained, c => c.PeakBytes / (1024.0 * 1024.0), "peak pool memory (MiB)", Path.Combine(sweepDir, MemoryPlotFileName), $"{template.Model}: peak memory by dataset and keep ratio");
+            SweepPlot.Save(trained, c => 100 * c.Last!.TestAccuracy,
+                "test top-1 accuracy (%)", Path.Combine(sweepDir, AccuracyPlotFileName),
+                $"{template.Model}: accuracy by dataset and keep ratio");
+            SweepPlot.Save(trained, c => c.PeakBytes / (1024.0 * 1024.0),
+                "peak pool memory (MiB)", Path.Combine(sweepDir, MemoryPlotFileName),
+                $"{template.Model}: peak memory by dataset and keep ratio");
         }
     }
 

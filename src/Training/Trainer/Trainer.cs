@@ -100,8 +100,14 @@ public sealed class Trainer(DeviceContext device, TrainingOptions options, strin
         var (probeSteps, probeSeconds, trainedSteps, stepSeconds, probePeak) = (0, 0.0, 0, 0.0, 0L);
         // Written once every check has passed, so a refused resume leaves the run's settings file as it was.
         AtomicFile.WriteAllText(Path.Combine(runDir, OptionsFileName), System.Text.Json.JsonSerializer.Serialize(run, TrainingCheckpoint.Json));
+        // The memory plan is planned once, in the header of the run's first start: a resume keeps every setting, so the
+        // plan would be the same, and the planner's step is not run again.
         _observer.Started(new TrainingPlan(run, config, model.Parameters.Count, device.Description, WtaCrsConfig.Describe(sampling),
-            train.Count, test.Count, loader.BatchesPerEpoch, startEpoch, runDir) { StartStep = startStep, PlannedStepBytes = PlanStep(run, config, sampling) });
+            train.Count, test.Count, loader.BatchesPerEpoch, startEpoch, runDir)
+        {
+            StartStep = startStep,
+            PlannedStepBytes = checkpoint is null ? PlanStep(run, config, sampling) : 0,
+        });
 
         EpochMetrics? last = metrics.Epochs.LastOrDefault();
         EvaluationResult? evaluation = null;
@@ -144,7 +150,8 @@ public sealed class Trainer(DeviceContext device, TrainingOptions options, strin
                         // device once: the read-back of its loss, top-1 hits and gradient norm (issue 21).
                         using (var onDevice = new DeviceBatch(device, batch, config.ImageSize, imageStaging, labelStaging))
                         {
-                            model.QueueStep(onDevice.Images, onDevice.Labels, readback, (float)run.LabelSmoothing, examples: exampleSlots > 0 ? batch.Examples : null);
+                            model.QueueStep(onDevice.Images, onDevice.Labels, readback,
+                                (float)run.LabelSmoothing, examples: exampleSlots > 0 ? batch.Examples : null);
                             optimizer.Queue(readback.GradNorm);
                         }
                         readback.HasGradNorm = run.ClipNorm is not null;
@@ -201,7 +208,8 @@ public sealed class Trainer(DeviceContext device, TrainingOptions options, strin
             var e = epoch + 1;
             try
             {
-                evaluation = Evaluator.Run(device, model, test, evalAugmentation, Math.Max(run.Batch, 128), (done, total) => _observer.Evaluating(e, done, total), cancel);
+                evaluation = Evaluator.Run(device, model, test, evalAugmentation, Math.Max(run.Batch, 128),
+                    (done, total) => _observer.Evaluating(e, done, total), cancel);
             }
             catch (OperationCanceledException) when (cancel.IsCancellationRequested)
             {
@@ -259,15 +267,18 @@ public sealed class Trainer(DeviceContext device, TrainingOptions options, strin
     private (TrainerState, string) LoadState()
     {
         var checkpoint = TrainingCheckpoint.Find(runDir)
-            ?? throw new CrsException($"--resume: {runDir} holds no checkpoint ({TrainingCheckpoint.FolderName}/{TrainingCheckpoint.StateFileName}) to continue from");
+            ?? throw new CrsException($"--resume: {runDir} holds no checkpoint " +
+                $"({TrainingCheckpoint.FolderName}/{TrainingCheckpoint.StateFileName}) to continue from");
         var state = TrainingCheckpoint.ReadState(checkpoint);
         var differences = SettingDifferences.Between(state.Options.Identity, options.Identity);
         if (differences.Count > 0 && options.Identity != Defaults.Identity)
-            throw new CrsException($"--resume: {runDir} was trained with other settings ({string.Join(", ", differences)}); resume takes them from the checkpoint, pass only --epochs");
+            throw new CrsException($"--resume: {runDir} was trained with other settings ({string.Join(", ", differences)}); " +
+                "resume takes them from the checkpoint, pass only --epochs");
         if (options.Epochs > 0 && options.Epochs < state.EpochsDone)
             throw new CrsException($"--resume: {runDir} has already trained {state.EpochsDone} epoch(s), more than --epochs {options.Epochs}");
         if (options.Epochs > 0 && options.Epochs == state.EpochsDone && state.StepsInEpoch > 0)
-            throw new CrsException($"--resume: {runDir} is inside epoch {state.EpochsDone + 1} (checkpoint at {state.Describe()}); --epochs must be at least {state.EpochsDone + 1}");
+            throw new CrsException($"--resume: {runDir} is inside epoch {state.EpochsDone + 1} (checkpoint at {state.Describe()}); " +
+                $"--epochs must be at least {state.EpochsDone + 1}");
         return (state, checkpoint);
     }
 
@@ -280,7 +291,8 @@ public sealed class Trainer(DeviceContext device, TrainingOptions options, strin
         var kept = checkpoint is null
             ? "no checkpoint had been written yet"
             : $"the last good checkpoint is {checkpoint} ({TrainingCheckpoint.ReadState(checkpoint).Describe()})";
-        return new TrainingDivergedException($"{what} at epoch {epoch}, step {step} (update {update}); training stopped, {kept}. Try a lower --lr or --clip-norm.");
+        return new TrainingDivergedException($"{what} at epoch {epoch}, step {step} (update {update}); " +
+            $"training stopped, {kept}. Try a lower --lr or --clip-norm.");
     }
 
     private List<string> WritePlots(MetricsLog metrics, TrainingOptions run, ProbeLog? probeLog)

@@ -98,7 +98,8 @@ public static class TrainingCheckpoint
             if (state.Format != TrainerState.CurrentFormat)
                 throw new CrsException($"{path}: trainer state format {state.Format}, this build reads format {TrainerState.CurrentFormat}");
             if (state.EpochsDone < 0 || state.GlobalStep < 0 || state.OptimizerStep < 0)
-                throw new CrsException($"{path}: negative counters (epochs_done {state.EpochsDone}, global_step {state.GlobalStep}, optimizer_step {state.OptimizerStep}); the file is damaged");
+                throw new CrsException($"{path}: negative counters (epochs_done {state.EpochsDone}, global_step {state.GlobalStep}, " +
+                    $"optimizer_step {state.OptimizerStep}); the file is damaged");
             if (state.Options is null)
                 throw new CrsException($"{path}: no options; the file is damaged");
             try

@@ -106,7 +106,8 @@ public sealed record TrainingOptions
 
     /// <summary>The WTA-CRS configuration, or null for dense training (ρ = 1 or --crs-layers none).</summary>
     public WtaCrsConfig? Sampling() =>
-        WtaCrsConfig.Create(Ratio, WtaCrsConfig.ParseSites(CrsLayers), WtaCrsConfig.ParsePolicy(Policy), Seed, estimator: WtaCrsConfig.ParseEstimator(Estimator),
+        WtaCrsConfig.Create(Ratio, WtaCrsConfig.ParseSites(CrsLayers), WtaCrsConfig.ParsePolicy(Policy), Seed,
+            estimator: WtaCrsConfig.ParseEstimator(Estimator),
             siteRatios: WtaCrsConfig.ParseSiteRatios(CrsLayers));
 
     /// <summary>The settings a resume must share with the run it continues (all but the epoch count).</summary>

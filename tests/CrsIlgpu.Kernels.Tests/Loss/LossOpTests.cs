@@ -52,6 +52,20 @@ public class LossOpTests
         var device = Device(deviceName);
         var logits = TestData.Uniform(rows * classes, classes, 5f);
         var labels = Labels(rows, classes, classes + 1);
+        AssertMatchesReference(device, logits, labels, rows, classes, smoothing, (tl, ty, tloss, td, tmean) =>
+        {
+            LossOp.ForwardBackward(device, tl, ty, tloss, td, smoothing);
+            LossOp.Mean(device, tloss, tmean);
+        });
+    }
+
+    /// <summary>
+    /// The device's per-row losses, logits gradient and mean loss against the reference's;
+    /// <paramref name="launch"/> queues forward-backward and the mean on (logits, labels, losses, dlogits, mean).
+    /// </summary>
+    private static void AssertMatchesReference(DeviceContext device, float[] logits, int[] labels, int rows, int classes, float smoothing,
+        Action<Tensor, IntTensor, Tensor, Tensor, Tensor> launch)
+    {
         var losses = new float[rows];
         var dlogits = new float[logits.Length];
         LossReference.ForwardBackward(logits, labels, losses, dlogits, classes, smoothing, 1f / rows);
@@ -61,8 +75,7 @@ public class LossOpTests
         using var tloss = TestData.Tensor(device, new float[rows], rows);
         using var td = TestData.Tensor(device, new float[logits.Length], rows, classes);
         using var tmean = TestData.Tensor(device, new float[1], 1);
-        LossOp.ForwardBackward(device, tl, ty, tloss, td, smoothing);
-        LossOp.Mean(device, tloss, tmean);
+        launch(tl, ty, tloss, td, tmean);
         device.Synchronize();
         Closeness.AssertClose(losses, tloss.ToArray(), LossTolerance);
         Closeness.AssertClose(dlogits, td.ToArray(), GradTolerance);
@@ -194,21 +207,11 @@ public class LossOpTests
         const float smoothing = 0.1f;
         var logits = TestData.Uniform(rows * classes, groupSize + classes, 4f);
         var labels = Labels(rows, classes, groupSize);
-        var losses = new float[rows];
-        var dlogits = new float[logits.Length];
-        LossReference.ForwardBackward(logits, labels, losses, dlogits, classes, smoothing, 1f / rows);
-
-        using var tl = TestData.Tensor(device, logits, rows, classes);
-        using var ty = IntTensor(device, labels);
-        using var tloss = TestData.Tensor(device, new float[rows], rows);
-        using var td = TestData.Tensor(device, new float[logits.Length], rows, classes);
-        using var tmean = TestData.Tensor(device, new float[1], 1);
-        LossKernels.LaunchForwardBackward(device, tl.View, ty.View, tloss.View, td.View, rows, classes, smoothing, 1f / rows, groupSize);
-        LossKernels.LaunchMean(device, tloss.View, tmean.View, rows, groupSize);
-        device.Synchronize();
-        Closeness.AssertClose(losses, tloss.ToArray(), LossTolerance);
-        Closeness.AssertClose(dlogits, td.ToArray(), GradTolerance);
-        Assert.Equal(LossReference.Mean(losses), tmean.ToArray()[0], LossTolerance);
+        AssertMatchesReference(device, logits, labels, rows, classes, smoothing, (tl, ty, tloss, td, tmean) =>
+        {
+            LossKernels.LaunchForwardBackward(device, tl.View, ty.View, tloss.View, td.View, rows, classes, smoothing, 1f / rows, groupSize);
+            LossKernels.LaunchMean(device, tloss.View, tmean.View, rows, groupSize);
+        });
     }
 
     [Theory]

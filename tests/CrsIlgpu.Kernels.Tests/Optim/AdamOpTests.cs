@@ -74,25 +74,31 @@ public class AdamOpTests
     //  two steps, g 0.5: m = 0.9·0.05 + 0.05 = 0.095; v = 0.999·2.5e-4 + 2.5e-4 = 4.9975e-4;
     //                    m̂ = 0.095/(1 − 0.81) = 0.5; v̂ = 4.9975e-4/(1 − 0.998001) = 0.25; p = 0.9 − 0.1 = 0.8.
     //                    (Without bias correction the second step would be 0.1·0.095/sqrt(4.9975e-4) ≈ 0.425.)
+    private static readonly (AdamDecayMode Mode, double Wd, float GradScale, double Eps, int Steps, double P, double M, double V)[] HandComputedCases =
+    [
+        (AdamDecayMode.L2, 0.0, 1f, 1e-8, 1, 0.9, 0.05, 2.5e-4),
+        (AdamDecayMode.L2, 0.1, 1f, 1e-8, 1, 0.9, 0.06, 3.6e-4),
+        (AdamDecayMode.Decoupled, 0.1, 1f, 1e-8, 1, 0.89, 0.05, 2.5e-4),
+        (AdamDecayMode.L2, 0.0, 0.5f, 1e-8, 1, 0.9, 0.025, 6.25e-5),
+        (AdamDecayMode.L2, 0.0, 1f, 0.5, 1, 0.95, 0.05, 2.5e-4),
+        (AdamDecayMode.L2, 0.0, 1f, 1e-8, 2, 0.8, 0.095, 4.9975e-4),
+    ];
+
+    /// <summary>Every hand-computed case on the reference, the ILGPU kernels and the CPU backend.</summary>
+    public static TheoryData<string, AdamDecayMode, double, float, double, int, double, double, double> RunnersAndHandComputedCases
+    {
+        get
+        {
+            var data = new TheoryData<string, AdamDecayMode, double, float, double, int, double, double, double>();
+            foreach (var runner in new[] { "reference", "kernels", "cpu" })
+                foreach (var c in HandComputedCases)
+                    data.Add(runner, c.Mode, c.Wd, c.GradScale, c.Eps, c.Steps, c.P, c.M, c.V);
+            return data;
+        }
+    }
+
     [Theory]
-    [InlineData("reference", AdamDecayMode.L2, 0.0, 1f, 1e-8, 1, 0.9, 0.05, 2.5e-4)]
-    [InlineData("reference", AdamDecayMode.L2, 0.1, 1f, 1e-8, 1, 0.9, 0.06, 3.6e-4)]
-    [InlineData("reference", AdamDecayMode.Decoupled, 0.1, 1f, 1e-8, 1, 0.89, 0.05, 2.5e-4)]
-    [InlineData("reference", AdamDecayMode.L2, 0.0, 0.5f, 1e-8, 1, 0.9, 0.025, 6.25e-5)]
-    [InlineData("reference", AdamDecayMode.L2, 0.0, 1f, 0.5, 1, 0.95, 0.05, 2.5e-4)]
-    [InlineData("reference", AdamDecayMode.L2, 0.0, 1f, 1e-8, 2, 0.8, 0.095, 4.9975e-4)]
-    [InlineData("kernels", AdamDecayMode.L2, 0.0, 1f, 1e-8, 1, 0.9, 0.05, 2.5e-4)]
-    [InlineData("kernels", AdamDecayMode.L2, 0.1, 1f, 1e-8, 1, 0.9, 0.06, 3.6e-4)]
-    [InlineData("kernels", AdamDecayMode.Decoupled, 0.1, 1f, 1e-8, 1, 0.89, 0.05, 2.5e-4)]
-    [InlineData("kernels", AdamDecayMode.L2, 0.0, 0.5f, 1e-8, 1, 0.9, 0.025, 6.25e-5)]
-    [InlineData("kernels", AdamDecayMode.L2, 0.0, 1f, 0.5, 1, 0.95, 0.05, 2.5e-4)]
-    [InlineData("kernels", AdamDecayMode.L2, 0.0, 1f, 1e-8, 2, 0.8, 0.095, 4.9975e-4)]
-    [InlineData("cpu", AdamDecayMode.L2, 0.0, 1f, 1e-8, 1, 0.9, 0.05, 2.5e-4)]
-    [InlineData("cpu", AdamDecayMode.L2, 0.1, 1f, 1e-8, 1, 0.9, 0.06, 3.6e-4)]
-    [InlineData("cpu", AdamDecayMode.Decoupled, 0.1, 1f, 1e-8, 1, 0.89, 0.05, 2.5e-4)]
-    [InlineData("cpu", AdamDecayMode.L2, 0.0, 0.5f, 1e-8, 1, 0.9, 0.025, 6.25e-5)]
-    [InlineData("cpu", AdamDecayMode.L2, 0.0, 1f, 0.5, 1, 0.95, 0.05, 2.5e-4)]
-    [InlineData("cpu", AdamDecayMode.L2, 0.0, 1f, 1e-8, 2, 0.8, 0.095, 4.9975e-4)]
+    [MemberData(nameof(RunnersAndHandComputedCases))]
     public void HandComputedScalarSteps(
         string runner, AdamDecayMode mode, double wd, float gradScale, double eps, int steps, double expectedP, double expectedM, double expectedV)
     {

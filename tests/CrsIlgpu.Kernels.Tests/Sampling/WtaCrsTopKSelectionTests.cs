@@ -80,7 +80,8 @@ public class WtaCrsTopKSelectionTests
         {
             var data = new TheoryData<string, string, int, double>();
             foreach (var path in new[] { "cpu", "one-group", "device-wide" })
-                foreach (var (pattern, n, rho) in new[] { ("heavy", 300, 0.1), ("ties", 1025, 0.05), ("near-ties", 5000, 0.3), ("sparse", 4200, 0.2), ("zero", 50, 0.3), ("heavy", 37, 1.0) })
+                foreach (var (pattern, n, rho) in new[] { ("heavy", 300, 0.1), ("ties", 1025, 0.05), ("near-ties", 5000, 0.3),
+                    ("sparse", 4200, 0.2), ("zero", 50, 0.3), ("heavy", 37, 1.0) })
                     data.Add(path, pattern, n, rho);
             return data;
         }
@@ -91,7 +92,12 @@ public class WtaCrsTopKSelectionTests
     public void EveryPathPicksTheReferenceRows(string path, string pattern, int n, double rho)
     {
         var device = path == "cpu" ? TestAccelerators.CpuBackend : TestAccelerators.Kernels;
-        var route = path switch { "device-wide" => WtaCrsSelectionPath.DeviceWide, "one-group" => WtaCrsSelectionPath.GroupPerProblem, _ => WtaCrsSelectionPath.Auto };
+        var route = path switch
+        {
+            "device-wide" => WtaCrsSelectionPath.DeviceWide,
+            "one-group" => WtaCrsSelectionPath.GroupPerProblem,
+            _ => WtaCrsSelectionPath.Auto,
+        };
         var first = Pattern(pattern, n, n + 1);
         var second = Pattern(pattern == "zero" ? "zero" : "heavy", n, n + 2);
         var k = WtaCrsBudget.For(n, rho);
@@ -178,7 +184,8 @@ public class WtaCrsTopKSelectionTests
                             partial += term;
                     }
                     var got = estimate[(p * m + x) * n + y];
-                    Assert.True(Math.Abs(got - alpha * partial) <= 1e-5 * (1 + Math.Abs(alpha * partial)), $"problem {p} C[{x},{y}] = {got}, top-k sum {alpha * partial}");
+                    Assert.True(Math.Abs(got - alpha * partial) <= 1e-5 * (1 + Math.Abs(alpha * partial)),
+                        $"problem {p} C[{x},{y}] = {got}, top-k sum {alpha * partial}");
                     worstMissing = Math.Max(worstMissing, Math.Abs(alpha * (full - partial)));
                 }
             }

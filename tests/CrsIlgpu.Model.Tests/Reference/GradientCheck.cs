@@ -1,3 +1,5 @@
+using CrsIlgpu.Model.Reference;
+
 namespace CrsIlgpu.Model.Tests.Reference;
 
 /// <summary>
@@ -56,5 +58,14 @@ internal static class GradientCheck
         var (error, index) = WorstError(loss, values, analytic, indices);
         Assert.True(error <= RelativeTolerance,
             $"{what}: finite difference and analytic gradient differ by {error:E2} (relative) at index {index}, analytic {analytic[index]:E6}");
+    }
+
+    /// <summary><see cref="AssertMatches"/> for a layer's input, weight and bias gradients ("<paramref name="layer"/> input", …).</summary>
+    public static void AssertLayerMatches(string layer, Func<double> loss, double[] input, double[] weight, double[] bias,
+        ReferenceLayerGradients gradients, string inputName = "input")
+    {
+        AssertMatches($"{layer} {inputName}", loss, input, gradients.Input);
+        AssertMatches($"{layer} weight", loss, weight, gradients.Weight);
+        AssertMatches($"{layer} bias", loss, bias, gradients.Bias);
     }
 }

@@ -28,9 +28,7 @@ public class ReferenceLayerGradientTests
         double Loss() => Dot(r, ReferenceLinear.Forward(x, w, b, Rows, inF, outF));
 
         var g = ReferenceLinear.Backward(r, x, w, Rows, inF, outF);
-        AssertMatches("linear input", Loss, x, g.Input);
-        AssertMatches("linear weight", Loss, w, g.Weight);
-        AssertMatches("linear bias", Loss, b, g.Bias);
+        AssertLayerMatches("linear", Loss, x, w, b, g);
     }
 
     [Fact]
@@ -45,9 +43,7 @@ public class ReferenceLayerGradientTests
 
         var forward = ReferenceLayerNorm.Forward(x, w, b, Rows, Dim, 1e-6);
         var g = ReferenceLayerNorm.Backward(r, x, forward, w, Rows, Dim);
-        AssertMatches("layernorm input", Loss, x, g.Input);
-        AssertMatches("layernorm weight", Loss, w, g.Weight);
-        AssertMatches("layernorm bias", Loss, b, g.Bias);
+        AssertLayerMatches("layernorm", Loss, x, w, b, g);
     }
 
     [Fact]
@@ -144,9 +140,7 @@ public class ReferenceLayerGradientTests
         double Loss() => Dot(r, ReferencePatchEmbed.Forward(images, w, b, Batch, channels, size, patch, Dim));
 
         var g = ReferencePatchEmbed.Backward(r, images, w, Batch, channels, size, patch, Dim);
-        AssertMatches("patch-embed images", Loss, images, g.Input);
-        AssertMatches("patch-embed weight", Loss, w, g.Weight);
-        AssertMatches("patch-embed bias", Loss, b, g.Bias);
+        AssertLayerMatches("patch-embed", Loss, images, w, b, g, inputName: "images");
     }
 
     [Fact]

@@ -13,7 +13,9 @@ public class AugmentationTests
                 for (var y = 0; y < 32; y++)
                     for (var x = 0; x < 32; x++)
                         pixels[i * CifarImages.ImageBytes + c * 1024 + y * 32 + x] = (byte)((c * 50 + y * 3 + x + i) % 256);
-        return new CifarImages(pixels, Enumerable.Range(0, count).Select(i => i % 10).ToArray(), Enumerable.Range(0, 10).Select(i => $"c{i}").ToArray(), "test");
+        return new CifarImages(pixels,
+            Enumerable.Range(0, count).Select(i => i % 10).ToArray(),
+            Enumerable.Range(0, 10).Select(i => $"c{i}").ToArray(), "test");
     }
 
     private static readonly float[] Mean = [0.5f, 0.4f, 0.3f];

@@ -13,7 +13,9 @@ public sealed class BatchLoaderTests
         var pixels = new byte[count * CifarImages.ImageBytes];
         for (var i = 0; i < pixels.Length; i++)
             pixels[i] = (byte)(i * 7 % 251);
-        return new CifarImages(pixels, Enumerable.Range(0, count).Select(i => i % 10).ToArray(), Enumerable.Range(0, 10).Select(i => $"c{i}").ToArray(), "test");
+        return new CifarImages(pixels,
+            Enumerable.Range(0, count).Select(i => i % 10).ToArray(),
+            Enumerable.Range(0, 10).Select(i => $"c{i}").ToArray(), "test");
     }
 
     /// <summary>
@@ -51,7 +53,8 @@ public sealed class BatchLoaderTests
         await foreach (var b in loader.Epoch(2, TestContext.Current.CancellationToken))
             whole.Add(b);
         var tail = new List<CifarBatch>();
-        await foreach (var b in new BatchLoader(Images(23), 5, new Augmentation(true, true, Mean, Std), seed: 9).Epoch(2, 3, TestContext.Current.CancellationToken))
+        await foreach (var b in new BatchLoader(Images(23), 5, new Augmentation(true, true, Mean, Std), seed: 9)
+            .Epoch(2, 3, TestContext.Current.CancellationToken))
             tail.Add(b);
         Assert.Equal(2, tail.Count);
         for (var i = 0; i < tail.Count; i++)

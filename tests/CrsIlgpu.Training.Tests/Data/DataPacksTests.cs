@@ -21,7 +21,8 @@ public class DataPacksTests
     {
         using var temp = new TempFolder();
         var packs = temp.CreateDirectory("packs");
-        WritePack(Path.Combine(packs, "cifar-100-binary.tar.gz"), ("cifar-100-binary/test.bin", [1, 2, 3]), ("cifar-100-binary/fine_label_names.txt", "a\n"u8.ToArray()));
+        WritePack(Path.Combine(packs, "cifar-100-binary.tar.gz"),
+            ("cifar-100-binary/test.bin", [1, 2, 3]), ("cifar-100-binary/fine_label_names.txt", "a\n"u8.ToArray()));
         var data = temp.Combine("data");
 
         var first = DataPacks.Unpack(packs, data);

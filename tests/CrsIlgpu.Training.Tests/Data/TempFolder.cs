@@ -1,7 +1,7 @@
 namespace CrsIlgpu.Training.Tests.Data;
 
 /// <summary>A fresh temporary folder, deleted on dispose, for generated data files.</summary>
-internal sealed class TempFolder : IDisposable
+public sealed class TempFolder : IDisposable
 {
     public TempFolder()
     {

@@ -52,7 +52,8 @@ public sealed class CpuThreadCountTests
         using var device = TestDevices.Create("cpu");
         using var model = new VisionTransformer(device, config, sampling);
         model.Parameters.Initialize(seed: 3);
-        using var optimizer = new AdamOptimizer(device, model.Parameters, AdamHyperParameters.AdamW(1e-3, 0.05), clipNorm: 0.05f); // small: clipping is active, so the gradient norm reaches every weight
+        // clipNorm small: clipping is active, so the gradient norm reaches every weight
+        using var optimizer = new AdamOptimizer(device, model.Parameters, AdamHyperParameters.AdamW(1e-3, 0.05), clipNorm: 0.05f);
         var random = new Random(6);
         using var images = new Tensor(device.Pool, MemoryTag.Activations, "images", batch, 3, 32, 32);
         images.CopyFrom(Enumerable.Range(0, (int)images.Length).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray());

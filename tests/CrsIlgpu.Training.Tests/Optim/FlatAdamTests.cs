@@ -89,7 +89,8 @@ public sealed class FlatAdamTests
                 model.ForwardBackward(images, labels, 0.1f);
                 norms.Add(optimizer.Update());
             }
-            return new Result(model.Parameters.ValuesToHost(), optimizer.State.ToDictionary(s => s.Name, s => s.M.ToArray().Concat(s.V.ToArray()).ToArray()), norms);
+            return new Result(model.Parameters.ValuesToHost(),
+                optimizer.State.ToDictionary(s => s.Name, s => s.M.ToArray().Concat(s.V.ToArray()).ToArray()), norms);
         }
 
         // The per-tensor path as it was: separate moments, a norm over the list, the scale on the host, one update per tensor.

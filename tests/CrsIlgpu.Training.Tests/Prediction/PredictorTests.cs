@@ -13,21 +13,16 @@ namespace CrsIlgpu.Training.Tests.Prediction;
 /// `crs predict`'s pipeline: a PNG of a CIFAR image reaches the model exactly as evaluation feeds that
 /// image; other sizes and colour types are resized by the resize op; inputs, errors and the top-N.
 /// </summary>
-public sealed class PredictorTests : IDisposable
+public sealed class PredictorTests : TinyCifarTests
 {
-    private readonly TempFolder _temp = new();
     private readonly CifarImages _test;
     private readonly Augmentation _normalisation;
 
-    public PredictorTests()
+    public PredictorTests() : base(trainPerBatch: 4, test: 6)
     {
-        var data = _temp.CreateDirectory("data");
-        TinyCifar.Write(data, trainPerBatch: 4, test: 6);
-        _test = CifarDatasets.Load("cifar10", "test", data);
-        _normalisation = Augmentation.Eval(ChannelStats.Compute(CifarDatasets.Load("cifar10", "train", data)));
+        _test = TestImages();
+        _normalisation = EvalNormalisation();
     }
-
-    public void Dispose() => _temp.Dispose();
 
     /// <summary>CIFAR test image <paramref name="index"/> (CHW) as an RGB PNG.</summary>
     private string WriteCifarPng(string folder, int index)
@@ -49,11 +44,11 @@ public sealed class PredictorTests : IDisposable
     [MemberData(nameof(DevicesAndSizes))]
     public void APngOfACifarImageGetsTheProbabilitiesOfEvaluationsLogits(string deviceName, int imageSize)
     {
-        var config = VitConfig.FromJson(File.ReadAllText(TinyCifar.WriteConfig(_temp.Path))) with { ImageSize = imageSize };
+        var config = TinyConfig() with { ImageSize = imageSize };
         using var device = TestDevices.Create(deviceName);
         using var model = new VisionTransformer(device, config);
         model.Parameters.Initialize(seed: 11);
-        var folder = _temp.CreateDirectory("pngs");
+        var folder = Temp.CreateDirectory("pngs");
         var files = Enumerable.Range(0, _test.Count).Select(i => WriteCifarPng(folder, i)).ToList();
 
         var cancel = TestContext.Current.CancellationToken;
@@ -86,7 +81,7 @@ public sealed class PredictorTests : IDisposable
     [Fact]
     public void ImagesOfAnySizeAndColourTypeAreNormalisedThenResizedLikeTheReference()
     {
-        var folder = _temp.CreateDirectory("mixed");
+        var folder = Temp.CreateDirectory("mixed");
         var random = new Random(3);
         byte[] Pixels(int count) => Enumerable.Range(0, count).Select(_ => (byte)random.Next(256)).ToArray();
         var gray = Pixels(17 * 23);
@@ -98,7 +93,8 @@ public sealed class PredictorTests : IDisposable
         var rgbaImage = ImageFile.TryRead(Path.Combine(folder, "rgba.png"), out error) ?? throw new Xunit.Sdk.XunitException(error);
         Assert.Equal((17, 23), (grayImage.Width, grayImage.Height));
         Assert.Equal(gray.SelectMany(v => new[] { v, v, v }), grayImage.Rgb.Take(3 * 17 * 23)); // gray → R = G = B
-        Assert.Equal(Enumerable.Range(0, 50 * 20).SelectMany(p => new[] { rgba[4 * p], rgba[4 * p + 1], rgba[4 * p + 2] }), rgbaImage.Rgb.Take(3 * 50 * 20)); // alpha dropped
+        Assert.Equal(Enumerable.Range(0, 50 * 20).SelectMany(p => new[] { rgba[4 * p], rgba[4 * p + 1], rgba[4 * p + 2] }),
+            rgbaImage.Rgb.Take(3 * 50 * 20)); // alpha dropped
 
         const int size = 24;
         using var device = TestDevices.Create("cpu");
@@ -122,7 +118,7 @@ public sealed class PredictorTests : IDisposable
     [Fact]
     public void AFolderGivesItsImagesByNameAndNothingElse()
     {
-        var folder = _temp.CreateDirectory("inputs");
+        var folder = Temp.CreateDirectory("inputs");
         foreach (var name in new[] { "b.png", "a.JPG", "c.jpeg", "notes.txt", "B.png" })
             File.WriteAllText(Path.Combine(folder, name), "x");
         Directory.CreateDirectory(Path.Combine(folder, "sub.png"));
@@ -133,14 +129,14 @@ public sealed class PredictorTests : IDisposable
 
         var error = Assert.Throws<CrsException>(() => PredictionInputs.Resolve(Path.Combine(folder, "nowhere")));
         Assert.Contains("no such image file or folder", error.Message);
-        error = Assert.Throws<CrsException>(() => PredictionInputs.Resolve(_temp.CreateDirectory("empty")));
+        error = Assert.Throws<CrsException>(() => PredictionInputs.Resolve(Temp.CreateDirectory("empty")));
         Assert.Contains("holds no *.jpg, *.jpeg, *.png files", error.Message);
     }
 
     [Fact]
     public void OneUnreadableFileIsNamedBeforeAnythingRuns()
     {
-        var folder = _temp.CreateDirectory("bad");
+        var folder = Temp.CreateDirectory("bad");
         WriteCifarPng(folder, 0);
         File.WriteAllBytes(Path.Combine(folder, "z-truncated.png"), File.ReadAllBytes(Path.Combine(folder, "test-0.png"))[..40]);
         File.WriteAllText(Path.Combine(folder, "y-text.jpg"), "not an image");

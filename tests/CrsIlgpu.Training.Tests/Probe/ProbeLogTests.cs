@@ -4,7 +4,8 @@ using CrsIlgpu.Training.Tests.Data;
 
 namespace CrsIlgpu.Training.Tests.Probe;
 
-/// <summary>probe.jsonl: append, read back, and the resume rules of metrics.jsonl (records past the checkpoint dropped, a torn last line only when it lies past it).</summary>
+/// <summary>probe.jsonl: append, read back, and the resume rules of metrics.jsonl
+/// (records past the checkpoint dropped, a torn last line only when it lies past it).</summary>
 public class ProbeLogTests
 {
     /// <summary>Two sites of one block per probe step.</summary>
@@ -26,7 +27,10 @@ public class ProbeLogTests
         Assert.Equal(StepRecords(2)[0], read[0]);
         Assert.True(double.IsNaN(read[1].RelativeError)); // G = 0 gives NaN, which survives the round trip
         var line = File.ReadAllLines(Path.Combine(temp.Path, ProbeLog.FileName))[0];
-        Assert.Equal("""{"step":2,"epoch":1,"block":0,"site":"fc1","k":20,"n":68,"problems":1,"winners":3,"rel_error":0.5,"cosine":0.87,"exact_norm":1.5,"sampled_norm":1.6,"ms":0.25}""", line);
+        Assert.Equal(
+            """{"step":2,"epoch":1,"block":0,"site":"fc1","k":20,"n":68,"problems":1,"winners":3,"rel_error":""" +
+            """0.5,"cosine":0.87,"exact_norm":1.5,"sampled_norm":1.6,"ms":0.25}""",
+            line);
     }
 
     [Fact]

@@ -13,30 +13,18 @@ namespace CrsIlgpu.Training.Tests.Probe;
 /// the probe's time is kept apart, a resume keeps probe.jsonl consistent, and the top-k baseline
 /// trains on its own rows.
 /// </summary>
-public sealed class ProbeTrainingTests : IDisposable
+public sealed class ProbeTrainingTests : TinyCifarTests
 {
-    private readonly TempFolder _temp = new();
-    private readonly string _data;
     private readonly TrainingOptions _options;
 
-    public ProbeTrainingTests()
+    public ProbeTrainingTests() : base(trainPerBatch: 16, test: 20)
     {
-        _data = _temp.CreateDirectory("data");
-        TinyCifar.Write(_data, trainPerBatch: 16, test: 20);
-        var model = Path.Combine(_temp.Path, "two-blocks.json");
-        File.WriteAllText(model, File.ReadAllText(TinyCifar.WriteConfig(_temp.Path)).Replace("\"depth\": 1", "\"depth\": 2", StringComparison.Ordinal));
+        var model = Path.Combine(Temp.Path, "two-blocks.json");
+        File.WriteAllText(model, File.ReadAllText(TinyCifar.WriteConfig(Temp.Path)).Replace("\"depth\": 1", "\"depth\": 2", StringComparison.Ordinal));
         _options = new TrainingOptions { Model = model, Epochs = 2, Batch = 16, LearningRate = 3e-3, LogEvery = 1, Seed = 7, Ratio = 0.5 };
     }
 
-    public void Dispose() => _temp.Dispose();
-
-    private TrainingResult Train(TrainingOptions options, string run, bool resume = false, ITrainingObserver? observer = null, CancellationTokenSource? cancel = null)
-    {
-        using var device = TestDevices.Create("cpu");
-        return new CrsIlgpu.Training.Trainer.Trainer(device, options, _temp.Combine(run), _data, observer).Run(resume, cancel?.Token ?? TestContext.Current.CancellationToken);
-    }
-
-    private byte[] Checkpoint(string run, string file) => File.ReadAllBytes(Path.Combine(_temp.Combine(run), TrainingCheckpoint.FolderName, file));
+    private byte[] Checkpoint(string run, string file) => File.ReadAllBytes(Path.Combine(Temp.Combine(run), TrainingCheckpoint.FolderName, file));
 
     /// <summary>Metrics without wall-clock fields (and the probe's time, which only the probed run has).</summary>
     private static RunMetrics Untimed(RunMetrics m) => m switch
@@ -57,11 +45,11 @@ public sealed class ProbeTrainingTests : IDisposable
 
         foreach (var file in new[] { ModelCheckpoint.WeightsFileName, TrainingCheckpoint.OptimizerFileName })
             Assert.True(Checkpoint("plain", file).AsSpan().SequenceEqual(Checkpoint("probed", file)), $"{file} differs with the probe");
-        Assert.Equal(MetricsLog.Read(_temp.Combine("plain")).Select(Untimed), MetricsLog.Read(_temp.Combine("probed")).Select(Untimed));
-        Assert.False(File.Exists(Path.Combine(_temp.Combine("plain"), ProbeLog.FileName)));
+        Assert.Equal(MetricsLog.Read(Temp.Combine("plain")).Select(Untimed), MetricsLog.Read(Temp.Combine("probed")).Select(Untimed));
+        Assert.False(File.Exists(Path.Combine(Temp.Combine("plain"), ProbeLog.FileName)));
 
         // Updates 2, 4, …, 10 probed; two blocks × the paper's five sites each.
-        var records = ProbeLog.Read(_temp.Combine("probed"));
+        var records = ProbeLog.Read(Temp.Combine("probed"));
         Assert.Equal(5 * 2 * 5, records.Count);
         Assert.Equal([2, 4, 6, 8, 10], records.Select(r => r.Step).Distinct());
         Assert.All(records, r => Assert.Equal(r.Step <= 5 ? 1 : 2, r.Epoch));
@@ -82,15 +70,15 @@ public sealed class ProbeTrainingTests : IDisposable
         }
         foreach (var site in new[] { "qk", "av", "proj", "fc1", "fc2" })
         {
-            var png = File.ReadAllBytes(Path.Combine(_temp.Combine("probed"), $"probe-{site}.png"));
+            var png = File.ReadAllBytes(Path.Combine(Temp.Combine("probed"), $"probe-{site}.png"));
             Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], png[..4]);
             Assert.True(png.Length > 10_000, $"probe-{site}.png: {png.Length} bytes, an empty plot?");
         }
 
         // Its time: on the probe steps' lines, per epoch, and in the run's summary.
-        var steps = MetricsLog.Read(_temp.Combine("probed")).OfType<StepMetrics>().ToList();
+        var steps = MetricsLog.Read(Temp.Combine("probed")).OfType<StepMetrics>().ToList();
         Assert.All(steps, s => Assert.Equal(s.GlobalStep % 2 == 0, s.ProbeMs is > 0));
-        Assert.All(MetricsLog.Read(_temp.Combine("probed")).OfType<EpochMetrics>(), e => Assert.True(e.ProbeSeconds > 0));
+        Assert.All(MetricsLog.Read(Temp.Combine("probed")).OfType<EpochMetrics>(), e => Assert.True(e.ProbeSeconds > 0));
         var summary = result.Probe!;
         Assert.Equal((5, 10), (summary.ProbeSteps, summary.TrainedSteps));
         Assert.True(summary.ProbeSeconds > 0 && summary.StepSeconds > 0 && summary.PeakBytes > 0);
@@ -105,11 +93,11 @@ public sealed class ProbeTrainingTests : IDisposable
         using var cancel = new CancellationTokenSource();
         var stopInEpochTwo = new Observer { OnStep = s => { if (s.GlobalStep == 7) cancel.Cancel(); } };
         Assert.ThrowsAny<OperationCanceledException>(() => Train(options, "stopped", observer: stopInEpochTwo, cancel: cancel));
-        Assert.Equal([3, 6], ProbeLog.Read(_temp.Combine("stopped")).Select(r => r.Step).Distinct());
+        Assert.Equal([3, 6], ProbeLog.Read(Temp.Combine("stopped")).Select(r => r.Step).Distinct());
         Train(CrsIlgpu.Training.Trainer.Trainer.Defaults with { Epochs = 0 }, "stopped", resume: true);
 
         static List<ProbeRecord> Untimed(List<ProbeRecord> records) => records.Select(r => r with { Milliseconds = 0 }).ToList();
-        Assert.Equal(Untimed(ProbeLog.Read(_temp.Combine("straight"))), Untimed(ProbeLog.Read(_temp.Combine("stopped"))));
+        Assert.Equal(Untimed(ProbeLog.Read(Temp.Combine("straight"))), Untimed(ProbeLog.Read(Temp.Combine("stopped"))));
         Assert.True(Checkpoint("straight", ModelCheckpoint.WeightsFileName).AsSpan().SequenceEqual(Checkpoint("stopped", ModelCheckpoint.WeightsFileName)));
     }
 
@@ -120,7 +108,7 @@ public sealed class ProbeTrainingTests : IDisposable
         var result = Train(_options with { Ratio = 1, ProbeEvery = 1, Epochs = 1 }, "dense", observer: new Observer { OnWarning = warnings.Add });
         Assert.Null(result.Probe);
         Assert.Contains("nothing to probe", Assert.Single(warnings));
-        Assert.False(File.Exists(Path.Combine(_temp.Combine("dense"), ProbeLog.FileName)));
+        Assert.False(File.Exists(Path.Combine(Temp.Combine("dense"), ProbeLog.FileName)));
     }
 
     /// <summary>
@@ -135,13 +123,13 @@ public sealed class ProbeTrainingTests : IDisposable
         Train(options with { Estimator = "topk" }, "topk", observer: new Observer { OnStart = p => described = p.Sampling });
         Train(options, "wtacrs");
         Assert.StartsWith("topk (biased baseline)", described);
-        var records = ProbeLog.Read(_temp.Combine("topk"));
+        var records = ProbeLog.Read(Temp.Combine("topk"));
         Assert.Equal(5 * 2 * 5, records.Count);
         Assert.All(records, r => Assert.Equal(r.K, r.Winners));
         Assert.All(records.Where(r => r.Block == 0), r => Assert.True(r.RelativeError > 1e-5, $"{r.Site}: {r.RelativeError}")); // the dropped rows' mass
-        Assert.Contains(ProbeLog.Read(_temp.Combine("wtacrs")), r => r.Winners < r.K);
+        Assert.Contains(ProbeLog.Read(Temp.Combine("wtacrs")), r => r.Winners < r.K);
         Assert.False(Checkpoint("topk", ModelCheckpoint.WeightsFileName).AsSpan().SequenceEqual(Checkpoint("wtacrs", ModelCheckpoint.WeightsFileName)));
-        var saved = JsonNode.Parse(File.ReadAllText(Path.Combine(_temp.Combine("topk"), TrainingCheckpoint.FolderName, TrainingCheckpoint.StateFileName)))!;
+        var saved = JsonNode.Parse(File.ReadAllText(Path.Combine(Temp.Combine("topk"), TrainingCheckpoint.FolderName, TrainingCheckpoint.StateFileName)))!;
         Assert.Contains("\"topk\"", saved.ToJsonString()); // in the run's settings, so resume and sweep compare it
     }
 

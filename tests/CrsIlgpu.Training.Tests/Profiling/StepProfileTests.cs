@@ -82,8 +82,10 @@ public class StepProfileTests
     [Fact]
     public void ComparisonSubtractsPerPhaseAndKernelAndCountsMissingKernelsAsZero()
     {
-        var first = StepProfile.From(Options, "d", null, [[L("gemm_tn", ProfilePhase.Backward, 0, 100), L("adam_update", ProfilePhase.Optimizer, 100, 10)]], [200], 1f);
-        var second = StepProfile.From(Options, "d", null, [[L("sampled_gemm_tn_gather", ProfilePhase.Backward, 0, 30), L("selection_wtacrs", ProfilePhase.Backward, 30, 20),
+        var first = StepProfile.From(Options, "d", null,
+            [[L("gemm_tn", ProfilePhase.Backward, 0, 100), L("adam_update", ProfilePhase.Optimizer, 100, 10)]], [200], 1f);
+        var second = StepProfile.From(Options, "d", null, [[L("sampled_gemm_tn_gather", ProfilePhase.Backward, 0, 30),
+            L("selection_wtacrs", ProfilePhase.Backward, 30, 20),
             L("adam_update", ProfilePhase.Optimizer, 50, 10)]], [100], 1f);
         var c = StepProfileComparison.Of(first, second);
 

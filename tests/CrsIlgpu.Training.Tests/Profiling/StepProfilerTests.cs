@@ -117,7 +117,8 @@ public class StepProfilerTests
 
     [Theory]
     [InlineData(SamplingPolicy.Deferred, new[] { "selection_row_norms", "selection_wtacrs" }, "sampled_gemm_tn_gather")]
-    [InlineData(SamplingPolicy.Cached, new[] { "selection_row_norms", "selection_wtacrs", "row_gather_scaled", "gradnorm_cache_scores" }, "sampled_gemm_tn_presampled")]
+    [InlineData(SamplingPolicy.Cached, new[] { "selection_row_norms", "selection_wtacrs",
+        "row_gather_scaled", "gradnorm_cache_scores" }, "sampled_gemm_tn_presampled")]
     public void SamplingKernelsFormTheSelectionPhaseAndTheSampledGemmStaysInBackward(SamplingPolicy policy, string[] selection, string sampledGemm)
     {
         // k_min 2 so ρ = 0.5 keeps k = 5 of N = 10 rows: selection really selects.

@@ -11,21 +11,16 @@ namespace CrsIlgpu.Training.Tests.Trainer;
 /// The evaluation runs the inference forward: the same loss and accuracy as training forwards over the
 /// same batches, its pool peak reported, nothing left allocated.
 /// </summary>
-public sealed class EvaluatorTests : IDisposable
+public sealed class EvaluatorTests : TinyCifarTests
 {
-    private readonly TempFolder _temp = new();
     private readonly CifarImages _test;
     private readonly Augmentation _augmentation;
 
-    public EvaluatorTests()
+    public EvaluatorTests() : base(trainPerBatch: 4, test: 20)
     {
-        var data = _temp.CreateDirectory("data");
-        TinyCifar.Write(data, trainPerBatch: 4, test: 20);
-        _test = CifarDatasets.Load("cifar10", "test", data);
-        _augmentation = Augmentation.Eval(ChannelStats.Compute(CifarDatasets.Load("cifar10", "train", data)));
+        _test = TestImages();
+        _augmentation = EvalNormalisation();
     }
-
-    public void Dispose() => _temp.Dispose();
 
     /// <summary>Image size 32 (no resize) and 48 (CIFAR upsampled on the device), patch 8, one block.</summary>
     [Theory]
@@ -33,7 +28,7 @@ public sealed class EvaluatorTests : IDisposable
     [InlineData(48)]
     public void TheEvaluationMatchesTrainingForwardsAndReportsItsPeak(int imageSize)
     {
-        var config = VitConfig.FromJson(File.ReadAllText(TinyCifar.WriteConfig(_temp.Path))) with { ImageSize = imageSize };
+        var config = TinyConfig() with { ImageSize = imageSize };
         using var device = TestDevices.Create("cpu");
         using var model = new VisionTransformer(device, config);
         model.Parameters.Initialize(seed: 3);
@@ -45,7 +40,9 @@ public sealed class EvaluatorTests : IDisposable
         double loss = 0;
         var baseline = device.Pool.Allocated;
         device.Pool.ResetPeak();
-        foreach (var b in new BatchLoader(_test, batch, _augmentation, seed: 0, shuffle: false).Epoch(0, TestContext.Current.CancellationToken).ToBlockingEnumerable(TestContext.Current.CancellationToken))
+        foreach (var b in new BatchLoader(_test, batch, _augmentation, seed: 0, shuffle: false)
+            .Epoch(0, TestContext.Current.CancellationToken)
+            .ToBlockingEnumerable(TestContext.Current.CancellationToken))
         {
             using var onDevice = new DeviceBatch(device, b, config.ImageSize);
             using var logits = model.Forward(onDevice.Images);

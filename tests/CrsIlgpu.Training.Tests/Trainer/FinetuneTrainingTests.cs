@@ -13,21 +13,12 @@ namespace CrsIlgpu.Training.Tests.Trainer;
 /// Fine-tuning end to end on the CPU backend: a model whose input is not 32×32 trains on CIFAR resized
 /// on the device, starting from a checkpoint of another class count and patch grid (--init).
 /// </summary>
-public sealed class FinetuneTrainingTests : IDisposable
+public sealed class FinetuneTrainingTests() : TinyCifarTests(trainPerBatch: 16, test: 20)
 {
-    private readonly TempFolder _temp = new();
-    private readonly string _data;
 
     /// <summary>48×48 input, patch 8: a 6×6 grid (the tiny CIFAR model's is 4×4).</summary>
-    private static readonly VitConfig Larger = new() { Name = "tiny-48", ImageSize = 48, PatchSize = 8, Dim = 16, Depth = 1, Heads = 2, MlpRatio = 2, NumClasses = 10 };
-
-    public FinetuneTrainingTests()
-    {
-        _data = _temp.CreateDirectory("data");
-        TinyCifar.Write(_data, trainPerBatch: 16, test: 20);
-    }
-
-    public void Dispose() => _temp.Dispose();
+    private static readonly VitConfig Larger = new() { Name = "tiny-48", ImageSize = 48, PatchSize = 8,
+        Dim = 16, Depth = 1, Heads = 2, MlpRatio = 2, NumClasses = 10 };
 
     private sealed class Warnings : ITrainingObserver
     {
@@ -40,20 +31,21 @@ public sealed class FinetuneTrainingTests : IDisposable
     public void ALargerModelTrainsFromAnInitCheckpointOfAnotherGridAndClassCount()
     {
         using var device = TestDevices.Create("cpu");
-        var source = VitConfig.FromJson(File.ReadAllText(TinyCifar.WriteConfig(_temp.Path))).WithClasses(5);
-        var init = _temp.Combine("init");
+        var source = TinyConfig().WithClasses(5);
+        var init = Temp.Combine("init");
         using (var model = new VisionTransformer(device, source))
         {
             model.Parameters.Initialize(3);
             ModelCheckpoint.Save(init, model);
         }
-        var configPath = _temp.Combine("tiny-48.json");
+        var configPath = Temp.Combine("tiny-48.json");
         File.WriteAllText(configPath, Larger.ToJson());
         var options = new TrainingOptions { Model = configPath, Epochs = 1, Batch = 16, LearningRate = 1e-3, Seed = 7, Init = init };
 
         var warnings = new Warnings();
         device.Profiler.Enabled = true;
-        var result = new CrsIlgpu.Training.Trainer.Trainer(device, options, _temp.Combine("run"), _data, warnings).Run(cancel: TestContext.Current.CancellationToken);
+        var result = new CrsIlgpu.Training.Trainer.Trainer(device, options, Temp.Combine("run"), DataDir, warnings)
+            .Run(cancel: TestContext.Current.CancellationToken);
 
         Assert.Equal(1, result.LastEpoch!.Epoch);
         Assert.True(double.IsFinite(result.LastEpoch.TrainLoss));
@@ -64,7 +56,8 @@ public sealed class FinetuneTrainingTests : IDisposable
 
         // --init is part of the run: a resume with another one is refused.
         var error = Assert.Throws<CrsException>(() =>
-            new CrsIlgpu.Training.Trainer.Trainer(device, options with { Epochs = 2, Init = _temp.Combine("other") }, _temp.Combine("run"), _data).Run(resume: true, cancel: TestContext.Current.CancellationToken));
+            new CrsIlgpu.Training.Trainer.Trainer(device, options with { Epochs = 2, Init = Temp.Combine("other") },
+                Temp.Combine("run"), DataDir).Run(resume: true, cancel: TestContext.Current.CancellationToken));
         Assert.Contains("--init", error.Message);
     }
 
@@ -72,17 +65,19 @@ public sealed class FinetuneTrainingTests : IDisposable
     public void AnInitCheckpointOfAnotherWidthIsRefusedBeforeTraining()
     {
         using var device = TestDevices.Create("cpu");
-        var init = _temp.Combine("wide");
+        var init = Temp.Combine("wide");
         using (var model = new VisionTransformer(device, Larger with { Dim = 32, Heads = 2 }))
         {
             model.Parameters.Initialize(1);
             ModelCheckpoint.Save(init, model);
         }
-        var configPath = _temp.Combine("tiny-48.json");
+        var configPath = Temp.Combine("tiny-48.json");
         File.WriteAllText(configPath, Larger.ToJson());
         var options = new TrainingOptions { Model = configPath, Epochs = 1, Batch = 16, Init = init };
 
-        var error = Assert.Throws<CrsException>(() => new CrsIlgpu.Training.Trainer.Trainer(device, options, _temp.Combine("run"), _data).Run(cancel: TestContext.Current.CancellationToken));
+        var error = Assert.Throws<CrsException>(() =>
+            new CrsIlgpu.Training.Trainer.Trainer(device, options, Temp.Combine("run"), DataDir)
+                .Run(cancel: TestContext.Current.CancellationToken));
 
         Assert.Contains("'cls_token' has shape [1, 1, 32], the model expects [1, 1, 16]", error.Message);
         Assert.DoesNotContain("at CrsIlgpu", error.Message);

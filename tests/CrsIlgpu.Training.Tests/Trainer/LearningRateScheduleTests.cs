@@ -31,7 +31,8 @@ public class LearningRateScheduleTests
     [Fact]
     public void ForOptionsCountsAllUpdatesOfTheRun()
     {
-        var s = LearningRateSchedule.For(new TrainingOptions { Epochs = 4, WarmupFraction = 0.1, LearningRate = 2e-3, MinLearningRate = 1e-4 }, stepsPerEpoch: 25);
+        var s = LearningRateSchedule.For(new TrainingOptions { Epochs = 4, WarmupFraction = 0.1, LearningRate = 2e-3, MinLearningRate = 1e-4 },
+            stepsPerEpoch: 25);
         Assert.Equal(100, s.TotalSteps);
         Assert.Equal(10, s.WarmupSteps);
         Assert.Equal(1e-4, s.At(99), 12);

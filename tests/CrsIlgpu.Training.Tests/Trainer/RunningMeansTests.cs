@@ -28,7 +28,8 @@ public sealed class RunningMeansTests
         var state = new TrainerState(1, 7, 7, 0, new TrainingOptions()) { StepsInEpoch = 2, EpochSoFar = new RunningMeans(0.1 + 0.2, 5, 32) };
         using var temp = new TempFolder();
         // The checkpoint's own naming (snake_case), read back by the checkpoint's reader.
-        var json = System.Text.Json.JsonSerializer.Serialize(state, new System.Text.Json.JsonSerializerOptions { PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower });
+        var json = System.Text.Json.JsonSerializer.Serialize(state,
+            new System.Text.Json.JsonSerializerOptions { PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower });
         Assert.Contains("\"epoch_so_far\"", json);
         File.WriteAllText(Path.Combine(temp.Path, TrainingCheckpoint.StateFileName), json);
         var back = TrainingCheckpoint.ReadState(temp.Path);

@@ -7,37 +7,23 @@ using CrsIlgpu.Training.Trainer;
 namespace CrsIlgpu.Training.Tests.Trainer;
 
 /// <summary>The trainer's bookkeeping on a tiny generated CIFAR-10 (80 train / 20 test images) and a one-block ViT, on the CPU backend.</summary>
-public sealed class TrainerTests : IDisposable
+public sealed class TrainerTests : TinyCifarTests
 {
-    private readonly TempFolder _temp = new();
-    private readonly string _data;
     private readonly TrainingOptions _options;
 
-    public TrainerTests()
+    public TrainerTests() : base(trainPerBatch: 16, test: 20)
     {
-        _data = _temp.CreateDirectory("data");
-        TinyCifar.Write(_data, trainPerBatch: 16, test: 20);
-        _options = new TrainingOptions { Model = TinyCifar.WriteConfig(_temp.Path), Epochs = 2, Batch = 16, LearningRate = 3e-3, LogEvery = 1, Seed = 7 };
-    }
-
-    public void Dispose() => _temp.Dispose();
-
-    private TrainingResult Train(TrainingOptions options, string run, bool resume = false, ITrainingObserver? observer = null, CancellationTokenSource? cancel = null,
-        int checkpointEvery = CrsIlgpu.Training.Trainer.Trainer.DefaultCheckpointEvery)
-    {
-        using var device = TestDevices.Create("cpu");
-        return new CrsIlgpu.Training.Trainer.Trainer(device, options, _temp.Combine(run), _data, observer) { CheckpointEvery = checkpointEvery }
-            .Run(resume, cancel?.Token ?? TestContext.Current.CancellationToken);
+        _options = new TrainingOptions { Model = TinyCifar.WriteConfig(Temp.Path), Epochs = 2, Batch = 16, LearningRate = 3e-3, LogEvery = 1, Seed = 7 };
     }
 
     private void AssertSameRun(string expected, string actual)
     {
         foreach (var file in new[] { ModelCheckpoint.WeightsFileName, TrainingCheckpoint.OptimizerFileName })
         {
-            Assert.Equal(File.ReadAllBytes(Path.Combine(_temp.Combine(expected), TrainingCheckpoint.FolderName, file)),
-                File.ReadAllBytes(Path.Combine(_temp.Combine(actual), TrainingCheckpoint.FolderName, file)));
+            Assert.Equal(File.ReadAllBytes(Path.Combine(Temp.Combine(expected), TrainingCheckpoint.FolderName, file)),
+                File.ReadAllBytes(Path.Combine(Temp.Combine(actual), TrainingCheckpoint.FolderName, file)));
         }
-        Assert.Equal(MetricsLog.Read(_temp.Combine(expected)).Select(Untimed), MetricsLog.Read(_temp.Combine(actual)).Select(Untimed));
+        Assert.Equal(MetricsLog.Read(Temp.Combine(expected)).Select(Untimed), MetricsLog.Read(Temp.Combine(actual)).Select(Untimed));
     }
 
     [Theory]
@@ -51,7 +37,7 @@ public sealed class TrainerTests : IDisposable
         using var cancel = new CancellationTokenSource();
         var stopInEpochTwo = new Observer { OnStep = s => { if (s.Epoch == 2 && s.Step == 2) cancel.Cancel(); } };
         Assert.ThrowsAny<OperationCanceledException>(() => Train(options, "stopped", observer: stopInEpochTwo, cancel: cancel));
-        var state = TrainingCheckpoint.ReadState(TrainingCheckpoint.PathIn(_temp.Combine("stopped")));
+        var state = TrainingCheckpoint.ReadState(TrainingCheckpoint.PathIn(Temp.Combine("stopped")));
         Assert.Equal((1, 2, 7, 7), (state.EpochsDone, state.StepsInEpoch, state.GlobalStep, state.OptimizerStep)); // the stop kept step 2 of epoch 2
         Assert.Equal(32, state.EpochSoFar.Seen);
 
@@ -72,8 +58,8 @@ public sealed class TrainerTests : IDisposable
                 if (s.GlobalStep is 4 or 7)
                 {
                     var copy = $"copy{s.GlobalStep}";
-                    CopyFolder(_temp.Combine("straight"), _temp.Combine(copy));
-                    copied.Add(TrainingCheckpoint.ReadState(TrainingCheckpoint.PathIn(_temp.Combine(copy))));
+                    CopyFolder(Temp.Combine("straight"), Temp.Combine(copy));
+                    copied.Add(TrainingCheckpoint.ReadState(TrainingCheckpoint.PathIn(Temp.Combine(copy))));
                 }
             },
         };
@@ -107,21 +93,21 @@ public sealed class TrainerTests : IDisposable
         using var cancel = new CancellationTokenSource();
         var stopAfterFirstEpoch = new Observer { OnEpoch = (e, _) => { if (e.Epoch == 1) cancel.Cancel(); } };
         Assert.ThrowsAny<OperationCanceledException>(() => Train(options, "resumed", observer: stopAfterFirstEpoch, cancel: cancel));
-        Assert.Equal(1, TrainingCheckpoint.ReadState(TrainingCheckpoint.PathIn(_temp.Combine("resumed"))).EpochsDone);
+        Assert.Equal(1, TrainingCheckpoint.ReadState(TrainingCheckpoint.PathIn(Temp.Combine("resumed"))).EpochsDone);
         var result = Train(CrsIlgpu.Training.Trainer.Trainer.Defaults with { Epochs = 0 }, "resumed", resume: true);
 
         Assert.Equal(2, result.LastEpoch!.Epoch);
         foreach (var file in new[] { ModelCheckpoint.WeightsFileName, TrainingCheckpoint.OptimizerFileName })
         {
-            Assert.Equal(File.ReadAllBytes(Path.Combine(_temp.Combine("straight"), TrainingCheckpoint.FolderName, file)),
-                File.ReadAllBytes(Path.Combine(_temp.Combine("resumed"), TrainingCheckpoint.FolderName, file)));
+            Assert.Equal(File.ReadAllBytes(Path.Combine(Temp.Combine("straight"), TrainingCheckpoint.FolderName, file)),
+                File.ReadAllBytes(Path.Combine(Temp.Combine("resumed"), TrainingCheckpoint.FolderName, file)));
         }
-        var straight = MetricsLog.Read(_temp.Combine("straight"));
-        var resumed = MetricsLog.Read(_temp.Combine("resumed"));
+        var straight = MetricsLog.Read(Temp.Combine("straight"));
+        var resumed = MetricsLog.Read(Temp.Combine("resumed"));
         Assert.Equal(straight.Select(Untimed), resumed.Select(Untimed));
         if (ratio < 1 && policy == "cached")
         {
-            var caches = SafetensorsFile.Read(Path.Combine(_temp.Combine("resumed"), TrainingCheckpoint.FolderName, TrainingCheckpoint.OptimizerFileName))
+            var caches = SafetensorsFile.Read(Path.Combine(Temp.Combine("resumed"), TrainingCheckpoint.FolderName, TrainingCheckpoint.OptimizerFileName))
                 .Tensors.Keys.Count(k => k.StartsWith("gradnorm_cache/", StringComparison.Ordinal));
             Assert.True(caches > 0, "the Cached policy's gradient-norm caches belong in the checkpoint");
         }
@@ -139,7 +125,7 @@ public sealed class TrainerTests : IDisposable
     public void BookkeepingCountsStepsEpochsAndFollowsTheSchedule()
     {
         var result = Train(_options with { Epochs = 3, WarmupFraction = 0.2 }, "run");
-        var records = MetricsLog.Read(_temp.Combine("run"));
+        var records = MetricsLog.Read(Temp.Combine("run"));
         var steps = records.OfType<StepMetrics>().ToList();
         var epochs = records.OfType<EpochMetrics>().ToList();
         Assert.Equal(15, steps.Count); // 80 images / 16 = 5 steps × 3 epochs, each logged
@@ -154,7 +140,7 @@ public sealed class TrainerTests : IDisposable
         Assert.Equal(result.Evaluation.Accuracy, epochs[^1].TestAccuracy);
         Assert.Equal(3, TrainingCheckpoint.ReadState(result.Checkpoint!).EpochsDone);
         Assert.Equal(15, TrainingCheckpoint.ReadState(result.Checkpoint!).OptimizerStep);
-        Assert.Equal(4, File.ReadAllLines(Path.Combine(_temp.Combine("run"), MetricsLog.CsvFileName)).Length);
+        Assert.Equal(4, File.ReadAllLines(Path.Combine(Temp.Combine("run"), MetricsLog.CsvFileName)).Length);
         foreach (var plot in result.Plots)
             Assert.True(new FileInfo(plot).Length > 1000, plot);
     }
@@ -163,7 +149,7 @@ public sealed class TrainerTests : IDisposable
     public void LearnsTheTintedClasses()
     {
         var result = Train(_options with { Epochs = 12, LearningRate = 3e-3 }, "learn");
-        var epochs = MetricsLog.Read(_temp.Combine("learn")).OfType<EpochMetrics>().ToList();
+        var epochs = MetricsLog.Read(Temp.Combine("learn")).OfType<EpochMetrics>().ToList();
         Assert.True(epochs[^1].TrainLoss < 0.75 * epochs[0].TrainLoss, $"train loss {epochs[0].TrainLoss} → {epochs[^1].TrainLoss}");
         Assert.True(result.LastEpoch!.TestAccuracy >= 0.3, $"test accuracy {result.LastEpoch.TestAccuracy} (chance 0.1)");
     }
@@ -184,12 +170,12 @@ public sealed class TrainerTests : IDisposable
             },
         };
         using var device = TestDevices.Create("cpu");
-        trainer = new CrsIlgpu.Training.Trainer.Trainer(device, _options, _temp.Combine("nan"), _data, poison);
+        trainer = new CrsIlgpu.Training.Trainer.Trainer(device, _options, Temp.Combine("nan"), DataDir, poison);
         var ex = Assert.Throws<TrainingDivergedException>(() => trainer.Run(cancel: TestContext.Current.CancellationToken));
         Assert.Contains("epoch 2, step 3", ex.Message);
         Assert.Contains("(epoch 1)", ex.Message);
         Assert.Equal(TrainingDivergedException.ExitCodeValue, ex.ExitCode);
-        var checkpoint = TrainingCheckpoint.Find(_temp.Combine("nan"))!;
+        var checkpoint = TrainingCheckpoint.Find(Temp.Combine("nan"))!;
         Assert.Equal(1, TrainingCheckpoint.ReadState(checkpoint).EpochsDone);
         var weights = SafetensorsFile.Read(ModelCheckpoint.WeightsPath(checkpoint));
         Assert.All(weights.Tensors.Values, t => Assert.All(t.Data, v => Assert.True(float.IsFinite(v))));
@@ -208,7 +194,7 @@ public sealed class TrainerTests : IDisposable
         // More epochs on resume: trains only the new one.
         var longer = Train(CrsIlgpu.Training.Trainer.Trainer.Defaults with { Epochs = 2 }, "once", resume: true);
         Assert.Equal(2, longer.LastEpoch!.Epoch);
-        Assert.Equal(2, MetricsLog.Read(_temp.Combine("once")).OfType<EpochMetrics>().Count());
+        Assert.Equal(2, MetricsLog.Read(Temp.Combine("once")).OfType<EpochMetrics>().Count());
     }
 
     [Fact]
@@ -218,7 +204,7 @@ public sealed class TrainerTests : IDisposable
         var folder = result.Checkpoint!;
         Directory.Move(folder, folder + ".prev"); // as if the process died between the two renames
         Directory.CreateDirectory(folder + ".tmp-12345"); // and left a half-written new one
-        Assert.Equal(folder + ".prev", TrainingCheckpoint.Find(_temp.Combine("swap")));
+        Assert.Equal(folder + ".prev", TrainingCheckpoint.Find(Temp.Combine("swap")));
         var resumed = Train(CrsIlgpu.Training.Trainer.Trainer.Defaults with { Epochs = 2 }, "swap", resume: true);
         Assert.Equal(folder, resumed.Checkpoint);
         Assert.False(Directory.Exists(folder + ".prev"));
@@ -230,11 +216,11 @@ public sealed class TrainerTests : IDisposable
         Assert.Contains("--batch", Assert.Throws<CrsException>(() => Train(_options with { Batch = 0 }, "bad")).Message);
         Assert.Contains("--ratio", Assert.Throws<CrsException>(() => Train(_options with { Ratio = 1.5 }, "bad")).Message);
         Assert.Contains("--dataset", Assert.Throws<CrsException>(() => Train(_options with { Dataset = "mnist" }, "bad")).Message);
-        var gray = _temp.Combine("gray.json");
+        var gray = Temp.Combine("gray.json");
         File.WriteAllText(gray, File.ReadAllText(_options.Model).Replace("\"channels\": 3", "\"channels\": 1"));
         Assert.Contains("1 channel(s)", Assert.Throws<CrsException>(() => Train(_options with { Model = gray }, "bad")).Message);
         Assert.Contains("CIFAR-100 not found", Assert.Throws<CrsException>(() => Train(_options with { Dataset = "cifar100" }, "bad")).Message);
-        Assert.False(Directory.Exists(Path.Combine(_temp.Combine("bad"), TrainingCheckpoint.FolderName)));
+        Assert.False(Directory.Exists(Path.Combine(Temp.Combine("bad"), TrainingCheckpoint.FolderName)));
     }
 
     private sealed class Observer : ITrainingObserver
