@@ -12,7 +12,10 @@ namespace CrsIlgpu.Kernels.Gemm;
 /// micro-kernel (8×32 accumulators = 16 Vector512) handles every case. K is blocked by KC so the
 /// B micro-panel stays in L1, M by MC so the packed A block stays in L2. Many small batch entries
 /// run one per core; large ones are shared: B is packed once per block by all cores, then
-/// (row block × column chunk) tasks are scheduled dynamically.
+/// (row block × column chunk) tasks are scheduled dynamically. A small C over a long K (the weight
+/// gradients: K = the token rows) is cut into one slice of rows or columns per core instead, each
+/// running the whole K loop with its own packing: no meeting per K block, no repacked A. Every
+/// element of C sums the same K blocks in the same order on any number of cores.
 /// </summary>
 public static unsafe class GemmCpu
 {
@@ -27,6 +30,12 @@ public static unsafe class GemmCpu
 
     /// <summary>Per-batch work below which cores take whole batch entries instead of cooperating.</summary>
     private const double CooperativeThresholdFlops = 2.0 * 128 * 128 * 128;
+
+    /// <summary>At most this many elements of C (and K at least as long as M and N) take the per-core slices.</summary>
+    private const long SliceMaxElements = 1L << 19;
+
+    /// <summary>Rows ahead that packing prefetches: the source rows are short runs far apart in memory.</summary>
+    private const int PrefetchRows = 8;
 
     public static void Run(GemmProblem p, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c) =>
         Run(p, a, b, c, Vector512.IsHardwareAccelerated);
@@ -92,6 +101,12 @@ public static unsafe class GemmCpu
                 // Many (or small) problems: one core per batch entry, no synchronisation at all.
                 Parallel.For(0, p.Batch, CpuThreads.Options, RunWholeBatch);
             }
+            else if ((long)p.M * p.N <= SliceMaxElements && p.K >= Math.Max(p.M, p.N))
+            {
+                // Small C, long K: one slice of C per core, each over the whole K.
+                for (int batch = 0; batch < p.Batch; batch++)
+                    RunSlices(batch);
+            }
             else
             {
                 // Few large problems: all cores share one packed B block and split the rows/columns of C.
@@ -100,7 +115,32 @@ public static unsafe class GemmCpu
             }
         }
 
-        private void RunWholeBatch(int batch)
+        /// <summary>
+        /// Cuts the longer of M and N into one slice per core (whole MR / NR panels, so every
+        /// element lands in the same micro-tile position as on one core); each core repacks the
+        /// other, smaller operand for itself.
+        /// </summary>
+        private void RunSlices(int batch)
+        {
+            GemmProblem p = _p;
+            bool byColumns = p.N >= p.M;
+            int slices = _threads;
+            Parallel.For(0, slices, CpuThreads.Options, slice =>
+            {
+                (int start, int end) = PartRange(byColumns ? p.N : p.M, byColumns ? NR : MR, slice, slices);
+                if (end <= start)
+                    return;
+                if (byColumns)
+                    RunRegion(batch, 0, p.M, start, end);
+                else
+                    RunRegion(batch, start, end, 0, p.N);
+            });
+        }
+
+        private void RunWholeBatch(int batch) => RunRegion(batch, 0, _p.M, 0, _p.N);
+
+        /// <summary>C rows [i0, i1) × columns [j0, j1) of one batch entry over the whole K, on the calling core.</summary>
+        private void RunRegion(int batch, int i0, int i1, int j0, int j1)
         {
             float[] bufA = ArrayPool<float>.Shared.Rent(MC * KC + 16);
             float[] bufB = ArrayPool<float>.Shared.Rent(KC * NC + 16);
@@ -115,15 +155,15 @@ public static unsafe class GemmCpu
                     float* a = _a + batch * _p.StrideA;
                     float* b = _b + batch * _p.StrideB;
                     float* c = _c + batch * _p.StrideC;
-                    for (int jc = 0; jc < _p.N; jc += NC)
+                    for (int jc = j0; jc < j1; jc += NC)
                     {
-                        int nc = Math.Min(NC, _p.N - jc);
+                        int nc = Math.Min(NC, j1 - jc);
                         for (int pc = 0; pc < _p.K; pc += KC)
                         {
                             int kc = Math.Min(KC, _p.K - pc);
                             PackBRange(packB, b, jc, nc, pc, kc);
-                            for (int ic = 0; ic < _p.M; ic += MC)
-                                Block(packA, packB, a, c, ic, Math.Min(MC, _p.M - ic), jc, 0, nc, pc, kc);
+                            for (int ic = i0; ic < i1; ic += MC)
+                                Block(packA, packB, a, c, ic, Math.Min(MC, i1 - ic), jc, 0, nc, pc, kc);
                         }
                     }
                 }
@@ -274,29 +314,35 @@ public static unsafe class GemmCpu
     /// Packs the k-block [pc, pc+kc) of lines [j0, j0+count) of an operand stored k-major (line j,
     /// k l at src[l·ld + j]) into panels of <paramref name="width"/> lines: each k-row of a panel is
     /// <paramref name="width"/> consecutive source floats (one Vector256 copy per 8), lines past
-    /// count zeroed. Width is MR or NR, a constant at each call, so the JIT unrolls the copy.
+    /// count zeroed. Width is MR or NR, a constant at each call, so the JIT unrolls the copy. One
+    /// source row at a time, front to back, its pieces written to every panel: the reads stream
+    /// even when the operand comes from memory (a weight gradient's token rows), and the row
+    /// <see cref="PrefetchRows"/> ahead is prefetched, since consecutive rows lie ld floats apart.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void PackAlong(float* dst, float* src, int ld, int pc, int kc, int j0, int count, int width)
     {
-        for (int jr = 0; jr < count; jr += width)
+        int full = count / width * width;
+        for (int l = 0; l < kc; l++)
         {
-            int w = Math.Min(width, count - jr);
-            float* panel = dst + (long)jr * kc;
-            for (int l = 0; l < kc; l++)
+            float* s = src + (long)(pc + l) * ld + j0;
+            float* d = dst + l * width;
+            if (Sse.IsSupported && l + PrefetchRows < kc)
             {
-                float* s = src + (long)(pc + l) * ld + j0 + jr;
-                float* d = panel + l * width;
-                if (w == width)
-                {
-                    for (int v = 0; v < width; v += 8)
-                        Vector256.Store(Vector256.Load(s + v), d + v);
-                }
-                else
-                {
-                    for (int j = 0; j < width; j++)
-                        d[j] = j < w ? s[j] : 0f;
-                }
+                byte* ahead = (byte*)(s + (long)PrefetchRows * ld);
+                for (int offset = 0; offset < count * sizeof(float); offset += 64)
+                    Sse.Prefetch0(ahead + offset);
+            }
+            for (int jr = 0; jr < full; jr += width)
+            {
+                for (int v = 0; v < width; v += 8)
+                    Vector256.Store(Vector256.Load(s + jr + v), d + (long)jr * kc + v);
+            }
+            if (full < count)
+            {
+                float* tail = d + (long)full * kc;
+                for (int j = 0; j < width; j++)
+                    tail[j] = full + j < count ? s[full + j] : 0f;
             }
         }
     }

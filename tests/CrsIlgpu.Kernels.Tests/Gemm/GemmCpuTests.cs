@@ -1,4 +1,5 @@
 using CrsIlgpu.Kernels.Gemm;
+using CrsIlgpu.Kernels.Runtime;
 
 namespace CrsIlgpu.Kernels.Tests.Gemm;
 
@@ -67,6 +68,47 @@ public class GemmCpuTests
         var expected = new float[c.Length];
         GemmReference.Run(p, a, b, expected);
         GemmTestData.AssertClose(p, a, b, expected, expected, c);
+    }
+
+    /// <summary>
+    /// A small C over a long K (the weight-gradient shape: TN, K = the token rows) runs one slice of
+    /// C per core, each over the whole K: by columns when N ≥ M, by rows otherwise, with ragged
+    /// edges (N = 1,100 is not a multiple of the 32-column panel, M = 601 not of the 8-row one).
+    /// The bytes must not depend on the thread count: slices cut at whole panels, and every element
+    /// sums its K blocks in the same order as on one core. 129 × 257 × 65 (short K) takes the shared
+    /// path, for the same check there.
+    /// </summary>
+    [Theory]
+    [InlineData(GemmLayout.TN, 40, 1024, 2600)]
+    [InlineData(GemmLayout.TN, 24, 1100, 1300)]
+    [InlineData(GemmLayout.TN, 601, 40, 2600)]
+    [InlineData(GemmLayout.NN, 40, 1100, 2600)]
+    [InlineData(GemmLayout.NT, 601, 40, 2600)]
+    [InlineData(GemmLayout.NN, 129, 257, 65)]
+    public void SmallCLongKSlicesMatchReferenceWithTheSameBytesOnAnyThreadCount(GemmLayout layout, int m, int n, int k)
+    {
+        var p = GemmProblem.Create(layout, m, n, k, alpha: 0.75f, beta: -0.5f);
+        var (a, b, c) = GemmTestData.Inputs(p, seed: m + n + k);
+        var expected = (float[])c.Clone();
+        GemmReference.Run(p, a, b, expected);
+        var before = CpuThreads.Count;
+        try
+        {
+            var results = new[] { 1, 2, 3 }.Select(threads =>
+            {
+                CpuThreads.Count = threads;
+                var actual = (float[])c.Clone();
+                GemmCpu.Run(p, a, b, actual);
+                return actual;
+            }).ToList();
+            GemmTestData.AssertClose(p, a, b, c, expected, results[1]);
+            Assert.Equal(results[0], results[1]);
+            Assert.Equal(results[0], results[2]);
+        }
+        finally
+        {
+            CpuThreads.Count = before;
+        }
     }
 
     [Fact]
