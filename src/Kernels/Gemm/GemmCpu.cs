@@ -31,8 +31,11 @@ public static unsafe class GemmCpu
     /// <summary>Per-batch work below which cores take whole batch entries instead of cooperating.</summary>
     private const double CooperativeThresholdFlops = 2.0 * 128 * 128 * 128;
 
-    /// <summary>At most this many elements of C (and K at least as long as M and N) take the per-core slices.</summary>
-    private const long SliceMaxElements = 1L << 19;
+    /// <summary>
+    /// At most this many elements of C (16 MiB; and K at least as long as M and N) take the per-core
+    /// slices: every weight gradient of vit-tiny and vit-b16 (b16's fc1: 3,072 × 768).
+    /// </summary>
+    private const long SliceMaxElements = 1L << 22;
 
     /// <summary>Rows ahead that packing prefetches: the source rows are short runs far apart in memory.</summary>
     private const int PrefetchRows = 8;
