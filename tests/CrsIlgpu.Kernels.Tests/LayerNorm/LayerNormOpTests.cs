@@ -5,10 +5,8 @@ using CrsIlgpu.Kernels.Tests.Reduction;
 
 namespace CrsIlgpu.Kernels.Tests.LayerNorm;
 
-public class LayerNormOpTests
+public class LayerNormOpTests : DeviceTests
 {
-    public static TheoryData<string> Devices => TestDevices.Names;
-
     /// <summary>Both devices at odd widths: d = 1 (zero variance), shorter than a warp, just over a warp, 65, 192 (ViT-Tiny).</summary>
     public static TheoryData<string, int, int> DevicesAndShapes
     {
@@ -30,8 +28,6 @@ public class LayerNormOpTests
     // 1e-2 or more.
     private const double ForwardTolerance = 1e-5;
     private const double BackwardTolerance = 1e-4;
-
-    private static DeviceContext Device(string name) => TestAccelerators.Named(name);
 
     private sealed record Case(int Rows, int D, float[] X, float[] Gamma, float[] Beta, float[] Dy)
     {
