@@ -29,15 +29,6 @@ public sealed class FileSystemErrorTests : TinyCifarCommandTests
     private string[] Train(string outDir, params string[] extra) =>
         ["train", "--device", "cpu", "--data", DataDir, "--packs", Root, "--model", ModelFile, "--batch", "16", "--epochs", "1", "--out", outDir, .. extra];
 
-    private static void AssertOneErrorLine(int code, string error, string path)
-    {
-        Assert.True(code == 2, $"exit {code}: {error}");
-        Assert.StartsWith("error: ", error);
-        Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.Contains(path, error);
-        Assert.DoesNotContain("   at ", error);
-    }
-
     [Theory]
     [InlineData("--json")]
     [InlineData("--png")]
@@ -46,18 +37,18 @@ public sealed class FileSystemErrorTests : TinyCifarCommandTests
     {
         var below = Path.Combine(_file, "sub", "out.x");
         var (code, _, error) = CliRunner.Run("memory", "--plan", "--batch", "2", option, below);
-        AssertOneErrorLine(code, error, _file);
+        CliAssert.OneErrorLine(code, error, _file);
 
         var folder = Directory.CreateDirectory(Path.Combine(Root, "a-folder")).FullName;
         (code, _, error) = CliRunner.Run("memory", "--plan", "--batch", "2", option, folder);
-        AssertOneErrorLine(code, error, folder);
+        CliAssert.OneErrorLine(code, error, folder);
     }
 
     [Fact]
     public void TrainOutBelowAFileIsOneLine()
     {
         var (code, _, error) = CliRunner.Run(Train(Path.Combine(_file, "run")));
-        AssertOneErrorLine(code, error, _file);
+        CliAssert.OneErrorLine(code, error, _file);
     }
 
     [Fact]
@@ -65,7 +56,7 @@ public sealed class FileSystemErrorTests : TinyCifarCommandTests
     {
         Assert.Equal(0, CliRunner.Run(Train(Path.Combine(Root, "run"))).Code);
         var (code, _, error) = CliRunner.Run("eval", "--device", "cpu", "--checkpoint", Path.Combine(Root, "run"), "--data", DataDir, "--json", DataDir);
-        AssertOneErrorLine(code, error, DataDir);
+        CliAssert.OneErrorLine(code, error, DataDir);
     }
 
     [Fact]
@@ -74,7 +65,7 @@ public sealed class FileSystemErrorTests : TinyCifarCommandTests
         var readOnly = ReadOnlyFolder();
         var run = Path.Combine(readOnly, "run");
         var (code, _, error) = CliRunner.Run(Train(run));
-        AssertOneErrorLine(code, error, readOnly);
+        CliAssert.OneErrorLine(code, error, readOnly);
         Assert.Contains("permission denied", error);
     }
 

@@ -23,14 +23,6 @@ public sealed class ValidationTests() : TinyCifarCommandTests("crs-valid-")
         Assert.True(code == 0, error + output);
     }
 
-    private static void AssertOneError(int code, string error, string expected)
-    {
-        Assert.True(code == 2, $"exit {code}: {error}");
-        Assert.StartsWith("error: ", error);
-        Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.Contains(expected, error);
-    }
-
     private void EditState(Action<JsonObject> edit)
     {
         var json = JsonNode.Parse(File.ReadAllText(StateFile))!.AsObject();
@@ -44,7 +36,7 @@ public sealed class ValidationTests() : TinyCifarCommandTests("crs-valid-")
         TrainOnce();
         EditState(s => s["epochs_done"] = -3);
         var (code, _, error) = CliRunner.Run(Resume(2));
-        AssertOneError(code, error, StateFile);
+        CliAssert.OneErrorLine(code, error, StateFile);
         Assert.Contains("negative", error);
     }
 
@@ -54,7 +46,7 @@ public sealed class ValidationTests() : TinyCifarCommandTests("crs-valid-")
         TrainOnce();
         EditState(s => s["options"]!["learning_rate"] = -1);
         var (code, _, error) = CliRunner.Run(Resume(2));
-        AssertOneError(code, error, StateFile);
+        CliAssert.OneErrorLine(code, error, StateFile);
         Assert.DoesNotContain("error: --lr", error);
     }
 
@@ -67,7 +59,7 @@ public sealed class ValidationTests() : TinyCifarCommandTests("crs-valid-")
         var metrics = Path.Combine(Run, "metrics.jsonl");
         File.WriteAllText(metrics, "damaged\n" + File.ReadAllText(metrics));
         var (code, _, error) = CliRunner.Run(Resume(3));
-        AssertOneError(code, error, "metrics.jsonl:1");
+        CliAssert.OneErrorLine(code, error, "metrics.jsonl:1");
         Assert.Equal(before, File.ReadAllText(options));
     }
 
@@ -103,14 +95,14 @@ public sealed class ValidationTests() : TinyCifarCommandTests("crs-valid-")
             : line.StartsWith("train", StringComparison.Ordinal) ? [.. Train(), .. line.Split(' ').Skip(1)]
             : line.Split(' ');
         var (code, _, error) = CliRunner.Run(args);
-        AssertOneError(code, error, expected);
+        CliAssert.OneErrorLine(code, error, expected);
     }
 
     [Fact]
     public void EmptyCrsLayersAreRefused()
     {
         var (code, _, error) = CliRunner.Run([.. Train(), "--ratio", "0.5", "--crs-layers", ""]);
-        AssertOneError(code, error, "--crs-layers: empty");
+        CliAssert.OneErrorLine(code, error, "--crs-layers: empty");
     }
 
     [Fact]
@@ -119,7 +111,7 @@ public sealed class ValidationTests() : TinyCifarCommandTests("crs-valid-")
         var empty = Directory.CreateDirectory(Path.Combine(Root, "empty")).FullName;
         var packs = Directory.CreateDirectory(Path.Combine(Root, "my-packs")).FullName;
         var (code, _, error) = CliRunner.Run("train", "--device", "cpu", "--data", empty, "--packs", packs, "--out", Run);
-        AssertOneError(code, error, Path.Combine(packs, "cifar-10-jpg.tar.gz"));
+        CliAssert.OneErrorLine(code, error, Path.Combine(packs, "cifar-10-jpg.tar.gz"));
         Assert.DoesNotContain("../shared/data", error);
     }
 
