@@ -55,7 +55,10 @@ internal sealed record GemmPtxLoop(string Body, int SharedLoads, int MultiplyAdd
         return data;
     }
 
-    /// <summary>The catalog kernel <paramref name="kernel"/> compiled for sm_<paramref name="sm"/> as the runtime compiles it (<see cref="PtxCompiler"/>).</summary>
+    /// <summary>
+    /// The catalog kernel <paramref name="kernel"/> compiled for sm_<paramref name="sm"/> as the runtime compiles it
+    /// (<see cref="PtxCompiler"/>).
+    /// </summary>
     public static string Ptx(string kernel, int sm)
     {
         using var compiler = new PtxCompiler();
