@@ -1,48 +1,33 @@
 using System.Formats.Tar;
 using System.IO.Compression;
-using CrsIlgpu.Tests.Shared;
 
 namespace CrsIlgpu.Cli.Tests;
 
 /// <summary>What the file system refuses is one `error:` line naming the path (exit 2), and temporaries of dead processes are cleaned up.</summary>
 [Collection("console")]
-public sealed class FileSystemErrorTests : IDisposable
+public sealed class FileSystemErrorTests : TinyCifarCommandTests
 {
-    private readonly string _root = Directory.CreateTempSubdirectory("crs-fs-").FullName;
-    private readonly string _data;
-    private readonly string _model;
     private readonly string _file;
 
     public FileSystemErrorTests()
+        : base("crs-fs-")
     {
-        _data = Path.Combine(_root, "data");
-        TinyCifar.Write(_data, trainPerBatch: 16, test: 20);
-        _model = TinyCifar.WriteConfig(_root);
-        _file = Path.Combine(_root, "a-file");
+        _file = Path.Combine(Root, "a-file");
         File.WriteAllText(_file, "not a folder");
     }
 
-    public void Dispose()
+    public override void Dispose()
     {
         if (!OperatingSystem.IsWindows())
         {
-            foreach (var dir in Directory.EnumerateDirectories(_root, "*", SearchOption.AllDirectories))
+            foreach (var dir in Directory.EnumerateDirectories(Root, "*", SearchOption.AllDirectories))
                 File.SetUnixFileMode(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
-        Directory.Delete(_root, recursive: true);
+        base.Dispose();
     }
 
     private string[] Train(string outDir, params string[] extra) =>
-        ["train", "--device", "cpu", "--data", _data, "--packs", _root, "--model", _model, "--batch", "16", "--epochs", "1", "--out", outDir, .. extra];
-
-    private static void AssertOneErrorLine(int code, string error, string path)
-    {
-        Assert.True(code == 2, $"exit {code}: {error}");
-        Assert.StartsWith("error: ", error);
-        Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.Contains(path, error);
-        Assert.DoesNotContain("   at ", error);
-    }
+        ["train", "--device", "cpu", "--data", DataDir, "--packs", Root, "--model", ModelFile, "--batch", "16", "--epochs", "1", "--out", outDir, .. extra];
 
     [Theory]
     [InlineData("--json")]
@@ -52,26 +37,26 @@ public sealed class FileSystemErrorTests : IDisposable
     {
         var below = Path.Combine(_file, "sub", "out.x");
         var (code, _, error) = CliRunner.Run("memory", "--plan", "--batch", "2", option, below);
-        AssertOneErrorLine(code, error, _file);
+        CliAssert.OneErrorLine(code, error, _file);
 
-        var folder = Directory.CreateDirectory(Path.Combine(_root, "a-folder")).FullName;
+        var folder = Directory.CreateDirectory(Path.Combine(Root, "a-folder")).FullName;
         (code, _, error) = CliRunner.Run("memory", "--plan", "--batch", "2", option, folder);
-        AssertOneErrorLine(code, error, folder);
+        CliAssert.OneErrorLine(code, error, folder);
     }
 
     [Fact]
     public void TrainOutBelowAFileIsOneLine()
     {
         var (code, _, error) = CliRunner.Run(Train(Path.Combine(_file, "run")));
-        AssertOneErrorLine(code, error, _file);
+        CliAssert.OneErrorLine(code, error, _file);
     }
 
     [Fact]
     public void EvalJsonOnAFolderIsOneLine()
     {
-        Assert.Equal(0, CliRunner.Run(Train(Path.Combine(_root, "run"))).Code);
-        var (code, _, error) = CliRunner.Run("eval", "--device", "cpu", "--checkpoint", Path.Combine(_root, "run"), "--data", _data, "--json", _data);
-        AssertOneErrorLine(code, error, _data);
+        Assert.Equal(0, CliRunner.Run(Train(Path.Combine(Root, "run"))).Code);
+        var (code, _, error) = CliRunner.Run("eval", "--device", "cpu", "--checkpoint", Path.Combine(Root, "run"), "--data", DataDir, "--json", DataDir);
+        CliAssert.OneErrorLine(code, error, DataDir);
     }
 
     [Fact]
@@ -80,14 +65,14 @@ public sealed class FileSystemErrorTests : IDisposable
         var readOnly = ReadOnlyFolder();
         var run = Path.Combine(readOnly, "run");
         var (code, _, error) = CliRunner.Run(Train(run));
-        AssertOneErrorLine(code, error, readOnly);
+        CliAssert.OneErrorLine(code, error, readOnly);
         Assert.Contains("permission denied", error);
     }
 
     [Fact]
     public void StaleTemporariesOfDeadProcessesAreRemovedAndThoseOfLiveOnesKept()
     {
-        var run = Path.Combine(_root, "run");
+        var run = Path.Combine(Root, "run");
         Directory.CreateDirectory(run);
         var dead = DeadPid();
         var staleCheckpoint = Directory.CreateDirectory(Path.Combine(run, $"checkpoint.tmp-{dead}")).FullName;
@@ -106,12 +91,12 @@ public sealed class FileSystemErrorTests : IDisposable
     [Fact]
     public void AStaleUnpackFolderIsRemovedByTheNextUnpack()
     {
-        var packs = Directory.CreateDirectory(Path.Combine(_root, "packs")).FullName;
+        var packs = Directory.CreateDirectory(Path.Combine(Root, "packs")).FullName;
         using (var file = File.Create(Path.Combine(packs, "cifar-100-binary.tar.gz")))
         using (var gzip = new GZipStream(file, CompressionLevel.Fastest))
         using (var tar = new TarWriter(gzip, TarEntryFormat.Ustar))
             tar.WriteEntry(new UstarTarEntry(TarEntryType.RegularFile, "cifar-100-binary/test.bin") { DataStream = new MemoryStream([1, 2, 3]) });
-        var data = Directory.CreateDirectory(Path.Combine(_root, "unpacked")).FullName;
+        var data = Directory.CreateDirectory(Path.Combine(Root, "unpacked")).FullName;
         var stale = Directory.CreateDirectory(Path.Combine(data, $".cifar-100-binary.unpacking-{DeadPid()}", "cifar-100-binary")).FullName;
         File.WriteAllText(Path.Combine(stale, "train.bin"), "225 MB in real life");
         var (code, output, error) = CliRunner.Run("data", "unpack", "--from", packs, "--data", data);
@@ -133,7 +118,7 @@ public sealed class FileSystemErrorTests : IDisposable
     /// </summary>
     private string ReadOnlyFolder()
     {
-        var folder = Directory.CreateDirectory(Path.Combine(_root, "read-only")).FullName;
+        var folder = Directory.CreateDirectory(Path.Combine(Root, "read-only")).FullName;
         if (!OperatingSystem.IsWindows())
             File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
         if (!CanCreateIn(folder))

@@ -50,9 +50,7 @@ public class MemoryCommandTests
     public void MaxBatchOptionErrorsAreOneLine(string args, string expected)
     {
         var (code, _, error) = CliRunner.Run(["memory", .. args.Split(' ')]);
-        Assert.Equal(2, code);
-        Assert.StartsWith("error: ", error);
-        Assert.Contains(expected, error);
+        CliAssert.OneErrorLine(code, error, expected);
     }
 
     [Fact]
@@ -98,9 +96,7 @@ public class MemoryCommandTests
     public void BadOptionsAreOneLineErrors(string option, string value)
     {
         var (code, _, error) = CliRunner.Run("memory", "--plan", option, value);
-        Assert.Equal(2, code);
-        Assert.StartsWith("error: ", error);
-        Assert.DoesNotContain("   at ", error);
+        CliAssert.OneErrorLine(code, error);
     }
 
     [Fact]

@@ -1,5 +1,4 @@
 using CrsIlgpu.Model.Checkpoint;
-using CrsIlgpu.Tests.Shared;
 using CrsIlgpu.Training.Probe;
 using CrsIlgpu.Training.Trainer;
 
@@ -12,25 +11,12 @@ namespace CrsIlgpu.Cli.Tests;
 /// baseline says what it is.
 /// </summary>
 [Collection("console")]
-public sealed class ProbeCommandTests : IDisposable
+public sealed class ProbeCommandTests() : TinyCifarCommandTests("crs-probe-")
 {
-    private readonly string _root = Directory.CreateTempSubdirectory("crs-probe-").FullName;
-    private readonly string _data;
-    private readonly string _model;
-
-    public ProbeCommandTests()
-    {
-        _data = Path.Combine(_root, "data");
-        TinyCifar.Write(_data, trainPerBatch: 16, test: 20);
-        _model = TinyCifar.WriteConfig(_root);
-    }
-
-    public void Dispose() => Directory.Delete(_root, recursive: true);
-
-    private string Run(string name) => Path.Combine(_root, name);
+    private string Run(string name) => Path.Combine(Root, name);
 
     private string[] Train(string run, params string[] extra) =>
-        ["train", "--device", "cpu", "--data", _data, "--packs", _root, "--model", _model, "--batch", "16", "--lr", "0.003", "--seed", "3",
+        ["train", "--device", "cpu", "--data", DataDir, "--packs", Root, "--model", ModelFile, "--batch", "16", "--lr", "0.003", "--seed", "3",
          "--epochs", "1", "--ratio", "0.5", "--out", Run(run), .. extra];
 
     [Fact]
@@ -84,10 +70,10 @@ public sealed class ProbeCommandTests : IDisposable
         Assert.True(code == 0, error + output);
         Assert.Contains("topk (biased baseline) Deferred rho=0.5", output);
         // A resume takes the estimator from the checkpoint and refuses another one typed.
-        (code, _, error) = CliRunner.Run("train", "--device", "cpu", "--data", _data, "--out", Run("topk"), "--resume", "--estimator", "wtacrs");
+        (code, _, error) = CliRunner.Run("train", "--device", "cpu", "--data", DataDir, "--out", Run("topk"), "--resume", "--estimator", "wtacrs");
         Assert.Equal(2, code);
         Assert.Contains("--estimator", error);
-        (code, output, error) = CliRunner.Run("train", "--device", "cpu", "--data", _data, "--out", Run("topk"), "--resume", "--epochs", "2");
+        (code, output, error) = CliRunner.Run("train", "--device", "cpu", "--data", DataDir, "--out", Run("topk"), "--resume", "--epochs", "2");
         Assert.True(code == 0, error + output);
         Assert.Contains("topk (biased baseline)", output);
     }
@@ -97,8 +83,8 @@ public sealed class ProbeCommandTests : IDisposable
     {
         var sweep = Run("sweep");
         string[] Args(string every) => ["sweep", "--device", "cpu", "--datasets", "cifar10", "--ratios", "1,0.5",
-            "--epochs", "1", "--data", _data, "--packs", _root,
-            "--model", _model, "--batch", "16", "--estimator", "topk", "--probe-every", every, "--out", sweep];
+            "--epochs", "1", "--data", DataDir, "--packs", Root,
+            "--model", ModelFile, "--batch", "16", "--estimator", "topk", "--probe-every", every, "--out", sweep];
         var (code, output, error) = CliRunner.Run(Args("2"));
         Assert.True(code == 0, error + output);
         Assert.Equal([2, 4], ProbeLog.Read(Sweep.CellFolder(sweep, "cifar10", 0.5)).Select(r => r.Step).Distinct());

@@ -2,7 +2,6 @@ using System.Text.Json.Nodes;
 using CrsIlgpu.Cli.Commands;
 using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Model.Checkpoint;
-using CrsIlgpu.Tests.Shared;
 using CrsIlgpu.Training.Trainer;
 
 namespace CrsIlgpu.Cli.Tests;
@@ -13,31 +12,17 @@ namespace CrsIlgpu.Cli.Tests;
 /// one, and SIGTERM stops `crs train` like Ctrl+C, keeping a checkpoint at the last step. Each test
 /// runs the built crs as separate processes on a tiny generated CIFAR-10 and a one-block ViT.
 /// </summary>
-public sealed class ReproducibilityTests : IDisposable
+public sealed class ReproducibilityTests() : TinyCifarCommandTests("crs-repro-")
 {
-    private readonly string _root = Directory.CreateTempSubdirectory("crs-repro-").FullName;
-    private readonly string _data;
-    private readonly string _model;
+    private string Run(string name) => Path.Combine(Root, name);
 
-    public ReproducibilityTests()
-    {
-        _data = Path.Combine(_root, "data");
-        TinyCifar.Write(_data, trainPerBatch: 16, test: 20);
-        _model = TinyCifar.WriteConfig(_root);
-    }
-
-    public void Dispose() => Directory.Delete(_root, recursive: true);
-
-    private string Run(string name) => Path.Combine(_root, name);
-
-
-    private string[] Train(string run, int epochs, params string[] extra) => Train(run, epochs, _model, extra);
+    private string[] Train(string run, int epochs, params string[] extra) => Train(run, epochs, ModelFile, extra);
 
     private string[] Train(string run, int epochs, string model, params string[] extra) =>
-        ["train", "--device", "cpu", "--data", _data, "--packs", _root, "--model", model, "--batch", "16", "--lr", "0.003", "--seed", "5",
+        ["train", "--device", "cpu", "--data", DataDir, "--packs", Root, "--model", model, "--batch", "16", "--lr", "0.003", "--seed", "5",
          "--epochs", epochs.ToString(System.Globalization.CultureInfo.InvariantCulture), "--log-every", "1", "--out", Run(run), .. extra];
 
-    private string[] Resume(string run) => ["train", "--device", "cpu", "--data", _data, "--packs", _root, "--resume", "--out", Run(run)];
+    private string[] Resume(string run) => ["train", "--device", "cpu", "--data", DataDir, "--packs", Root, "--resume", "--out", Run(run)];
 
     private static void Succeeds((int Code, string Out, string Err) result) => Assert.True(result.Code == 0, $"exit {result.Code}\n{result.Err}\n{result.Out}");
 
@@ -79,12 +64,12 @@ public sealed class ReproducibilityTests : IDisposable
 
         // The first half in this process, stopped after step 3 of epoch 1 (what a signal does), with
         // exactly the options the command line above binds to.
-        var options = new TrainingOptions { Model = _model, Batch = 16, LearningRate = 0.003, Seed = 5, Epochs = 2, LogEvery = 1 };
+        var options = new TrainingOptions { Model = ModelFile, Batch = 16, LearningRate = 0.003, Seed = 5, Epochs = 2, LogEvery = 1 };
         using (var cancel = new CancellationTokenSource())
         using (var device = DeviceContext.Create(new DeviceOptions { Kind = DeviceKind.Cpu }))
         {
             var stop = new StopAt(epoch: 1, step: 3, cancel);
-            Assert.ThrowsAny<OperationCanceledException>(() => new Trainer(device, options, Run("resumed"), _data, stop).Run(cancel: cancel.Token));
+            Assert.ThrowsAny<OperationCanceledException>(() => new Trainer(device, options, Run("resumed"), DataDir, stop).Run(cancel: cancel.Token));
         }
         var state = TrainingCheckpoint.ReadState(TrainingCheckpoint.PathIn(Run("resumed")));
         Assert.Equal((0, 3), (state.EpochsDone, state.StepsInEpoch));

@@ -1,32 +1,18 @@
 using System.Text.Json.Nodes;
 using CrsIlgpu.Model.Checkpoint;
-using CrsIlgpu.Tests.Shared;
 
 namespace CrsIlgpu.Cli.Tests;
 
 /// <summary>Settings and files that used to be accepted silently, or reported as if the user had typed them.</summary>
 [Collection("console")]
-public sealed class ValidationTests : IDisposable
+public sealed class ValidationTests() : TinyCifarCommandTests("crs-valid-")
 {
-    private readonly string _root = Directory.CreateTempSubdirectory("crs-valid-").FullName;
-    private readonly string _data;
-    private readonly string _model;
-
-    public ValidationTests()
-    {
-        _data = Path.Combine(_root, "data");
-        TinyCifar.Write(_data, trainPerBatch: 16, test: 20);
-        _model = TinyCifar.WriteConfig(_root);
-    }
-
-    public void Dispose() => Directory.Delete(_root, recursive: true);
-
-    private string Run => Path.Combine(_root, "run");
+    private string Run => Path.Combine(Root, "run");
 
     private string[] Train(params string[] extra) =>
-        ["train", "--device", "cpu", "--data", _data, "--packs", _root, "--model", _model, "--batch", "16", "--epochs", "1", "--out", Run, .. extra];
+        ["train", "--device", "cpu", "--data", DataDir, "--packs", Root, "--model", ModelFile, "--batch", "16", "--epochs", "1", "--out", Run, .. extra];
 
-    private string[] Resume(int epochs) => ["train", "--device", "cpu", "--data", _data, "--out", Run,
+    private string[] Resume(int epochs) => ["train", "--device", "cpu", "--data", DataDir, "--out", Run,
         "--resume", "--epochs", epochs.ToString(System.Globalization.CultureInfo.InvariantCulture)];
 
     private string StateFile => Path.Combine(Run, "checkpoint", "trainer.json");
@@ -35,14 +21,6 @@ public sealed class ValidationTests : IDisposable
     {
         var (code, output, error) = CliRunner.Run(Train());
         Assert.True(code == 0, error + output);
-    }
-
-    private static void AssertOneError(int code, string error, string expected)
-    {
-        Assert.True(code == 2, $"exit {code}: {error}");
-        Assert.StartsWith("error: ", error);
-        Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.Contains(expected, error);
     }
 
     private void EditState(Action<JsonObject> edit)
@@ -58,7 +36,7 @@ public sealed class ValidationTests : IDisposable
         TrainOnce();
         EditState(s => s["epochs_done"] = -3);
         var (code, _, error) = CliRunner.Run(Resume(2));
-        AssertOneError(code, error, StateFile);
+        CliAssert.OneErrorLine(code, error, StateFile);
         Assert.Contains("negative", error);
     }
 
@@ -68,7 +46,7 @@ public sealed class ValidationTests : IDisposable
         TrainOnce();
         EditState(s => s["options"]!["learning_rate"] = -1);
         var (code, _, error) = CliRunner.Run(Resume(2));
-        AssertOneError(code, error, StateFile);
+        CliAssert.OneErrorLine(code, error, StateFile);
         Assert.DoesNotContain("error: --lr", error);
     }
 
@@ -81,7 +59,7 @@ public sealed class ValidationTests : IDisposable
         var metrics = Path.Combine(Run, "metrics.jsonl");
         File.WriteAllText(metrics, "damaged\n" + File.ReadAllText(metrics));
         var (code, _, error) = CliRunner.Run(Resume(3));
-        AssertOneError(code, error, "metrics.jsonl:1");
+        CliAssert.OneErrorLine(code, error, "metrics.jsonl:1");
         Assert.Equal(before, File.ReadAllText(options));
     }
 
@@ -100,7 +78,7 @@ public sealed class ValidationTests : IDisposable
         var weights = Path.Combine(Run, "checkpoint", "model.safetensors");
         var content = SafetensorsFile.Read(weights);
         SafetensorsFile.Write(weights, content.Tensors.Select(t => (t.Key, t.Value.Shape, t.Value.Data.Select(_ => float.NaN).ToArray())).ToList());
-        var (code, output, error) = CliRunner.Run("eval", "--device", "cpu", "--checkpoint", Run, "--data", _data);
+        var (code, output, error) = CliRunner.Run("eval", "--device", "cpu", "--checkpoint", Run, "--data", DataDir);
         Assert.True(code == 4, $"exit {code}: {error}{output}");
         Assert.Contains("warning: the test loss is NaN", error);
     }
@@ -113,34 +91,34 @@ public sealed class ValidationTests : IDisposable
     {
         if (line.StartsWith("eval", StringComparison.Ordinal))
             TrainOnce();
-        string[] args = line.StartsWith("eval", StringComparison.Ordinal) ? [.. line.Split(' '), "--device", "cpu", "--checkpoint", Run, "--data", _data]
+        string[] args = line.StartsWith("eval", StringComparison.Ordinal) ? [.. line.Split(' '), "--device", "cpu", "--checkpoint", Run, "--data", DataDir]
             : line.StartsWith("train", StringComparison.Ordinal) ? [.. Train(), .. line.Split(' ').Skip(1)]
             : line.Split(' ');
         var (code, _, error) = CliRunner.Run(args);
-        AssertOneError(code, error, expected);
+        CliAssert.OneErrorLine(code, error, expected);
     }
 
     [Fact]
     public void EmptyCrsLayersAreRefused()
     {
         var (code, _, error) = CliRunner.Run([.. Train(), "--ratio", "0.5", "--crs-layers", ""]);
-        AssertOneError(code, error, "--crs-layers: empty");
+        CliAssert.OneErrorLine(code, error, "--crs-layers: empty");
     }
 
     [Fact]
     public void TheMissingDataHintNamesThePacksFolderGiven()
     {
-        var empty = Directory.CreateDirectory(Path.Combine(_root, "empty")).FullName;
-        var packs = Directory.CreateDirectory(Path.Combine(_root, "my-packs")).FullName;
+        var empty = Directory.CreateDirectory(Path.Combine(Root, "empty")).FullName;
+        var packs = Directory.CreateDirectory(Path.Combine(Root, "my-packs")).FullName;
         var (code, _, error) = CliRunner.Run("train", "--device", "cpu", "--data", empty, "--packs", packs, "--out", Run);
-        AssertOneError(code, error, Path.Combine(packs, "cifar-10-jpg.tar.gz"));
+        CliAssert.OneErrorLine(code, error, Path.Combine(packs, "cifar-10-jpg.tar.gz"));
         Assert.DoesNotContain("../shared/data", error);
     }
 
     [Fact]
     public void ProfileOnAMissingDeviceCreatesNoOutFolder()
     {
-        var dir = Path.Combine(_root, "profile");
+        var dir = Path.Combine(Root, "profile");
         var (code, _, error) = CliRunner.Run("profile", "--device", "cuda", "--batch", "2", "--steps", "1", "--warmup", "0", "--out", dir);
         if (code == 0)
             return; // a GPU machine: the profile ran and wrote its folder, as it should

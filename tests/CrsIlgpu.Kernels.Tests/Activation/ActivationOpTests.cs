@@ -1,10 +1,9 @@
 using CrsIlgpu.Tests.Shared;
 using CrsIlgpu.Kernels.Activation;
-using CrsIlgpu.Kernels.Runtime;
 
 namespace CrsIlgpu.Kernels.Tests.Activation;
 
-public class ActivationOpTests
+public class ActivationOpTests : DeviceTests
 {
     // Inputs in [−4, 4] cover both tails of the erfc fit and the zero crossing of gelu'.
     private const float InputScale = 4f;
@@ -15,8 +14,6 @@ public class ActivationOpTests
     private const double RelativeTolerance = 4e-6;
 
     public static TheoryData<string, int, int> Cases() => DeviceCases.Of((1, 1), (3, 5), (37, 33), (3, 65), (1, 37));
-
-    private static DeviceContext Device(string name) => TestAccelerators.Named(name);
 
     [Theory]
     [MemberData(nameof(Cases))]

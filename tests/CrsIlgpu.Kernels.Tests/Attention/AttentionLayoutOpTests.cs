@@ -1,15 +1,9 @@
-using CrsIlgpu.Tests.Shared;
 using CrsIlgpu.Kernels.Attention;
-using CrsIlgpu.Kernels.Runtime;
 
 namespace CrsIlgpu.Kernels.Tests.Attention;
 
-public class AttentionLayoutOpTests
+public class AttentionLayoutOpTests : DeviceTests
 {
-    public static TheoryData<string> Devices => TestDevices.Names;
-
-    private static DeviceContext Device(string name) => TestAccelerators.Named(name);
-
     private static readonly AttentionShape Shape = new(Batch: 2, Tokens: 5, Heads: 3, HeadDim: 4);
 
     [Fact]

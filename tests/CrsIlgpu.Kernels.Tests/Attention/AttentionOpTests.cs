@@ -1,15 +1,10 @@
 using CrsIlgpu.Tests.Shared;
 using CrsIlgpu.Kernels.Attention;
-using CrsIlgpu.Kernels.Runtime;
 
 namespace CrsIlgpu.Kernels.Tests.Attention;
 
-public class AttentionOpTests
+public class AttentionOpTests : DeviceTests
 {
-    public static TheoryData<string> Devices => TestDevices.Names;
-
-    private static DeviceContext Device(string name) => TestAccelerators.Named(name);
-
     [Theory]
     [MemberData(nameof(Devices))]
     public void ForwardAndBackwardMatchTheDoubleReference(string deviceName)

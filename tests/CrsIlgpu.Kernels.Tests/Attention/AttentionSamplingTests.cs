@@ -1,7 +1,6 @@
 using CrsIlgpu.Kernels.Attention;
 using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Kernels.Sampling;
-using CrsIlgpu.Tests.Shared;
 
 namespace CrsIlgpu.Kernels.Tests.Attention;
 
@@ -9,13 +8,11 @@ namespace CrsIlgpu.Kernels.Tests.Attention;
 /// Attention backward with dV = Aᵀ dO and dK = scale·dSᵀ Q estimated by WTA-CRS over the query rows
 /// of every (batch, head) (<see cref="AttentionSampling"/>), and the recompute of A at backward.
 /// </summary>
-public class AttentionSamplingTests
+public class AttentionSamplingTests : DeviceTests
 {
     private const uint Seed = 5;
     private const uint ValueLayer = 3;
     private const uint KeyLayer = 2;
-
-    public static TheoryData<string> Devices => TestDevices.Names;
 
     private sealed class Run : IDisposable
     {
@@ -112,7 +109,7 @@ public class AttentionSamplingTests
     [MemberData(nameof(Devices))]
     public void FullBudgetEqualsTheExactBackward(string deviceName)
     {
-        var device = TestAccelerators.Named(deviceName);
+        var device = Device(deviceName);
         var s = new AttentionShape(Batch: 2, Tokens: 7, Heads: 2, HeadDim: 5);
         using var run = new Run(device, s, 10);
         var (eAttn, _) = AttentionCoreReference.Forward(s, run.Q, run.K, run.V);
@@ -134,7 +131,7 @@ public class AttentionSamplingTests
     [MemberData(nameof(Devices))]
     public void PartialBudgetIsTheReferenceSelectionsEstimate(string deviceName)
     {
-        var device = TestAccelerators.Named(deviceName);
+        var device = Device(deviceName);
         var s = new AttentionShape(Batch: 2, Tokens: 11, Heads: 2, HeadDim: 4);
         const int budget = 4;
         const ulong step = 3;
@@ -219,7 +216,7 @@ public class AttentionSamplingTests
     [MemberData(nameof(Devices))]
     public void RecomputeGivesTheForwardsAttentionMatrix(string deviceName)
     {
-        var device = TestAccelerators.Named(deviceName);
+        var device = Device(deviceName);
         var s = new AttentionShape(Batch: 1, Tokens: 9, Heads: 3, HeadDim: 4);
         using var run = new Run(device, s, 40);
         var again = run.Recompute();

@@ -4,11 +4,9 @@ using CrsIlgpu.Kernels.Runtime;
 
 namespace CrsIlgpu.Kernels.Tests.Bias;
 
-public class BiasOpTests
+public class BiasOpTests : DeviceTests
 {
     public static TheoryData<string, int, int> Cases() => DeviceCases.Of((1, 1), (3, 5), (37, 33), (3, 65), (37, 1));
-
-    private static DeviceContext Device(string name) => TestAccelerators.Named(name);
 
     [Theory]
     [MemberData(nameof(Cases))]

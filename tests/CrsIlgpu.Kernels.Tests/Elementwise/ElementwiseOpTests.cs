@@ -1,15 +1,9 @@
-using CrsIlgpu.Tests.Shared;
 using CrsIlgpu.Kernels.Elementwise;
-using CrsIlgpu.Kernels.Runtime;
 
 namespace CrsIlgpu.Kernels.Tests.Elementwise;
 
-public class ElementwiseOpTests
+public class ElementwiseOpTests : DeviceTests
 {
-    public static TheoryData<string> Devices => TestDevices.Names;
-
-    private static DeviceContext Device(string name) => TestAccelerators.Named(name);
-
     [Theory]
     [MemberData(nameof(Devices))]
     public void AddMatchesReferenceExactly(string deviceName)

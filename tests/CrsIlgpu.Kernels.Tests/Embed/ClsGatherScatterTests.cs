@@ -1,15 +1,9 @@
-using CrsIlgpu.Tests.Shared;
 using CrsIlgpu.Kernels.Embed;
-using CrsIlgpu.Kernels.Runtime;
 
 namespace CrsIlgpu.Kernels.Tests.Embed;
 
-public class ClsGatherScatterTests
+public class ClsGatherScatterTests : DeviceTests
 {
-    public static TheoryData<string> Devices => TestDevices.Names;
-
-    private static DeviceContext Device(string name) => TestAccelerators.Named(name);
-
     [Theory]
     [MemberData(nameof(Devices))]
     public void GatherTakesTokenZeroAndScatterPutsItBack(string deviceName)

@@ -1,15 +1,10 @@
-using CrsIlgpu.Tests.Shared;
 using CrsIlgpu.Kernels.Embed;
 using CrsIlgpu.Kernels.Runtime;
 
 namespace CrsIlgpu.Kernels.Tests.Embed;
 
-public class EmbedOpTests
+public class EmbedOpTests : DeviceTests
 {
-    public static TheoryData<string> Devices => TestDevices.Names;
-
-    private static DeviceContext Device(string name) => TestAccelerators.Named(name);
-
     public static TheoryData<string, int, int, int, int, int> PatchCases()
     {
         var data = new TheoryData<string, int, int, int, int, int>();

@@ -5,7 +5,7 @@ using CrsIlgpu.Tests.Shared;
 namespace CrsIlgpu.Kernels.Tests.Example;
 
 /// <summary>The worked example's tests (docs/custom-kernels.md, step 5): kernel and CPU backend against the reference.</summary>
-public class AxpbyOpTests
+public class AxpbyOpTests : DeviceTests
 {
     /// <summary>Lengths around ILGPU's group sizes and the vector widths of the CPU backend (8 and 16 floats).</summary>
     public static TheoryData<string, int> DevicesAndLengths() => DeviceCases.Of(1, 7, 31, 33, 100, 256);
@@ -22,7 +22,7 @@ public class AxpbyOpTests
     [MemberData(nameof(DevicesAndLengths))]
     public void MatchesTheReference(string deviceName, int n)
     {
-        var device = TestAccelerators.Named(deviceName);
+        var device = Device(deviceName);
         const float alpha = 0.75f, beta = -1.25f;
         var x = TestData.Uniform(n, 1, 3f);
         var y0 = TestData.Uniform(n, 2, 3f);
@@ -42,15 +42,13 @@ public class AxpbyOpTests
     public void XMayBeY(string deviceName)
     {
         // y ← 2·y + 3·y = 5·y, exact for these small integers.
-        var device = TestAccelerators.Named(deviceName);
+        var device = Device(deviceName);
         var y = Enumerable.Range(-20, 45).Select(i => (float)i).ToArray();
         using var t = TestData.Tensor(device, y, 5, 9);
         AxpbyOp.Run(device, t, t, 2f, 3f);
         device.Synchronize();
         Assert.Equal(y.Select(v => 5 * v), t.ToArray());
     }
-
-    public static TheoryData<string> Devices => TestDevices.Names;
 
     [Fact]
     public void ShapeMismatchIsReportedBeforeAnyLaunch()

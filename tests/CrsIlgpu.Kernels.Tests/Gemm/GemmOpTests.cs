@@ -1,10 +1,9 @@
 using CrsIlgpu.Kernels.Gemm;
-using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Tests.Shared;
 
 namespace CrsIlgpu.Kernels.Tests.Gemm;
 
-public class GemmOpTests
+public class GemmOpTests : DeviceTests
 {
     public static TheoryData<string, GemmLayout> Cases => new()
     {
@@ -16,7 +15,7 @@ public class GemmOpTests
     [MemberData(nameof(Cases))]
     public void BatchedOpOnTensorsMatchesReference(string deviceName, GemmLayout layout)
     {
-        var device = TestAccelerators.Named(deviceName);
+        var device = Device(deviceName);
         var p = GemmProblem.Create(layout, 9, 13, 7, batch: 2, alpha: 0.5f, beta: 0f);
         var a = TestData.Uniform(2 * 9 * 7, 1);
         var b = TestData.Uniform(2 * 13 * 7, 2);

@@ -1,3 +1,6 @@
+using CrsIlgpu.Kernels.Gemm;
+using CrsIlgpu.Kernels.Runtime;
+
 namespace CrsIlgpu.Kernels.Tests.Gemm;
 
 /// <summary>
@@ -40,6 +43,26 @@ internal sealed record GemmPtxLoop(string Body, int SharedLoads, int MultiplyAdd
     {
         int space = instruction.IndexOfAny([' ', '\t']);
         return instruction[(space + 1)..].TrimEnd(';').Split(',', StringSplitOptions.TrimEntries);
+    }
+
+    /// <summary>Every GEMM layout on Ampere (sm_80) and on Hopper (sm_90).</summary>
+    public static TheoryData<GemmLayout, int> EveryLayoutOnSm80And90()
+    {
+        var data = new TheoryData<GemmLayout, int>();
+        foreach (var sm in new[] { 80, 90 })
+            foreach (GemmLayout layout in Enum.GetValues<GemmLayout>())
+                data.Add(layout, sm);
+        return data;
+    }
+
+    /// <summary>
+    /// The catalog kernel <paramref name="kernel"/> compiled for sm_<paramref name="sm"/> as the runtime compiles it
+    /// (<see cref="PtxCompiler"/>).
+    /// </summary>
+    public static string Ptx(string kernel, int sm)
+    {
+        using var compiler = new PtxCompiler();
+        return compiler.Compile(KernelCatalog.Get(kernel), sm);
     }
 
     /// <summary>Occurrences of <paramref name="token"/> in a PTX text (or a loop body).</summary>

@@ -1,5 +1,4 @@
 using CrsIlgpu.Kernels.Gemm;
-using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Kernels.Sampling;
 using static CrsIlgpu.Kernels.Tests.Gemm.GemmPtxLoop;
 
@@ -19,8 +18,7 @@ public class GemmPtxTests
     public void CompilesToPtxWithoutLocalMemory(GemmLayout layout)
     {
         // The runtime's context and backend (PtxCompiler), so this checks the PTX that runs.
-        using var compiler = new PtxCompiler();
-        string ptx = compiler.Compile(KernelCatalog.Get(GemmKernels.NameFor(layout)), 90);
+        string ptx = Ptx(GemmKernels.NameFor(layout), 90);
 
         Assert.DoesNotContain(".local", ptx);
         Assert.Contains(".shared", ptx);
@@ -34,16 +32,10 @@ public class GemmPtxTests
     }
 
     [Theory]
-    [InlineData(GemmLayout.NN, 80)]
-    [InlineData(GemmLayout.NT, 80)]
-    [InlineData(GemmLayout.TN, 80)]
-    [InlineData(GemmLayout.NN, 90)]
-    [InlineData(GemmLayout.NT, 90)]
-    [InlineData(GemmLayout.TN, 90)]
+    [MemberData(nameof(EveryLayoutOnSm80And90), MemberType = typeof(GemmPtxLoop))]
     public void LargeTileKernelUsesVectorLoadsAndKeepsSixteenMultiplyAddsPerSharedLoad(GemmLayout layout, int sm)
     {
-        using var compiler = new PtxCompiler();
-        string ptx = compiler.Compile(KernelCatalog.Get(GemmLargeKernels.NameFor(layout)), sm);
+        string ptx = Ptx(GemmLargeKernels.NameFor(layout), sm);
 
         // 64 accumulators, fragments and prefetch registers all in registers: no local memory at all.
         Assert.DoesNotContain(".local", ptx);
@@ -68,8 +60,7 @@ public class GemmPtxTests
     [InlineData(SampledGemmForm.PreSampled, 90)]
     public void SampledLargeTileKeepsTheDenseInnerLoop(SampledGemmForm form, int sm)
     {
-        using var compiler = new PtxCompiler();
-        string ptx = compiler.Compile(KernelCatalog.Get(SampledGemmLargeKernels.NameFor(form)), sm);
+        string ptx = Ptx(SampledGemmLargeKernels.NameFor(form), sm);
 
         Assert.DoesNotContain(".local", ptx);
         Assert.Contains("ld.global.v4.f32", ptx);
@@ -84,8 +75,7 @@ public class GemmPtxTests
     public void SmallTileKernelLoopIsCountedTheSameWay()
     {
         // The counter on the 64×64 kernel: 8 scalar shared loads for 16 multiply-adds per k (2 per load).
-        using var compiler = new PtxCompiler();
-        var loop = GemmPtxLoop.InnerLoop(compiler.Compile(KernelCatalog.Get(GemmKernels.NameFor(GemmLayout.NN)), 80));
+        var loop = GemmPtxLoop.InnerLoop(Ptx(GemmKernels.NameFor(GemmLayout.NN), 80));
         Assert.Equal(8, loop.SharedLoads);
         Assert.Equal(16, loop.MultiplyAdds);
     }

@@ -40,6 +40,17 @@ internal static class GemmTestData
         AssertClose(p, a, b, c, expected, RunOnTestAccelerator(p, a, b, c, launch));
     }
 
+    /// <summary>
+    /// A batched alpha/beta problem with every dimension a multiple of 4 and dense batches, so A, B and C all
+    /// take the 128-bit path of the large kernels (asserted), C read back for beta; two column tiles of 128.
+    /// </summary>
+    public static GemmProblem AlignedBatchedAlphaBeta(GemmLayout layout)
+    {
+        var p = GemmProblem.Create(layout, 132, 136, 20, batch: 3, alpha: 1.5f, beta: -0.75f);
+        Assert.Equal(GemmLargeKernels.VectorA | GemmLargeKernels.VectorB | GemmLargeKernels.VectorC, GemmLargeKernels.VectorFlags(p, 0, 0, 0));
+        return p;
+    }
+
     public static float[] Random(long length, int seed, float scale = 1f)
     {
         var rng = new Random(seed);

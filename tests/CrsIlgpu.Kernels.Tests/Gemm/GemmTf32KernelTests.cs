@@ -55,10 +55,7 @@ public class GemmTf32KernelTests
     [InlineData(GemmLayout.TN)]
     public void BatchedAlphaBetaAlignedMatchesReference(GemmLayout layout)
     {
-        // Multiples of 4 everywhere: A and B take the 128-bit path; C read back for beta; two column tiles.
-        var p = GemmProblem.Create(layout, 132, 136, 20, batch: 3, alpha: 1.5f, beta: -0.75f);
-        Assert.Equal(GemmLargeKernels.VectorA | GemmLargeKernels.VectorB | GemmLargeKernels.VectorC, GemmLargeKernels.VectorFlags(p, 0, 0, 0));
-        Check(p, seed: 42);
+        Check(GemmTestData.AlignedBatchedAlphaBeta(layout), seed: 42);
     }
 
     [Theory]

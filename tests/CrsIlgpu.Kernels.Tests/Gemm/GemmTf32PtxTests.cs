@@ -16,16 +16,10 @@ public class GemmTf32PtxTests
     private const string Mma = "mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32";
 
     [Theory]
-    [InlineData(GemmLayout.NN, 80)]
-    [InlineData(GemmLayout.NT, 80)]
-    [InlineData(GemmLayout.TN, 80)]
-    [InlineData(GemmLayout.NN, 90)]
-    [InlineData(GemmLayout.NT, 90)]
-    [InlineData(GemmLayout.TN, 90)]
+    [MemberData(nameof(EveryLayoutOnSm80And90), MemberType = typeof(GemmPtxLoop))]
     public void KLoopHoldsSixteenMmaAndTwentyFourFragmentLoads(GemmLayout layout, int sm)
     {
-        using var compiler = new PtxCompiler();
-        string ptx = compiler.Compile(KernelCatalog.Get(GemmTf32Kernels.NameFor(layout)), sm);
+        string ptx = Ptx(GemmTf32Kernels.NameFor(layout), sm);
 
         var loop = Tf32Loop(ptx);
         Assert.Equal(16, Count(loop, Mma));
@@ -48,8 +42,7 @@ public class GemmTf32PtxTests
     [InlineData(SampledGemmForm.PreSampled, 90)]
     public void SampledKLoopHoldsTheSameMma(SampledGemmForm form, int sm)
     {
-        using var compiler = new PtxCompiler();
-        string ptx = compiler.Compile(KernelCatalog.Get(SampledGemmLargeKernels.NameFor(form, MatmulPrecision.Tf32)), sm);
+        string ptx = Ptx(SampledGemmLargeKernels.NameFor(form, MatmulPrecision.Tf32), sm);
         var loop = Tf32Loop(ptx);
         Assert.Equal(16, Count(loop, Mma));
         Assert.Equal(24, Count(loop, "ld.shared.f32"));

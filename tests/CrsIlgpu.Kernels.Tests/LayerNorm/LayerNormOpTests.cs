@@ -5,22 +5,10 @@ using CrsIlgpu.Kernels.Tests.Reduction;
 
 namespace CrsIlgpu.Kernels.Tests.LayerNorm;
 
-public class LayerNormOpTests
+public class LayerNormOpTests : DeviceTests
 {
-    public static TheoryData<string> Devices => TestDevices.Names;
-
     /// <summary>Both devices at odd widths: d = 1 (zero variance), shorter than a warp, just over a warp, 65, 192 (ViT-Tiny).</summary>
-    public static TheoryData<string, int, int> DevicesAndShapes
-    {
-        get
-        {
-            var data = new TheoryData<string, int, int>();
-            foreach (var device in new[] { "kernels", "cpu" })
-                foreach (var (rows, d) in new[] { (1, 1), (3, 5), (37, 33), (3, 65), (37, 192) })
-                    data.Add(device, rows, d);
-            return data;
-        }
-    }
+    public static TheoryData<string, int, int> DevicesAndShapes => DeviceCases.Of((1, 1), (3, 5), (37, 33), (3, 65), (37, 192));
 
     // Tolerances, relative to max(1, |expected|) against the double reference: the row statistics
     // are fp32 sums of ≤ 300 terms (relative error ≲ depth·2^-24 ≈ 1e-6 for the tree, up to
@@ -30,8 +18,6 @@ public class LayerNormOpTests
     // 1e-2 or more.
     private const double ForwardTolerance = 1e-5;
     private const double BackwardTolerance = 1e-4;
-
-    private static DeviceContext Device(string name) => TestAccelerators.Named(name);
 
     private sealed record Case(int Rows, int D, float[] X, float[] Gamma, float[] Beta, float[] Dy)
     {
@@ -65,6 +51,44 @@ public class LayerNormOpTests
         public float[] Dx { get; }
         public float[] Dgamma { get; }
         public float[] Dbeta { get; }
+    }
+
+    /// <summary>The backward's operands on a device: the case's x, gamma and dy, the reference's statistics, dx zeroed and
+    /// dgamma, dbeta filled with the given values (the backward must overwrite them).</summary>
+    private sealed class BackwardTensors : IDisposable
+    {
+        private readonly DeviceContext _device;
+
+        public BackwardTensors(DeviceContext device, Case c, Expected e, float dgammaFill = 0f, float dbetaFill = 0f)
+        {
+            _device = device;
+            X = TestData.Tensor(device, c.X, c.Rows, c.D);
+            Mean = TestData.Tensor(device, e.Mean, c.Rows);
+            Rstd = TestData.Tensor(device, e.Rstd, c.Rows);
+            Gamma = TestData.Tensor(device, c.Gamma, c.D);
+            Dy = TestData.Tensor(device, c.Dy, c.Rows, c.D);
+            Dx = TestData.Tensor(device, new float[c.X.Length], c.Rows, c.D);
+            Dgamma = TestData.Tensor(device, Enumerable.Repeat(dgammaFill, c.D).ToArray(), c.D);
+            Dbeta = TestData.Tensor(device, Enumerable.Repeat(dbetaFill, c.D).ToArray(), c.D);
+        }
+
+        public Tensor X { get; }
+        public Tensor Mean { get; }
+        public Tensor Rstd { get; }
+        public Tensor Gamma { get; }
+        public Tensor Dy { get; }
+        public Tensor Dx { get; }
+        public Tensor Dgamma { get; }
+        public Tensor Dbeta { get; }
+
+        /// <summary><see cref="LayerNormOp.Backward"/> into <see cref="Dx"/>, or into <paramref name="dx"/> (which may be <see cref="Dy"/>).</summary>
+        public void Run(Tensor? dx = null) => LayerNormOp.Backward(_device, X, Mean, Rstd, Gamma, Dy, dx ?? Dx, Dgamma, Dbeta);
+
+        public void Dispose()
+        {
+            foreach (var t in new[] { Dbeta, Dgamma, Dx, Dy, Gamma, Rstd, Mean, X })
+                t.Dispose();
+        }
     }
 
     /// <summary>Each element within <paramref name="tolerance"/> relative to max(1, |expected|).</summary>
@@ -153,19 +177,12 @@ public class LayerNormOpTests
         LayerNormReference.ParamGradsInKernelOrder(c.X, e.Mean, e.Rstd, c.Dy, dgammaRef, dbetaRef, c.Rows, c.D);
         Close(e.Dgamma, dgammaRef, BackwardTolerance, "reference dgamma"); // the order is a sum of the same terms
         using var device = TestDevices.Create("kernels"); // its own: the profiler is switched on
-        using var x = TestData.Tensor(device, c.X, c.Rows, c.D);
-        using var mean = TestData.Tensor(device, e.Mean, c.Rows);
-        using var rstd = TestData.Tensor(device, e.Rstd, c.Rows);
-        using var gamma = TestData.Tensor(device, c.Gamma, c.D);
-        using var dy = TestData.Tensor(device, c.Dy, c.Rows, c.D);
-        using var dx = TestData.Tensor(device, new float[c.X.Length], c.Rows, c.D);
-        using var dgamma = TestData.Tensor(device, new float[c.D], c.D);
-        using var dbeta = TestData.Tensor(device, new float[c.D], c.D);
+        using var t = new BackwardTensors(device, c, e);
         device.Profiler.Enabled = true;
-        LayerNormOp.Backward(device, x, mean, rstd, gamma, dy, dx, dgamma, dbeta);
+        t.Run();
         device.Profiler.Enabled = false;
-        Assert.Equal(dgammaRef, dgamma.ToArray()); // bit for bit: the kernels add in exactly this order
-        Assert.Equal(dbetaRef, dbeta.ToArray());
+        Assert.Equal(dgammaRef, t.Dgamma.ToArray()); // bit for bit: the kernels add in exactly this order
+        Assert.Equal(dbetaRef, t.Dbeta.ToArray());
         Assert.Equal(2, device.Profiler.Launches.Count(l => l.Kernel == LayerNormKernels.BackwardParamsReduceName)); // the two levels
     }
 
@@ -190,19 +207,12 @@ public class LayerNormOpTests
     private static void CheckBackward(DeviceContext device, Case c)
     {
         var e = new Expected(c);
-        using var x = TestData.Tensor(device, c.X, c.Rows, c.D);
-        using var mean = TestData.Tensor(device, e.Mean, c.Rows);
-        using var rstd = TestData.Tensor(device, e.Rstd, c.Rows);
-        using var gamma = TestData.Tensor(device, c.Gamma, c.D);
-        using var dy = TestData.Tensor(device, c.Dy, c.Rows, c.D);
-        using var dx = TestData.Tensor(device, new float[c.X.Length], c.Rows, c.D);
-        using var dgamma = TestData.Tensor(device, Enumerable.Repeat(123f, c.D).ToArray(), c.D);
-        using var dbeta = TestData.Tensor(device, Enumerable.Repeat(-7f, c.D).ToArray(), c.D);
-        LayerNormOp.Backward(device, x, mean, rstd, gamma, dy, dx, dgamma, dbeta);
+        using var t = new BackwardTensors(device, c, e, dgammaFill: 123f, dbetaFill: -7f);
+        t.Run();
         device.Synchronize();
-        Close(e.Dx, dx.ToArray(), BackwardTolerance, "dx");
-        Close(e.Dgamma, dgamma.ToArray(), BackwardTolerance, "dgamma");
-        Close(e.Dbeta, dbeta.ToArray(), BackwardTolerance, "dbeta");
+        Close(e.Dx, t.Dx.ToArray(), BackwardTolerance, "dx");
+        Close(e.Dgamma, t.Dgamma.ToArray(), BackwardTolerance, "dgamma");
+        Close(e.Dbeta, t.Dbeta.ToArray(), BackwardTolerance, "dbeta");
     }
 
     [Theory]
@@ -211,33 +221,25 @@ public class LayerNormOpTests
     {
         var device = Device(deviceName);
         var c = Case.Make(100, 24, 4);
-        var e = new Expected(c);
-        using var x = TestData.Tensor(device, c.X, c.Rows, c.D);
-        using var mean = TestData.Tensor(device, e.Mean, c.Rows);
-        using var rstd = TestData.Tensor(device, e.Rstd, c.Rows);
-        using var gamma = TestData.Tensor(device, c.Gamma, c.D);
-        using var dy = TestData.Tensor(device, c.Dy, c.Rows, c.D);
-        using var dx = TestData.Tensor(device, new float[c.X.Length], c.Rows, c.D);
-        using var dgamma = TestData.Tensor(device, new float[c.D], c.D);
-        using var dbeta = TestData.Tensor(device, new float[c.D], c.D);
+        using var t = new BackwardTensors(device, c, new Expected(c));
 
-        LayerNormOp.Backward(device, x, mean, rstd, gamma, dy, dx, dgamma, dbeta);
+        t.Run();
         device.Synchronize();
-        var (dx1, dg1, db1) = (dx.ToArray(), dgamma.ToArray(), dbeta.ToArray());
+        var (dx1, dg1, db1) = (t.Dx.ToArray(), t.Dgamma.ToArray(), t.Dbeta.ToArray());
         for (var run = 0; run < 3; run++)
         {
-            LayerNormOp.Backward(device, x, mean, rstd, gamma, dy, dx, dgamma, dbeta);
+            t.Run();
             device.Synchronize();
-            Assert.Equal(dx1, dx.ToArray());
-            Assert.Equal(dg1, dgamma.ToArray());
-            Assert.Equal(db1, dbeta.ToArray());
+            Assert.Equal(dx1, t.Dx.ToArray());
+            Assert.Equal(dg1, t.Dgamma.ToArray());
+            Assert.Equal(db1, t.Dbeta.ToArray());
         }
 
-        LayerNormOp.Backward(device, x, mean, rstd, gamma, dy, dy, dgamma, dbeta); // dx over dy
+        t.Run(dx: t.Dy); // dx over dy
         device.Synchronize();
-        Assert.Equal(dx1, dy.ToArray());
-        Assert.Equal(dg1, dgamma.ToArray());
-        Assert.Equal(db1, dbeta.ToArray());
+        Assert.Equal(dx1, t.Dy.ToArray());
+        Assert.Equal(dg1, t.Dgamma.ToArray());
+        Assert.Equal(db1, t.Dbeta.ToArray());
     }
 
     [Theory]

@@ -6,10 +6,8 @@ using ILGPU.Runtime;
 
 namespace CrsIlgpu.Kernels.Tests.Loss;
 
-public class LossOpTests
+public class LossOpTests : DeviceTests
 {
-    public static TheoryData<string> Devices => TestDevices.Names;
-
     /// <summary>Both devices; rows 1, 3, 37; classes 1 (loss 0), fewer than a warp, just over a warp, 65, 192; with and without smoothing.</summary>
     public static TheoryData<string, int, int, float> DevicesShapesSmoothing
     {
@@ -29,8 +27,6 @@ public class LossOpTests
     // before the 1/rows: 2e-7 absolute. The mean of ≤ 37 such losses: 1e-5.
     private const double LossTolerance = 1e-5;
     private const double GradTolerance = 2e-7;
-
-    private static DeviceContext Device(string name) => TestAccelerators.Named(name);
 
     private static int[] Labels(int rows, int classes, int seed)
     {

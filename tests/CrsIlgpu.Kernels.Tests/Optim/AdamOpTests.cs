@@ -1,10 +1,9 @@
 using CrsIlgpu.Kernels.Optim;
-using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Tests.Shared;
 
 namespace CrsIlgpu.Kernels.Tests.Optim;
 
-public class AdamOpTests
+public class AdamOpTests : DeviceTests
 {
     // Tolerances of the multi-step comparisons (fp32 device state vs the reference, which computes
     // each step in double and rounds only the stored p, m, v to fp32). Per step both sides round p
@@ -19,8 +18,6 @@ public class AdamOpTests
     private const double FirstMomentAbsTolerance = 1e-7;
     private const double SecondMomentAbsTolerance = 2e-9;
 
-    public static TheoryData<string> Devices => TestDevices.Names;
-
     public static TheoryData<string, AdamDecayMode, int> DevicesModesSizes()
     {
         var data = new TheoryData<string, AdamDecayMode, int>();
@@ -30,8 +27,6 @@ public class AdamOpTests
                     data.Add(device, mode, size);
         return data;
     }
-
-    private static DeviceContext Device(string name) => TestAccelerators.Named(name);
 
     [Theory]
     [MemberData(nameof(DevicesModesSizes))]

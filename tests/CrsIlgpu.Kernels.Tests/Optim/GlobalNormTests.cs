@@ -3,7 +3,7 @@ using CrsIlgpu.Kernels.Runtime;
 
 namespace CrsIlgpu.Kernels.Tests.Optim;
 
-public class GlobalNormTests
+public class GlobalNormTests : DeviceTests
 {
     // Three gradients of odd sizes and different scales, so dropping any tensor or a stretch of
     // elements changes the norm by ≥ 4e-4 relative.
@@ -14,8 +14,6 @@ public class GlobalNormTests
     // pass): at most ~1040 sequential additions, each off by ≤ 2^-24 of the running sum, bound
     // 1040·6e-8 = 6.2e-5 relative on the sum of squares, half of that (3.1e-5) on its sqrt. 4e-5.
     private const double NormRelTolerance = 4e-5;
-
-    private static DeviceContext Device(string name) => TestAccelerators.Named(name);
 
     private static float[][] Gradients() =>
         Sizes.Select((n, k) => TestData.Uniform(n, 40 + k, Scales[k])).ToArray();

@@ -5,7 +5,7 @@ using CrsIlgpu.Tests.Shared;
 namespace CrsIlgpu.Kernels.Tests.Resize;
 
 /// <summary>The bilinear resize: reference against PyTorch's numbers, kernel and CPU backend against the reference.</summary>
-public class ResizeOpTests
+public class ResizeOpTests : DeviceTests
 {
     /// <summary>
     /// torch 1.13: x = arange(6).reshape(1, 1, 2, 3)·1.5 − 2; F.interpolate(x, size, mode="bilinear",
@@ -51,7 +51,7 @@ public class ResizeOpTests
     [MemberData(nameof(Cases))]
     public void MatchesTheReference(string deviceName, int inH, int inW, int outH, int outW)
     {
-        var device = TestAccelerators.Named(deviceName);
+        var device = Device(deviceName);
         int n = 2, c = 3;
         var input = TestData.Uniform(n * c * inH * inW, 7, 2f);
         var expected = new float[n * c * outH * outW];

@@ -1,14 +1,11 @@
-using CrsIlgpu.Tests.Shared;
 using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Kernels.Runtime.Memory;
 using CrsIlgpu.Kernels.Sampling;
 
 namespace CrsIlgpu.Kernels.Tests.Sampling;
 
-public class GradNormCacheOpTests
+public class GradNormCacheOpTests : DeviceTests
 {
-    public static TheoryData<string> Devices => TestDevices.Names;
-
     /// <summary>
     /// A seen row scores ‖x‖ · its cached ‖G‖ — a cached 0 (a row whose gradient was exactly zero) scores
     /// 0, so it is never drawn — and an unseen one (<see cref="GradNormCacheReference.Unseen"/>) ‖x‖ alone.
@@ -17,7 +14,7 @@ public class GradNormCacheOpTests
     [MemberData(nameof(Devices))]
     public void ScoreUsesTheCachedNormOrOneWhereNeverSeen(string deviceName)
     {
-        var device = TestAccelerators.Named(deviceName);
+        var device = Device(deviceName);
         const int tokens = 3, slots = 5;
         using var cache = TestData.Tensor(device, new float[slots * tokens], slots, tokens);
         using var examples = new IntTensor(device.Pool, 2, MemoryTag.Workspace, "examples");

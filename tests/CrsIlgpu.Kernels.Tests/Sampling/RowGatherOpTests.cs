@@ -1,19 +1,16 @@
-using CrsIlgpu.Tests.Shared;
 using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Kernels.Runtime.Memory;
 using CrsIlgpu.Kernels.Sampling;
 
 namespace CrsIlgpu.Kernels.Tests.Sampling;
 
-public class RowGatherOpTests
+public class RowGatherOpTests : DeviceTests
 {
-    public static TheoryData<string> Devices => TestDevices.Names;
-
     [Theory]
     [MemberData(nameof(Devices))]
     public void GathersScaledRowsLikeTheReference(string deviceName)
     {
-        var device = TestAccelerators.Named(deviceName);
+        var device = Device(deviceName);
         const int rows = 9, cols = 5;
         var x = TestData.Uniform(rows * cols, 3);
         int[] indices = [8, 0, 3, 3, 7];

@@ -1,9 +1,8 @@
 using CrsIlgpu.Kernels.Sampling;
-using CrsIlgpu.Kernels.Runtime;
 
 namespace CrsIlgpu.Kernels.Tests.Sampling;
 
-public class RowNormsOpTests
+public class RowNormsOpTests : DeviceTests
 {
     public static TheoryData<string, int, int> DevicesAndShapes
     {
@@ -16,8 +15,6 @@ public class RowNormsOpTests
             return data;
         }
     }
-
-    private static DeviceContext Device(string name) => TestAccelerators.Named(name);
 
     // fp32 sums of ≤ 192 squares against a double reference: relative error ≲ d·2^-24 ≈ 1e-5 in the
     // worst case, far less in practice; 1e-5 relative. A wrong norm (no sqrt, L1) is off by ≫ 1e-2.

@@ -12,7 +12,7 @@ namespace CrsIlgpu.Kernels.Tests.Sampling;
 /// with CRS_TEST_DEVICE=cuda; "cpu": the C# backend) against <see cref="SampledGemmReference"/>.
 /// Shapes stay tiny: the CPU accelerator runs every GPU thread in software.
 /// </summary>
-public class SampledGemmOpTests
+public class SampledGemmOpTests : DeviceTests
 {
     /// <summary>(dout, din, n, k); (70, 9, 6, 21): two row tiles, k &gt; N forces duplicates, k not a multiple of 8.</summary>
     public static TheoryData<string, int, int, int, int> GatherShapes() =>
@@ -49,7 +49,7 @@ public class SampledGemmOpTests
     }
 
     [Theory]
-    [MemberData(nameof(Devices), MemberType = typeof(SampledGemmTestData))]
+    [MemberData(nameof(Devices))]
     public void DuplicateIndicesAddTheirScaledTerms(string deviceName)
     {
         // Row 3 drawn five times with scales 0.5, 1, 1.5, 0.25, 3 must give 6.25·G_3ᵀX_3; row 1 once (scale 2) on top.
@@ -71,7 +71,7 @@ public class SampledGemmOpTests
     }
 
     [Theory]
-    [MemberData(nameof(Devices), MemberType = typeof(SampledGemmTestData))]
+    [MemberData(nameof(Devices))]
     public void NoSamplesOverwritesWithZeros(string deviceName)
     {
         var device = Device(deviceName);
@@ -94,7 +94,7 @@ public class SampledGemmOpTests
     }
 
     [Theory]
-    [MemberData(nameof(Devices), MemberType = typeof(SampledGemmTestData))]
+    [MemberData(nameof(Devices))]
     public void AllRowsWithUnitScalesEqualsDenseTnGemm(string deviceName)
     {
         var device = Device(deviceName);
@@ -112,7 +112,7 @@ public class SampledGemmOpTests
     }
 
     [Theory]
-    [MemberData(nameof(Devices), MemberType = typeof(SampledGemmTestData))]
+    [MemberData(nameof(Devices))]
     public void PreSampledFormEqualsGatherForm(string deviceName)
     {
         var device = Device(deviceName);
@@ -142,7 +142,7 @@ public class SampledGemmOpTests
     }
 
     [Theory]
-    [MemberData(nameof(Devices), MemberType = typeof(SampledGemmTestData))]
+    [MemberData(nameof(Devices))]
     public void BatchedFormEqualsSingleFormPerBatch(string deviceName)
     {
         // dV = Aᵀ dO per (batch, head) = 2×2 entries, L = 13 query rows, A [L, L'=11], dO [L, 6].
@@ -177,7 +177,7 @@ public class SampledGemmOpTests
     }
 
     [Theory]
-    [MemberData(nameof(Devices), MemberType = typeof(SampledGemmTestData))]
+    [MemberData(nameof(Devices))]
     public void BatchedAlphaScalesTheSum(string deviceName)
     {
         // dK = scale·dSᵀ Q: the attention scale 1/√Dh goes into the store, not into the scores.
@@ -206,7 +206,7 @@ public class SampledGemmOpTests
     }
 
     [Theory]
-    [MemberData(nameof(Devices), MemberType = typeof(SampledGemmTestData))]
+    [MemberData(nameof(Devices))]
     public void DeviceWrittenOutOfRangeIndicesContributeNothing(string deviceName)
     {
         // Indices written on the device bypass the host check; the kernels must skip them, not fault.

@@ -1,4 +1,3 @@
-using CrsIlgpu.Tests.Shared;
 using CrsIlgpu.Kernels.Loss;
 using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Kernels.Runtime.Memory;
@@ -9,10 +8,6 @@ namespace CrsIlgpu.Kernels.Tests.Sampling;
 /// <summary>Seeded sampled-GEMM inputs and the rounding-error bound the results are checked against.</summary>
 public static class SampledGemmTestData
 {
-    public static TheoryData<string> Devices => TestDevices.Names;
-
-    public static DeviceContext Device(string name) => TestAccelerators.Named(name);
-
     /// <summary>k indices drawn with replacement from [0, rows) (duplicates when k is large enough).</summary>
     public static int[] Indices(int count, int rows, int seed)
     {

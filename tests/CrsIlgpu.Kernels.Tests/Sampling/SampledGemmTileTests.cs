@@ -3,6 +3,7 @@ using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Kernels.Runtime.Memory;
 using CrsIlgpu.Kernels.Sampling;
 using CrsIlgpu.Tests.Shared;
+using ILGPU;
 using ILGPU.Runtime;
 using static CrsIlgpu.Kernels.Tests.Sampling.SampledGemmTestData;
 
@@ -67,18 +68,14 @@ public class SampledGemmTileTests
         var (a, b, idx, scales) = Inputs(p, seed: m + n + k);
         var expected = Expected(p, a, b, idx, scales);
 
-        var accelerator = TestAccelerators.Accelerator;
-        using var da = accelerator.Allocate1D(a);
-        using var db = accelerator.Allocate1D(b);
-        using var di = accelerator.Allocate1D(idx);
-        using var ds = accelerator.Allocate1D(scales);
-        using var dc = accelerator.Allocate1D(Enumerable.Repeat(float.NaN, Length(p.StrideC, m * n, batch)).ToArray());
-        using var dw = accelerator.Allocate1D<float>(SampledGemmKernels.WorkspaceLength(p, splits));
-        SampledGemmKernels.LaunchSplitK(TestAccelerators.Kernels, p, da.View, db.View, di.View, ds.View, dc.View, dw.View, splits);
-        accelerator.Synchronize();
-        AssertBatches(p, a, b, idx, scales, expected, dc.GetAsArray1D());
-        Assert.Throws<ArgumentException>(() =>
-            SampledGemmKernels.LaunchSplitK(TestAccelerators.Kernels, p, da.View, db.View, di.View, ds.View, dc.View, dw.View, splits + 1));
+        using var dw = TestAccelerators.Accelerator.Allocate1D<float>(SampledGemmKernels.WorkspaceLength(p, splits));
+        var actual = RunForced(p, a, b, idx, scales, (da, db, di, ds, dc) =>
+        {
+            SampledGemmKernels.LaunchSplitK(TestAccelerators.Kernels, p, da, db, di, ds, dc, dw.View, splits);
+            // A split the workspace was not sized for is refused before anything launches.
+            Assert.Throws<ArgumentException>(() => SampledGemmKernels.LaunchSplitK(TestAccelerators.Kernels, p, da, db, di, ds, dc, dw.View, splits + 1));
+        });
+        AssertBatches(p, a, b, idx, scales, expected, actual);
     }
 
     public static TheoryData<SampledGemmForm, int, int, int, int, int> LargeCases() => new()
@@ -99,16 +96,8 @@ public class SampledGemmTileTests
         var (a, b, idx, scales) = Inputs(p, seed: 7 * m + n);
         idx[k / 2] = rows; // skipped by kernel and reference alike
         var expected = Expected(p, a, b, idx, scales);
-
-        var accelerator = TestAccelerators.Accelerator;
-        using var da = accelerator.Allocate1D(a);
-        using var db = accelerator.Allocate1D(b);
-        using var di = accelerator.Allocate1D(idx);
-        using var ds = accelerator.Allocate1D(scales);
-        using var dc = accelerator.Allocate1D(Enumerable.Repeat(float.NaN, Length(p.StrideC, m * n, batch)).ToArray());
-        SampledGemmLargeKernels.Launch(TestAccelerators.Kernels, p, da.View, db.View, di.View, ds.View, dc.View);
-        accelerator.Synchronize();
-        AssertBatches(p, a, b, idx, scales, expected, dc.GetAsArray1D());
+        var actual = RunForced(p, a, b, idx, scales, (da, db, di, ds, dc) => SampledGemmLargeKernels.Launch(TestAccelerators.Kernels, p, da, db, di, ds, dc));
+        AssertBatches(p, a, b, idx, scales, expected, actual);
     }
 
     /// <summary>Through the op: a long sample count splits (and gives the same bytes twice); 128 tiles of 128×128 take the large kernel.</summary>
@@ -289,6 +278,22 @@ public class SampledGemmTileTests
             for (long e = batch * p.StrideC + mn; e < Math.Min(actual.Length, (batch + 1) * p.StrideC); e++)
                 Assert.True(float.IsNaN(actual[e]), $"padding element {e} was written");
         }
+    }
+
+    private delegate void KernelLaunch(ArrayView<float> a, ArrayView<float> b, ArrayView<int> idx, ArrayView<float> scales, ArrayView<float> c);
+
+    /// <summary>C after a kernel launched directly on the test accelerator: the operands uploaded, C filled with NaN first.</summary>
+    private static float[] RunForced(SampledGemmProblem p, float[] a, float[] b, int[] idx, float[] scales, KernelLaunch launch)
+    {
+        var accelerator = TestAccelerators.Accelerator;
+        using var da = accelerator.Allocate1D(a);
+        using var db = accelerator.Allocate1D(b);
+        using var di = accelerator.Allocate1D(idx);
+        using var ds = accelerator.Allocate1D(scales);
+        using var dc = accelerator.Allocate1D(Enumerable.Repeat(float.NaN, Length(p.StrideC, (long)p.M * p.N, p.Batch)).ToArray());
+        launch(da.View, db.View, di.View, ds.View, dc.View);
+        accelerator.Synchronize();
+        return dc.GetAsArray1D();
     }
 
     private static float[] RunOp(SampledGemmProblem p, float[] a, float[] b, int[] idx, float[] scales, DeviceContext? on = null)

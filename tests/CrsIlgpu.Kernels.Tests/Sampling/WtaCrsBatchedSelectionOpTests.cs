@@ -10,7 +10,7 @@ namespace CrsIlgpu.Kernels.Tests.Sampling;
 /// on both devices against <see cref="WtaCrsSelectionReference.SelectBatched"/>: identical indices and
 /// winner counts per problem, scales within 1e-6 relative (see <see cref="WtaCrsSelectionOpTests"/>).
 /// </summary>
-public class WtaCrsBatchedSelectionOpTests
+public class WtaCrsBatchedSelectionOpTests : DeviceTests
 {
     private const uint Seed = 77;
     private const uint Layer = 11;
@@ -60,7 +60,7 @@ public class WtaCrsBatchedSelectionOpTests
     [MemberData(nameof(Cases))]
     public void BatchedSelectionIsIdenticalToTheReference(string deviceName, int problems, int l, double rho)
     {
-        var device = TestAccelerators.Named(deviceName);
+        var device = Device(deviceName);
         var (first, second) = Norms(problems, l, l + problems);
         var k = WtaCrsBudget.For(l, rho);
         Assert.True(k < l, "the case must sample");
@@ -86,7 +86,7 @@ public class WtaCrsBatchedSelectionOpTests
     public void RatioOneKeepsEveryRowOfEveryProblemWithScaleOne(string deviceName)
     {
         const int problems = 3, l = 12;
-        var device = TestAccelerators.Named(deviceName);
+        var device = Device(deviceName);
         var (first, second) = Norms(problems, l, 4);
         using var a = TestData.Tensor(device, first, problems, l);
         using var g = TestData.Tensor(device, second, problems, l);
@@ -104,7 +104,7 @@ public class WtaCrsBatchedSelectionOpTests
     public void EachProblemHasItsOwnStream(string deviceName)
     {
         const int problems = 4, l = 50;
-        var device = TestAccelerators.Named(deviceName);
+        var device = Device(deviceName);
         var one = Scores("uniform", l, 1); // c = 0: every one of the k rows is a draw
         var scores = Enumerable.Repeat(one, problems).SelectMany(r => r).ToArray();
         var k = WtaCrsBudget.For(l, 0.3);

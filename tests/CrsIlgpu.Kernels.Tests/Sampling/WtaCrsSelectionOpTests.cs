@@ -9,7 +9,7 @@ namespace CrsIlgpu.Kernels.Tests.Sampling;
 /// winner counts, scales within 1e-6 relative (both do the same float operations in the same order,
 /// so on the CPU they agree bit for bit; 1e-6 leaves room for a GPU's reciprocal).
 /// </summary>
-public class WtaCrsSelectionOpTests
+public class WtaCrsSelectionOpTests : DeviceTests
 {
     private const uint Seed = 1234;
     private const uint Layer = 5;
@@ -51,8 +51,6 @@ public class WtaCrsSelectionOpTests
             return data;
         }
     }
-
-    private static DeviceContext Device(string name) => TestAccelerators.Named(name);
 
     internal static void AssertSame(WtaCrsSelectionResult expected, int[] indices, float[] scales, int winners, string what)
     {

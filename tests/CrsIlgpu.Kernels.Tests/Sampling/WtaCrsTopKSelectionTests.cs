@@ -1,4 +1,3 @@
-using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Kernels.Sampling;
 using static CrsIlgpu.Kernels.Tests.Sampling.WtaCrsSelectionOpTests;
 
@@ -10,7 +9,7 @@ namespace CrsIlgpu.Kernels.Tests.Sampling;
 /// seed and step — on the reference, the CPU backend and both kernel paths; the estimate is the plain
 /// sum over those rows, which misses the rest of the mass.
 /// </summary>
-public class WtaCrsTopKSelectionTests
+public class WtaCrsTopKSelectionTests : DeviceTests
 {
     private const uint Layer = 9;
 
@@ -115,7 +114,7 @@ public class WtaCrsTopKSelectionTests
     [InlineData("kernels")]
     public void TheBatchedSelectionKeepsEachProblemsTopRows(string deviceName)
     {
-        var device = TestAccelerators.Named(deviceName);
+        var device = Device(deviceName);
         const int problems = 5, l = 33;
         var scores = Enumerable.Range(0, problems).SelectMany(b => Pattern(b % 2 == 0 ? "heavy" : "near-ties", l, 40 + b)).ToArray();
         var k = WtaCrsBudget.For(l, 0.3);
@@ -138,7 +137,7 @@ public class WtaCrsTopKSelectionTests
     [InlineData("kernels")]
     public void TheTopKEstimateIsThePlainSumOverTheKeptRows(string deviceName)
     {
-        var device = TestAccelerators.Named(deviceName);
+        var device = Device(deviceName);
         const int problems = 3, l = 40, m = 6, n = 5;
         const float alpha = 0.5f;
         var random = new Random(17);

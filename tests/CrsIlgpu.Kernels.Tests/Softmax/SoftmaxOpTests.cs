@@ -1,15 +1,12 @@
 using CrsIlgpu.Tests.Shared;
 using CrsIlgpu.Kernels.Reduction;
-using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Kernels.Softmax;
 using CrsIlgpu.Kernels.Tests.Reduction;
 
 namespace CrsIlgpu.Kernels.Tests.Softmax;
 
-public class SoftmaxOpTests
+public class SoftmaxOpTests : DeviceTests
 {
-    public static TheoryData<string> Devices => TestDevices.Names;
-
     /// <summary>Both devices at odd widths: one element, shorter than a warp, just over a warp, 65 (ViT-Tiny's L), 192.</summary>
     public static TheoryData<string, int, int> DevicesAndShapes => DeviceCases.Of((1, 1), (3, 5), (37, 33), (3, 65), (37, 192));
 
@@ -18,8 +15,6 @@ public class SoftmaxOpTests
     // 2^-24, plus ex2.approx's 2 ulp on the GPU), so 2e-6 absolute against the double reference
     // leaves a margin yet fails on any wrong formula (errors of 1e-2 and more).
     private const double Tolerance = 2e-6;
-
-    private static DeviceContext Device(string name) => TestAccelerators.Named(name);
 
     [Theory]
     [MemberData(nameof(DevicesAndShapes))]
