@@ -127,3 +127,6 @@ public sealed record StepProfile(
             (_, index) => new JsonObject { ["step"] = launches[index].Step });
     }
 }
+
+/// <summary>One phase of a training step: launches and kernel time per step, and its share of the summed kernel time.</summary>
+public sealed record PhaseTotal(string Phase, double LaunchesPerStep, double TotalUsPerStep, double SharePercent);
