@@ -251,7 +251,6 @@ public sealed class Trainer(DeviceContext device, TrainingOptions options, strin
         return model.Sampling.Probe = new GradientProbe(device);
     }
 
-    /// <summary>Sites of <paramref name="sites"/> (each gives one probe record per block and probe step).</summary>
     /// <summary>
     /// The pool's peak of one training step of this run on the GPU kernel path, from the planner
     /// (`crs memory --plan`: no memory, no launches; seconds even for vit-b16), for the run's header.
@@ -262,6 +261,7 @@ public sealed class Trainer(DeviceContext device, TrainingOptions options, strin
         return StepMemory.Measure(planner, config, run.Batch, sampling: sampling, recomputeAttention: run.RecomputeAttention).Stats.PeakAllocated;
     }
 
+    /// <summary>The number of sites in <paramref name="sites"/> (each gives one probe record per block and probe step).</summary>
     private static int SiteCount(SampledSite sites) => System.Numerics.BitOperations.PopCount((uint)sites);
 
     private (TrainerState, string) LoadState()
