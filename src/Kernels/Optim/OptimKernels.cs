@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using CrsIlgpu.Kernels.Reduction;
 using CrsIlgpu.Kernels.Runtime;
 using ILGPU;
@@ -102,26 +103,25 @@ public static class OptimKernels
         var length = table[row + 1];
         var local = table[row + 2];
         var groups = table[row + 3];
-        var sum = 0f;
-        var stride = groups * Group.DimX;
-        for (var j = local * Group.DimX + Group.IdxX; j < length; j += stride)
-        {
-            var value = x[start + j];
-            sum += value * value;
-        }
-        sum = GroupReduce.Sum(sum);
-        if (Group.IdxX == 0)
-            partials[Grid.IdxX] = sum;
+        GroupSumOfSquares(x, start, local, groups, length, partials);
     }
 
     /// <summary>Pass 1: group b writes the sum of squares of its grid-strided elements of x to partials[b].</summary>
-    internal static void OptimNormPartialSumsOfSquares(ArrayView<float> x, ArrayView<float> partials, int length)
+    internal static void OptimNormPartialSumsOfSquares(ArrayView<float> x, ArrayView<float> partials, int length) =>
+        GroupSumOfSquares(x, 0, Grid.IdxX, Grid.DimX, length, partials);
+
+    /// <summary>
+    /// The sum of squares of x[start + j] over this group's grid-strided j &lt; length (group
+    /// <paramref name="group"/> of <paramref name="groups"/>), written by thread 0 to partials[Grid.IdxX].
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void GroupSumOfSquares(ArrayView<float> x, int start, int group, int groups, int length, ArrayView<float> partials)
     {
         var sum = 0f;
-        var stride = Grid.DimX * Group.DimX;
-        for (var j = Grid.IdxX * Group.DimX + Group.IdxX; j < length; j += stride)
+        var stride = groups * Group.DimX;
+        for (var j = group * Group.DimX + Group.IdxX; j < length; j += stride)
         {
-            var value = x[j];
+            var value = x[start + j];
             sum += value * value;
         }
         sum = GroupReduce.Sum(sum);
