@@ -24,46 +24,74 @@ public static class BenchCommand
 
     private static Command WtaCrs()
     {
-        var sizes = new Option<string>("--sizes") { Description = "vit-tiny (N = 8,320, D = 192) and/or vit-b16 (N = 12,608, D = 768); fc1's weight gradient [4D, D]", DefaultValueFactory = _ => "vit-tiny,vit-b16" };
+        var sizes = new Option<string>("--sizes")
+        {
+            Description = "vit-tiny (N = 8,320, D = 192) and/or vit-b16 (N = 12,608, D = 768); fc1's weight gradient [4D, D]",
+            DefaultValueFactory = _ => "vit-tiny,vit-b16",
+        };
         var ratios = new Option<string>("--ratios") { Description = "Keep ratios", DefaultValueFactory = _ => "1,0.5,0.3,0.1" };
         var json = new Option<string?>("--json") { Description = "Also write the rows as JSON to this file" };
         var png = new Option<string?>("--png") { Description = "Also plot time over dense and the error against ρ to this PNG" };
-        var command = new Command("wtacrs", "WTA-CRS weight gradient (fc1) and attention dV/dK: row norms, selection and sampled GEMM vs the dense GEMMs in one run, and the estimator's error");
-        command.Options.Add(sizes);
-        command.Options.Add(ratios);
-        command.Options.Add(json);
-        command.Options.Add(png);
+        var command = new Command("wtacrs", "WTA-CRS weight gradient (fc1) and attention dV/dK: row norms, selection and sampled GEMM "
+            + "vs the dense GEMMs in one run, and the estimator's error");
+        foreach (var o in new Option[] { sizes, ratios, json, png })
+            command.Options.Add(o);
         command.SetAction(parse => CommonOptions.Run(() =>
         {
             var sizeList = ParseSizes(parse.GetValue(sizes)!);
             var ratioList = OptionLists.Ratios(parse.GetValue(ratios)!, "--ratios");
-            using var device = DeviceContext.Create(CommonOptions.DeviceOptions(parse));
-            Console.WriteLine($"device: {device.Description}");
-            var rows = WtaCrsBench.Run(device, sizeList, ratioList, msg => Console.Error.WriteLine("  measuring " + msg));
-            var table = new Table().AddColumns("size", "ρ", "k", "norms ms", "selection ms", "sampled GEMM ms", "dense GEMM ms", "sampled / dense", "selection / GEMM", "rel. error", "selection launches / groups");
+            using var device = OpenDevice(parse);
+            var rows = WtaCrsBench.Run(device, sizeList, ratioList, Measuring);
+            var table = new Table().AddColumns("size", "ρ", "k", "norms ms", "selection ms", "sampled GEMM ms", "dense GEMM ms", "sampled / dense",
+                "selection / GEMM", "rel. error", "selection launches / groups");
             foreach (var r in rows)
             {
                 AddRow(table, $"{r.Size} [{r.Rows}×{r.In}]→[{r.Out}×{r.In}]", F(r.Ratio, "0.##"), r.Budget.ToString(CultureInfo.InvariantCulture),
                     F(r.NormsMs, "0.000"), F(r.SelectionMs, "0.000"), F(r.SampledGemmMs, "0.000"), F(r.DenseMs, "0.000"),
-                    F(r.TimeVsDense, "0.00") + "×", F(r.SelectionOverhead, "0.00"), F(r.RelativeError, "0.0000"), SelectionLaunches(r.SelectionPath, r.SelectionLaunches, r.SelectionGroups));
+                    F(r.TimeVsDense, "0.00") + "×", F(r.SelectionOverhead, "0.00"), F(r.RelativeError, "0.0000"),
+                    SelectionLaunches(r.SelectionPath, r.SelectionLaunches, r.SelectionGroups));
             }
             AnsiConsole.Write(table);
-            var attentionRows = WtaCrsAttentionBench.Run(device, sizeList, ratioList, msg => Console.Error.WriteLine("  measuring " + msg));
-            var attention = new Table().AddColumns("attention (B·H, L, Dh)", "ρ", "k", "norms ms", "selection ms", "sampled GEMMs ms", "dense GEMMs ms", "sampled / dense", "selection / GEMMs", "dV error", "dK error", "selection launches / groups");
+            var attentionRows = WtaCrsAttentionBench.Run(device, sizeList, ratioList, Measuring);
+            var attention = new Table().AddColumns("attention (B·H, L, Dh)", "ρ", "k", "norms ms", "selection ms", "sampled GEMMs ms", "dense GEMMs ms",
+                "sampled / dense", "selection / GEMMs", "dV error", "dK error", "selection launches / groups");
             foreach (var r in attentionRows)
             {
                 AddRow(attention, $"{r.Size} ({r.BatchHeads}, {r.Tokens}, {r.HeadDim})", F(r.Ratio, "0.##"), r.Budget.ToString(CultureInfo.InvariantCulture),
                     F(r.NormsMs, "0.000"), F(r.SelectionMs, "0.000"), F(r.SampledGemmMs, "0.000"), F(r.DenseMs, "0.000"),
-                    F(r.TimeVsDense, "0.00") + "×", F(r.SelectionOverhead, "0.00"), F(r.ValueError, "0.0000"), F(r.KeyError, "0.0000"), SelectionLaunches(r.SelectionPath, r.SelectionLaunches, r.SelectionGroups));
+                    F(r.TimeVsDense, "0.00") + "×", F(r.SelectionOverhead, "0.00"), F(r.ValueError, "0.0000"), F(r.KeyError, "0.0000"),
+                    SelectionLaunches(r.SelectionPath, r.SelectionLaunches, r.SelectionGroups));
             }
             AnsiConsole.Write(attention);
             if (parse.GetValue(json) is { } path)
-                AtomicFile.WriteAllText(path, JsonSerializer.Serialize(new { device = device.Description, rows, attention_rows = attentionRows }, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
+            {
+                var options = new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+                AtomicFile.WriteAllText(path, JsonSerializer.Serialize(new { device = device.Description, rows, attention_rows = attentionRows }, options));
+            }
             if (parse.GetValue(png) is { } pngPath)
                 WtaCrsBenchPlot.Save(rows, attentionRows, pngPath, device.Description);
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>The device of the run (--device, --memory-limit), its description printed first.</summary>
+    private static DeviceContext OpenDevice(ParseResult parse)
+    {
+        var device = DeviceContext.Create(CommonOptions.DeviceOptions(parse));
+        Console.WriteLine($"device: {device.Description}");
+        return device;
+    }
+
+    /// <summary>Progress of a bench, on stderr so the tables on stdout stay clean.</summary>
+    private static void Measuring(string what) => Console.Error.WriteLine("  measuring " + what);
+
+    /// <summary>Prints the report and, with --json, writes it to that file.</summary>
+    private static void Report(ParseResult parse, Option<string?> json, BenchReport report)
+    {
+        Print(report);
+        if (parse.GetValue(json) is { } path)
+            AtomicFile.WriteAllText(path, report.ToJson());
     }
 
     /// <summary>How one selection ran: "11 / 96 (DeviceWide)", or "cpu" on the CPU backend.</summary>
@@ -82,24 +110,22 @@ public static class BenchCommand
 
     private static Command Ops()
     {
-        var sizes = new Option<string>("--sizes") { Description = "Model sizes: vit-tiny (batch 128, 65 tokens, dim 192), vit-b16 (64, 197, 768)", DefaultValueFactory = _ => "vit-tiny,vit-b16" };
+        var sizes = new Option<string>("--sizes")
+        {
+            Description = "Model sizes: vit-tiny (batch 128, 65 tokens, dim 192), vit-b16 (64, 197, 768)",
+            DefaultValueFactory = _ => "vit-tiny,vit-b16",
+        };
         var family = new Option<string?>("--family") { Description = "Only this op family (e.g. softmax)" };
         var noReference = new Option<bool>("--no-reference") { Description = "Skip the plain C# reference (it is slow at vit-b16 sizes)" };
         var json = new Option<string?>("--json") { Description = "Also write the report as JSON to this file" };
         var command = new Command("ops", "Every ViT op at ViT sizes: the device's implementation vs the plain reference in the same run");
-        command.Options.Add(sizes);
-        command.Options.Add(family);
-        command.Options.Add(noReference);
-        command.Options.Add(json);
+        foreach (var o in new Option[] { sizes, family, noReference, json })
+            command.Options.Add(o);
         command.SetAction(parse => CommonOptions.Run(() =>
         {
             var sizeList = ParseSizes(parse.GetValue(sizes)!);
-            using var device = DeviceContext.Create(CommonOptions.DeviceOptions(parse));
-            Console.WriteLine($"device: {device.Description}");
-            var report = OpsBench.Run(device, sizeList, parse.GetValue(family), !parse.GetValue(noReference), msg => Console.Error.WriteLine("  measuring " + msg));
-            Print(report);
-            if (parse.GetValue(json) is { } path)
-                AtomicFile.WriteAllText(path, report.ToJson());
+            using var device = OpenDevice(parse);
+            Report(parse, json, OpsBench.Run(device, sizeList, parse.GetValue(family), !parse.GetValue(noReference), Measuring));
             return 0;
         }));
         return command;
@@ -107,14 +133,20 @@ public static class BenchCommand
 
     private static Command Gemm()
     {
-        var sizes = new Option<string?>("--sizes") { Description = "Square NN sizes n (n×n×n), comma-separated (default 256,512,1024 unless --shapes is given)" };
-        var shapes = new Option<string?>("--shapes") { Description = "The GEMMs of a ViT step: vit-tiny and/or vit-b16 (qkv/fc1/fc2 forward NT, weight gradients TN with K = B·L, fc1 dX NN, attention QKᵀ and A·V batched)" };
+        var sizes = new Option<string?>("--sizes")
+        {
+            Description = "Square NN sizes n (n×n×n), comma-separated (default 256,512,1024 unless --shapes is given)",
+        };
+        var shapes = new Option<string?>("--shapes")
+        {
+            Description = "The GEMMs of a ViT step: vit-tiny and/or vit-b16 "
+                + "(qkv/fc1/fc2 forward NT, weight gradients TN with K = B·L, fc1 dX NN, attention QKᵀ and A·V batched)",
+        };
         var json = new Option<string?>("--json") { Description = "Also write the report as JSON to this file" };
-        var command = new Command("gemm", "SGEMM: ILGPU kernel (GPU) or C# CPU backend vs the plain reference and numpy/cuBLAS, square sizes and ViT layer shapes");
-        command.Options.Add(sizes);
-        command.Options.Add(shapes);
-        command.Options.Add(json);
-        command.Options.Add(CommonOptions.MatmulPrecision);
+        var command = new Command("gemm",
+            "SGEMM: ILGPU kernel (GPU) or C# CPU backend vs the plain reference and numpy/cuBLAS, square sizes and ViT layer shapes");
+        foreach (var o in new Option[] { sizes, shapes, json, CommonOptions.MatmulPrecision })
+            command.Options.Add(o);
         command.SetAction(parse => CommonOptions.Run(() =>
         {
             var shapeText = parse.GetValue(shapes);
@@ -124,12 +156,8 @@ public static class BenchCommand
                 cases.AddRange(GemmBench.Square(OptionLists.PositiveInts(sizeText, "--sizes")));
             if (shapeText is not null)
                 cases.AddRange(ParseSizes(shapeText, "--shapes").SelectMany(GemmBench.Vit));
-            using var device = DeviceContext.Create(CommonOptions.DeviceOptions(parse));
-            Console.WriteLine($"device: {device.Description}");
-            var report = GemmBench.Run(device, cases, msg => Console.Error.WriteLine("  measuring " + msg));
-            Print(report);
-            if (parse.GetValue(json) is { } path)
-                AtomicFile.WriteAllText(path, report.ToJson());
+            using var device = OpenDevice(parse);
+            Report(parse, json, GemmBench.Run(device, cases, Measuring));
             return 0;
         }));
         return command;

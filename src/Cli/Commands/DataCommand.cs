@@ -18,7 +18,11 @@ public static class DataCommand
 
     private static Command Unpack()
     {
-        var from = new Option<string>("--from") { Description = "Folder with cifar-10-jpg.tar.gz and/or cifar-100-binary.tar.gz", DefaultValueFactory = _ => "../shared/data" };
+        var from = new Option<string>("--from")
+        {
+            Description = "Folder with cifar-10-jpg.tar.gz and/or cifar-100-binary.tar.gz",
+            DefaultValueFactory = _ => "../shared/data",
+        };
         var command = new Command("unpack", "Unpack the CIFAR packs into --data (each complete or not at all)");
         command.Options.Add(from);
         command.Options.Add(DataOptions.Dir);
@@ -54,7 +58,10 @@ public static class DataCommand
             var train = splits[0].images.CountPerClass();
             var test = splits[1].images.CountPerClass();
             for (var c = 0; c < splits[0].images.Classes; c++)
-                perClass.AddRow(Markup.Escape(splits[0].images.ClassNames[c]), train[c].ToString(CultureInfo.InvariantCulture), test[c].ToString(CultureInfo.InvariantCulture));
+            {
+                perClass.AddRow(Markup.Escape(splits[0].images.ClassNames[c]), train[c].ToString(CultureInfo.InvariantCulture),
+                    test[c].ToString(CultureInfo.InvariantCulture));
+            }
             AnsiConsole.Write(perClass);
             return 0;
         }));

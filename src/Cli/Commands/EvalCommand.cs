@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Kernels.Runtime.Memory;
 using CrsIlgpu.Training.Data;
@@ -15,11 +14,15 @@ public static class EvalCommand
 {
     public static Command Create()
     {
-        var checkpoint = new Option<string>("--checkpoint") { Description = "A run folder (its last checkpoint) or a model folder with config.json + model.safetensors", Required = true };
+        var checkpoint = CheckpointOptions.Checkpoint;
         var dataset = new Option<string?>("--dataset") { Description = "cifar10, cifar100 or cifar100-coarse (default: the one the run trained on)" };
         dataset.AcceptOnlyFromAmong([.. CifarDatasets.Names]);
         var batch = ModelOptions.Batch(256, "Images per forward pass");
-        var limit = new Option<int>("--test-limit") { Description = "Evaluate a fixed random subset of this many test images; 0 = all", DefaultValueFactory = _ => 0 };
+        var limit = new Option<int>("--test-limit")
+        {
+            Description = "Evaluate a fixed random subset of this many test images; 0 = all",
+            DefaultValueFactory = _ => 0,
+        };
         var json = new Option<string?>("--json") { Description = "Also write the result as JSON to this file" };
         var command = new Command("eval", "Top-1 and per-class accuracy of a saved model on a CIFAR test split");
         foreach (var o in new Option[] { checkpoint, dataset, DataOptions.Dir, DataOptions.Packs, batch, limit, json })
@@ -28,9 +31,7 @@ public static class EvalCommand
         {
             FileSystemError.CheckOutputFile("--json", parse.GetValue(json));
             var folder = CheckpointEvaluation.ResolveFolder(parse.GetValue(checkpoint)!);
-            var name = parse.GetValue(dataset) ?? CheckpointEvaluation.TrainedDataset(folder) ?? "cifar10";
-            var dataDir = parse.GetValue(DataOptions.Dir)!;
-            DataPacks.EnsureFor(name, dataDir, parse.GetValue(DataOptions.Packs)!, msg => Console.Error.WriteLine("  " + msg));
+            var (name, dataDir) = CheckpointOptions.Dataset(parse, dataset, folder);
             using var device = DeviceContext.Create(CommonOptions.DeviceOptions(parse));
             var result = CheckpointEvaluation.Run(device, folder, name, dataDir, parse.GetValue(batch), parse.GetValue(limit));
             var table = new Table().AddColumns("class", "correct", "images", "accuracy");
@@ -40,17 +41,23 @@ public static class EvalCommand
                     double.IsNaN(result.ClassAccuracy(c)) ? "n/a" : P(result.ClassAccuracy(c)));
             }
             AnsiConsole.Write(table);
-            Console.WriteLine($"{folder} on {name} test ({I(result.Images)} images, {device.Description}): top-1 accuracy {P(result.Accuracy)}, loss {result.Loss.ToString("F4", CultureInfo.InvariantCulture)}; peak pool memory {ByteSize.Format(result.PeakBytes)}");
+            Console.WriteLine($"{folder} on {name} test ({I(result.Images)} images, {device.Description}): top-1 accuracy {P(result.Accuracy)}, "
+                + $"loss {result.Loss.ToString("F4", CultureInfo.InvariantCulture)}; peak pool memory {ByteSize.Format(result.PeakBytes)}");
             if (parse.GetValue(json) is { } path)
             {
                 var classes = result.ClassNames.Select((n, c) => new { name = n, correct = result.CorrectPerClass[c], images = result.TotalPerClass[c] });
-                AtomicFile.WriteAllText(path, JsonSerializer.Serialize(new { checkpoint = folder, dataset = name, images = result.Images, accuracy = result.Accuracy, loss = result.Loss, peak_bytes = result.PeakBytes, classes },
-                    new JsonSerializerOptions { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals, WriteIndented = true }));
+                var report = new
+                {
+                    checkpoint = folder, dataset = name, images = result.Images, accuracy = result.Accuracy, loss = result.Loss,
+                    peak_bytes = result.PeakBytes, classes,
+                };
+                AtomicFile.WriteAllText(path, JsonSerializer.Serialize(report, CheckpointOptions.Json));
             }
             if (!double.IsFinite(result.Loss))
             {
                 // Non-finite weights still "predict" a class per image: the accuracy alone would hide the damage.
-                Console.Error.WriteLine($"warning: the test loss is {result.Loss.ToString(CultureInfo.InvariantCulture)}: {folder} holds non-finite weights (a diverged or damaged checkpoint); its accuracy means nothing");
+                Console.Error.WriteLine($"warning: the test loss is {result.Loss.ToString(CultureInfo.InvariantCulture)}: {folder} holds non-finite weights "
+                    + "(a diverged or damaged checkpoint); its accuracy means nothing");
                 return TrainingDivergedException.ExitCodeValue;
             }
             return 0;
@@ -60,5 +67,5 @@ public static class EvalCommand
 
     private static string I(int value) => value.ToString(CultureInfo.InvariantCulture);
 
-    private static string P(double fraction) => (100 * fraction).ToString("F2", CultureInfo.InvariantCulture) + "%";
+    private static string P(double fraction) => CheckpointOptions.Percent(fraction);
 }

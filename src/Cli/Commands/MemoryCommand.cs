@@ -19,7 +19,10 @@ public static class MemoryCommand
         var model = ModelOptions.Model();
         var batch = ModelOptions.Batch(64);
         var classes = ModelOptions.Classes();
-        var plan = new Option<bool>("--plan") { Description = "Make every allocation of the step through the pool with no memory behind it and no kernel launched: seconds, any size" };
+        var plan = new Option<bool>("--plan")
+        {
+            Description = "Make every allocation of the step through the pool with no memory behind it and no kernel launched: seconds, any size",
+        };
         var capacity = new Option<string?>("--capacity") { Description = "With --plan: device memory to plan against, e.g. 80GiB (default: unlimited)" };
         var json = new Option<string?>("--json") { Description = "Also write the report as JSON to this file" };
         var timeline = new Option<string?>("--timeline") { Description = "Write the pool's event timeline (JSON) to this file (last ratio)" };
@@ -30,7 +33,8 @@ public static class MemoryCommand
             Description = "Instead of one batch: per ratio, the largest batch whose planned step fits each --capacity (a list, e.g. 24GiB,48GiB,80GiB)",
         };
         var sampling = new SamplingOptions();
-        var command = new Command("memory", "Run one training step (forward, loss, backward, Adam) and report peak memory by tag and saved-for-backward bytes by layer type");
+        var command = new Command("memory",
+            "Run one training step (forward, loss, backward, Adam) and report peak memory by tag and saved-for-backward bytes by layer type");
         foreach (var o in new Option[] { model, batch, classes, plan, capacity, json, timeline, png, ratios, maxBatch })
             command.Options.Add(o);
         sampling.AddTo(command);
@@ -69,7 +73,8 @@ public static class MemoryCommand
                 // ρ = 1 is the dense baseline: the comparison is against training without sampling.
                 var samplingConfig = sampling.Config(parse, ratio, seed: 0, "--ratios");
                 using var device = parse.GetValue(plan) ? DeviceContext.CreatePlanner(options, cap) : DeviceContext.Create(options);
-                var report = StepMemory.Measure(device, config, parse.GetValue(batch), sampling: samplingConfig, recomputeAttention: parse.GetValue(sampling.RecomputeAttention));
+                var report = StepMemory.Measure(device, config, parse.GetValue(batch), sampling: samplingConfig,
+                    recomputeAttention: parse.GetValue(sampling.RecomputeAttention));
                 Print(report);
                 reports.Add(report);
                 timelines.Add((report.Sampling, device.Pool.Timeline()));
@@ -79,9 +84,15 @@ public static class MemoryCommand
             if (reports.Count > 1)
                 PrintComparison(reports);
             if (parse.GetValue(png) is { } pngPath)
-                MemoryTimelinePlot.Save(timelines, pngPath, $"{config.Name}, batch {parse.GetValue(batch)}: one training step{(parse.GetValue(plan) ? " (plan)" : "")}");
+            {
+                MemoryTimelinePlot.Save(timelines, pngPath,
+                    $"{config.Name}, batch {parse.GetValue(batch)}: one training step{(parse.GetValue(plan) ? " (plan)" : "")}");
+            }
             if (parse.GetValue(json) is { } path)
-                AtomicFile.WriteAllText(path, JsonSerializer.Serialize(reports, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
+            {
+                var jsonOptions = new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+                AtomicFile.WriteAllText(path, JsonSerializer.Serialize(reports, jsonOptions));
+            }
             return 0;
         }));
         return command;
@@ -103,8 +114,10 @@ public static class MemoryCommand
     private static void Print(StepMemoryReport r)
     {
         var s = r.Stats;
-        Console.WriteLine($"{r.Sampling}: {r.Model}, batch {r.Batch}, {r.Parameters:N0} parameters, {r.Device}{(r.Loss is { } loss ? $", loss {loss.ToString("0.0000", CultureInfo.InvariantCulture)}" : "")}");
-        Console.WriteLine($"peak allocated {ByteSize.Format(s.PeakAllocated)} ({s.PeakAllocated:N0} B), peak reserved {ByteSize.Format(s.PeakReserved)}, driver allocations {s.DriverAllocs}");
+        var loss = r.Loss is { } value ? $", loss {value.ToString("0.0000", CultureInfo.InvariantCulture)}" : "";
+        Console.WriteLine($"{r.Sampling}: {r.Model}, batch {r.Batch}, {r.Parameters:N0} parameters, {r.Device}{loss}");
+        Console.WriteLine($"peak allocated {ByteSize.Format(s.PeakAllocated)} ({s.PeakAllocated:N0} B), peak reserved {ByteSize.Format(s.PeakReserved)}, "
+            + $"driver allocations {s.DriverAllocs}");
         var tags = new Table().AddColumns("tag", "at overall peak", "own peak");
         foreach (var tag in Enum.GetValues<MemoryTag>())
             tags.AddRow(tag.ToString(), ByteSize.Format(s.ByTagAtPeak[tag]), ByteSize.Format(s.PeakByTag[tag]));

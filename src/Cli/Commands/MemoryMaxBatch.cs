@@ -13,7 +13,8 @@ namespace CrsIlgpu.Cli.Commands;
 /// <summary>`crs memory --max-batch`: the largest batch per capacity and keep ratio, as a table, JSON and a bar chart.</summary>
 public static class MemoryMaxBatch
 {
-    public static void Run(VitConfig config, string? capacityText, IReadOnlyList<WtaCrsConfig?> samplings, bool recomputeAttention, string? jsonPath, string? pngPath)
+    public static void Run(
+        VitConfig config, string? capacityText, IReadOnlyList<WtaCrsConfig?> samplings, bool recomputeAttention, string? jsonPath, string? pngPath)
     {
         if (capacityText is null)
             throw new CrsException("--max-batch needs --capacity: the device memory to fit, e.g. 80GiB or 24GiB,48GiB,80GiB");
@@ -34,7 +35,8 @@ public static class MemoryMaxBatch
             foreach (var sampling in samplings)
                 results.Add(MaxBatchSearch.Find(config, capacity, sampling, recomputeAttention, msg => Console.Error.WriteLine("  " + msg)));
 
-        Console.WriteLine($"largest batch per step plan: {config.Name}, {config.ImageSize}×{config.ImageSize}, {config.NumClasses} classes (pool reservation; CUDA context not counted)");
+        Console.WriteLine($"largest batch per step plan: {config.Name}, {config.ImageSize}×{config.ImageSize}, {config.NumClasses} classes "
+            + "(pool reservation; CUDA context not counted)");
         var table = new Table().AddColumns("capacity", "sampling", "largest batch", "vs first", "peak reserved", "peak allocated", "plans");
         foreach (var group in results.GroupBy(r => r.Capacity))
         {

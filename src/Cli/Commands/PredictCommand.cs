@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Kernels.Runtime.Memory;
 using CrsIlgpu.Training.Data;
@@ -15,14 +14,15 @@ public static class PredictCommand
 {
     public static Command Create()
     {
-        var checkpoint = new Option<string>("--checkpoint") { Description = "A run folder (its last checkpoint) or a model folder with config.json + model.safetensors", Required = true };
+        var checkpoint = CheckpointOptions.Checkpoint;
         var input = new Argument<string>("IMAGE|FOLDER")
         {
             Description = "A JPEG or PNG file of any size, or a folder: its *.png, *.jpg and *.jpeg files by name (not sub-folders)",
         };
         var dataset = new Option<string?>("--dataset")
         {
-            Description = "The dataset whose training-split statistics normalise the images and whose class names label them: cifar10, cifar100 or cifar100-coarse (default: the one the run trained on, else cifar10)",
+            Description = "The dataset whose training-split statistics normalise the images and whose class names label them: "
+                + "cifar10, cifar100 or cifar100-coarse (default: the one the run trained on, else cifar10)",
         };
         dataset.AcceptOnlyFromAmong([.. CifarDatasets.Names]);
         var top = new Option<int>("--top") { Description = "Most probable classes shown per image (at most all of them)", DefaultValueFactory = _ => 5 };
@@ -42,19 +42,19 @@ public static class PredictCommand
             var folder = CheckpointEvaluation.ResolveFolder(parse.GetValue(checkpoint)!);
             var files = PredictionInputs.Resolve(parse.GetValue(input)!);
             PredictionInputs.CheckReadable(files);
-            var name = parse.GetValue(dataset) ?? CheckpointEvaluation.TrainedDataset(folder) ?? "cifar10";
-            var dataDir = parse.GetValue(DataOptions.Dir)!;
-            DataPacks.EnsureFor(name, dataDir, parse.GetValue(DataOptions.Packs)!, msg => Console.Error.WriteLine("  " + msg));
+            var (name, dataDir) = CheckpointOptions.Dataset(parse, dataset, folder);
             using var device = DeviceContext.Create(CommonOptions.DeviceOptions(parse));
             var result = CheckpointPrediction.Run(device, folder, name, dataDir, files, parse.GetValue(top), parse.GetValue(batch));
             foreach (var image in result.Images)
                 Console.WriteLine($"{image.File} ({image.Width}×{image.Height}): {string.Join(", ", image.Top.Select(t => $"{t.Name} {P(t.Probability)}"))}");
-            Console.WriteLine($"{result.Images.Count} image(s) resized to {result.ImageSize}×{result.ImageSize}; {folder}, {name} normalisation and classes, {device.Description}; peak pool memory {ByteSize.Format(result.PeakBytes)}");
+            Console.WriteLine($"{result.Images.Count} image(s) resized to {result.ImageSize}×{result.ImageSize}; {folder}, {name} normalisation and classes, "
+                + $"{device.Description}; peak pool memory {ByteSize.Format(result.PeakBytes)}");
             if (parse.GetValue(json) is { } path)
                 AtomicFile.WriteAllText(path, Json(result, folder, name));
             if (result.Images.Any(i => i.Top.Any(t => !double.IsFinite(t.Probability))))
             {
-                Console.Error.WriteLine($"warning: non-finite probabilities: {folder} holds non-finite weights (a diverged or damaged checkpoint); its predictions mean nothing");
+                Console.Error.WriteLine($"warning: non-finite probabilities: {folder} holds non-finite weights (a diverged or damaged checkpoint); "
+                    + "its predictions mean nothing");
                 return TrainingDivergedException.ExitCodeValue;
             }
             return 0;
@@ -72,8 +72,8 @@ public static class PredictCommand
             top = i.Top.Select(t => new { @class = t.Name, index = t.Class, probability = t.Probability }),
         });
         return JsonSerializer.Serialize(new { checkpoint = folder, dataset, image_size = result.ImageSize, peak_bytes = result.PeakBytes, images },
-            new JsonSerializerOptions { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals, WriteIndented = true });
+            CheckpointOptions.Json);
     }
 
-    private static string P(double fraction) => (100 * fraction).ToString("F2", CultureInfo.InvariantCulture) + "%";
+    private static string P(double fraction) => CheckpointOptions.Percent(fraction);
 }

@@ -1,4 +1,3 @@
-using System.Reflection;
 using CrsIlgpu.Kernels.Runtime;
 using ILGPU;
 using ILGPU.Runtime;
@@ -11,11 +10,11 @@ public static class ActivationKernels
     public const string GeluForwardName = "gelu_forward";
     public const string GeluBackwardName = "gelu_backward";
 
-    public static IReadOnlyList<KernelEntry> Catalog { get; } =
+    public static IReadOnlyList<KernelEntry> Catalog { get; } = KernelEntry.CatalogOf(typeof(ActivationKernels), "Activation",
     [
-        new(GeluForwardName, "Activation", Method(nameof(ActivationGeluForward)), KernelGrouping.Implicit, "y = gelu(x), exact erf form (MLP hidden layer)"),
-        new(GeluBackwardName, "Activation", Method(nameof(ActivationGeluBackward)), KernelGrouping.Implicit, "dx = dy * gelu'(x) given the saved input x"),
-    ];
+        (GeluForwardName, nameof(ActivationGeluForward), KernelGrouping.Implicit, "y = gelu(x), exact erf form (MLP hidden layer)"),
+        (GeluBackwardName, nameof(ActivationGeluBackward), KernelGrouping.Implicit, "dx = dy * gelu'(x) given the saved input x"),
+    ]);
 
     internal static void ActivationGeluForward(Index1D i, ArrayView<float> x, ArrayView<float> y) => y[i] = GeluMath.Gelu(x[i]);
 
@@ -31,7 +30,4 @@ public static class ActivationKernels
         device.Kernel(GeluBackwardName, acc => acc.LoadAutoGroupedStreamKernel<
             Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>(ActivationGeluBackward))
             ((int)dx.Length, x, dy, dx);
-
-    private static MethodInfo Method(string name) =>
-        typeof(ActivationKernels).GetMethod(name, BindingFlags.NonPublic | BindingFlags.Static)!;
 }

@@ -11,24 +11,11 @@ public static class AttentionCpu
     {
         unsafe
         {
-            fixed (float* src = qkv)
+            fixed (float* pqkv = qkv)
             fixed (float* pq = q)
             fixed (float* pk = k)
             fixed (float* pv = v)
-            {
-                var (ps, a, b, c) = ((nint)src, (nint)pq, (nint)pk, (nint)pv);
-                ForEachRow(s, (bh, l) =>
-                {
-                    var (batch, h) = (bh / s.Heads, bh % s.Heads);
-                    var head = ((long)bh * s.Tokens + l) * s.HeadDim;
-                    for (var part = 0; part < 3; part++)
-                    {
-                        var from = new ReadOnlySpan<float>((float*)ps + QkvRow(s, batch, l, part, h), s.HeadDim);
-                        var to = part == 0 ? a : part == 1 ? b : c;
-                        from.CopyTo(new Span<float>((float*)to + head, s.HeadDim));
-                    }
-                });
-            }
+                CopyQkvRows(s, pqkv, pq, pk, pv, toHeads: true);
         }
     }
 
@@ -36,24 +23,11 @@ public static class AttentionCpu
     {
         unsafe
         {
-            fixed (float* dst = dqkv)
+            fixed (float* pqkv = dqkv)
             fixed (float* pq = dq)
             fixed (float* pk = dk)
             fixed (float* pv = dv)
-            {
-                var (pd, a, b, c) = ((nint)dst, (nint)pq, (nint)pk, (nint)pv);
-                ForEachRow(s, (bh, l) =>
-                {
-                    var (batch, h) = (bh / s.Heads, bh % s.Heads);
-                    var head = ((long)bh * s.Tokens + l) * s.HeadDim;
-                    for (var part = 0; part < 3; part++)
-                    {
-                        var from = part == 0 ? a : part == 1 ? b : c;
-                        new ReadOnlySpan<float>((float*)from + head, s.HeadDim)
-                            .CopyTo(new Span<float>((float*)pd + QkvRow(s, batch, l, part, h), s.HeadDim));
-                    }
-                });
-            }
+                CopyQkvRows(s, pqkv, pq, pk, pv, toHeads: false);
         }
     }
 
@@ -61,17 +35,9 @@ public static class AttentionCpu
     {
         unsafe
         {
-            fixed (float* po = o)
-            fixed (float* py = y)
-            {
-                var (src, dst) = ((nint)po, (nint)py);
-                ForEachRow(s, (bh, l) =>
-                {
-                    var (batch, h) = (bh / s.Heads, bh % s.Heads);
-                    new ReadOnlySpan<float>((float*)src + ((long)bh * s.Tokens + l) * s.HeadDim, s.HeadDim)
-                        .CopyTo(new Span<float>((float*)dst + (((long)batch * s.Tokens + l) * s.Heads + h) * s.HeadDim, s.HeadDim));
-                });
-            }
+            fixed (float* pheads = o)
+            fixed (float* prows = y)
+                CopyHeadRows(s, prows, pheads, toHeads: false);
         }
     }
 
@@ -79,19 +45,50 @@ public static class AttentionCpu
     {
         unsafe
         {
-            fixed (float* py = dy)
-            fixed (float* po = dO)
-            {
-                var (src, dst) = ((nint)py, (nint)po);
-                ForEachRow(s, (bh, l) =>
-                {
-                    var (batch, h) = (bh / s.Heads, bh % s.Heads);
-                    new ReadOnlySpan<float>((float*)src + (((long)batch * s.Tokens + l) * s.Heads + h) * s.HeadDim, s.HeadDim)
-                        .CopyTo(new Span<float>((float*)dst + ((long)bh * s.Tokens + l) * s.HeadDim, s.HeadDim));
-                });
-            }
+            fixed (float* prows = dy)
+            fixed (float* pheads = dO)
+                CopyHeadRows(s, prows, pheads, toHeads: true);
         }
     }
+
+    /// <summary>
+    /// Copies each row of Dh floats between qkv [B·L, 3·D] and q, k, v [B·H, L, Dh]: into the heads
+    /// when <paramref name="toHeads"/> (split), else back into qkv (merge of the gradients).
+    /// </summary>
+    private static unsafe void CopyQkvRows(AttentionShape s, float* qkv, float* q, float* k, float* v, bool toHeads)
+    {
+        var (ps, a, b, c) = ((nint)qkv, (nint)q, (nint)k, (nint)v);
+        ForEachRow(s, (bh, l) =>
+        {
+            var (batch, h) = (bh / s.Heads, bh % s.Heads);
+            var head = ((long)bh * s.Tokens + l) * s.HeadDim;
+            for (var part = 0; part < 3; part++)
+            {
+                var packed = (float*)ps + QkvRow(s, batch, l, part, h);
+                var split = (float*)(part == 0 ? a : part == 1 ? b : c) + head;
+                Copy(toHeads ? packed : split, toHeads ? split : packed, s.HeadDim);
+            }
+        });
+    }
+
+    /// <summary>
+    /// Copies each row of Dh floats between rows [B·L, D] (heads side by side) and heads
+    /// [B·H, L, Dh]: into the heads when <paramref name="toHeads"/>, else into the rows.
+    /// </summary>
+    private static unsafe void CopyHeadRows(AttentionShape s, float* rows, float* heads, bool toHeads)
+    {
+        var (pr, ph) = ((nint)rows, (nint)heads);
+        ForEachRow(s, (bh, l) =>
+        {
+            var (batch, h) = (bh / s.Heads, bh % s.Heads);
+            var row = (float*)pr + (((long)batch * s.Tokens + l) * s.Heads + h) * s.HeadDim;
+            var head = (float*)ph + ((long)bh * s.Tokens + l) * s.HeadDim;
+            Copy(toHeads ? row : head, toHeads ? head : row, s.HeadDim);
+        });
+    }
+
+    private static unsafe void Copy(float* from, float* to, int count) =>
+        new ReadOnlySpan<float>(from, count).CopyTo(new Span<float>(to, count));
 
     private static long QkvRow(AttentionShape s, int b, int l, int part, int h) => ((((long)b * s.Tokens + l) * 3 + part) * s.Heads + h) * s.HeadDim;
 

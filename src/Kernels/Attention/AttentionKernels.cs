@@ -1,4 +1,3 @@
-using System.Reflection;
 using CrsIlgpu.Kernels.Runtime;
 using ILGPU;
 using ILGPU.Runtime;
@@ -18,14 +17,14 @@ public static class AttentionKernels
     public const string MergeHeadsName = "attention_merge_heads";
     public const string SplitHeadsGradName = "attention_split_heads_grad";
 
-    public static IReadOnlyList<KernelEntry> Catalog { get; } =
+    public static IReadOnlyList<KernelEntry> Catalog { get; } = KernelEntry.CatalogOf(typeof(AttentionKernels), "Attention",
     [
-        new(SplitQkvName, "Attention", Method(nameof(AttentionSplitQkv)), KernelGrouping.Implicit, "[B, L, 3, H, Dh] → q, k, v [B·H, L, Dh]"),
-        new(MergeQkvGradName, "Attention", Method(nameof(AttentionMergeQkvGrad)), KernelGrouping.Implicit,
+        (SplitQkvName, nameof(AttentionSplitQkv), KernelGrouping.Implicit, "[B, L, 3, H, Dh] → q, k, v [B·H, L, Dh]"),
+        (MergeQkvGradName, nameof(AttentionMergeQkvGrad), KernelGrouping.Implicit,
             "dq, dk, dv [B·H, L, Dh] → dqkv [B, L, 3, H, Dh]"),
-        new(MergeHeadsName, "Attention", Method(nameof(AttentionMergeHeads)), KernelGrouping.Implicit, "o [B·H, L, Dh] → [B, L, H·Dh]"),
-        new(SplitHeadsGradName, "Attention", Method(nameof(AttentionSplitHeadsGrad)), KernelGrouping.Implicit, "d[B, L, H·Dh] → do [B·H, L, Dh]"),
-    ];
+        (MergeHeadsName, nameof(AttentionMergeHeads), KernelGrouping.Implicit, "o [B·H, L, Dh] → [B, L, H·Dh]"),
+        (SplitHeadsGradName, nameof(AttentionSplitHeadsGrad), KernelGrouping.Implicit, "d[B, L, H·Dh] → do [B·H, L, Dh]"),
+    ]);
 
     /// <summary>Offset in [B, L, (3,) H, Dh] of head-major element i of [B·H, L, Dh] (part 0..2 of qkv, or 0 with parts = 1).</summary>
     private static long TokenMajorOffset(long i, AttentionShape s, int parts, int part)
@@ -80,7 +79,4 @@ public static class AttentionKernels
         device.Kernel(SplitHeadsGradName, acc => acc.LoadAutoGroupedStreamKernel<
             Index1D, AttentionShape, ArrayView<float>, ArrayView<float>>(AttentionSplitHeadsGrad))
             ((int)s.HeadTensorLength, s, dy, dO);
-
-    private static MethodInfo Method(string name) =>
-        typeof(AttentionKernels).GetMethod(name, BindingFlags.NonPublic | BindingFlags.Static)!;
 }

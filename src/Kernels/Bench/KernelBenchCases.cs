@@ -63,30 +63,31 @@ public static class KernelBenchCases
             () => { ElementwiseReference.Add(a, b, y); return y; }, null, ta, tb, ty);
     };
 
+    // The kernel's fp32 erf fit is within 1.2e-6 of the double reference (ActivationReferenceTests).
     private static Func<DeviceContext, IReadOnlyList<int>, OpBenchCase> GeluForward => (device, s) =>
-    {
-        int rows = s[0], cols = s[1], n = rows * cols;
-        var x = BenchData.Uniform(n, 1, 3f);
-        var y = new float[n];
-        var tx = BenchData.Tensor(device, x, rows, cols);
-        var ty = Output(device, rows, cols);
-        // The kernel's fp32 erf fit is within 1.2e-6 of the double reference (ActivationReferenceTests).
-        return Checked(device, ActivationKernels.GeluForwardName, Text(s), 25.0 * n, 8.0 * n, 4e-6,
-            () => ActivationOp.GeluForward(device, tx, ty), ty,
-            () => { ActivationReference.GeluForward(x, y); return y; }, null, tx, ty);
-    };
+        RowsOp(device, s, ActivationKernels.GeluForwardName, 3f, 25.0, 4e-6,
+            (x, y) => ActivationOp.GeluForward(device, x, y), (x, y, _) => ActivationReference.GeluForward(x, y));
 
     private static Func<DeviceContext, IReadOnlyList<int>, OpBenchCase> SoftmaxForward => (device, s) =>
+        RowsOp(device, s, SoftmaxKernels.ForwardName, 4f, 5.0, 2e-6,
+            (x, y) => SoftmaxOp.Forward(device, x, y), (x, y, cols) => SoftmaxReference.Forward(x, y, cols));
+
+    /// <summary>
+    /// An op from x to y, both [rows, cols] (4 bytes read and 4 written per element): x uniform in
+    /// ±<paramref name="range"/>, checked against <paramref name="reference"/>(x, y, cols).
+    /// </summary>
+    private static OpBenchCase RowsOp(DeviceContext device, IReadOnlyList<int> s, string kernel, float range, double flopsPerElement,
+        double tolerance, Action<Tensor, Tensor> op, Action<float[], float[], int> reference)
     {
         int rows = s[0], cols = s[1], n = rows * cols;
-        var x = BenchData.Uniform(n, 1, 4f);
+        var x = BenchData.Uniform(n, 1, range);
         var y = new float[n];
         var tx = BenchData.Tensor(device, x, rows, cols);
         var ty = Output(device, rows, cols);
-        return Checked(device, SoftmaxKernels.ForwardName, Text(s), 5.0 * n, 8.0 * n, 2e-6,
-            () => SoftmaxOp.Forward(device, tx, ty), ty,
-            () => { SoftmaxReference.Forward(x, y, cols); return y; }, null, tx, ty);
-    };
+        return Checked(device, kernel, Text(s), flopsPerElement * n, 8.0 * n, tolerance,
+            () => op(tx, ty), ty,
+            () => { reference(x, y, cols); return y; }, null, tx, ty);
+    }
 
     private static Func<DeviceContext, IReadOnlyList<int>, OpBenchCase> LayerNormForward => (device, s) =>
     {

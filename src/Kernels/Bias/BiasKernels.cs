@@ -1,4 +1,3 @@
-using System.Reflection;
 using CrsIlgpu.Kernels.Runtime;
 using ILGPU;
 using ILGPU.Runtime;
@@ -24,12 +23,12 @@ public static class BiasKernels
     /// </summary>
     public const int DefaultRowsPerBlock = 128;
 
-    public static IReadOnlyList<KernelEntry> Catalog { get; } =
+    public static IReadOnlyList<KernelEntry> Catalog { get; } = KernelEntry.CatalogOf(typeof(BiasKernels), "Bias",
     [
-        new(AddName, "Bias", Method(nameof(BiasAddRows)), KernelGrouping.Implicit, "y[r, c] += b[c] (GEMM epilogue)"),
-        new(GradPartialName, "Bias", Method(nameof(BiasGradPartialSums)), KernelGrouping.Explicit, "partial[blk, c] = sum of dy[r, c] over a row block"),
-        new(GradFinalName, "Bias", Method(nameof(BiasGradFinalSums)), KernelGrouping.Explicit, "db[c] = sum of partial[blk, c] over blocks"),
-    ];
+        (AddName, nameof(BiasAddRows), KernelGrouping.Implicit, "y[r, c] += b[c] (GEMM epilogue)"),
+        (GradPartialName, nameof(BiasGradPartialSums), KernelGrouping.Explicit, "partial[blk, c] = sum of dy[r, c] over a row block"),
+        (GradFinalName, nameof(BiasGradFinalSums), KernelGrouping.Explicit, "db[c] = sum of partial[blk, c] over blocks"),
+    ]);
 
     internal static void BiasAddRows(Index1D i, ArrayView<float> y, ArrayView<float> b, int cols) => y[i] += b[i % cols];
 
@@ -57,7 +56,4 @@ public static class BiasKernels
         int groupSize = DefaultGroupSize) =>
         device.Kernel(GradFinalName, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int>(BiasGradFinalSums))
             (new KernelConfig(ColumnSumTile.GroupCount(cols, 1, groupSize), groupSize), partial, db, blocks, cols);
-
-    private static MethodInfo Method(string name) =>
-        typeof(BiasKernels).GetMethod(name, BindingFlags.NonPublic | BindingFlags.Static)!;
 }

@@ -1,4 +1,3 @@
-using System.Reflection;
 using CrsIlgpu.Kernels.Runtime;
 using ILGPU;
 using ILGPU.Runtime;
@@ -11,11 +10,11 @@ public static class ElementwiseKernels
     public const string AddName = "add";
     public const string AccumulateName = "accumulate";
 
-    public static IReadOnlyList<KernelEntry> Catalog { get; } =
+    public static IReadOnlyList<KernelEntry> Catalog { get; } = KernelEntry.CatalogOf(typeof(ElementwiseKernels), "Elementwise",
     [
-        new(AddName, "Elementwise", Method(nameof(Add)), KernelGrouping.Implicit, "y = a + b (residual connections)"),
-        new(AccumulateName, "Elementwise", Method(nameof(Accumulate)), KernelGrouping.Implicit, "y += x (gradient of a branch)"),
-    ];
+        (AddName, nameof(Add), KernelGrouping.Implicit, "y = a + b (residual connections)"),
+        (AccumulateName, nameof(Accumulate), KernelGrouping.Implicit, "y += x (gradient of a branch)"),
+    ]);
 
     internal static void Add(Index1D i, ArrayView<float> a, ArrayView<float> b, ArrayView<float> y) => y[i] = a[i] + b[i];
 
@@ -28,7 +27,4 @@ public static class ElementwiseKernels
     public static void LaunchAccumulate(DeviceContext device, ArrayView<float> x, ArrayView<float> y) =>
         device.Kernel(AccumulateName, acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>>(Accumulate))
             ((int)y.Length, x, y);
-
-    private static MethodInfo Method(string name) =>
-        typeof(ElementwiseKernels).GetMethod(name, BindingFlags.NonPublic | BindingFlags.Static)!;
 }

@@ -1,4 +1,3 @@
-using System.Reflection;
 using CrsIlgpu.Kernels.Bias;
 using CrsIlgpu.Kernels.Runtime;
 using ILGPU;
@@ -24,18 +23,18 @@ public static class EmbedKernels
 
     public const int DefaultGroupSize = 256;
 
-    public static IReadOnlyList<KernelEntry> Catalog { get; } =
+    public static IReadOnlyList<KernelEntry> Catalog { get; } = KernelEntry.CatalogOf(typeof(EmbedKernels), "Embed",
     [
-        new(PatchExtractName, "Embed", Method(nameof(EmbedExtractPatches)), KernelGrouping.Implicit,
+        (PatchExtractName, nameof(EmbedExtractPatches), KernelGrouping.Implicit,
             "images [B,C,H,W] -> patches [B*(H/P)*(W/P), C*P*P], columns (c, py, px)"),
-        new(ClsConcatName, "Embed", Method(nameof(EmbedClsConcat)), KernelGrouping.Implicit, "x [B,N+1,D] = [cls; tokens [B,N,D]]"),
-        new(ClsSplitTokensName, "Embed", Method(nameof(EmbedClsSplitTokens)), KernelGrouping.Implicit, "dtokens [B,N,D] = dx[:, 1:, :]"),
-        new(ClsGradName, "Embed", Method(nameof(EmbedClsGradSums)), KernelGrouping.Explicit, "dcls [D] = sum over b of dx[b, 0, :]"),
-        new(PosAddName, "Embed", Method(nameof(EmbedPosAdd)), KernelGrouping.Implicit, "x [B,L,D] += pos [L,D]"),
-        new(PosGradName, "Embed", Method(nameof(EmbedPosGradSums)), KernelGrouping.Explicit, "dpos [L,D] = sum over b of dx[b, :, :]"),
-        new(ClsGatherName, "Embed", Method(nameof(EmbedClsGather)), KernelGrouping.Implicit, "y [B,D] = x[:, 0, :] (class-token rows for the head)"),
-        new(ClsScatterName, "Embed", Method(nameof(EmbedClsScatter)), KernelGrouping.Implicit, "dx [B,L,D] = dy [B,D] at token 0, zero elsewhere"),
-    ];
+        (ClsConcatName, nameof(EmbedClsConcat), KernelGrouping.Implicit, "x [B,N+1,D] = [cls; tokens [B,N,D]]"),
+        (ClsSplitTokensName, nameof(EmbedClsSplitTokens), KernelGrouping.Implicit, "dtokens [B,N,D] = dx[:, 1:, :]"),
+        (ClsGradName, nameof(EmbedClsGradSums), KernelGrouping.Explicit, "dcls [D] = sum over b of dx[b, 0, :]"),
+        (PosAddName, nameof(EmbedPosAdd), KernelGrouping.Implicit, "x [B,L,D] += pos [L,D]"),
+        (PosGradName, nameof(EmbedPosGradSums), KernelGrouping.Explicit, "dpos [L,D] = sum over b of dx[b, :, :]"),
+        (ClsGatherName, nameof(EmbedClsGather), KernelGrouping.Implicit, "y [B,D] = x[:, 0, :] (class-token rows for the head)"),
+        (ClsScatterName, nameof(EmbedClsScatter), KernelGrouping.Implicit, "dx [B,L,D] = dy [B,D] at token 0, zero elsewhere"),
+    ]);
 
     // One thread per patch element, in output order: writes are coalesced, reads come in runs of P floats.
     internal static void EmbedExtractPatches(Index1D i, ArrayView<float> images, ArrayView<float> patches, int channels, int height, int width, int patch)
@@ -135,7 +134,4 @@ public static class EmbedKernels
     public static void LaunchPosGrad(DeviceContext device, ArrayView<float> dx, ArrayView<float> dpos, int batch, int groupSize = DefaultGroupSize) =>
         device.Kernel(PosGradName, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int>(EmbedPosGradSums))
             (new KernelConfig(ColumnSumTile.GroupCount((int)dpos.Length, 1, groupSize), groupSize), dx, dpos, batch, (int)dpos.Length);
-
-    private static MethodInfo Method(string name) =>
-        typeof(EmbedKernels).GetMethod(name, BindingFlags.NonPublic | BindingFlags.Static)!;
 }

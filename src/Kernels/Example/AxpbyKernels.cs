@@ -1,4 +1,3 @@
-using System.Reflection;
 using CrsIlgpu.Kernels.Runtime;
 using ILGPU;
 using ILGPU.Runtime;
@@ -14,10 +13,10 @@ public static class AxpbyKernels
     /// <summary>The stable name: catalog, profiler, `crs bench kernel` and the docs all use it.</summary>
     public const string Name = "axpby";
 
-    public static IReadOnlyList<KernelEntry> Catalog { get; } =
+    public static IReadOnlyList<KernelEntry> Catalog { get; } = KernelEntry.CatalogOf(typeof(AxpbyKernels), "Example",
     [
-        new(Name, "Example", Method(nameof(Axpby)), KernelGrouping.Implicit, "y = α·x + β·y (worked example of a user kernel)"),
-    ];
+        (Name, nameof(Axpby), KernelGrouping.Implicit, "y = α·x + β·y (worked example of a user kernel)"),
+    ]);
 
     // The kernel: a static method whose first parameter is the thread index. ILGPU compiles it to
     // PTX as the entry "Kernel_Axpby", the name Nsight Compute shows.
@@ -28,7 +27,4 @@ public static class AxpbyKernels
     public static void Launch(DeviceContext device, ArrayView<float> x, ArrayView<float> y, float alpha, float beta) =>
         device.Kernel(Name, acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, float, float>(Axpby))
             ((int)y.Length, x, y, alpha, beta);
-
-    private static MethodInfo Method(string name) =>
-        typeof(AxpbyKernels).GetMethod(name, BindingFlags.NonPublic | BindingFlags.Static)!;
 }

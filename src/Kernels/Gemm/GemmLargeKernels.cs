@@ -153,11 +153,8 @@ public static class GemmLargeKernels
     /// <summary>
     /// The tile loop. transA/transB/sampled/gathered are literals at every call site, so after
     /// inlining ILGPU folds the branches and each entry point is a specialised kernel.
-    /// <paramref name="sampled"/>: the WTA-CRS sampled TN GEMM (<see cref="Sampling.SampledGemmLargeKernels"/>):
-    /// K runs over samples t; A and B rows are read at idx_t (B at row t when not
-    /// <paramref name="gathered"/>, the pre-sampled form), A scaled by scale_t when gathered, and an
-    /// index outside [0, <paramref name="rows"/>) contributes nothing. Both operands are K-major
-    /// there, so one index fetch per thread and K-step serves the A and the B quad.
+    /// <paramref name="sampled"/>: the WTA-CRS sampled TN GEMM (<see cref="Sampling.SampledGemmLargeKernels"/>);
+    /// the global loads, dense or sampled, are <see cref="LargeTileFetch"/>'s.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void Tile(
@@ -172,17 +169,11 @@ public static class GemmLargeKernels
         int m0 = Grid.IdxY * TileM;
         int n0 = Grid.IdxX * TileN;
         long batch = Grid.IdxZ;
-        long offA = batch * strideA;
-        long offB = batch * strideB;
         long offC = batch * strideC;
-        long offS = batch * strideSamples;
-        bool vecA = (vector & VectorA) != 0;
-        bool vecB = (vector & VectorB) != 0;
         bool vecC = (vector & VectorC) != 0;
-        // Quad views are only indexed when the matching flag says the float view is 16-byte aligned.
-        var a4 = a.Cast<Quad>();
-        var b4 = b.Cast<Quad>();
         var c4 = c.Cast<Quad>();
+        var fetch = new LargeTileFetch(a, b, tid, m0, n0, m, n, k, batch, strideA, strideB, vector, transA, transB,
+            indices, scales, strideSamples, rows, sampled, gathered);
 
         // Two stages of k-major tiles: stage s, k row kk, quad q at s·StageQuads + kk·StrideQuads + q.
         var tileA = SharedMemory.Allocate<Quad>(2 * StageQuads);
@@ -190,25 +181,14 @@ public static class GemmLargeKernels
         var tileAf = tileA.Cast<float>();
         var tileBf = tileB.Cast<float>();
 
-        // Each thread fetches one quad of each 128×8 tile. A stored K-contiguous (NN/NT): row
-        // tid/2, k-quad (tid%2)·4, stored transposed as 4 scalars. A stored M-contiguous (TN):
-        // k row tid/32, m-quad (tid%32)·4, stored as one quad. Likewise for B.
-        int loadRowK = tid >> 1;
-        int loadQuadK = (tid & 1) * 4;
-        int loadRowMn = tid >> 5;
-        int loadQuadMn = (tid & 31) * 4;
-
         var acc = default(BlockAccumulator);
 
-        int source = sampled ? Sampling.SampledGemmKernels.SampleRow(indices, offS, loadRowMn, k, rows) : 0;
-        Quad pa = sampled
-            ? SampledA(a, a4, scales, offA, offS, source, loadRowMn, rows, m0 + loadQuadMn, m, vecA, gathered)
-            : FetchA(a, a4, offA, m0, 0, m, k, loadRowK, loadQuadK, loadRowMn, loadQuadMn, vecA, transA);
-        Quad pb = sampled
-            ? SampledB(b, b4, offB, source, loadRowMn, rows, k, n0 + loadQuadMn, n, vecB, gathered)
-            : FetchB(b, b4, offB, n0, 0, n, k, loadRowK, loadQuadK, loadRowMn, loadQuadMn, vecB, transB);
-        StoreTile(tileA, tileAf, 0, pa, loadRowK, loadQuadK, loadRowMn, loadQuadMn, transposed: !transA);
-        StoreTile(tileB, tileBf, 0, pb, loadRowK, loadQuadK, loadRowMn, loadQuadMn, transposed: transB);
+        // The first step's loads (its sample t is LoadRowMn); each K-step then fetches the next.
+        int source = fetch.Source(fetch.LoadRowMn);
+        Quad pa = fetch.A(0, fetch.LoadRowMn, source);
+        Quad pb = fetch.B(0, fetch.LoadRowMn, source);
+        StoreTile(tileA, tileAf, 0, pa, fetch, transposed: !transA);
+        StoreTile(tileB, tileBf, 0, pb, fetch, transposed: transB);
         Group.Barrier();
 
         int stage = 0;
@@ -217,14 +197,10 @@ public static class GemmLargeKernels
             // Issue the next tile's global loads first so their latency hides behind the FMAs.
             // Past the end of K they return zeros without touching memory.
             int next = k0 + TileK;
-            int t = next + loadRowMn;
-            source = sampled ? Sampling.SampledGemmKernels.SampleRow(indices, offS, t, k, rows) : 0;
-            pa = sampled
-                ? SampledA(a, a4, scales, offA, offS, source, t, rows, m0 + loadQuadMn, m, vecA, gathered)
-                : FetchA(a, a4, offA, m0, next, m, k, loadRowK, loadQuadK, loadRowMn, loadQuadMn, vecA, transA);
-            pb = sampled
-                ? SampledB(b, b4, offB, source, t, rows, k, n0 + loadQuadMn, n, vecB, gathered)
-                : FetchB(b, b4, offB, n0, next, n, k, loadRowK, loadQuadK, loadRowMn, loadQuadMn, vecB, transB);
+            int t = fetch.SampleOf(next);
+            source = fetch.Source(t);
+            pa = fetch.A(next, t, source);
+            pb = fetch.B(next, t, source);
 
             int baseA = stage + ty;
             int baseB = stage + tx;
@@ -240,8 +216,8 @@ public static class GemmLargeKernels
 
             // The other stage was last read in the previous step, before the barrier that ended it.
             stage = StageQuads - stage;
-            StoreTile(tileA, tileAf, stage, pa, loadRowK, loadQuadK, loadRowMn, loadQuadMn, transposed: !transA);
-            StoreTile(tileB, tileBf, stage, pb, loadRowK, loadQuadK, loadRowMn, loadQuadMn, transposed: transB);
+            StoreTile(tileA, tileAf, stage, pa, fetch, transposed: !transA);
+            StoreTile(tileB, tileBf, stage, pb, fetch, transposed: transB);
             Group.Barrier();
         }
 
@@ -258,86 +234,17 @@ public static class GemmLargeKernels
         StoreRow(c, c4, offC, r + 67, c0, c1, m, n, acc.R7Lo, acc.R7Hi, alpha, beta, vecC);
     }
 
-    /// <summary>This thread's quad of the A tile at k0 (4 consecutive k of one row, or 4 consecutive rows of one k).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Quad FetchA(
-        ArrayView<float> a, ArrayView<Quad> a4, long offA, int m0, int k0, int m, int k,
-        int loadRowK, int loadQuadK, int loadRowMn, int loadQuadMn, bool vecA, bool transA) =>
-        transA
-            // A stored K×M: row k0 + loadRowMn, columns m0 + loadQuadMn...
-            ? FetchQuad(a, a4, offA, k0 + loadRowMn, k, m0 + loadQuadMn, m, m, vecA)
-            // A stored M×K: row m0 + loadRowK, columns k0 + loadQuadK...
-            : FetchQuad(a, a4, offA, m0 + loadRowK, m, k0 + loadQuadK, k, k, vecA);
-
-    /// <summary>This thread's quad of the B tile at k0 (as <see cref="FetchA"/>).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Quad FetchB(
-        ArrayView<float> b, ArrayView<Quad> b4, long offB, int n0, int k0, int n, int k,
-        int loadRowK, int loadQuadK, int loadRowMn, int loadQuadMn, bool vecB, bool transB) =>
-        transB
-            // B stored N×K.
-            ? FetchQuad(b, b4, offB, n0 + loadRowK, n, k0 + loadQuadK, k, k, vecB)
-            // B stored K×N.
-            : FetchQuad(b, b4, offB, k0 + loadRowMn, k, n0 + loadQuadMn, n, n, vecB);
-
-    /// <summary>Sample t's A quad: row <paramref name="row"/> (= idx_t, or -1 to skip) of A [rows, M], times scale_t when gathered.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Quad SampledA(
-        ArrayView<float> a, ArrayView<Quad> a4, ArrayView<float> scales, long offA, long offS,
-        int row, int t, int rows, int col, int m, bool vecA, bool gathered)
-    {
-        if (row < 0)
-            return default;
-        Quad v = FetchQuad(a, a4, offA, row, rows, col, m, m, vecA);
-        if (!gathered)
-            return v;
-        float s = scales[offS + t];
-        return new Quad(s * v.X, s * v.Y, s * v.Z, s * v.W);
-    }
-
-    /// <summary>Sample t's B quad: row idx_t of B [rows, N] when gathered, row t of the pre-sampled B [K, N] otherwise.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Quad SampledB(
-        ArrayView<float> b, ArrayView<Quad> b4, long offB, int row, int t, int rows, int k, int col, int n, bool vecB, bool gathered)
-    {
-        if (!gathered)
-            return FetchQuad(b, b4, offB, t, k, col, n, n, vecB); // zero past the last sample; a skipped sample has A = 0
-        return row < 0 ? default : FetchQuad(b, b4, offB, row, rows, col, n, n, vecB);
-    }
-
-    /// <summary>
-    /// x[off + row·ld + col + j] for j = 0..3, zero outside rows × cols. One 128-bit load when the
-    /// matrix is aligned (<paramref name="vec"/>; col is a multiple of 4 here) and the quad is
-    /// inside; otherwise up to 4 bounds-checked scalar loads.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Quad FetchQuad(ArrayView<float> x, ArrayView<Quad> x4, long off, int row, int rows, int col, int cols, int ld, bool vec)
-    {
-        if (row >= rows)
-            return default;
-        long i = off + (long)row * ld + col;
-        if (vec && col + 4 <= cols)
-            return x4[i >> 2];
-        return new Quad(
-            col < cols ? x[i] : 0f,
-            col + 1 < cols ? x[i + 1] : 0f,
-            col + 2 < cols ? x[i + 2] : 0f,
-            col + 3 < cols ? x[i + 3] : 0f);
-    }
-
     /// <summary>
     /// Puts a fetched quad into the k-major stage. K-contiguous operands (A in NN/NT, B in NT) are
     /// transposed on the way: 4 scalar stores to k rows loadQuadK..+3 at column loadRowK. The
     /// others are already k-major: one 128-bit store.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreTile(
-        ArrayView<Quad> tile, ArrayView<float> tileF, int stage, Quad v,
-        int loadRowK, int loadQuadK, int loadRowMn, int loadQuadMn, bool transposed)
+    private static void StoreTile(ArrayView<Quad> tile, ArrayView<float> tileF, int stage, Quad v, LargeTileFetch at, bool transposed)
     {
         if (transposed)
         {
-            int s = stage * 4 + loadQuadK * TileStride + loadRowK;
+            int s = stage * 4 + at.LoadQuadK * TileStride + at.LoadRowK;
             tileF[s] = v.X;
             tileF[s + TileStride] = v.Y;
             tileF[s + 2 * TileStride] = v.Z;
@@ -345,7 +252,7 @@ public static class GemmLargeKernels
         }
         else
         {
-            tile[stage + loadRowMn * StrideQuads + (loadQuadMn >> 2)] = v;
+            tile[stage + at.LoadRowMn * StrideQuads + (at.LoadQuadMn >> 2)] = v;
         }
     }
 

@@ -1,8 +1,8 @@
 using CrsIlgpu.Kernels.Runtime;
-using System.Reflection;
 using System.Runtime.CompilerServices;
 using ILGPU;
 using ILGPU.Runtime;
+using static CrsIlgpu.Kernels.Gemm.TileAccumulator;
 
 namespace CrsIlgpu.Kernels.Gemm;
 
@@ -20,25 +20,15 @@ public static class GemmSplitKKernels
     public const string Name = "gemm_tn_splitk";
     public const string ReduceName = "gemm_tn_splitk_reduce";
 
-    private const int TileM = TileAccumulator.TileM;
-    private const int TileN = TileAccumulator.TileN;
-    private const int TileK = TileAccumulator.TileK;
-    private const int ThreadsX = TileAccumulator.ThreadsX;
-    private const int ThreadsY = TileAccumulator.ThreadsY;
-    private const int GroupSize = ThreadsX * ThreadsY;
     private const int TileStride = TileM + 4;
 
-    public static IReadOnlyList<KernelEntry> Catalog { get; } =
+    public static IReadOnlyList<KernelEntry> Catalog { get; } = KernelEntry.CatalogOf(typeof(GemmSplitKKernels), "Gemm",
     [
-        new(Name, "Gemm", Method(nameof(GemmTNSplitK)), KernelGrouping.Explicit,
+        (Name, nameof(GemmTNSplitK), KernelGrouping.Explicit,
             "split-K SGEMM TN (weight gradients): 64×64×8 tiles over one K slice per group, raw partial tiles to a workspace; grid z = batch · splits"),
-        new(ReduceName, "Gemm", Method(nameof(SplitKReduce)), KernelGrouping.Implicit,
+        (ReduceName, nameof(SplitKReduce), KernelGrouping.Implicit,
             "split-K reduce: each element's partials added in split order, alpha and beta applied once"),
-    ];
-
-    private static MethodInfo Method(string name) =>
-        typeof(GemmSplitKKernels).GetMethod(name, BindingFlags.Public | BindingFlags.Static)
-        ?? throw new InvalidOperationException($"kernel method {name} not found");
+    ]);
 
     /// <summary>Groups of the partial kernel: one per 64×64 tile, batch and split.</summary>
     public static KernelConfig ConfigFor(GemmProblem p, int splits) =>

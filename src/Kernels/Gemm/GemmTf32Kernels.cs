@@ -88,8 +88,8 @@ public static class GemmTf32Kernels
     /// <summary>
     /// The tile loop; transA/transB/sampled/gathered are literals at every call site, so ILGPU folds
     /// the branches and each entry point is a specialised kernel. <paramref name="sampled"/>: the
-    /// WTA-CRS sampled TN GEMM under TF32, global loads as in <see cref="GemmLargeKernels"/>'s
-    /// sampled loop (K over samples, rows read at idx_t, A scaled by scale_t when gathered).
+    /// WTA-CRS sampled TN GEMM under TF32, global loads (dense or sampled) as in
+    /// <see cref="GemmLargeKernels"/>'s loop: <see cref="LargeTileFetch"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void Tile(
@@ -106,14 +106,9 @@ public static class GemmTf32Kernels
         int m0 = Grid.IdxY * TileM;
         int n0 = Grid.IdxX * TileN;
         long batch = Grid.IdxZ;
-        long offA = batch * strideA;
-        long offB = batch * strideB;
         long offC = batch * strideC;
-        long offS = batch * strideSamples;
-        bool vecA = (vector & GemmLargeKernels.VectorA) != 0;
-        bool vecB = (vector & GemmLargeKernels.VectorB) != 0;
-        var a4 = a.Cast<Quad>();
-        var b4 = b.Cast<Quad>();
+        var fetch = new LargeTileFetch(a, b, tid, m0, n0, m, n, k, batch, strideA, strideB, vector, transA, transB,
+            indices, scales, strideSamples, rows, sampled, gathered);
 
         // A is K-contiguous in global memory unless transposed (TN); B is K-contiguous when transposed (NT).
         bool aRowK = !transA;
@@ -124,13 +119,6 @@ public static class GemmTf32Kernels
         var tileAf = tileA.Cast<float>();
         var tileBf = tileB.Cast<float>();
 
-        // This thread's global quad per K-step: K-contiguous operand row tid/2, k-quad (tid%2)·4;
-        // M/N-contiguous operand k row tid/32, quad (tid%32)·4 (as in GemmLargeKernels).
-        int loadRowK = tid >> 1;
-        int loadQuadK = (tid & 1) * 4;
-        int loadRowMn = tid >> 5;
-        int loadQuadMn = (tid & 31) * 4;
-
         // This warp's 64×32 sub-tile and this lane's fragment coordinates in it.
         int warpRow = (warp / WarpsN) * WarpTileM;
         int warpCol = (warp % WarpsN) * WarpTileN;
@@ -140,29 +128,22 @@ public static class GemmTf32Kernels
 
         var acc = default(MmaAccumulator);
 
-        int source = sampled ? Sampling.SampledGemmKernels.SampleRow(indices, offS, loadRowMn, k, rows) : 0;
-        Quad pa = sampled
-            ? GemmLargeKernels.SampledA(a, a4, scales, offA, offS, source, loadRowMn, rows, m0 + loadQuadMn, m, vecA, gathered)
-            : GemmLargeKernels.FetchA(a, a4, offA, m0, 0, m, k, loadRowK, loadQuadK, loadRowMn, loadQuadMn, vecA, transA);
-        Quad pb = sampled
-            ? GemmLargeKernels.SampledB(b, b4, offB, source, loadRowMn, rows, k, n0 + loadQuadMn, n, vecB, gathered)
-            : GemmLargeKernels.FetchB(b, b4, offB, n0, 0, n, k, loadRowK, loadQuadK, loadRowMn, loadQuadMn, vecB, transB);
-        StoreTile(tileA, 0, pa, loadRowK, loadQuadK, loadRowMn, loadQuadMn, aRowK);
-        StoreTile(tileB, 0, pb, loadRowK, loadQuadK, loadRowMn, loadQuadMn, bRowK);
+        // The first step's loads (its sample t is LoadRowMn); each K-step then fetches the next.
+        int source = fetch.Source(fetch.LoadRowMn);
+        Quad pa = fetch.A(0, fetch.LoadRowMn, source);
+        Quad pb = fetch.B(0, fetch.LoadRowMn, source);
+        StoreTile(tileA, 0, pa, fetch, aRowK);
+        StoreTile(tileB, 0, pb, fetch, bRowK);
         Group.Barrier();
 
         int stage = 0;
         for (int k0 = 0; k0 < k; k0 += TileK)
         {
             int next = k0 + TileK;
-            int sample = next + loadRowMn;
-            source = sampled ? Sampling.SampledGemmKernels.SampleRow(indices, offS, sample, k, rows) : 0;
-            pa = sampled
-                ? GemmLargeKernels.SampledA(a, a4, scales, offA, offS, source, sample, rows, m0 + loadQuadMn, m, vecA, gathered)
-                : GemmLargeKernels.FetchA(a, a4, offA, m0, next, m, k, loadRowK, loadQuadK, loadRowMn, loadQuadMn, vecA, transA);
-            pb = sampled
-                ? GemmLargeKernels.SampledB(b, b4, offB, source, sample, rows, k, n0 + loadQuadMn, n, vecB, gathered)
-                : GemmLargeKernels.FetchB(b, b4, offB, n0, next, n, k, loadRowK, loadQuadK, loadRowMn, loadQuadMn, vecB, transB);
+            int sample = fetch.SampleOf(next);
+            source = fetch.Source(sample);
+            pa = fetch.A(next, sample, source);
+            pb = fetch.B(next, sample, source);
 
             if (warpActive)
             {
@@ -180,8 +161,8 @@ public static class GemmTf32Kernels
 
             // The other stage was last read before the barrier that ended the previous step.
             stage = StageQuads - stage;
-            StoreTile(tileA, stage, pa, loadRowK, loadQuadK, loadRowMn, loadQuadMn, aRowK);
-            StoreTile(tileB, stage, pb, loadRowK, loadQuadK, loadRowMn, loadQuadMn, bRowK);
+            StoreTile(tileA, stage, pa, fetch, aRowK);
+            StoreTile(tileB, stage, pb, fetch, bRowK);
             Group.Barrier();
         }
 
@@ -217,13 +198,12 @@ public static class GemmTf32Kernels
     /// row at [row][k] (K-contiguous operand) or 4 consecutive rows of one k at [k][row].
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreTile(
-        ArrayView<Quad> tile, int stage, Quad v, int loadRowK, int loadQuadK, int loadRowMn, int loadQuadMn, bool rowK)
+    private static void StoreTile(ArrayView<Quad> tile, int stage, Quad v, LargeTileFetch at, bool rowK)
     {
         var rounded = new Quad(Tf32.RoundOnDevice(v.X), Tf32.RoundOnDevice(v.Y), Tf32.RoundOnDevice(v.Z), Tf32.RoundOnDevice(v.W));
         int quad = rowK
-            ? loadRowK * (KStride / 4) + (loadQuadK >> 2)
-            : loadRowMn * (MnStride / 4) + (loadQuadMn >> 2);
+            ? at.LoadRowK * (KStride / 4) + (at.LoadQuadK >> 2)
+            : at.LoadRowMn * (MnStride / 4) + (at.LoadQuadMn >> 2);
         tile[stage + quad] = rounded;
     }
 

@@ -16,6 +16,7 @@ internal readonly struct TileAccumulator
     public const int TileK = 8;
     public const int ThreadsX = 16;
     public const int ThreadsY = 16;
+    public const int GroupSize = ThreadsX * ThreadsY;
 
     public readonly Quad Row0;
     public readonly Quad Row1;

@@ -1,4 +1,3 @@
-using System.Reflection;
 using CrsIlgpu.Kernels.Reduction;
 using CrsIlgpu.Kernels.Runtime;
 using ILGPU;
@@ -30,17 +29,17 @@ public static class LayerNormKernels
     /// <summary>Row blocks summed by one thread in the first level of the dgamma/dbeta reduction.</summary>
     public const int BlocksPerChunk = 16;
 
-    public static IReadOnlyList<KernelEntry> Catalog { get; } =
+    public static IReadOnlyList<KernelEntry> Catalog { get; } = KernelEntry.CatalogOf(typeof(LayerNormKernels), "LayerNorm",
     [
-        new(ForwardName, "LayerNorm", Method(nameof(LayerNormForwardRows)), KernelGrouping.Explicit,
+        (ForwardName, nameof(LayerNormForwardRows), KernelGrouping.Explicit,
             "y = (x - mean) * rstd * gamma + beta, saves mean and rstd; one group per row"),
-        new(BackwardDxName, "LayerNorm", Method(nameof(LayerNormBackwardDxRows)), KernelGrouping.Explicit,
+        (BackwardDxName, nameof(LayerNormBackwardDxRows), KernelGrouping.Explicit,
             "dx from x, mean, rstd, gamma, dy; one group per row"),
-        new(BackwardParamsPartialName, "LayerNorm", Method(nameof(LayerNormBackwardParamsPartial)), KernelGrouping.Implicit,
+        (BackwardParamsPartialName, nameof(LayerNormBackwardParamsPartial), KernelGrouping.Implicit,
             "per-column sums of dy * xhat and dy over blocks of rows"),
-        new(BackwardParamsReduceName, "LayerNorm", Method(nameof(LayerNormBackwardParamsReduce)), KernelGrouping.Implicit,
+        (BackwardParamsReduceName, nameof(LayerNormBackwardParamsReduce), KernelGrouping.Implicit,
             "dgamma, dbeta partials reduced per column over fixed chunks, in order (launched twice: chunks, then their sums)"),
-    ];
+    ]);
 
     /// <summary>Number of row blocks of the first dgamma/dbeta pass.</summary>
     public static int ParamBlocks(int rows) => (rows + RowsPerBlock - 1) / RowsPerBlock;
@@ -201,7 +200,4 @@ public static class LayerNormKernels
             Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(LayerNormBackwardParamsReduce))
             (outRows * d, inGamma, inBeta, outGamma, outBeta, count, per, d);
     }
-
-    private static MethodInfo Method(string name) =>
-        typeof(LayerNormKernels).GetMethod(name, BindingFlags.NonPublic | BindingFlags.Static)!;
 }

@@ -1,4 +1,3 @@
-using System.Reflection;
 using CrsIlgpu.Kernels.Reduction;
 using CrsIlgpu.Kernels.Runtime;
 using ILGPU;
@@ -17,10 +16,10 @@ public static class AccuracyKernels
     /// <summary>One group: a batch is small, and a single group sums in a fixed order with no second pass.</summary>
     public const int GroupSize = 256;
 
-    public static IReadOnlyList<KernelEntry> Catalog { get; } =
+    public static IReadOnlyList<KernelEntry> Catalog { get; } = KernelEntry.CatalogOf(typeof(AccuracyKernels), "Loss",
     [
-        new(HitsName, "Loss", Method(nameof(AccuracyHits)), KernelGrouping.Explicit, "top-1 hits (argmax == label) of every row, summed in one group"),
-    ];
+        (HitsName, nameof(AccuracyHits), KernelGrouping.Explicit, "top-1 hits (argmax == label) of every row, summed in one group"),
+    ]);
 
     /// <summary>hits[0] = Σ_r [argmax(logits_r) == labels[r]] as a float (exact below 2^24 rows).</summary>
     internal static void AccuracyHits(ArrayView<float> logits, ArrayView<int> labels, ArrayView<float> hits, int rows, int classes)
@@ -55,7 +54,4 @@ public static class AccuracyKernels
         device.Kernel(HitsName, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int>(AccuracyHits))
             (new KernelConfig(1, GroupSize), logits, labels, hits, rows, classes);
     }
-
-    private static MethodInfo Method(string name) =>
-        typeof(AccuracyKernels).GetMethod(name, BindingFlags.NonPublic | BindingFlags.Static)!;
 }

@@ -1,4 +1,3 @@
-using System.Reflection;
 using CrsIlgpu.Kernels.Reduction;
 using CrsIlgpu.Kernels.Runtime;
 using ILGPU;
@@ -19,12 +18,12 @@ public static class LossKernels
     public const string ForwardBackwardName = "cross_entropy_forward_backward";
     public const string MeanName = "cross_entropy_mean";
 
-    public static IReadOnlyList<KernelEntry> Catalog { get; } =
+    public static IReadOnlyList<KernelEntry> Catalog { get; } = KernelEntry.CatalogOf(typeof(LossKernels), "Loss",
     [
-        new(ForwardBackwardName, "Loss", Method(nameof(CrossEntropyForwardBackwardRows)), KernelGrouping.Explicit,
+        (ForwardBackwardName, nameof(CrossEntropyForwardBackwardRows), KernelGrouping.Explicit,
             "per-row softmax cross-entropy (label smoothing) and dlogits of the mean loss; one group per row"),
-        new(MeanName, "Loss", Method(nameof(CrossEntropyMean)), KernelGrouping.Explicit, "mean of the per-row losses in one group, fixed order"),
-    ];
+        (MeanName, nameof(CrossEntropyMean), KernelGrouping.Explicit, "mean of the per-row losses in one group, fixed order"),
+    ]);
 
     internal static void CrossEntropyForwardBackwardRows(
         ArrayView<float> logits, ArrayView<int> labels, ArrayView<float> losses, ArrayView<float> dlogits,
@@ -97,7 +96,4 @@ public static class LossKernels
         device.Kernel(MeanName, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int>(CrossEntropyMean))
             (new KernelConfig(1, group), losses, mean, rows);
     }
-
-    private static MethodInfo Method(string name) =>
-        typeof(LossKernels).GetMethod(name, BindingFlags.NonPublic | BindingFlags.Static)!;
 }

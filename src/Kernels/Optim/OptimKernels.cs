@@ -1,4 +1,4 @@
-using System.Reflection;
+using System.Runtime.CompilerServices;
 using CrsIlgpu.Kernels.Reduction;
 using CrsIlgpu.Kernels.Runtime;
 using ILGPU;
@@ -32,19 +32,19 @@ public static class OptimKernels
     /// </summary>
     public const int MaxNormGroupsPerTensor = 1024;
 
-    public static IReadOnlyList<KernelEntry> Catalog { get; } =
+    public static IReadOnlyList<KernelEntry> Catalog { get; } = KernelEntry.CatalogOf(typeof(OptimKernels), "Optim",
     [
-        new(AdamUpdateName, "Optim", Method(nameof(OptimAdamUpdate)), KernelGrouping.Implicit,
+        (AdamUpdateName, nameof(OptimAdamUpdate), KernelGrouping.Implicit,
             "Adam/AdamW step: scale g, decay, update m and v, bias-corrected p update"),
-        new(NormPartialsName, "Optim", Method(nameof(OptimNormPartialSumsOfSquares)), KernelGrouping.Explicit,
+        (NormPartialsName, nameof(OptimNormPartialSumsOfSquares), KernelGrouping.Explicit,
             "global grad norm pass 1: one sum of squares per group"),
-        new(NormFinishName, "Optim", Method(nameof(OptimNormFinish)), KernelGrouping.Explicit,
+        (NormFinishName, nameof(OptimNormFinish), KernelGrouping.Explicit,
             "global grad norm pass 2: one group sums the partials, writes sqrt"),
-        new(AdamUpdateClippedName, "Optim", Method(nameof(OptimAdamUpdateClipNorm)), KernelGrouping.Implicit,
+        (AdamUpdateClippedName, nameof(OptimAdamUpdateClipNorm), KernelGrouping.Implicit,
             "Adam/AdamW step over a flat buffer, gradient scale min(1, max/(norm+1e-6)) from the device's global norm"),
-        new(NormSegmentedPartialsName, "Optim", Method(nameof(OptimNormSegmentedPartials)), KernelGrouping.Explicit,
+        (NormSegmentedPartialsName, nameof(OptimNormSegmentedPartials), KernelGrouping.Explicit,
             "global grad norm pass 1 over a flat buffer: each group sums its tensor's share, as the per-tensor launches did"),
-    ];
+    ]);
 
     /// <summary>Number of partial sums (groups) pass 1 uses for a tensor of <paramref name="length"/> elements.</summary>
     public static int NormGroupsFor(long length, int groupSize) =>
@@ -102,26 +102,25 @@ public static class OptimKernels
         var length = table[row + 1];
         var local = table[row + 2];
         var groups = table[row + 3];
-        var sum = 0f;
-        var stride = groups * Group.DimX;
-        for (var j = local * Group.DimX + Group.IdxX; j < length; j += stride)
-        {
-            var value = x[start + j];
-            sum += value * value;
-        }
-        sum = GroupReduce.Sum(sum);
-        if (Group.IdxX == 0)
-            partials[Grid.IdxX] = sum;
+        GroupSumOfSquares(x, start, local, groups, length, partials);
     }
 
     /// <summary>Pass 1: group b writes the sum of squares of its grid-strided elements of x to partials[b].</summary>
-    internal static void OptimNormPartialSumsOfSquares(ArrayView<float> x, ArrayView<float> partials, int length)
+    internal static void OptimNormPartialSumsOfSquares(ArrayView<float> x, ArrayView<float> partials, int length) =>
+        GroupSumOfSquares(x, 0, Grid.IdxX, Grid.DimX, length, partials);
+
+    /// <summary>
+    /// The sum of squares of x[start + j] over this group's grid-strided j &lt; length (group
+    /// <paramref name="group"/> of <paramref name="groups"/>), written by thread 0 to partials[Grid.IdxX].
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void GroupSumOfSquares(ArrayView<float> x, int start, int group, int groups, int length, ArrayView<float> partials)
     {
         var sum = 0f;
-        var stride = Grid.DimX * Group.DimX;
-        for (var j = Grid.IdxX * Group.DimX + Group.IdxX; j < length; j += stride)
+        var stride = groups * Group.DimX;
+        for (var j = group * Group.DimX + Group.IdxX; j < length; j += stride)
         {
-            var value = x[j];
+            var value = x[start + j];
             sum += value * value;
         }
         sum = GroupReduce.Sum(sum);
@@ -174,7 +173,4 @@ public static class OptimKernels
     public static void LaunchNormFinish(DeviceContext device, ArrayView<float> partials, ArrayView<float> norm, int groupSize) =>
         device.Kernel(NormFinishName, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int>(OptimNormFinish))
             (new KernelConfig(1, groupSize), partials, norm, (int)partials.Length);
-
-    private static MethodInfo Method(string name) =>
-        typeof(OptimKernels).GetMethod(name, BindingFlags.NonPublic | BindingFlags.Static)!;
 }

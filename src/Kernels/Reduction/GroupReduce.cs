@@ -12,7 +12,12 @@ public static class GroupReduce
 {
     public const int MaxGroupSize = 1024;
 
-    public static float Sum(float value)
+    public static float Sum(float value) => Reduce<SumOp>(value);
+
+    public static float Max(float value) => Reduce<MaxOp>(value);
+
+    /// <summary>The tree over shared memory; TOp is a struct, so each use is its own specialised code.</summary>
+    private static float Reduce<TOp>(float value) where TOp : struct, IReduceOp
     {
         var shared = SharedMemory.Allocate<float>(MaxGroupSize);
         var tid = Group.IdxX;
@@ -22,7 +27,10 @@ public static class GroupReduce
         for (var stride = HalfCeilPow2(n); stride > 0; stride >>= 1)
         {
             if (tid < stride && tid + stride < n)
-                shared[tid] += shared[tid + stride];
+            {
+                ref var slot = ref shared[tid];
+                slot = default(TOp).Apply(slot, shared[tid + stride]);
+            }
             Group.Barrier();
         }
         var result = shared[0];
@@ -30,22 +38,19 @@ public static class GroupReduce
         return result;
     }
 
-    public static float Max(float value)
+    private interface IReduceOp
     {
-        var shared = SharedMemory.Allocate<float>(MaxGroupSize);
-        var tid = Group.IdxX;
-        var n = Group.DimX;
-        shared[tid] = value;
-        Group.Barrier();
-        for (var stride = HalfCeilPow2(n); stride > 0; stride >>= 1)
-        {
-            if (tid < stride && tid + stride < n)
-                shared[tid] = IntrinsicMath.Max(shared[tid], shared[tid + stride]);
-            Group.Barrier();
-        }
-        var result = shared[0];
-        Group.Barrier();
-        return result;
+        float Apply(float a, float b);
+    }
+
+    private readonly struct SumOp : IReduceOp
+    {
+        public float Apply(float a, float b) => a + b;
+    }
+
+    private readonly struct MaxOp : IReduceOp
+    {
+        public float Apply(float a, float b) => IntrinsicMath.Max(a, b);
     }
 
     /// <summary>Half of the smallest power of two ≥ n: the first stride of the tree (0 for n = 1).</summary>

@@ -1,4 +1,3 @@
-using System.Reflection;
 using CrsIlgpu.Kernels.Runtime;
 using ILGPU;
 using ILGPU.Runtime;
@@ -15,11 +14,11 @@ public static class ResizeKernels
 {
     public const string Name = "resize_bilinear";
 
-    public static IReadOnlyList<KernelEntry> Catalog { get; } =
+    public static IReadOnlyList<KernelEntry> Catalog { get; } = KernelEntry.CatalogOf(typeof(ResizeKernels), "Resize",
     [
-        new(Name, "Resize", Method(nameof(ResizeBilinear)), KernelGrouping.Implicit,
+        (Name, nameof(ResizeBilinear), KernelGrouping.Implicit,
             "bilinear resize, align_corners = false (input images to the model's size)"),
-    ];
+    ]);
 
     // PyTorch 1.13's rounding (see ResizeReference.Source): float scale, the coordinate in double, the weights in float.
     internal static void ResizeBilinear(Index1D i, ArrayView<float> input, ArrayView<float> output, int inH, int inW, int outH, int outW)
@@ -46,7 +45,4 @@ public static class ResizeKernels
     public static void Launch(DeviceContext device, ArrayView<float> input, ArrayView<float> output, int inH, int inW, int outH, int outW) =>
         device.Kernel(Name, acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int>(ResizeBilinear))
             ((int)output.Length, input, output, inH, inW, outH, outW);
-
-    private static MethodInfo Method(string name) =>
-        typeof(ResizeKernels).GetMethod(name, BindingFlags.NonPublic | BindingFlags.Static)!;
 }

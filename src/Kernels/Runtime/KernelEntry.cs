@@ -10,4 +10,21 @@ public sealed record KernelEntry(string Name, string Family, MethodInfo Method, 
     /// "Kernel_" + the C# method name (checked against the compiled PTX by a test).
     /// </summary>
     public string PtxEntryName => "Kernel_" + Method.Name;
+
+    /// <summary>
+    /// The catalog of one kernel family: a row (name, method, grouping, description) per kernel, its
+    /// method the static method of that name (public or internal) of <paramref name="kernels"/>.
+    /// </summary>
+    public static IReadOnlyList<KernelEntry> CatalogOf(
+        Type kernels, string family, params ReadOnlySpan<(string Name, string Method, KernelGrouping Grouping, string Description)> rows)
+    {
+        var entries = new List<KernelEntry>(rows.Length);
+        foreach (var (name, method, grouping, description) in rows)
+        {
+            var entry = kernels.GetMethod(method, BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static)
+                ?? throw new InvalidOperationException($"kernel method {kernels.Name}.{method} not found");
+            entries.Add(new KernelEntry(name, family, entry, grouping, description));
+        }
+        return entries;
+    }
 }

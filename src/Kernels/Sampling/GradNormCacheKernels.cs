@@ -1,4 +1,3 @@
-using System.Reflection;
 using CrsIlgpu.Kernels.Runtime;
 using ILGPU;
 using ILGPU.Runtime;
@@ -16,11 +15,11 @@ public static class GradNormCacheKernels
 {
     public const string ScoresName = "gradnorm_cache_scores";
 
-    public static IReadOnlyList<KernelEntry> Catalog { get; } =
+    public static IReadOnlyList<KernelEntry> Catalog { get; } = KernelEntry.CatalogOf(typeof(GradNormCacheKernels), "Sampling",
     [
-        new(ScoresName, "Sampling", Method(nameof(GradNormCacheScores)), KernelGrouping.Implicit,
+        (ScoresName, nameof(GradNormCacheScores), KernelGrouping.Implicit,
             "score[r] = ‖x_r‖ · (cached ‖G‖ of row r, or 1 when never seen)"),
-    ];
+    ]);
 
     internal static void GradNormCacheScores(Index1D r, ArrayView<float> xNorms, ArrayView<float> cache, ArrayView<int> examples, ArrayView<float> scores,
         int tokens)
@@ -34,7 +33,4 @@ public static class GradNormCacheKernels
         device.Kernel(ScoresName, acc => acc.LoadAutoGroupedStreamKernel<
             Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, int>(GradNormCacheScores))
             ((int)scores.Length, xNorms, cache, examples, scores, tokens);
-
-    private static MethodInfo Method(string name) =>
-        typeof(GradNormCacheKernels).GetMethod(name, BindingFlags.NonPublic | BindingFlags.Static)!;
 }

@@ -1,4 +1,3 @@
-using System.Reflection;
 using CrsIlgpu.Kernels.Runtime;
 using ILGPU;
 using ILGPU.Runtime;
@@ -13,11 +12,10 @@ public static class RowGatherKernels
 {
     public const string GatherName = "row_gather_scaled";
 
-    public static IReadOnlyList<KernelEntry> Catalog { get; } =
+    public static IReadOnlyList<KernelEntry> Catalog { get; } = KernelEntry.CatalogOf(typeof(RowGatherKernels), "Sampling",
     [
-        new(GatherName, "Sampling", typeof(RowGatherKernels).GetMethod(nameof(RowGatherScaled), BindingFlags.NonPublic | BindingFlags.Static)!,
-            KernelGrouping.Implicit, "y[t] = scale[t] · x[idx[t]] (sampled, pre-scaled input rows)"),
-    ];
+        (GatherName, nameof(RowGatherScaled), KernelGrouping.Implicit, "y[t] = scale[t] · x[idx[t]] (sampled, pre-scaled input rows)"),
+    ]);
 
     internal static void RowGatherScaled(Index1D i, ArrayView<float> x, ArrayView<int> indices, ArrayView<float> scales, ArrayView<float> y, int rows, int cols)
     {

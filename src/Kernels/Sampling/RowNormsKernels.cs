@@ -1,4 +1,3 @@
-using System.Reflection;
 using CrsIlgpu.Kernels.Reduction;
 using CrsIlgpu.Kernels.Runtime;
 using ILGPU;
@@ -16,11 +15,10 @@ public static class RowNormsKernels
     /// <summary>Stable name (profiles, Nsight, tests): kept from when this kernel lived with the selection.</summary>
     public const string Name = "selection_row_norms";
 
-    public static IReadOnlyList<KernelEntry> Catalog { get; } =
+    public static IReadOnlyList<KernelEntry> Catalog { get; } = KernelEntry.CatalogOf(typeof(RowNormsKernels), "Sampling",
     [
-        new(Name, "Sampling", typeof(RowNormsKernels).GetMethod(nameof(SelectionRowNorms), BindingFlags.NonPublic | BindingFlags.Static)!,
-            KernelGrouping.Explicit, "norms[r] = ‖x[r, :]‖₂; one group per row"),
-    ];
+        (Name, nameof(SelectionRowNorms), KernelGrouping.Explicit, "norms[r] = ‖x[r, :]‖₂; one group per row"),
+    ]);
 
     internal static void SelectionRowNorms(ArrayView<float> x, ArrayView<float> norms, int d)
     {

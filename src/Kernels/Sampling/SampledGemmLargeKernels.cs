@@ -1,6 +1,7 @@
 using CrsIlgpu.Kernels.Gemm;
 using CrsIlgpu.Kernels.Runtime;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using ILGPU;
 using ILGPU.Runtime;
 using LargeSampledGemmLauncher = System.Action<
@@ -94,24 +95,38 @@ public static class SampledGemmLargeKernels
     /// <summary>Form (a)/(c) on the 128×128 tile.</summary>
     public static void SampledGemmTnGather128(
         ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<int> indices, ArrayView<float> scales, SampledGemmProblem p, int vector) =>
-        GemmLargeKernels.Tile(a, b, c, p.M, p.N, p.K, p.StrideA, p.StrideB, p.StrideC, p.Alpha, 0f, vector, transA: true, transB: false,
-            indices, scales, p.StrideSamples, p.Rows, sampled: true, gathered: true);
+        Tile(a, b, c, indices, scales, p, vector, tf32: false, gathered: true);
 
     /// <summary>Form (b) on the 128×128 tile.</summary>
     public static void SampledGemmTnPreSampled128(
         ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<int> indices, ArrayView<float> scales, SampledGemmProblem p, int vector) =>
-        GemmLargeKernels.Tile(a, b, c, p.M, p.N, p.K, p.StrideA, p.StrideB, p.StrideC, p.Alpha, 0f, vector, transA: true, transB: false,
-            indices, scales, p.StrideSamples, p.Rows, sampled: true, gathered: false);
+        Tile(a, b, c, indices, scales, p, vector, tf32: false, gathered: false);
 
     /// <summary>Form (a)/(c) on TF32 tensor cores.</summary>
     public static void SampledGemmTnGatherTf32(
         ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<int> indices, ArrayView<float> scales, SampledGemmProblem p, int vector) =>
-        GemmTf32Kernels.Tile(a, b, c, p.M, p.N, p.K, p.StrideA, p.StrideB, p.StrideC, p.Alpha, 0f, vector, transA: true, transB: false,
-            indices, scales, p.StrideSamples, p.Rows, sampled: true, gathered: true);
+        Tile(a, b, c, indices, scales, p, vector, tf32: true, gathered: true);
 
     /// <summary>Form (b) on TF32 tensor cores.</summary>
     public static void SampledGemmTnPreSampledTf32(
         ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<int> indices, ArrayView<float> scales, SampledGemmProblem p, int vector) =>
-        GemmTf32Kernels.Tile(a, b, c, p.M, p.N, p.K, p.StrideA, p.StrideB, p.StrideC, p.Alpha, 0f, vector, transA: true, transB: false,
-            indices, scales, p.StrideSamples, p.Rows, sampled: true, gathered: false);
+        Tile(a, b, c, indices, scales, p, vector, tf32: true, gathered: false);
+
+    /// <summary>The dense kernel's tile loop (SIMT or TF32) as the sampled TN GEMM; tf32 and gathered are literals at every entry.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tile(
+        ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<int> indices, ArrayView<float> scales, SampledGemmProblem p, int vector,
+        bool tf32, bool gathered)
+    {
+        if (tf32)
+        {
+            GemmTf32Kernels.Tile(a, b, c, p.M, p.N, p.K, p.StrideA, p.StrideB, p.StrideC, p.Alpha, 0f, vector, transA: true, transB: false,
+                indices, scales, p.StrideSamples, p.Rows, sampled: true, gathered);
+        }
+        else
+        {
+            GemmLargeKernels.Tile(a, b, c, p.M, p.N, p.K, p.StrideA, p.StrideB, p.StrideC, p.Alpha, 0f, vector, transA: true, transB: false,
+                indices, scales, p.StrideSamples, p.Rows, sampled: true, gathered);
+        }
+    }
 }

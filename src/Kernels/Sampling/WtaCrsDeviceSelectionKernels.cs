@@ -1,4 +1,3 @@
-using System.Reflection;
 using CrsIlgpu.Kernels.Runtime;
 using ILGPU;
 using ILGPU.Algorithms;
@@ -45,23 +44,23 @@ public static class WtaCrsDeviceSelectionKernels
 
     private const int Chunks = WtaCrsSelectionReference.Chunks;
 
-    public static IReadOnlyList<KernelEntry> Catalog { get; } =
+    public static IReadOnlyList<KernelEntry> Catalog { get; } = KernelEntry.CatalogOf(typeof(WtaCrsDeviceSelectionKernels), "Sampling",
     [
-        new(ScoresName, "Sampling", Method(nameof(SelectionDeviceScores)), KernelGrouping.Explicit,
+        (ScoresName, nameof(SelectionDeviceScores), KernelGrouping.Explicit,
             "device-wide WTA-CRS: s_i = ‖X_i‖·‖G_i‖ (or s_i); a thread per row"),
-        new(ChunkSumsName, "Sampling", Method(nameof(SelectionDeviceChunkSums)), KernelGrouping.Explicit,
+        (ChunkSumsName, nameof(SelectionDeviceChunkSums), KernelGrouping.Explicit,
             "device-wide WTA-CRS: the 1,024 fixed chunk sums, each sequential; a thread per chunk"),
-        new(ChunkOffsetsName, "Sampling", Method(nameof(SelectionDeviceChunkOffsets)), KernelGrouping.Explicit,
+        (ChunkOffsetsName, nameof(SelectionDeviceChunkOffsets), KernelGrouping.Explicit,
             "device-wide WTA-CRS: exclusive chunk offsets and the total, sequential in chunk order; one group"),
-        new(SortTilesName, "Sampling", Method(nameof(SelectionDeviceSortTiles)), KernelGrouping.Explicit,
+        (SortTilesName, nameof(SelectionDeviceSortTiles), KernelGrouping.Explicit,
             "device-wide WTA-CRS: p = s/Σ, bitonic sort of (p desc, row asc) per 2,048-row tile in shared memory; a group per tile"),
-        new(MergeName, "Sampling", Method(nameof(SelectionDeviceMerge)), KernelGrouping.Explicit,
+        (MergeName, nameof(SelectionDeviceMerge), KernelGrouping.Explicit,
             "device-wide WTA-CRS: one merge pass of sorted runs (rank by binary search); a thread per row"),
-        new(PrefixArgMinName, "Sampling", Method(nameof(SelectionDevicePrefixArgMin)), KernelGrouping.Explicit,
+        (PrefixArgMinName, nameof(SelectionDevicePrefixArgMin), KernelGrouping.Explicit,
             "device-wide WTA-CRS: chunked prefix sums of sorted p and per-group argmin of (Q − P_c)/(k − c); a thread per chunk"),
-        new(DrawName, "Sampling", Method(nameof(SelectionDeviceDraw)), KernelGrouping.Explicit,
+        (DrawName, nameof(SelectionDeviceDraw), KernelGrouping.Explicit,
             "device-wide WTA-CRS: c from the partials, winners and Philox draws by binary search; a thread per selected row"),
-    ];
+    ]);
 
     /// <summary>Floats: two key buffers [N] (sort ping-pong; the spare one takes the prefix sums), two chunk-sum arrays [Chunks + 1], argmin partial values [Chunks].</summary>
     public static long FloatWorkspace(int n) => 2L * n + 3L * Chunks + 2;
@@ -413,7 +412,4 @@ public static class WtaCrsDeviceSelectionKernels
     }
 
     private static KernelConfig Config(int threads, int group) => new(WtaCrsSelectionPlan.Groups(threads, group), group);
-
-    private static MethodInfo Method(string name) =>
-        typeof(WtaCrsDeviceSelectionKernels).GetMethod(name, BindingFlags.NonPublic | BindingFlags.Static)!;
 }

@@ -1,4 +1,3 @@
-using System.Reflection;
 using CrsIlgpu.Kernels.Reduction;
 using CrsIlgpu.Kernels.Runtime;
 using ILGPU;
@@ -26,11 +25,11 @@ public static class WtaCrsSelectionKernels
     /// <summary>On the CPU accelerator every thread of a group is simulated; fewer are faster and give the same result.</summary>
     public const int CpuSelectionGroup = 32;
 
-    public static IReadOnlyList<KernelEntry> Catalog { get; } =
+    public static IReadOnlyList<KernelEntry> Catalog { get; } = KernelEntry.CatalogOf(typeof(WtaCrsSelectionKernels), "Sampling",
     [
-        new(Name, "Sampling", Method(nameof(SelectionWtaCrs)), KernelGrouping.Explicit,
+        (Name, nameof(SelectionWtaCrs), KernelGrouping.Explicit,
             "WTA-CRS row selection (sort, prefix sums, choice of c, Philox draws); one group per problem (attention: per (batch, head))"),
-    ];
+    ]);
 
     /// <summary>Sort length: the smallest power of two ≥ n (≥ 1).</summary>
     public static int PaddedLength(int n)
@@ -333,7 +332,4 @@ public static class WtaCrsSelectionKernels
             (new KernelConfig(problems, group), first, second, floatWork, order, indices, scales, winners, n, k, normPairs ? 1 : 0,
                 estimator == WtaCrsEstimator.TopK ? 1 : 0, seed, layer, step);
     }
-
-    private static MethodInfo Method(string name) =>
-        typeof(WtaCrsSelectionKernels).GetMethod(name, BindingFlags.NonPublic | BindingFlags.Static)!;
 }

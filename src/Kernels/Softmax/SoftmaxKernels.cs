@@ -1,4 +1,3 @@
-using System.Reflection;
 using CrsIlgpu.Kernels.Reduction;
 using CrsIlgpu.Kernels.Runtime;
 using ILGPU;
@@ -18,11 +17,11 @@ public static class SoftmaxKernels
     public const string ForwardName = "softmax_forward";
     public const string BackwardName = "softmax_backward";
 
-    public static IReadOnlyList<KernelEntry> Catalog { get; } =
+    public static IReadOnlyList<KernelEntry> Catalog { get; } = KernelEntry.CatalogOf(typeof(SoftmaxKernels), "Softmax",
     [
-        new(ForwardName, "Softmax", Method(nameof(SoftmaxForwardRows)), KernelGrouping.Explicit, "y = softmax(x) over the last dimension, one group per row"),
-        new(BackwardName, "Softmax", Method(nameof(SoftmaxBackwardRows)), KernelGrouping.Explicit, "dx = y * (dy - rowsum(dy * y)), one group per row"),
-    ];
+        (ForwardName, nameof(SoftmaxForwardRows), KernelGrouping.Explicit, "y = softmax(x) over the last dimension, one group per row"),
+        (BackwardName, nameof(SoftmaxBackwardRows), KernelGrouping.Explicit, "dx = y * (dy - rowsum(dy * y)), one group per row"),
+    ]);
 
     internal static void SoftmaxForwardRows(ArrayView<float> x, ArrayView<float> y, int n)
     {
@@ -76,7 +75,4 @@ public static class SoftmaxKernels
         device.Kernel(BackwardName, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(SoftmaxBackwardRows))
             (new KernelConfig(rows, group), y, dy, dx, n);
     }
-
-    private static MethodInfo Method(string name) =>
-        typeof(SoftmaxKernels).GetMethod(name, BindingFlags.NonPublic | BindingFlags.Static)!;
 }
