@@ -1,6 +1,5 @@
 using CrsIlgpu.Kernels.Embed;
 using CrsIlgpu.Kernels.Loss;
-using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Kernels.Runtime.Memory;
 using CrsIlgpu.Model.Layers;
 using CrsIlgpu.Model.Sampling;

@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace CrsIlgpu.Cli.Tests;
 
 [Collection("console")]

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using CrsIlgpu.Tests.Shared;
 
 namespace CrsIlgpu.Cli.Tests;

@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace CrsIlgpu.Cli.Tests;
 
 /// <summary>`crs train`, `crs eval` and `crs sweep` as a user runs them, on a tiny generated CIFAR-10 and a one-block ViT.</summary>

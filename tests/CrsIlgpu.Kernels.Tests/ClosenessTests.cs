@@ -1,4 +1,3 @@
-using CrsIlgpu.Tests.Shared;
 using Xunit.Sdk;
 
 namespace CrsIlgpu.Kernels.Tests;

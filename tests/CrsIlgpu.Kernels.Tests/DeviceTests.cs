@@ -1,6 +1,3 @@
-using CrsIlgpu.Kernels.Runtime;
-using CrsIlgpu.Tests.Shared;
-
 namespace CrsIlgpu.Kernels.Tests;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using CrsIlgpu.Kernels.Runtime;
-using CrsIlgpu.Tests.Shared;
 using ILGPU.Runtime;
 
 namespace CrsIlgpu.Kernels.Tests;

@@ -1,5 +1,4 @@
 using CrsIlgpu.Kernels.Bench;
-using CrsIlgpu.Kernels.Runtime;
 
 namespace CrsIlgpu.Kernels.Tests;
 

@@ -1,11 +1,7 @@
-using CrsIlgpu.Tests.Shared;
 using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json.Nodes;
 using CrsIlgpu.Kernels.Loss;
-using CrsIlgpu.Kernels.Runtime;
-using CrsIlgpu.Kernels.Runtime.Memory;
-using CrsIlgpu.Model.Checkpoint;
 
 namespace CrsIlgpu.Model.Tests;
 

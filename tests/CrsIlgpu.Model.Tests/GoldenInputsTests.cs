@@ -1,7 +1,4 @@
-using CrsIlgpu.Tests.Shared;
 using System.Globalization;
-using CrsIlgpu.Model.Checkpoint;
-using CrsIlgpu.Model.Reference;
 
 namespace CrsIlgpu.Model.Tests;
 

@@ -1,10 +1,5 @@
 using System.Collections.Concurrent;
 using CrsIlgpu.Kernels.Loss;
-using CrsIlgpu.Kernels.Runtime;
-using CrsIlgpu.Kernels.Runtime.Memory;
-using CrsIlgpu.Model.Checkpoint;
-using CrsIlgpu.Model.Reference;
-using CrsIlgpu.Tests.Shared;
 
 namespace CrsIlgpu.Model.Tests;
 

@@ -1,8 +1,3 @@
-using CrsIlgpu.Kernels.Runtime;
-using CrsIlgpu.Kernels.Runtime.Memory;
-using CrsIlgpu.Model.Sampling;
-using CrsIlgpu.Tests.Shared;
-
 namespace CrsIlgpu.Model.Tests;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using CrsIlgpu.Model.Sampling;
-
 namespace CrsIlgpu.Model.Tests;
 
 public class ProbeComparisonTests

@@ -1,8 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json;
-using CrsIlgpu.Kernels.Runtime;
-using CrsIlgpu.Model.Checkpoint;
 
 namespace CrsIlgpu.Model.Tests;
 

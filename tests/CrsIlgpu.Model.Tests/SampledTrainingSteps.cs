@@ -1,7 +1,3 @@
-using CrsIlgpu.Kernels.Runtime;
-using CrsIlgpu.Kernels.Runtime.Memory;
-using CrsIlgpu.Model.Sampling;
-
 namespace CrsIlgpu.Model.Tests;
 
 /// <summary>Training steps of a tiny ViT with fixed weights and inputs, for comparing sampled gradients with dense ones.</summary>

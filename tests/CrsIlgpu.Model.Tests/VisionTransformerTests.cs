@@ -1,8 +1,4 @@
-using CrsIlgpu.Tests.Shared;
 using CrsIlgpu.Kernels.Loss;
-using CrsIlgpu.Kernels.Runtime;
-using CrsIlgpu.Kernels.Runtime.Memory;
-using CrsIlgpu.Model.Reference;
 
 namespace CrsIlgpu.Model.Tests;
 

@@ -1,7 +1,3 @@
-using CrsIlgpu.Kernels.Runtime;
-using CrsIlgpu.Kernels.Runtime.Memory;
-using CrsIlgpu.Model.Sampling;
-using CrsIlgpu.Tests.Shared;
 using static CrsIlgpu.Model.Tests.SampledTrainingSteps;
 
 namespace CrsIlgpu.Model.Tests;

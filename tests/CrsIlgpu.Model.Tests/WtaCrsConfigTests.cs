@@ -1,6 +1,4 @@
-using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Kernels.Sampling;
-using CrsIlgpu.Model.Sampling;
 
 namespace CrsIlgpu.Model.Tests;
 

@@ -1,8 +1,4 @@
-using CrsIlgpu.Kernels.Runtime;
-using CrsIlgpu.Kernels.Runtime.Memory;
 using CrsIlgpu.Kernels.Sampling;
-using CrsIlgpu.Model.Sampling;
-using CrsIlgpu.Tests.Shared;
 
 namespace CrsIlgpu.Model.Tests;
 

@@ -1,9 +1,6 @@
-using CrsIlgpu.Tests.Shared;
 using CrsIlgpu.Kernels.Loss;
 using CrsIlgpu.Kernels.Optim;
-using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Kernels.Runtime.Memory;
-using CrsIlgpu.Model;
 using CrsIlgpu.Training.Optim;
 
 namespace CrsIlgpu.Training.Tests;

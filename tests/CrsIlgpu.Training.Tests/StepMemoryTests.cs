@@ -1,7 +1,4 @@
-using CrsIlgpu.Tests.Shared;
-using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Kernels.Runtime.Memory;
-using CrsIlgpu.Model;
 using CrsIlgpu.Model.Sampling;
 using CrsIlgpu.Training.Memory;
 

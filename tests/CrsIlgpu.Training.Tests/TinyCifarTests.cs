@@ -1,9 +1,3 @@
-using CrsIlgpu.Model;
-using CrsIlgpu.Tests.Shared;
-using CrsIlgpu.Training.Data;
-using CrsIlgpu.Training.Tests.Data;
-using CrsIlgpu.Training.Trainer;
-
 namespace CrsIlgpu.Training.Tests;
 
 /// <summary>

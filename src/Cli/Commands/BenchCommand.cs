@@ -1,10 +1,5 @@
 using CrsIlgpu.Training.Plots;
-using System.Text.Json;
-using System.CommandLine;
-using System.Globalization;
 using CrsIlgpu.Kernels.Bench;
-using CrsIlgpu.Kernels.Runtime;
-using Spectre.Console;
 
 namespace CrsIlgpu.Cli.Commands;
 

@@ -1,9 +1,4 @@
-using System.CommandLine;
-using System.Globalization;
-using System.Text.Json;
 using CrsIlgpu.Kernels.Bench;
-using CrsIlgpu.Kernels.Runtime;
-using Spectre.Console;
 
 namespace CrsIlgpu.Cli.Commands;
 

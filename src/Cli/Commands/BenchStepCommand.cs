@@ -1,10 +1,4 @@
-using System.CommandLine;
-using System.Globalization;
-using System.Text.Json;
-using CrsIlgpu.Kernels.Runtime;
-using CrsIlgpu.Kernels.Runtime.Memory;
 using CrsIlgpu.Training.Profiling;
-using Spectre.Console;
 
 namespace CrsIlgpu.Cli.Commands;
 

@@ -1,9 +1,4 @@
-using System.CommandLine;
-using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Serialization;
-using CrsIlgpu.Training.Data;
-using CrsIlgpu.Training.Trainer;
 
 namespace CrsIlgpu.Cli.Commands;
 

@@ -1,7 +1,3 @@
-using System.CommandLine;
-using CrsIlgpu.Kernels.Runtime;
-using CrsIlgpu.Kernels.Runtime.Memory;
-
 namespace CrsIlgpu.Cli.Commands;
 
 /// <summary>Options every command understands, and the one place that turns them into a device.</summary>

@@ -1,8 +1,3 @@
-using System.CommandLine;
-using System.Globalization;
-using CrsIlgpu.Training.Data;
-using Spectre.Console;
-
 namespace CrsIlgpu.Cli.Commands;
 
 /// <summary>`crs data`: put the CIFAR packs in place, and describe a dataset.</summary>

@@ -1,5 +1,3 @@
-using System.CommandLine;
-
 namespace CrsIlgpu.Cli.Commands;
 
 /// <summary>Where the datasets are, for every command that reads them (data, train, eval, sweep).</summary>

@@ -1,9 +1,4 @@
-using System.CommandLine;
-using System.Text.Json;
-using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Kernels.Runtime.Driver;
-using CrsIlgpu.Kernels.Runtime.Memory;
-using Spectre.Console;
 
 namespace CrsIlgpu.Cli.Commands;
 

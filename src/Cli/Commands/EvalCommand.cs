@@ -1,12 +1,3 @@
-using System.CommandLine;
-using System.Globalization;
-using System.Text.Json;
-using CrsIlgpu.Kernels.Runtime;
-using CrsIlgpu.Kernels.Runtime.Memory;
-using CrsIlgpu.Training.Data;
-using CrsIlgpu.Training.Trainer;
-using Spectre.Console;
-
 namespace CrsIlgpu.Cli.Commands;
 
 /// <summary>`crs eval`: top-1 and per-class accuracy of a checkpoint on a test split.</summary>

@@ -1,7 +1,3 @@
-using System.CommandLine;
-using CrsIlgpu.Kernels.Runtime;
-using Spectre.Console;
-
 namespace CrsIlgpu.Cli.Commands;
 
 /// <summary>`crs kernels`: the PTX gate over every catalog kernel.</summary>

@@ -1,13 +1,6 @@
 using CrsIlgpu.Training.Plots;
-using System.CommandLine;
-using System.Globalization;
-using System.Text.Json;
-using CrsIlgpu.Kernels.Runtime;
-using CrsIlgpu.Kernels.Runtime.Memory;
 using CrsIlgpu.Model;
-using CrsIlgpu.Model.Sampling;
 using CrsIlgpu.Training.Memory;
-using Spectre.Console;
 
 namespace CrsIlgpu.Cli.Commands;
 

@@ -1,12 +1,6 @@
-using System.Globalization;
-using System.Text.Json;
-using CrsIlgpu.Kernels.Runtime;
-using CrsIlgpu.Kernels.Runtime.Memory;
 using CrsIlgpu.Model;
-using CrsIlgpu.Model.Sampling;
 using CrsIlgpu.Training.Memory;
 using CrsIlgpu.Training.Plots;
-using Spectre.Console;
 
 namespace CrsIlgpu.Cli.Commands;
 

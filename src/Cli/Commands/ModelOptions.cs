@@ -1,4 +1,3 @@
-using System.CommandLine;
 using CrsIlgpu.Model;
 
 namespace CrsIlgpu.Cli.Commands;

@@ -1,7 +1,3 @@
-using System.Globalization;
-using CrsIlgpu.Kernels.Runtime;
-using CrsIlgpu.Model.Sampling;
-
 namespace CrsIlgpu.Cli.Commands;
 
 /// <summary>Comma-separated option values (--sizes 512,1024; --ratios 1,0.5,0.3), parsed with one error wording.</summary>

@@ -1,11 +1,4 @@
-using System.CommandLine;
-using System.Globalization;
-using System.Text.Json;
-using CrsIlgpu.Kernels.Runtime;
-using CrsIlgpu.Kernels.Runtime.Memory;
-using CrsIlgpu.Training.Data;
 using CrsIlgpu.Training.Prediction;
-using CrsIlgpu.Training.Trainer;
 
 namespace CrsIlgpu.Cli.Commands;
 

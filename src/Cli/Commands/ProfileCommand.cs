@@ -1,9 +1,5 @@
-using System.CommandLine;
-using System.Globalization;
-using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Model;
 using CrsIlgpu.Training.Profiling;
-using Spectre.Console;
 
 namespace CrsIlgpu.Cli.Commands;
 

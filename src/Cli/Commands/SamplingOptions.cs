@@ -1,6 +1,3 @@
-using System.CommandLine;
-using CrsIlgpu.Model.Sampling;
-
 namespace CrsIlgpu.Cli.Commands;
 
 /// <summary>

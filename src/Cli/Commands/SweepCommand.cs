@@ -1,8 +1,3 @@
-using System.CommandLine;
-using CrsIlgpu.Kernels.Runtime;
-using CrsIlgpu.Training.Data;
-using CrsIlgpu.Training.Trainer;
-
 namespace CrsIlgpu.Cli.Commands;
 
 /// <summary>`crs sweep`: the dataset × keep-ratio grid, each cell a resumable `crs train` run, summarised in results.md and bar charts.</summary>

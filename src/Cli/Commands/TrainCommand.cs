@@ -1,13 +1,5 @@
-using System.CommandLine;
-using System.Globalization;
 using System.Runtime.InteropServices;
-using CrsIlgpu.Kernels.Runtime;
-using CrsIlgpu.Kernels.Runtime.Memory;
-using CrsIlgpu.Model.Sampling;
-using CrsIlgpu.Training.Data;
 using CrsIlgpu.Training.Probe;
-using CrsIlgpu.Training.Trainer;
-using Spectre.Console;
 
 namespace CrsIlgpu.Cli.Commands;
 

@@ -1,8 +1,3 @@
-using System.CommandLine;
-using CrsIlgpu.Kernels.Runtime;
-using CrsIlgpu.Training.Data;
-using CrsIlgpu.Training.Trainer;
-
 namespace CrsIlgpu.Cli.Commands;
 
 /// <summary>The options of a training run, shared by `crs train` and `crs sweep`, and their binding to <see cref="TrainingOptions"/>.</summary>

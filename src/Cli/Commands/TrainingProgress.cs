@@ -1,8 +1,3 @@
-using System.Globalization;
-using CrsIlgpu.Kernels.Runtime.Memory;
-using CrsIlgpu.Training.Trainer;
-using Spectre.Console;
-
 namespace CrsIlgpu.Cli.Commands;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using CrsIlgpu.Kernels.Runtime;
-
 namespace CrsIlgpu.Kernels.Activation;
 
 /// <summary>GELU entry points (exact erf form, PyTorch nn.GELU() default): shape checks, profiler scope, device dispatch.</summary>

@@ -1,5 +1,3 @@
-using CrsIlgpu.Kernels.Runtime;
-
 namespace CrsIlgpu.Kernels.Attention;
 
 /// <summary>Entry points of the attention layout changes (see <see cref="AttentionKernels"/>).</summary>

@@ -1,5 +1,4 @@
 using CrsIlgpu.Kernels.Gemm;
-using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Kernels.Sampling;
 using CrsIlgpu.Kernels.Softmax;
 

@@ -1,5 +1,4 @@
 using CrsIlgpu.Kernels.Example;
-using CrsIlgpu.Kernels.Runtime;
 
 namespace CrsIlgpu.Kernels.Bench;
 

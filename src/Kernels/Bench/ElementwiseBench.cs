@@ -1,5 +1,4 @@
 using CrsIlgpu.Kernels.Elementwise;
-using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Kernels.Runtime.Memory;
 
 namespace CrsIlgpu.Kernels.Bench;

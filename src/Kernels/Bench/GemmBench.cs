@@ -1,6 +1,5 @@
 using System.Globalization;
 using CrsIlgpu.Kernels.Gemm;
-using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Kernels.Runtime.Memory;
 
 namespace CrsIlgpu.Kernels.Bench;

@@ -1,5 +1,4 @@
 using System.Globalization;
-using CrsIlgpu.Kernels.Runtime;
 
 namespace CrsIlgpu.Kernels.Bench;
 

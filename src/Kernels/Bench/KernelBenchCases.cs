@@ -3,7 +3,6 @@ using CrsIlgpu.Kernels.Bias;
 using CrsIlgpu.Kernels.Elementwise;
 using CrsIlgpu.Kernels.Gemm;
 using CrsIlgpu.Kernels.LayerNorm;
-using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Kernels.Runtime.Memory;
 using CrsIlgpu.Kernels.Sampling;
 using CrsIlgpu.Kernels.Softmax;

@@ -1,6 +1,5 @@
 using CrsIlgpu.Kernels.Gemm;
 using CrsIlgpu.Kernels.Loss;
-using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Kernels.Runtime.Memory;
 using CrsIlgpu.Kernels.Sampling;
 

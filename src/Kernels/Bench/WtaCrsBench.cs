@@ -1,5 +1,4 @@
 using CrsIlgpu.Kernels.Gemm;
-using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Kernels.Runtime.Memory;
 using CrsIlgpu.Kernels.Sampling;
 

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Numerics.Tensors;
-using CrsIlgpu.Kernels.Runtime;
 
 namespace CrsIlgpu.Kernels.Bias;
 

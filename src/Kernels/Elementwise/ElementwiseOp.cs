@@ -1,5 +1,3 @@
-using CrsIlgpu.Kernels.Runtime;
-
 namespace CrsIlgpu.Kernels.Elementwise;
 
 /// <summary>Entry points: check shapes before any launch, report to the profiler, run the device's implementation.</summary>

@@ -1,6 +1,5 @@
 using System.Runtime.Intrinsics;
 using System.Numerics.Tensors;
-using CrsIlgpu.Kernels.Runtime;
 
 namespace CrsIlgpu.Kernels.Embed;
 

@@ -1,6 +1,4 @@
 using CrsIlgpu.Kernels.Bias;
-using CrsIlgpu.Kernels.Runtime;
-using ILGPU;
 using ILGPU.Runtime;
 
 namespace CrsIlgpu.Kernels.Embed;

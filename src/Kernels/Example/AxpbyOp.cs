@@ -1,5 +1,3 @@
-using CrsIlgpu.Kernels.Runtime;
-
 namespace CrsIlgpu.Kernels.Example;
 
 /// <summary>The public entry of y = α·x + β·y: shape checks before any launch, the profiler scope, dispatch by device mode.</summary>

@@ -1,5 +1,3 @@
-using ILGPU;
-
 namespace CrsIlgpu.Kernels.Gemm;
 
 /// <summary>

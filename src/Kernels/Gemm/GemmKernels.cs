@@ -1,7 +1,5 @@
-using CrsIlgpu.Kernels.Runtime;
 using System.Reflection;
 using System.Runtime.CompilerServices;
-using ILGPU;
 using ILGPU.Runtime;
 using GemmLauncher = System.Action<
     ILGPU.KernelConfig,

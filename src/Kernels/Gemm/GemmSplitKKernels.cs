@@ -1,6 +1,4 @@
-using CrsIlgpu.Kernels.Runtime;
 using System.Runtime.CompilerServices;
-using ILGPU;
 using ILGPU.Runtime;
 using static CrsIlgpu.Kernels.Gemm.TileAccumulator;
 

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using ILGPU;
 
 namespace CrsIlgpu.Kernels.Gemm;
 

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using CrsIlgpu.Kernels.Sampling;
-using ILGPU;
 
 namespace CrsIlgpu.Kernels.Gemm;
 

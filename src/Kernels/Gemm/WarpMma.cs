@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using ILGPU;
 using ILGPU.Runtime.Cuda;
 
 namespace CrsIlgpu.Kernels.Gemm;

@@ -1,5 +1,4 @@
 using CrsIlgpu.Kernels.Reduction;
-using CrsIlgpu.Kernels.Runtime;
 using ILGPU.Runtime;
 
 namespace CrsIlgpu.Kernels.Loss;

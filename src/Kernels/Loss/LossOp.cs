@@ -1,5 +1,4 @@
 using CrsIlgpu.Kernels.Reduction;
-using CrsIlgpu.Kernels.Runtime;
 
 namespace CrsIlgpu.Kernels.Loss;
 

@@ -1,7 +1,5 @@
 using System.Runtime.CompilerServices;
 using CrsIlgpu.Kernels.Reduction;
-using CrsIlgpu.Kernels.Runtime;
-using ILGPU;
 using ILGPU.Algorithms;
 using ILGPU.Runtime;
 

@@ -1,5 +1,4 @@
 using CrsIlgpu.Kernels.Reduction;
-using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Kernels.Runtime.Memory;
 using ILGPU.Runtime;
 

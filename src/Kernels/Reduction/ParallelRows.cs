@@ -1,4 +1,3 @@
-using CrsIlgpu.Kernels.Runtime;
 namespace CrsIlgpu.Kernels.Reduction;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using CrsIlgpu.Kernels.Runtime;
-
 namespace CrsIlgpu.Kernels.Resize;
 
 /// <summary>The public entry of the bilinear resize: checks before any launch, the profiler scope, dispatch by device mode.</summary>

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using CrsIlgpu.Kernels.Runtime.Driver;
 using CrsIlgpu.Kernels.Runtime.Memory;
-using ILGPU;
 using ILGPU.Runtime;
 using ILGPU.Runtime.CPU;
 using ILGPU.Runtime.Cuda;

@@ -1,5 +1,4 @@
 using CrsIlgpu.Kernels.Runtime.Memory;
-using ILGPU;
 using ILGPU.Runtime;
 
 namespace CrsIlgpu.Kernels.Runtime;

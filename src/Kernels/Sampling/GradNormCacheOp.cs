@@ -1,5 +1,3 @@
-using CrsIlgpu.Kernels.Runtime;
-
 namespace CrsIlgpu.Kernels.Sampling;
 
 /// <summary>Entry points of the gradient-norm cache (see <see cref="GradNormCacheKernels"/>).</summary>

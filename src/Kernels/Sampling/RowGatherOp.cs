@@ -1,5 +1,3 @@
-using CrsIlgpu.Kernels.Runtime;
-
 namespace CrsIlgpu.Kernels.Sampling;
 
 /// <summary>Entry point of the scaled row gather (see <see cref="RowGatherKernels"/>).</summary>

@@ -1,6 +1,5 @@
 using System.Buffers;
 using CrsIlgpu.Kernels.Gemm;
-using CrsIlgpu.Kernels.Runtime;
 
 namespace CrsIlgpu.Kernels.Sampling;
 

@@ -1,8 +1,6 @@
 using CrsIlgpu.Kernels.Gemm;
 using System.Reflection;
 using System.Runtime.CompilerServices;
-using CrsIlgpu.Kernels.Runtime;
-using ILGPU;
 using ILGPU.Runtime;
 using SampledGemmLauncher = System.Action<
     ILGPU.KernelConfig,

@@ -1,8 +1,6 @@
 using CrsIlgpu.Kernels.Gemm;
-using CrsIlgpu.Kernels.Runtime;
 using System.Reflection;
 using System.Runtime.CompilerServices;
-using ILGPU;
 using ILGPU.Runtime;
 using LargeSampledGemmLauncher = System.Action<
     ILGPU.KernelConfig,

@@ -1,8 +1,6 @@
 using CrsIlgpu.Kernels.Gemm;
 using CrsIlgpu.Kernels.Loss;
-using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Kernels.Runtime.Memory;
-using ILGPU;
 
 namespace CrsIlgpu.Kernels.Sampling;
 

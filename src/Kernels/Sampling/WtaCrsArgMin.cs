@@ -1,5 +1,4 @@
 using CrsIlgpu.Kernels.Reduction;
-using ILGPU;
 
 namespace CrsIlgpu.Kernels.Sampling;
 

@@ -1,5 +1,3 @@
-using CrsIlgpu.Kernels.Runtime;
-using ILGPU;
 using ILGPU.Algorithms;
 using ILGPU.Runtime;
 

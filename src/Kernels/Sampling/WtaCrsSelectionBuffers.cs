@@ -1,6 +1,4 @@
-using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Kernels.Runtime.Memory;
-using ILGPU;
 using ILGPU.Runtime;
 
 namespace CrsIlgpu.Kernels.Sampling;

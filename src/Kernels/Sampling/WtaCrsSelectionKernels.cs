@@ -1,6 +1,4 @@
 using CrsIlgpu.Kernels.Reduction;
-using CrsIlgpu.Kernels.Runtime;
-using ILGPU;
 using ILGPU.Algorithms;
 using ILGPU.Runtime;
 

@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using CrsIlgpu.Kernels.Runtime;
 
 namespace CrsIlgpu.Model.Checkpoint;
 

@@ -2,7 +2,6 @@ using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using CrsIlgpu.Kernels.Runtime;
 
 namespace CrsIlgpu.Model.Checkpoint;
 

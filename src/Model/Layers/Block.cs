@@ -1,5 +1,4 @@
 using CrsIlgpu.Kernels.Elementwise;
-using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Model.Sampling;
 
 namespace CrsIlgpu.Model.Layers;

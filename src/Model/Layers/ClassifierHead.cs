@@ -1,5 +1,4 @@
 using CrsIlgpu.Kernels.Embed;
-using CrsIlgpu.Kernels.Runtime;
 
 namespace CrsIlgpu.Model.Layers;
 

@@ -1,5 +1,4 @@
 using CrsIlgpu.Kernels.LayerNorm;
-using CrsIlgpu.Kernels.Runtime;
 
 namespace CrsIlgpu.Model.Layers;
 

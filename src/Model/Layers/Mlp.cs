@@ -1,5 +1,4 @@
 using CrsIlgpu.Kernels.Activation;
-using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Model.Sampling;
 
 namespace CrsIlgpu.Model.Layers;

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using CrsIlgpu.Kernels.Attention;
 using CrsIlgpu.Kernels.Gemm;
-using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Kernels.Runtime.Memory;
 using CrsIlgpu.Kernels.Sampling;
 using ILGPU;

@@ -1,5 +1,3 @@
-using CrsIlgpu.Kernels.Runtime;
-
 namespace CrsIlgpu.Model.Sampling;
 
 /// <summary>

@@ -1,5 +1,4 @@
 using System.Threading.Channels;
-using CrsIlgpu.Kernels.Runtime;
 
 namespace CrsIlgpu.Training.Data;
 

@@ -1,6 +1,5 @@
 using System.Formats.Tar;
 using System.IO.Compression;
-using CrsIlgpu.Kernels.Runtime;
 
 namespace CrsIlgpu.Training.Data;
 

@@ -1,6 +1,5 @@
 using CrsIlgpu.Kernels.Loss;
 using CrsIlgpu.Kernels.Optim;
-using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Kernels.Runtime.Memory;
 using CrsIlgpu.Model;
 using CrsIlgpu.Model.Sampling;

@@ -1,4 +1,3 @@
-using CrsIlgpu.Kernels.Runtime;
 using ScottPlot;
 
 namespace CrsIlgpu.Training.Plots;

@@ -1,4 +1,3 @@
-using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Training.Data;
 
 namespace CrsIlgpu.Training.Prediction;

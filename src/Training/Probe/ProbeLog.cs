@@ -1,5 +1,4 @@
 using System.Text.Json;
-using CrsIlgpu.Kernels.Runtime;
 
 namespace CrsIlgpu.Training.Probe;
 

@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using CrsIlgpu.Kernels.Runtime;
 
 namespace CrsIlgpu.Training.Profiling;
 

@@ -1,4 +1,3 @@
-using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Kernels.Sampling;
 
 namespace CrsIlgpu.Training.Profiling;

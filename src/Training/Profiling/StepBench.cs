@@ -1,6 +1,5 @@
 using System.Globalization;
 using CrsIlgpu.Kernels.Bench;
-using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Model;
 
 namespace CrsIlgpu.Training.Profiling;

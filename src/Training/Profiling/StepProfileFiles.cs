@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Training.Plots;
 
 namespace CrsIlgpu.Training.Profiling;

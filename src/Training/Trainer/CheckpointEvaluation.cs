@@ -1,4 +1,3 @@
-using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Model.Checkpoint;
 using CrsIlgpu.Training.Data;
 

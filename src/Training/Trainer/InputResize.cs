@@ -1,5 +1,4 @@
 using CrsIlgpu.Kernels.Resize;
-using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Kernels.Runtime.Memory;
 
 namespace CrsIlgpu.Training.Trainer;

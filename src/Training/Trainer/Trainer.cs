@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using CrsIlgpu.Kernels.Optim;
-using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Model;
 using CrsIlgpu.Model.Checkpoint;
 using CrsIlgpu.Model.Sampling;

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Model;
 using CrsIlgpu.Model.Checkpoint;
 using CrsIlgpu.Training.Optim;

@@ -1,5 +1,3 @@
-using CrsIlgpu.Kernels.Runtime;
-
 namespace CrsIlgpu.Training.Trainer;
 
 /// <summary>A non-finite loss or gradient norm stopped the run; the last checkpoint on disk is the last good one.</summary>

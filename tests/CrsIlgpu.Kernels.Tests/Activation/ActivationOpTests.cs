@@ -1,4 +1,3 @@
-using CrsIlgpu.Tests.Shared;
 using CrsIlgpu.Kernels.Activation;
 
 namespace CrsIlgpu.Kernels.Tests.Activation;

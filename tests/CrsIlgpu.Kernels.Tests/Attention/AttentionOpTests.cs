@@ -1,4 +1,3 @@
-using CrsIlgpu.Tests.Shared;
 using CrsIlgpu.Kernels.Attention;
 
 namespace CrsIlgpu.Kernels.Tests.Attention;

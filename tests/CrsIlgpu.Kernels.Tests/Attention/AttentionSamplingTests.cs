@@ -1,6 +1,4 @@
 using CrsIlgpu.Kernels.Attention;
-using CrsIlgpu.Kernels.Runtime;
-using CrsIlgpu.Kernels.Sampling;
 
 namespace CrsIlgpu.Kernels.Tests.Attention;
 

@@ -1,6 +1,4 @@
 using CrsIlgpu.Kernels.Bench;
-using CrsIlgpu.Kernels.Gemm;
-using CrsIlgpu.Kernels.Runtime;
 
 namespace CrsIlgpu.Kernels.Tests.Bench;
 

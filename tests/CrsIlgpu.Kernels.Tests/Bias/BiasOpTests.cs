@@ -1,6 +1,4 @@
-using CrsIlgpu.Tests.Shared;
 using CrsIlgpu.Kernels.Bias;
-using CrsIlgpu.Kernels.Runtime;
 
 namespace CrsIlgpu.Kernels.Tests.Bias;
 

@@ -1,6 +1,4 @@
 using CrsIlgpu.Kernels.Example;
-using CrsIlgpu.Kernels.Runtime;
-using CrsIlgpu.Tests.Shared;
 
 namespace CrsIlgpu.Kernels.Tests.Example;
 

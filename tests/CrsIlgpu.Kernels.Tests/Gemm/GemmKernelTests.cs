@@ -1,4 +1,3 @@
-using CrsIlgpu.Kernels.Gemm;
 using ILGPU;
 using ILGPU.Runtime;
 

@@ -1,6 +1,3 @@
-using CrsIlgpu.Kernels.Gemm;
-using CrsIlgpu.Tests.Shared;
-
 namespace CrsIlgpu.Kernels.Tests.Gemm;
 
 public class GemmOpTests : DeviceTests

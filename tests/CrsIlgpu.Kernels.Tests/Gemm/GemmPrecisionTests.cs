@@ -1,7 +1,3 @@
-using CrsIlgpu.Kernels.Gemm;
-using CrsIlgpu.Kernels.Runtime;
-using CrsIlgpu.Tests.Shared;
-
 namespace CrsIlgpu.Kernels.Tests.Gemm;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using CrsIlgpu.Kernels.Gemm;
-
 namespace CrsIlgpu.Kernels.Tests.Gemm;
 
 public class GemmProblemTests

@@ -1,6 +1,3 @@
-using CrsIlgpu.Kernels.Gemm;
-using CrsIlgpu.Kernels.Runtime;
-
 namespace CrsIlgpu.Kernels.Tests.Gemm;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using CrsIlgpu.Kernels.Gemm;
-using CrsIlgpu.Kernels.Sampling;
 using static CrsIlgpu.Kernels.Tests.Gemm.GemmPtxLoop;
 
 namespace CrsIlgpu.Kernels.Tests.Gemm;

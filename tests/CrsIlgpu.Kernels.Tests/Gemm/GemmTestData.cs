@@ -1,5 +1,3 @@
-using CrsIlgpu.Kernels.Gemm;
-using CrsIlgpu.Tests.Shared;
 using ILGPU;
 using ILGPU.Runtime;
 

@@ -1,5 +1,3 @@
-using CrsIlgpu.Kernels.Gemm;
-
 namespace CrsIlgpu.Kernels.Tests.Gemm;
 
 /// <summary>The rule that picks the 128×128 or the 64×64 kernel (<see cref="GemmKernels.ChooseTile"/>).</summary>

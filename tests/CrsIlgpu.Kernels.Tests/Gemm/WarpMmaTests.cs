@@ -1,6 +1,4 @@
 using System.Reflection;
-using CrsIlgpu.Kernels.Gemm;
-using CrsIlgpu.Kernels.Runtime;
 using ILGPU;
 using ILGPU.Runtime;
 

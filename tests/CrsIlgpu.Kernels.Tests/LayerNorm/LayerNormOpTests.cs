@@ -1,6 +1,4 @@
 using CrsIlgpu.Kernels.LayerNorm;
-using CrsIlgpu.Kernels.Runtime;
-using CrsIlgpu.Tests.Shared;
 using CrsIlgpu.Kernels.Tests.Reduction;
 
 namespace CrsIlgpu.Kernels.Tests.LayerNorm;

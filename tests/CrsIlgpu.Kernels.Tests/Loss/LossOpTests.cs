@@ -1,6 +1,4 @@
-using CrsIlgpu.Tests.Shared;
 using CrsIlgpu.Kernels.Loss;
-using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Kernels.Tests.Reduction;
 using ILGPU.Runtime;
 

@@ -1,5 +1,4 @@
 using CrsIlgpu.Kernels.Optim;
-using CrsIlgpu.Tests.Shared;
 
 namespace CrsIlgpu.Kernels.Tests.Optim;
 

@@ -1,5 +1,3 @@
-using CrsIlgpu.Tests.Shared;
-
 namespace CrsIlgpu.Kernels.Tests.Runtime;
 
 public sealed class CudaFaultGuardTests : IDisposable

@@ -5,10 +5,7 @@ using CrsIlgpu.Kernels.Embed;
 using CrsIlgpu.Kernels.Example;
 using CrsIlgpu.Kernels.Loss;
 using CrsIlgpu.Kernels.Optim;
-using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Kernels.Runtime.Memory;
-using CrsIlgpu.Kernels.Sampling;
-using CrsIlgpu.Tests.Shared;
 
 namespace CrsIlgpu.Kernels.Tests.Runtime;
 

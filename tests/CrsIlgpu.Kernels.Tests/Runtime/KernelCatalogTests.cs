@@ -1,6 +1,4 @@
 using System.Text.RegularExpressions;
-using CrsIlgpu.Kernels.Runtime;
-using CrsIlgpu.Tests.Shared;
 
 namespace CrsIlgpu.Kernels.Tests.Runtime;
 

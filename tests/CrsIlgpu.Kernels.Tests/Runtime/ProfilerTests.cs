@@ -1,5 +1,4 @@
 using System.Text.Json;
-using CrsIlgpu.Kernels.Runtime;
 using ILGPU;
 using ILGPU.Runtime;
 

@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using CrsIlgpu.Kernels.Runtime;
 
 namespace CrsIlgpu.Kernels.Tests.Runtime;
 

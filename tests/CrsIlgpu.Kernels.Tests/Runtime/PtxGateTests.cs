@@ -1,4 +1,3 @@
-using CrsIlgpu.Kernels.Runtime;
 using ILGPU;
 using ILGPU.Runtime;
 

@@ -1,4 +1,3 @@
-using CrsIlgpu.Kernels.Sampling;
 using ILGPU;
 using ILGPU.Runtime;
 

@@ -1,5 +1,3 @@
-using CrsIlgpu.Kernels.Sampling;
-
 namespace CrsIlgpu.Kernels.Tests.Sampling;
 
 public class RowNormsOpTests : DeviceTests

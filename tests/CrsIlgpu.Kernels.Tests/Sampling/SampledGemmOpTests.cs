@@ -1,7 +1,3 @@
-using CrsIlgpu.Kernels.Gemm;
-using CrsIlgpu.Kernels.Sampling;
-using CrsIlgpu.Kernels.Runtime;
-using CrsIlgpu.Tests.Shared;
 using ILGPU.Runtime;
 using static CrsIlgpu.Kernels.Tests.Sampling.SampledGemmTestData;
 

@@ -1,7 +1,5 @@
 using CrsIlgpu.Kernels.Loss;
-using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Kernels.Runtime.Memory;
-using CrsIlgpu.Kernels.Sampling;
 
 namespace CrsIlgpu.Kernels.Tests.Sampling;
 

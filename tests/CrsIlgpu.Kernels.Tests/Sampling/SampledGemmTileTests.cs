@@ -1,8 +1,4 @@
-using CrsIlgpu.Kernels.Gemm;
-using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Kernels.Runtime.Memory;
-using CrsIlgpu.Kernels.Sampling;
-using CrsIlgpu.Tests.Shared;
 using ILGPU;
 using ILGPU.Runtime;
 using static CrsIlgpu.Kernels.Tests.Sampling.SampledGemmTestData;

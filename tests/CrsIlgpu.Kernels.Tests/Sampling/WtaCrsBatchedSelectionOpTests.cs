@@ -1,6 +1,4 @@
-using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Kernels.Runtime.Memory;
-using CrsIlgpu.Kernels.Sampling;
 using static CrsIlgpu.Kernels.Tests.Sampling.WtaCrsSelectionOpTests;
 
 namespace CrsIlgpu.Kernels.Tests.Sampling;

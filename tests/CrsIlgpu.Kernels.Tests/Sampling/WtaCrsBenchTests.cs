@@ -1,5 +1,4 @@
 using CrsIlgpu.Kernels.Bench;
-using CrsIlgpu.Kernels.Sampling;
 
 namespace CrsIlgpu.Kernels.Tests.Sampling;
 

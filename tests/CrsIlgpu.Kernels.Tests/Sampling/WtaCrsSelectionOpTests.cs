@@ -1,6 +1,3 @@
-using CrsIlgpu.Kernels.Runtime;
-using CrsIlgpu.Kernels.Sampling;
-
 namespace CrsIlgpu.Kernels.Tests.Sampling;
 
 /// <summary>

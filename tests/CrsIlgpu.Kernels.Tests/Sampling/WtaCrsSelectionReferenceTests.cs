@@ -1,5 +1,3 @@
-using CrsIlgpu.Kernels.Sampling;
-
 namespace CrsIlgpu.Kernels.Tests.Sampling;
 
 /// <summary>The reference's semantics against DESIGN.md §3, recomputed in double where it matters.</summary>

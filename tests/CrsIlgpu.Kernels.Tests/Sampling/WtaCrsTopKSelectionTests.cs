@@ -1,4 +1,3 @@
-using CrsIlgpu.Kernels.Sampling;
 using static CrsIlgpu.Kernels.Tests.Sampling.WtaCrsSelectionOpTests;
 
 namespace CrsIlgpu.Kernels.Tests.Sampling;

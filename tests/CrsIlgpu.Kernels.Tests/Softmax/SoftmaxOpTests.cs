@@ -1,4 +1,3 @@
-using CrsIlgpu.Tests.Shared;
 using CrsIlgpu.Kernels.Reduction;
 using CrsIlgpu.Kernels.Softmax;
 using CrsIlgpu.Kernels.Tests.Reduction;

@@ -1,8 +1,4 @@
 using CrsIlgpu.Kernels.Resize;
-using CrsIlgpu.Kernels.Runtime;
-using CrsIlgpu.Kernels.Runtime.Memory;
-using CrsIlgpu.Model.Checkpoint;
-using CrsIlgpu.Tests.Shared;
 
 namespace CrsIlgpu.Model.Tests.Checkpoint;
 

@@ -1,7 +1,4 @@
 using System.Text;
-using CrsIlgpu.Kernels.Runtime;
-using CrsIlgpu.Model.Checkpoint;
-using CrsIlgpu.Tests.Shared;
 
 namespace CrsIlgpu.Model.Tests.Checkpoint;
 

@@ -1,6 +1,3 @@
-using CrsIlgpu.Tests.Shared;
-using CrsIlgpu.Model.Reference;
-
 namespace CrsIlgpu.Model.Tests.Reference;
 
 /// <summary>Forward values worked out by hand, so the forward itself (not only its consistency with backward) is pinned.</summary>

@@ -1,5 +1,3 @@
-using CrsIlgpu.Model.Reference;
-
 namespace CrsIlgpu.Model.Tests.Reference;
 
 /// <summary>Tiny models with parameters far from init, so every path (biases, LayerNorm affine) carries real gradient.</summary>

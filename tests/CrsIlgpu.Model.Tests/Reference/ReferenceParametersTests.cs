@@ -1,5 +1,3 @@
-using CrsIlgpu.Model.Reference;
-
 namespace CrsIlgpu.Model.Tests.Reference;
 
 public class ReferenceParametersTests

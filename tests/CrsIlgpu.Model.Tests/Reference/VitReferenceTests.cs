@@ -1,4 +1,3 @@
-using CrsIlgpu.Model.Reference;
 using static CrsIlgpu.Model.Tests.Reference.GradientCheck;
 
 namespace CrsIlgpu.Model.Tests.Reference;

@@ -1,5 +1,3 @@
-using CrsIlgpu.Training.Data;
-
 namespace CrsIlgpu.Training.Tests.Data;
 
 /// <summary>The loader's randomness is a fixed function of (seed, epoch, batch): the same in every process and from any starting batch.</summary>

@@ -1,5 +1,3 @@
-using CrsIlgpu.Training.Data;
-
 namespace CrsIlgpu.Training.Tests.Data;
 
 public class ChannelStatsTests

@@ -1,7 +1,5 @@
 using System.Formats.Tar;
 using System.IO.Compression;
-using CrsIlgpu.Kernels.Runtime;
-using CrsIlgpu.Training.Data;
 
 namespace CrsIlgpu.Training.Tests.Data;
 

@@ -1,6 +1,3 @@
-using CrsIlgpu.Kernels.Runtime;
-using CrsIlgpu.Training.Data;
-
 namespace CrsIlgpu.Training.Tests.Data;
 
 public class ImageFolderReaderTests

@@ -1,6 +1,3 @@
-using CrsIlgpu.Tests.Shared;
-using CrsIlgpu.Training.Data;
-
 namespace CrsIlgpu.Training.Tests.Data;
 
 /// <summary>Generates small CIFAR binary records and PNG files (<see cref="PngWriter"/>).</summary>

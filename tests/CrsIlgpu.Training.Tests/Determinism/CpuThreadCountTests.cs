@@ -1,9 +1,6 @@
 using CrsIlgpu.Kernels.Optim;
-using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Kernels.Runtime.Memory;
-using CrsIlgpu.Model;
 using CrsIlgpu.Model.Sampling;
-using CrsIlgpu.Tests.Shared;
 using CrsIlgpu.Training.Optim;
 
 namespace CrsIlgpu.Training.Tests.Determinism;

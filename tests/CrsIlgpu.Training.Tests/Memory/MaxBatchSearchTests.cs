@@ -1,6 +1,4 @@
-using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Kernels.Runtime.Memory;
-using CrsIlgpu.Model;
 using CrsIlgpu.Model.Sampling;
 using CrsIlgpu.Training.Memory;
 

@@ -1,8 +1,5 @@
 using CrsIlgpu.Kernels.Optim;
-using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Kernels.Runtime.Memory;
-using CrsIlgpu.Model;
-using CrsIlgpu.Tests.Shared;
 using CrsIlgpu.Training.Optim;
 
 namespace CrsIlgpu.Training.Tests.Optim;

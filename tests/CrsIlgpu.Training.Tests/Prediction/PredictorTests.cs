@@ -1,11 +1,5 @@
 using CrsIlgpu.Kernels.Resize;
-using CrsIlgpu.Kernels.Runtime;
-using CrsIlgpu.Model;
-using CrsIlgpu.Tests.Shared;
-using CrsIlgpu.Training.Data;
 using CrsIlgpu.Training.Prediction;
-using CrsIlgpu.Training.Tests.Data;
-using CrsIlgpu.Training.Trainer;
 
 namespace CrsIlgpu.Training.Tests.Prediction;
 

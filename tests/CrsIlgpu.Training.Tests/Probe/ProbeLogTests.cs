@@ -1,6 +1,4 @@
-using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Training.Probe;
-using CrsIlgpu.Training.Tests.Data;
 
 namespace CrsIlgpu.Training.Tests.Probe;
 

@@ -1,9 +1,6 @@
 using System.Text.Json.Nodes;
 using CrsIlgpu.Model.Checkpoint;
-using CrsIlgpu.Tests.Shared;
 using CrsIlgpu.Training.Probe;
-using CrsIlgpu.Training.Tests.Data;
-using CrsIlgpu.Training.Trainer;
 
 namespace CrsIlgpu.Training.Tests.Probe;
 

@@ -1,4 +1,3 @@
-using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Training.Profiling;
 
 namespace CrsIlgpu.Training.Tests.Profiling;

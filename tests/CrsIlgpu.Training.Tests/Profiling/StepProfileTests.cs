@@ -1,5 +1,3 @@
-using CrsIlgpu.Kernels.Runtime;
-using CrsIlgpu.Model;
 using CrsIlgpu.Training.Profiling;
 
 namespace CrsIlgpu.Training.Tests.Profiling;

@@ -1,8 +1,5 @@
 using System.Text.Json;
-using CrsIlgpu.Kernels.Runtime;
-using CrsIlgpu.Model;
 using CrsIlgpu.Model.Sampling;
-using CrsIlgpu.Tests.Shared;
 using CrsIlgpu.Training.Profiling;
 
 namespace CrsIlgpu.Training.Tests.Profiling;

@@ -1,11 +1,6 @@
 using CrsIlgpu.Kernels.Resize;
-using CrsIlgpu.Kernels.Runtime;
-using CrsIlgpu.Model;
 using CrsIlgpu.Model.Checkpoint;
-using CrsIlgpu.Tests.Shared;
 using CrsIlgpu.Training.Memory;
-using CrsIlgpu.Training.Tests.Data;
-using CrsIlgpu.Training.Trainer;
 
 namespace CrsIlgpu.Training.Tests.Trainer;
 

@@ -1,5 +1,3 @@
-using CrsIlgpu.Training.Trainer;
-
 namespace CrsIlgpu.Training.Tests.Trainer;
 
 public class LearningRateScheduleTests

@@ -1,7 +1,3 @@
-using CrsIlgpu.Kernels.Runtime;
-using CrsIlgpu.Training.Tests.Data;
-using CrsIlgpu.Training.Trainer;
-
 namespace CrsIlgpu.Training.Tests.Trainer;
 
 public class MetricsLogTests

@@ -1,6 +1,3 @@
-using CrsIlgpu.Training.Tests.Data;
-using CrsIlgpu.Training.Trainer;
-
 namespace CrsIlgpu.Training.Tests.Trainer;
 
 public sealed class RunningMeansTests

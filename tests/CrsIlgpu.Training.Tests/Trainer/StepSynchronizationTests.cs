@@ -1,8 +1,3 @@
-using CrsIlgpu.Kernels.Runtime;
-using CrsIlgpu.Tests.Shared;
-using CrsIlgpu.Training.Tests.Data;
-using CrsIlgpu.Training.Trainer;
-
 namespace CrsIlgpu.Training.Tests.Trainer;
 
 /// <summary>

@@ -1,8 +1,4 @@
-using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Model.Checkpoint;
-using CrsIlgpu.Tests.Shared;
-using CrsIlgpu.Training.Tests.Data;
-using CrsIlgpu.Training.Trainer;
 
 namespace CrsIlgpu.Training.Tests.Trainer;
 

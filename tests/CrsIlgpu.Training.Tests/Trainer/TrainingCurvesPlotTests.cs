@@ -1,5 +1,4 @@
 using CrsIlgpu.Training.Plots;
-using CrsIlgpu.Training.Trainer;
 using ScottPlot.Plottables;
 
 namespace CrsIlgpu.Training.Tests.Trainer;

@@ -1,6 +1,3 @@
-using CrsIlgpu.Kernels.Runtime;
-using CrsIlgpu.Training.Trainer;
-
 namespace CrsIlgpu.Training.Tests.Trainer;
 
 public class TrainingRecipeTests

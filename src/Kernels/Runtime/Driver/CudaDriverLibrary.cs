@@ -1,6 +1,5 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
-using ILGPU;
 
 namespace CrsIlgpu.Kernels.Runtime.Driver;
 

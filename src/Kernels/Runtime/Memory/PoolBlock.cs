@@ -1,4 +1,3 @@
-using ILGPU;
 using ILGPU.Runtime;
 
 namespace CrsIlgpu.Kernels.Runtime.Memory;

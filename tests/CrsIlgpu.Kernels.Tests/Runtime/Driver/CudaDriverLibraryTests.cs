@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Kernels.Runtime.Driver;
 
 namespace CrsIlgpu.Kernels.Tests.Runtime.Driver;

@@ -1,4 +1,3 @@
-using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Kernels.Runtime.Driver;
 
 namespace CrsIlgpu.Kernels.Tests.Runtime.Driver;

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using CrsIlgpu.Kernels.Example;
-using CrsIlgpu.Kernels.Gemm;
-using CrsIlgpu.Kernels.Runtime;
 using CrsIlgpu.Kernels.Runtime.Memory;
 
 namespace CrsIlgpu.Kernels.Tests.Runtime.Driver;
