@@ -60,7 +60,10 @@ public static class WtaCrsDeviceSelectionKernels
             "device-wide WTA-CRS: c from the partials, winners and Philox draws by binary search; a thread per selected row"),
     ]);
 
-    /// <summary>Floats: two key buffers [N] (sort ping-pong; the spare one takes the prefix sums), two chunk-sum arrays [Chunks + 1], argmin partial values [Chunks].</summary>
+    /// <summary>
+    /// Floats: two key buffers [N] (sort ping-pong; the spare one takes the prefix sums), two
+    /// chunk-sum arrays [Chunks + 1], argmin partial values [Chunks].
+    /// </summary>
     public static long FloatWorkspace(int n) => 2L * n + 3L * Chunks + 2;
 
     /// <summary>Ints: two row-order buffers [N] (sort ping-pong) and argmin partial c's [Chunks].</summary>
@@ -370,14 +373,17 @@ public static class WtaCrsDeviceSelectionKernels
         var orderB = intWork.SubView(n, n);
         var partialCs = intWork.SubView(2L * n, Chunks);
 
-        var scores = device.Kernel(ScoresName, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(SelectionDeviceScores));
+        var scores = device.Kernel(ScoresName, acc =>
+            acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(SelectionDeviceScores));
         var chunkSums = device.Kernel(ChunkSumsName, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int>(SelectionDeviceChunkSums));
         var offsets = device.Kernel(ChunkOffsetsName, acc => acc.LoadStreamKernel<ArrayView<float>>(SelectionDeviceChunkOffsets));
-        var sortTiles = device.Kernel(SortTilesName, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int>(SelectionDeviceSortTiles));
+        var sortTiles = device.Kernel(SortTilesName, acc =>
+            acc.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int>(SelectionDeviceSortTiles));
         var merge = device.Kernel(MergeName, acc =>
             acc.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<int>, int, int>(SelectionDeviceMerge));
         var prefixArgMin = device.Kernel(PrefixArgMinName, acc =>
-            acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, int, int>(SelectionDevicePrefixArgMin));
+            acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, int, int>(
+                SelectionDevicePrefixArgMin));
 
         using (profiler.Launch(ScoresName, n, 12.0 * n))
             scores(Config(n, plan.ElementGroup), first, second, keysA, n, normPairs ? 1 : 0);

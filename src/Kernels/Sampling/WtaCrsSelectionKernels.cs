@@ -326,7 +326,9 @@ public static class WtaCrsSelectionKernels
     {
         if (problems == 0 || n == 0)
             return;
-        device.Kernel(Name, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<int>, int, int, int, int, uint, uint, ulong>(SelectionWtaCrs))
+        device.Kernel(Name, acc => acc.LoadStreamKernel<
+                ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<int>,
+                int, int, int, int, uint, uint, ulong>(SelectionWtaCrs))
             (new KernelConfig(problems, group), first, second, floatWork, order, indices, scales, winners, n, k, normPairs ? 1 : 0,
                 estimator == WtaCrsEstimator.TopK ? 1 : 0, seed, layer, step);
     }

@@ -68,7 +68,8 @@ public static class WtaCrsSelectionOp
         OpCheck.That(op, first.Shape.Length == 2, $"'{first.Label}' {first.ShapeText} must be [problems, L] per-row scores");
         if (second is not null)
             OpCheck.SameShape(op, first, second);
-        OpCheck.That(op, output.Problems == first.Shape[0], $"'{first.Label}' {first.ShapeText} holds {first.Shape[0]} problems but the output holds {output.Problems}");
+        OpCheck.That(op, output.Problems == first.Shape[0],
+            $"'{first.Label}' {first.ShapeText} holds {first.Shape[0]} problems but the output holds {output.Problems}");
         return first.Shape[1];
     }
 

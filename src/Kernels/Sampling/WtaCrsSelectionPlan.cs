@@ -41,7 +41,8 @@ public sealed record WtaCrsSelectionPlan(
     /// <paramref name="k"/>. <paramref name="groupSize"/>, when given, sets every group size (tests
     /// show the rows do not depend on it).
     /// </summary>
-    public static WtaCrsSelectionPlan For(Accelerator accelerator, int problems, int n, int k, WtaCrsSelectionPath path = WtaCrsSelectionPath.Auto, int? groupSize = null)
+    public static WtaCrsSelectionPlan For(
+        Accelerator accelerator, int problems, int n, int k, WtaCrsSelectionPath path = WtaCrsSelectionPath.Auto, int? groupSize = null)
     {
         var resolved = Resolve(problems, n, path);
         if (resolved == WtaCrsSelectionPath.GroupPerProblem)

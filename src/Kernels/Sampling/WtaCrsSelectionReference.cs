@@ -35,7 +35,8 @@ public static class WtaCrsSelectionReference
     /// <summary>Rows the selection handles at most: counts stay exact in float and the padded sort fits an int.</summary>
     public const int MaxRows = 1 << 24;
 
-    public static WtaCrsSelectionResult Select(ReadOnlySpan<float> scores, int k, uint seed, ulong step, uint layer, WtaCrsEstimator estimator = WtaCrsEstimator.WtaCrs)
+    public static WtaCrsSelectionResult Select(
+        ReadOnlySpan<float> scores, int k, uint seed, ulong step, uint layer, WtaCrsEstimator estimator = WtaCrsEstimator.WtaCrs)
     {
         var indices = new int[k];
         var scales = new float[k];
