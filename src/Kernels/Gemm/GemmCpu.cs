@@ -13,8 +13,9 @@ namespace CrsIlgpu.Kernels.Gemm;
 /// run one per core; large ones are shared: B is packed once per block by all cores, then
 /// (row block × column chunk) tasks are scheduled dynamically. A small C over a long K (the weight
 /// gradients: K = the token rows) is cut into one slice of rows or columns per core instead, each
-/// running the whole K loop with its own packing: no meeting per K block, no repacked A. Every
-/// element of C sums the same K blocks in the same order on any number of cores.
+/// running the whole K loop with its own packing: no meeting per K block, and only the smaller
+/// operand is packed again (once per core, not once per column chunk). Every element of C sums
+/// the same K blocks in the same order on any number of cores.
 /// </summary>
 public static unsafe class GemmCpu
 {
