@@ -28,3 +28,10 @@ public sealed record KernelEntry(string Name, string Family, MethodInfo Method, 
         return entries;
     }
 }
+
+/// <summary>How a kernel is launched: explicit groups (KernelConfig, shared memory) or implicit (auto-grouped index).</summary>
+public enum KernelGrouping
+{
+    Explicit,
+    Implicit,
+}
