@@ -88,24 +88,15 @@ public class GemmCpuTests
         var (a, b, c) = GemmTestData.Inputs(p, seed: m + n + k);
         var expected = (float[])c.Clone();
         GemmReference.Run(p, a, b, expected);
-        var before = CpuThreads.Count;
-        try
+        var results = CpuThreadCounts.Each([1, 2, 3], () =>
         {
-            var results = new[] { 1, 2, 3 }.Select(threads =>
-            {
-                CpuThreads.Count = threads;
-                var actual = (float[])c.Clone();
-                GemmCpu.Run(p, a, b, actual);
-                return actual;
-            }).ToList();
-            GemmTestData.AssertClose(p, a, b, c, expected, results[1]);
-            Assert.Equal(results[0], results[1]);
-            Assert.Equal(results[0], results[2]);
-        }
-        finally
-        {
-            CpuThreads.Count = before;
-        }
+            var actual = (float[])c.Clone();
+            GemmCpu.Run(p, a, b, actual);
+            return actual;
+        });
+        GemmTestData.AssertClose(p, a, b, c, expected, results[1]);
+        Assert.Equal(results[0], results[1]);
+        Assert.Equal(results[0], results[2]);
     }
 
     [Fact]

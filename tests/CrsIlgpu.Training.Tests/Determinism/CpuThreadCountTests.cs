@@ -20,23 +20,11 @@ public sealed class CpuThreadCountTests
     [InlineData(0.5)]
     public void TrainingStepsGiveTheSameBytesWithOneTwoAndFourThreads(double ratio)
     {
-        var before = CpuThreads.Count;
-        try
+        var results = CpuThreadCounts.Each([1, 2, 4], () => Train(ratio));
+        foreach (var (name, values) in results[0])
         {
-            var results = new[] { 1, 2, 4 }.Select(threads =>
-            {
-                CpuThreads.Count = threads;
-                return Train(ratio);
-            }).ToList();
-            foreach (var (name, values) in results[0])
-            {
-                Assert.Equal(values, results[1][name]);
-                Assert.Equal(values, results[2][name]);
-            }
-        }
-        finally
-        {
-            CpuThreads.Count = before;
+            Assert.Equal(values, results[1][name]);
+            Assert.Equal(values, results[2][name]);
         }
     }
 
