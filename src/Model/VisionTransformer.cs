@@ -2,6 +2,7 @@ using CrsIlgpu.Kernels.Embed;
 using CrsIlgpu.Kernels.Loss;
 using CrsIlgpu.Kernels.Runtime.Memory;
 using CrsIlgpu.Model.Layers;
+using CrsIlgpu.Model.Saved;
 using CrsIlgpu.Model.Sampling;
 
 namespace CrsIlgpu.Model;
@@ -9,7 +10,8 @@ namespace CrsIlgpu.Model;
 /// <summary>
 /// timm's VisionTransformer (class token, learned positions, pre-norm blocks, final norm, linear
 /// head) as hand-written Forward/Backward pairs over the device's ops. Forward keeps what backward
-/// needs; Backward consumes it and overwrites every parameter gradient.
+/// needs in <see cref="Saved"/>, the step's store; Backward consumes it and overwrites every
+/// parameter gradient. <see cref="Infer"/> is the same forward with no store.
 /// </summary>
 public sealed class VisionTransformer : IDisposable
 {
@@ -17,7 +19,6 @@ public sealed class VisionTransformer : IDisposable
     private readonly PatchEmbed _patchEmbed;
     private readonly Block[] _blocks;
     private readonly ClassifierHead _head;
-    private int _batch;
 
     /// <param name="recomputeAttention">Do not keep the attention matrices for backward; each block's
     /// backward recomputes its own (less memory, one more QKᵀ GEMM and softmax per block).</param>
@@ -29,6 +30,7 @@ public sealed class VisionTransformer : IDisposable
         if (Sampling is { ExampleSlots: > 0 } && sampling!.Policy == SamplingPolicy.Cached)
             Sampling.Rows = new GradNormRows(device, Sampling); // before the layers: each sampled linear registers
         _device = device;
+        Saved = new SavedTensorStore(device.Pool);
         Config = config;
         Parameters = new ParameterStore(device, VitParameterLayout.For(config));
         _patchEmbed = new PatchEmbed(device, Parameters, config);
@@ -44,6 +46,9 @@ public sealed class VisionTransformer : IDisposable
 
     public ParameterStore Parameters { get; }
 
+    /// <summary>What the current step's forward kept for its backward (empty between steps).</summary>
+    public SavedTensorStore Saved { get; }
+
     /// <summary>WTA-CRS configuration and step counter; null for dense training.</summary>
     public SamplingState? Sampling { get; }
 
@@ -56,7 +61,7 @@ public sealed class VisionTransformer : IDisposable
         if (Sampling is not null)
             Sampling.Examples = examples;
         var c = Config;
-        var batch = _batch = images.Shape[0];
+        var batch = images.Shape[0];
         if (Sampling?.Rows is { } rows)
         {
             if (examples is not null)
@@ -70,66 +75,63 @@ public sealed class VisionTransformer : IDisposable
                 rows.CommitPending();
             }
         }
-        Tensor x;
-        using (var tokens = _patchEmbed.Forward(images))
-        {
-            x = new Tensor(_device.Pool, MemoryTag.SavedForBackward, "embed.out", batch * c.Tokens, c.Dim);
-            var x3 = x.Reshape(batch, c.Tokens, c.Dim);
-            EmbedOp.ClsConcat(_device, tokens.Reshape(batch, c.Patches, c.Dim), Parameters["cls_token"].Value.Reshape(c.Dim), x3);
-            EmbedOp.PosAdd(_device, x3, Parameters["pos_embed"].Value.Reshape(c.Tokens, c.Dim));
-        }
-        foreach (var block in _blocks)
-            x = block.Forward(x, batch);
-        return _head.Forward(x, batch);
+        return Run(images, Saved);
     }
 
     /// <summary>
     /// Inference: images [B, C, S, S] → logits [B, classes] (caller owns), bit-identical to
-    /// <see cref="Forward"/>'s (the same ops in the same order on the same inputs), but no layer keeps
-    /// anything for backward, no WTA-CRS selection or draw happens (whatever the sampling config; the
-    /// step counter and gradient-norm caches are untouched) and each intermediate tensor is freed as
-    /// soon as the next op has read it: the pool then holds, besides the weights, one block's
-    /// residual stream and the intermediates of the branch in progress. Nothing stays allocated
-    /// afterwards but the logits; no <see cref="Release"/> is needed.
+    /// <see cref="Forward"/>'s: the same code with no store, so the same ops in the same order on the
+    /// same inputs, but no layer keeps anything for backward, no WTA-CRS selection or draw happens
+    /// (whatever the sampling config; the step counter and gradient-norm caches are untouched) and
+    /// each intermediate tensor is freed as soon as the next op has read it: the pool then holds,
+    /// besides the weights, one block's residual stream and the intermediates of the branch in
+    /// progress. Nothing stays allocated afterwards but the logits; no <see cref="Release"/> is needed.
     /// </summary>
-    public Tensor Infer(Tensor images)
+    public Tensor Infer(Tensor images) => Run(images, null);
+
+    /// <summary>The forward: with a store, training (each layer keeps what its backward needs); with none, inference.</summary>
+    private Tensor Run(Tensor images, SavedTensorStore? saved)
     {
         var c = Config;
         var batch = images.Shape[0];
-        using var tokens = _patchEmbed.Infer(images); // the patch rows are already freed
-        var x = new Tensor(_device.Pool, MemoryTag.Activations, "embed.out", batch * c.Tokens, c.Dim);
-        try
+        Tensor x;
+        using (var tokens = _patchEmbed.Forward(images, saved))
         {
-            var x3 = x.Reshape(batch, c.Tokens, c.Dim);
-            EmbedOp.ClsConcat(_device, tokens.Reshape(batch, c.Patches, c.Dim), Parameters["cls_token"].Value.Reshape(c.Dim), x3);
-            EmbedOp.PosAdd(_device, x3, Parameters["pos_embed"].Value.Reshape(c.Tokens, c.Dim));
+            x = new Tensor(_device.Pool, MemoryTag.Activations, "embed.out", batch * c.Tokens, c.Dim);
+            try
+            {
+                var x3 = x.Reshape(batch, c.Tokens, c.Dim);
+                EmbedOp.ClsConcat(_device, tokens.Reshape(batch, c.Patches, c.Dim), Parameters["cls_token"].Value.Reshape(c.Dim), x3);
+                EmbedOp.PosAdd(_device, x3, Parameters["pos_embed"].Value.Reshape(c.Tokens, c.Dim));
+            }
+            catch
+            {
+                x.Dispose();
+                throw;
+            }
         }
-        catch
-        {
-            x.Dispose();
-            throw;
-        }
-        tokens.Dispose();
         foreach (var block in _blocks)
-            x = block.Infer(x, batch);
-        return _head.Infer(x, batch);
+            x = block.Forward(x, batch, saved);
+        return _head.Forward(x, batch, saved);
     }
 
     /// <summary>dlogits [B, classes] → every parameter's gradient (overwritten); frees what forward kept.</summary>
     public void Backward(Tensor dLogits)
     {
         var c = Config;
-        var dx = _head.Backward(dLogits);
+        var batch = dLogits.Shape[0];
+        var dx = _head.Backward(dLogits, Saved);
         for (var i = _blocks.Length - 1; i >= 0; i--)
-            dx = _blocks[i].Backward(dx);
+            dx = _blocks[i].Backward(dx, Saved);
         using (dx)
-        using (var dTokens = new Tensor(_device.Pool, MemoryTag.Activations, "embed.dtokens", _batch * c.Patches, c.Dim))
+        using (var dTokens = new Tensor(_device.Pool, MemoryTag.Activations, "embed.dtokens", batch * c.Patches, c.Dim))
         {
-            var dx3 = dx.Reshape(_batch, c.Tokens, c.Dim);
+            var dx3 = dx.Reshape(batch, c.Tokens, c.Dim);
             EmbedOp.PosGrad(_device, dx3, Parameters["pos_embed"].Grad.Reshape(c.Tokens, c.Dim));
-            EmbedOp.ClsSplit(_device, dx3, dTokens.Reshape(_batch, c.Patches, c.Dim), Parameters["cls_token"].Grad.Reshape(c.Dim));
-            _patchEmbed.Backward(dTokens);
+            EmbedOp.ClsSplit(_device, dx3, dTokens.Reshape(batch, c.Patches, c.Dim), Parameters["cls_token"].Grad.Reshape(c.Dim));
+            _patchEmbed.Backward(dTokens, Saved);
         }
+        Saved.EndStep(); // frees nothing after a whole step: LeftAtLastEnd says so
     }
 
     /// <summary>
@@ -181,10 +183,9 @@ public sealed class VisionTransformer : IDisposable
     public void Release()
     {
         Sampling?.Rows?.ReleaseStep();
-        _patchEmbed.Release();
         foreach (var b in _blocks)
             b.Release();
-        _head.Release();
+        Saved.EndStep();
     }
 
     public void Dispose()

@@ -121,5 +121,12 @@ public static class MemoryCommand
             layers.AddRow(type, ByteSize.Format(bytes), (100.0 * bytes / Math.Max(total, 1)).ToString("0.0", CultureInfo.InvariantCulture) + "%");
         layers.AddRow("total", ByteSize.Format(total), "100%");
         AnsiConsole.Write(layers);
+        var tensors = new Table().AddColumns("saved tensor", "role", "count", "bytes", "share");
+        foreach (var t in r.SavedTensors)
+        {
+            tensors.AddRow(Markup.Escape(t.Name), t.Role.ToString(), t.Count.ToString(CultureInfo.InvariantCulture), ByteSize.Format(t.Bytes),
+                (100.0 * t.Bytes / Math.Max(total, 1)).ToString("0.0", CultureInfo.InvariantCulture) + "%");
+        }
+        AnsiConsole.Write(tensors);
     }
 }

@@ -33,6 +33,9 @@ public sealed class Tensor : IDisposable
         Length = length;
     }
 
+    /// <summary>False for views (<see cref="Reshape"/>, <see cref="Slice"/>): disposing them frees nothing.</summary>
+    public bool OwnsMemory => _ownsBlock;
+
     public int[] Shape { get; }
 
     public long Length { get; }

@@ -1,11 +1,12 @@
 using CrsIlgpu.Kernels.Elementwise;
+using CrsIlgpu.Model.Saved;
 using CrsIlgpu.Model.Sampling;
 
 namespace CrsIlgpu.Model.Layers;
 
 /// <summary>
-/// Pre-norm transformer block: x + Attn(LN1(x)), then + Mlp(LN2(·)). The block takes ownership of
-/// its input (LN1's backward needs it) and hands its output to the next layer.
+/// Pre-norm transformer block: x + Attn(LN1(x)), then + Mlp(LN2(·)). The block consumes its input
+/// (LN1 keeps it for backward, or it becomes the output) and hands its output to the next layer.
 /// </summary>
 public sealed class Block
 {
@@ -14,7 +15,6 @@ public sealed class Block
     private readonly LayerNormLayer _norm1, _norm2;
     private readonly MultiHeadAttention _attn;
     private readonly Mlp _mlp;
-    private Tensor? _x, _h1, _mid, _h2;
 
     public Block(DeviceContext device, ParameterStore p, int index, VitConfig config, SamplingState? sampling = null, bool recomputeAttention = false)
     {
@@ -27,88 +27,65 @@ public sealed class Block
         _mlp = new Mlp(device, p, _prefix + "mlp.", sampling, index);
     }
 
-    /// <summary>x [B·L, D] (now owned by the block) → output [B·L, D] (owned by the caller).</summary>
-    public Tensor Forward(Tensor x, int batch)
-    {
-        _x = x;
-        _h1 = _norm1.Forward(x);
-        _mid = TensorAlloc.Saved(_device, _prefix + "mid", x.Shape);
-        using (var a = _attn.Forward(_h1, batch))
-            ElementwiseOp.Add(_device, x, a, _mid);
-        if (!_attn.KeepsInput)
-            DisposeAndClear(ref _h1); // qkv stored sampled rows; LayerNorm's backward needs x, not h1
-        _h2 = _norm2.Forward(_mid);
-        var output = TensorAlloc.Saved(_device, _prefix + "out", x.Shape);
-        using (var m = _mlp.Forward(_h2))
-            ElementwiseOp.Add(_device, _mid, m, output);
-        if (!_mlp.KeepsInput)
-            DisposeAndClear(ref _h2);
-        return output;
-    }
-
     /// <summary>
-    /// Inference: x [B·L, D] (consumed) → output [B·L, D] (caller owns), keeping nothing. The residual
-    /// sums are accumulated into x itself (x + a and a + x are the same float), so besides x at most
-    /// one branch's intermediates are alive; x becomes the block's output.
+    /// x [B·L, D] (consumed) → output [B·L, D] (caller owns). With a store, LN1 and LN2 keep their
+    /// inputs (x and mid = x + attention), so each residual sum goes to a new tensor. With none
+    /// (inference) the sums accumulate into x itself (x + a and a + x are the same float): besides x
+    /// at most one branch's intermediates are alive, and x becomes the block's output.
     /// </summary>
-    public Tensor Infer(Tensor x, int batch)
+    public Tensor Forward(Tensor x, int batch, SavedTensorStore? saved)
     {
         try
         {
-            using (var a = _attn.Infer(_norm1.Infer(x), batch))
-                ElementwiseOp.Accumulate(_device, a, x); // x is now mid = x + attn(LN1(x))
-            using (var m = _mlp.Infer(_norm2.Infer(x)))
-                ElementwiseOp.Accumulate(_device, m, x); // x is now mid + mlp(LN2(mid))
-            return x;
+            var mid = Residual(x, _attn.Forward(_norm1.Forward(x, saved), batch, saved), _prefix + "mid", saved);
+            return Residual(mid, _mlp.Forward(_norm2.Forward(mid, saved), saved), _prefix + "out", saved);
         }
-        catch
+        catch when (saved is null)
         {
             x.Dispose();
             throw;
         }
     }
 
-    /// <summary>dy [B·L, D] (consumed) → dx [B·L, D]; frees everything forward kept.</summary>
-    public Tensor Backward(Tensor dy)
+    /// <summary>x + branch (the branch's output is freed): in place unless the store keeps x for backward.</summary>
+    private Tensor Residual(Tensor x, Tensor branch, string label, SavedTensorStore? saved)
+    {
+        using (branch)
+        {
+            if (saved is null || !saved.Holds(x))
+            {
+                ElementwiseOp.Accumulate(_device, branch, x);
+                return x;
+            }
+            var sum = TensorAlloc.Activation(_device, label, x.Shape);
+            ElementwiseOp.Add(_device, x, branch, sum);
+            return sum;
+        }
+    }
+
+    /// <summary>dy [B·L, D] (consumed) → dx [B·L, D]; what forward kept is freed by the layers' backwards.</summary>
+    public Tensor Backward(Tensor dy, SavedTensorStore saved)
     {
         Tensor dMid;
         using (dy)
         {
-            using var dh2 = _mlp.Backward(dy);
-            dMid = _norm2.Backward(dh2);
+            using var dh2 = _mlp.Backward(dy, saved);
+            dMid = _norm2.Backward(dh2, saved);
             ElementwiseOp.Accumulate(_device, dy, dMid); // residual path
         }
-        _h2?.Dispose();
-        _mid!.Dispose();
-
-        Tensor dx;
         using (dMid)
         {
-            using var dh1 = _attn.Backward(dMid);
-            dx = _norm1.Backward(dh1);
+            using var dh1 = _attn.Backward(dMid, saved);
+            var dx = _norm1.Backward(dh1, saved);
             ElementwiseOp.Accumulate(_device, dMid, dx);
+            return dx;
         }
-        _h1?.Dispose();
-        _x!.Dispose();
-        (_x, _h1, _mid, _h2) = (null, null, null, null);
-        return dx;
     }
 
-    private static void DisposeAndClear(ref Tensor? tensor)
-    {
-        tensor?.Dispose();
-        tensor = null;
-    }
-
-    /// <summary>Frees what a forward kept when no backward follows (evaluation).</summary>
+    /// <summary>Forgets the per-step state a forward left when no backward follows (evaluation).</summary>
     public void Release()
     {
-        _norm1.Release();
-        _norm2.Release();
         _attn.Release();
         _mlp.Release();
-        foreach (var t in new[] { _x, _h1, _mid, _h2 })
-            t?.Dispose();
-        (_x, _h1, _mid, _h2) = (null, null, null, null);
     }
 }

@@ -2,6 +2,7 @@ using CrsIlgpu.Kernels.Bias;
 using CrsIlgpu.Kernels.Gemm;
 using CrsIlgpu.Kernels.Runtime.Memory;
 using CrsIlgpu.Kernels.Sampling;
+using CrsIlgpu.Model.Saved;
 using CrsIlgpu.Model.Sampling;
 
 namespace CrsIlgpu.Model.Layers;
@@ -11,17 +12,15 @@ namespace CrsIlgpu.Model.Layers;
 /// exact, or a WTA-CRS estimate when this layer samples:
 /// Deferred keeps x and selects rows at backward from ‖x_i‖·‖dy_i‖; Cached selects at forward from
 /// ‖x_i‖ and keeps only the k chosen rows, pre-scaled (plus indices and scales), so the producer of
-/// x may free it (<see cref="KeepsInput"/> is false).
+/// x may free it (<see cref="KeepsInput"/> is false). What it keeps goes to the step's
+/// <see cref="SavedTensorStore"/> under this layer's name: <c>input</c>, or <c>x_sampled</c> and <c>selection</c>.
 /// </summary>
 public sealed class Linear(DeviceContext device, Parameter weight, Parameter bias,
     SamplingState? sampling = null, SampledSite site = SampledSite.None, uint layerId = 0)
 {
-    private Tensor? _input;
-    private Tensor? _sampledInput;
+    private const string InputKey = "input", SampledKey = "x_sampled", SelectionKey = "selection";
     private Tensor? _probeInput;
-    private WtaCrsSelectionBuffers? _selection;
     private bool _cachedRows;
-    private int _rows;
 
     /// <summary>This layer's place in the step's gradient-norm rows (Cached policy with a cache), else −1.</summary>
     private readonly int _rowSlot = sampling is { ExampleSlots: > 0, Rows: { } stepRows }
@@ -42,36 +41,29 @@ public sealed class Linear(DeviceContext device, Parameter weight, Parameter bia
     /// <summary>False when the layer stores sampled rows instead of its input: the producer may then free the input right after forward.</summary>
     public bool KeepsInput => !(Samples && sampling!.Config.Policy == SamplingPolicy.Cached);
 
-    /// <summary>x [rows, in] (any leading shape) → y [rows, out], a new tensor the caller owns.</summary>
-    public Tensor Forward(Tensor x, bool outputSaved = false)
-    {
-        OpCheck.That(Name, x.Length % In == 0, $"input '{x.Label}' {x.ShapeText} is not a multiple of {In} features");
-        var rows = _rows = (int)(x.Length / In);
-        var y = outputSaved ? TensorAlloc.Saved(device, Name + ".out", rows, Out) : TensorAlloc.Activation(device, Name + ".out", rows, Out);
-        Apply(x, rows, y);
-        if (KeepsInput)
-            _input = x;
-        else
-            SampleInput(x, rows);
-        if (!KeepsInput && ActiveProbe is { } probe)
-            _probeInput = probe.KeepInput(x, rows, In, Name); // the exact dW needs the full input
-        return y;
-    }
-
     /// <summary>
-    /// Inference: y = x Wᵀ + b with the forward's GEMM and bias ops (so the same floats), keeping
-    /// nothing and sampling nothing. x stays the caller's; y [rows, out] is a new Activations tensor.
+    /// x [rows, in] (any leading shape) → y [rows, out], a new Activations tensor the caller owns.
+    /// x stays the caller's unless the store kept it (<see cref="SavedTensorStore.Holds(Tensor)"/>).
+    /// With no store (inference) nothing is kept and nothing is sampled: the same floats.
     /// </summary>
-    public Tensor Infer(Tensor x)
+    public Tensor Forward(Tensor x, SavedTensorStore? saved)
     {
         OpCheck.That(Name, x.Length % In == 0, $"input '{x.Label}' {x.ShapeText} is not a multiple of {In} features");
         var rows = (int)(x.Length / In);
         var y = TensorAlloc.Activation(device, Name + ".out", rows, Out);
         Apply(x, rows, y);
+        if (saved is null)
+            return y;
+        if (KeepsInput)
+            saved.Keep(Name, InputKey, SavedRole.WeightGradientInput, x);
+        else
+            SampleInput(x, rows, saved);
+        if (!KeepsInput && ActiveProbe is { } probe)
+            _probeInput = probe.KeepInput(x, rows, In, Name); // the exact dW needs the full input
         return y;
     }
 
-    /// <summary>y ← x Wᵀ + b: the one computation of <see cref="Forward"/> and <see cref="Infer"/>.</summary>
+    /// <summary>y ← x Wᵀ + b: the one computation of <see cref="Forward"/>, with or without a store.</summary>
     private void Apply(Tensor x, int rows, Tensor y)
     {
         GemmOp.Run(device, GemmProblem.Create(GemmLayout.NT, rows, Out, In), x, weight.Value, y);
@@ -79,28 +71,34 @@ public sealed class Linear(DeviceContext device, Parameter weight, Parameter bia
     }
 
     /// <summary>Writes dW and db; returns dx = dy W (a new tensor) when asked, else null.</summary>
-    public Tensor? Backward(Tensor dy, bool inputGradient = true)
+    public Tensor? Backward(Tensor dy, SavedTensorStore saved, bool inputGradient = true)
     {
-        var rows = _rows;
-        OpCheck.That(Name, dy.Length == (long)rows * Out, $"gradient '{dy.Label}' {dy.ShapeText} does not match [{rows}, {Out}]");
-        if (_sampledInput is not null)
+        OpCheck.That(Name, dy.Length % Out == 0, $"gradient '{dy.Label}' {dy.ShapeText} is not a multiple of {Out} outputs");
+        var rows = (int)(dy.Length / Out);
+        if (saved.Holds(Name, SampledKey))
         {
-            SampledGemmOp.PreSampled(device, dy, _sampledInput, _selection!.Indices, weight.Grad);
-            if (_probeInput is not null)
-                ActiveProbe?.WeightGradient(layerId, site, dy, _probeInput, weight.Grad, _selection);
-            ReleaseSamples();
+            using (var sampledInput = saved.Take(Name, SampledKey))
+            using (var selection = saved.Take<WtaCrsSelectionBuffers>(Name, SelectionKey))
+            {
+                OpCheck.That(Name, sampledInput.Value.Shape[1] == In, $"sampled rows {sampledInput.Value.ShapeText} are not [k, {In}]");
+                SampledGemmOp.PreSampled(device, dy, sampledInput.Value, selection.Value.Indices, weight.Grad);
+                if (_probeInput is not null)
+                    ActiveProbe?.WeightGradient(layerId, site, dy, _probeInput, weight.Grad, selection.Value);
+            }
+            ReleaseProbeInput();
             RememberGradientNorms(dy, rows);
         }
         else
         {
-            var x = _input ?? throw new InvalidOperationException($"{Name}: backward without forward");
+            using var input = saved.Take(Name, InputKey);
+            var x = input.Value;
+            OpCheck.That(Name, x.Length == (long)rows * In, $"gradient '{dy.Label}' {dy.ShapeText} does not match the input {x.ShapeText}");
             if (Samples)
                 DeferredWeightGradient(x, dy, rows);
             else
                 GemmOp.Run(device, GemmProblem.Create(GemmLayout.TN, Out, In, rows), dy, x, weight.Grad);
         }
         BiasOp.Grad(device, dy, bias.Grad);
-        _input = null;
         if (!inputGradient)
             return null;
         var dx = TensorAlloc.Activation(device, Name + ".dx", rows, In);
@@ -108,19 +106,18 @@ public sealed class Linear(DeviceContext device, Parameter weight, Parameter bia
         return dx;
     }
 
-    /// <summary>Frees what a forward kept when no backward follows (evaluation).</summary>
+    /// <summary>Forgets the per-step state a forward left when no backward follows (the store frees the tensors).</summary>
     public void Release()
     {
-        _input = null;
         _cachedRows = false;
-        ReleaseSamples();
+        ReleaseProbeInput();
     }
 
     /// <summary>
     /// Cached policy: p ∝ ‖x_i‖·ĝ_i with ĝ_i the last ‖G‖ seen for that example and token (‖x_i‖
     /// alone where none is cached yet, or when the caller gives no example ids); keep k scaled rows.
     /// </summary>
-    private void SampleInput(Tensor x, int rows)
+    private void SampleInput(Tensor x, int rows, SavedTensorStore saved)
     {
         var config = sampling!.Config;
         using var norms = TensorAlloc.Workspace(device, Name + ".x_norms", rows);
@@ -128,10 +125,12 @@ public sealed class Linear(DeviceContext device, Parameter weight, Parameter bia
         _cachedRows = _rowSlot >= 0 && sampling.Rows is { Active: true };
         if (_cachedRows)
             ScaleByCachedGradientNorms(norms, rows);
-        _selection = new WtaCrsSelectionBuffers(device.Pool, config.Budget(rows, site), MemoryTag.SavedForBackward, Name + ".wtacrs");
-        WtaCrsSelectionOp.Select(device, norms, _selection, config.Seed, sampling.Step, layerId, estimator: config.Estimator);
-        _sampledInput = TensorAlloc.Saved(device, Name + ".x_sampled", _selection.Budget, In);
-        RowGatherOp.Gather(device, x, _selection.Indices, _selection.Scales, _sampledInput);
+        var selection = new WtaCrsSelectionBuffers(device.Pool, config.Budget(rows, site), MemoryTag.Activations, Name + ".wtacrs");
+        saved.Keep(Name, SelectionKey, selection);
+        WtaCrsSelectionOp.Select(device, norms, selection, config.Seed, sampling.Step, layerId, estimator: config.Estimator);
+        var sampledInput = TensorAlloc.Activation(device, Name + ".x_sampled", selection.Budget, In);
+        saved.Keep(Name, SampledKey, SavedRole.SampledRows, sampledInput);
+        RowGatherOp.Gather(device, x, selection.Indices, selection.Scales, sampledInput);
     }
 
     /// <summary>Deferred policy: p ∝ ‖x_i‖·‖dy_i‖ with the true gradient, then the sampled GEMM reads rows by index.</summary>
@@ -173,11 +172,8 @@ public sealed class Linear(DeviceContext device, Parameter weight, Parameter bia
         RowNormsOp.Run(device, dy, stepRows.NewNorms(_rowSlot));
     }
 
-    private void ReleaseSamples()
+    private void ReleaseProbeInput()
     {
-        _sampledInput?.Dispose();
-        _selection?.Dispose();
-        (_sampledInput, _selection) = (null, null);
         if (_probeInput is not null)
             sampling!.Probe!.Free(_probeInput);
         _probeInput = null;

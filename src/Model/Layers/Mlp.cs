@@ -1,70 +1,58 @@
 using CrsIlgpu.Kernels.Activation;
+using CrsIlgpu.Model.Saved;
 using CrsIlgpu.Model.Sampling;
 
 namespace CrsIlgpu.Model.Layers;
 
-/// <summary>fc1 → GELU (erf) → fc2. Saved: fc1's output (GELU backward needs its input) and GELU's output (fc2's input).</summary>
+/// <summary>
+/// fc1 → GELU (erf) → fc2. Keeps fc1's output (<c>gelu_input</c>: GELU's backward needs its input);
+/// fc1 and fc2 keep their own inputs (h and GELU's output), or their sampled rows.
+/// </summary>
 public sealed class Mlp(DeviceContext device, ParameterStore p, string prefix, SamplingState? sampling = null, int block = 0)
 {
+    private const string GeluInputKey = "gelu_input";
+    private readonly string _name = prefix.TrimEnd('.');
     private readonly Linear _fc1 = new(device, p[prefix + "fc1.weight"], p[prefix + "fc1.bias"],
         sampling, SampledSite.Fc1, SamplingLayerIds.For(block, SampledSite.Fc1));
     private readonly Linear _fc2 = new(device, p[prefix + "fc2.weight"], p[prefix + "fc2.bias"],
         sampling, SampledSite.Fc2, SamplingLayerIds.For(block, SampledSite.Fc2));
-    private Tensor? _pre, _act;
-
-    public Tensor Forward(Tensor h)
-    {
-        _pre = _fc1.Forward(h, outputSaved: true);
-        _act = TensorAlloc.Saved(device, prefix + "gelu", _pre.Shape);
-        ActivationOp.GeluForward(device, _pre, _act);
-        var output = _fc2.Forward(_act);
-        if (!_fc2.KeepsInput)
-        {
-            _act.Dispose(); // fc2 stored its sampled rows instead
-            _act = null;
-        }
-        return output;
-    }
 
     /// <summary>
-    /// Inference: h (consumed: freed once fc1 has read it) → fc2's output (caller owns). GELU runs in
-    /// place on fc1's output (the op allows y = x; element by element, the same floats), freed once fc2 has read it.
+    /// h [N, D] (consumed: freed once fc1 has read it, unless fc1 kept it) → fc2's output (caller owns).
+    /// With no store GELU runs in place on fc1's output (the op allows y = x; element by element,
+    /// the same floats), which is freed once fc2 has read it.
     /// </summary>
-    public Tensor Infer(Tensor h)
+    public Tensor Forward(Tensor h, SavedTensorStore? saved)
     {
-        Tensor hidden;
-        using (h)
-            hidden = _fc1.Infer(h);
-        using (hidden)
+        Tensor pre;
+        using (saved.Consume(h))
+            pre = _fc1.Forward(h, saved);
+        var act = pre;
+        if (saved is not null)
         {
-            ActivationOp.GeluForward(device, hidden, hidden);
-            return _fc2.Infer(hidden);
+            saved.Keep(_name, GeluInputKey, SavedRole.InputGradient, pre);
+            act = TensorAlloc.Activation(device, prefix + "gelu", pre.Shape);
         }
+        ActivationOp.GeluForward(device, pre, act);
+        using (saved.Consume(act))
+            return _fc2.Forward(act, saved);
     }
 
     /// <summary>False when fc1 keeps only sampled rows: the block may free its input after forward.</summary>
     public bool KeepsInput => _fc1.KeepsInput;
 
-    public Tensor Backward(Tensor dout)
+    public Tensor Backward(Tensor dout, SavedTensorStore saved)
     {
-        using var dAct = _fc2.Backward(dout)!;
-        ActivationOp.GeluBackward(device, _pre!, dAct, dAct);
-        ReleaseActivations();
-        return _fc1.Backward(dAct)!;
+        using var dAct = _fc2.Backward(dout, saved)!;
+        using (var pre = saved.Take(_name, GeluInputKey))
+            ActivationOp.GeluBackward(device, pre.Value, dAct, dAct);
+        return _fc1.Backward(dAct, saved)!;
     }
 
-    /// <summary>Frees what a forward kept when no backward follows (evaluation).</summary>
+    /// <summary>Forgets the per-step state a forward left when no backward follows (evaluation).</summary>
     public void Release()
     {
         _fc1.Release();
         _fc2.Release();
-        ReleaseActivations();
-    }
-
-    private void ReleaseActivations()
-    {
-        _pre?.Dispose();
-        _act?.Dispose();
-        (_pre, _act) = (null, null);
     }
 }

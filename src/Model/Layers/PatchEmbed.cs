@@ -1,43 +1,25 @@
 using CrsIlgpu.Kernels.Embed;
+using CrsIlgpu.Model.Saved;
 
 namespace CrsIlgpu.Model.Layers;
 
 /// <summary>
 /// The stride = kernel patch conv as im2col + GEMM: images [B, C, S, S] → patch rows
-/// [B·N, C·P·P] (saved: dW needs them) → tokens [B·N, D]. No input gradient (the input is data).
+/// [B·N, C·P·P] (kept by the projection: its dW needs them) → tokens [B·N, D]. No input gradient (the input is data).
 /// </summary>
 public sealed class PatchEmbed(DeviceContext device, ParameterStore p, VitConfig config)
 {
     private readonly Linear _proj = new(device, p["patch_embed.proj.weight"], p["patch_embed.proj.bias"]);
-    private Tensor? _patches;
 
-    public Tensor Forward(Tensor images)
+    /// <summary>images (the caller's) → tokens [B·N, D] (caller owns); with no store the patch rows are freed once projected.</summary>
+    public Tensor Forward(Tensor images, SavedTensorStore? saved)
     {
         OpCheck.Shape("patch_embed", images, images.Shape[0], config.Channels, config.ImageSize, config.ImageSize);
-        var batch = images.Shape[0];
-        _patches = TensorAlloc.Saved(device, "patch_embed.patches", batch * config.Patches, config.PatchInputs);
-        EmbedOp.ExtractPatches(device, images, config.PatchSize, _patches);
-        return _proj.Forward(_patches);
-    }
-
-    /// <summary>Inference: images → tokens [B·N, D] (caller owns); the patch rows are freed once projected.</summary>
-    public Tensor Infer(Tensor images)
-    {
-        OpCheck.Shape("patch_embed", images, images.Shape[0], config.Channels, config.ImageSize, config.ImageSize);
-        using var patches = TensorAlloc.Activation(device, "patch_embed.patches", images.Shape[0] * config.Patches, config.PatchInputs);
+        var patches = TensorAlloc.Activation(device, "patch_embed.patches", images.Shape[0] * config.Patches, config.PatchInputs);
         EmbedOp.ExtractPatches(device, images, config.PatchSize, patches);
-        return _proj.Infer(patches);
+        using (saved.Consume(patches))
+            return _proj.Forward(patches, saved);
     }
 
-    public void Backward(Tensor dTokens)
-    {
-        _proj.Backward(dTokens, inputGradient: false);
-        Release();
-    }
-
-    public void Release()
-    {
-        _patches?.Dispose();
-        _patches = null;
-    }
+    public void Backward(Tensor dTokens, SavedTensorStore saved) => _proj.Backward(dTokens, saved, inputGradient: false);
 }

@@ -1,7 +1,13 @@
+using System.Text.RegularExpressions;
+using CrsIlgpu.Model.Saved;
+
 namespace CrsIlgpu.Training.Memory;
 
-/// <summary>Attributes a saved-for-backward allocation to a layer type by its label (the module path).</summary>
-public static class SavedBytesByLayer
+/// <summary>
+/// Groups the step store's entries: by layer type (attributed by the tensor's inventory name, the
+/// module path that made it) and by tensor across blocks (<c>blocks.*.attn.q</c>).
+/// </summary>
+public static partial class SavedBytesByLayer
 {
     public const string Attention = "attention";
     public const string Mlp = "mlp";
@@ -20,4 +26,20 @@ public static class SavedBytesByLayer
         _ when label.Contains(".norm", StringComparison.Ordinal) => LayerNorm,
         _ => Residual, // embed.out, blocks.i.mid, blocks.i.out: the residual stream each block's LayerNorm reads back
     };
+
+    /// <summary>Bytes per layer type over the entries.</summary>
+    public static IReadOnlyDictionary<string, long> Sum(IEnumerable<SavedEntryInfo> entries) =>
+        entries.GroupBy(e => LayerType(e.Name)).ToDictionary(g => g.Key, g => g.Sum(e => e.Bytes));
+
+    /// <summary>One row per tensor name with the block index as <c>*</c>: bytes over all blocks, how many entries, the role.</summary>
+    public static IReadOnlyList<SavedTensorTotal> ByTensor(IEnumerable<SavedEntryInfo> entries) =>
+        entries.GroupBy(e => (Name: BlockIndex().Replace(e.Name, "blocks.*."), e.Role))
+            .Select(g => new SavedTensorTotal(g.Key.Name, g.Key.Role, g.Count(), g.Sum(e => e.Bytes)))
+            .OrderByDescending(t => t.Bytes).ThenBy(t => t.Name, StringComparer.Ordinal).ToList();
+
+    [GeneratedRegex(@"^blocks\.\d+\.")]
+    private static partial Regex BlockIndex();
 }
+
+/// <summary>A tensor's saved bytes summed over the blocks that keep it.</summary>
+public sealed record SavedTensorTotal(string Name, SavedRole Role, int Count, long Bytes);

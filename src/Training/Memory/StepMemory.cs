@@ -2,6 +2,7 @@ using CrsIlgpu.Kernels.Loss;
 using CrsIlgpu.Kernels.Optim;
 using CrsIlgpu.Kernels.Runtime.Memory;
 using CrsIlgpu.Model;
+using CrsIlgpu.Model.Saved;
 using CrsIlgpu.Model.Sampling;
 using CrsIlgpu.Training.Data;
 using CrsIlgpu.Training.Optim;
@@ -38,24 +39,16 @@ public static class StepMemory
 
         using var images = InputResize.ToSize(device, input, config.ImageSize);
 
-        var saved = new Dictionary<string, long>();
-        var loss = model.ForwardBackward(images, labels, afterForward: () =>
-        {
-            foreach (var (label, tag, bytes) in device.Pool.LiveAllocations())
-            {
-                if (tag != MemoryTag.SavedForBackward)
-                    continue;
-                var type = SavedBytesByLayer.LayerType(label);
-                saved[type] = saved.GetValueOrDefault(type) + bytes;
-            }
-        });
+        IReadOnlyList<SavedEntryInfo> saved = [];
+        var loss = model.ForwardBackward(images, labels, afterForward: () => saved = model.Saved.Entries);
         optimizer.Update();
         device.Synchronize();
         return new StepMemoryReport(config.Name, batch, model.Parameters.Count, device.Description, device.IsPlanning,
-            device.Pool.Stats(), saved, device.IsPlanning ? null : loss)
+            device.Pool.Stats(), SavedBytesByLayer.Sum(saved), device.IsPlanning ? null : loss)
         {
             Ratio = sampling?.Ratio ?? 1.0,
             RecomputeAttention = recomputeAttention,
+            SavedTensors = SavedBytesByLayer.ByTensor(saved),
             Sampling = WtaCrsConfig.Describe(sampling)
                 + (recomputeAttention ? ", attention recomputed" : ""),
         };

@@ -18,6 +18,9 @@ public sealed record StepMemoryReport(
 
     public string Sampling { get; init; } = "dense";
 
+    /// <summary>What the step's store held between forward and backward, per tensor name over the blocks.</summary>
+    public IReadOnlyList<SavedTensorTotal> SavedTensors { get; init; } = [];
+
     /// <summary>Whether backward recomputed the attention matrices instead of forward keeping them.</summary>
     public bool RecomputeAttention { get; init; }
 }

@@ -127,6 +127,29 @@ public sealed class MemoryPool : IDisposable
         }
     }
 
+    /// <summary>
+    /// Moves a live block's bytes to another tag (a transient that a layer decides to keep for
+    /// backward becomes SavedForBackward). Allocated and its peak are unchanged; the new tag's peak
+    /// grows if it must, and the at-peak split follows when this is the peak moment.
+    /// </summary>
+    public void Retag(PoolBlock block, MemoryTag tag)
+    {
+        lock (_lock)
+        {
+            if (block.IsFree)
+                throw new InvalidOperationException($"pool block '{block.Label}' retagged after it was freed");
+            if (block.Tag == tag)
+                return;
+            _tagLive[(int)block.Tag] -= block.Requested;
+            _tagLive[(int)tag] += block.Requested;
+            _tagPeak[(int)tag] = Math.Max(_tagPeak[(int)tag], _tagLive[(int)tag]);
+            if (Allocated == PeakAllocated)
+                Array.Copy(_tagLive, _tagAtPeak, _tagLive.Length);
+            Record("retag", tag, block.Requested, block.Label);
+            block.Tag = tag;
+        }
+    }
+
     /// <summary>Returns every fully free segment to the driver.</summary>
     public void Trim()
     {

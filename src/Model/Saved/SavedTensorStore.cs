@@ -1,0 +1,106 @@
+using CrsIlgpu.Kernels.Runtime.Memory;
+using CrsIlgpu.Kernels.Sampling;
+
+namespace CrsIlgpu.Model.Saved;
+
+/// <summary>
+/// The one owner of what a training step's forward keeps for its backward (llm.c's
+/// <c>ActivationTensors</c>, as a tape): a layer's forward puts each tensor here under its layer and a
+/// local key, with its role; the layer's backward takes it back; <see cref="EndStep"/> frees whatever
+/// is left. Keeping moves the tensor's pool bytes to <see cref="MemoryTag.SavedForBackward"/>, so the
+/// store's <see cref="Entries"/> are exactly the pool's saved bytes. A forward with no store (null) is
+/// inference: nothing is kept. Entries read by several backwards (<c>readers</c>) are freed by the last one.
+/// </summary>
+public sealed class SavedTensorStore(MemoryPool pool)
+{
+    private readonly Dictionary<(string Layer, string Key), Entry> _entries = [];
+    private long _order;
+
+    /// <summary>Number of entries live now.</summary>
+    public int Count => _entries.Count;
+
+    /// <summary>Entries the last <see cref="EndStep"/> found and freed (0 after a full step: every kept tensor was read).</summary>
+    public int LeftAtLastEnd { get; private set; }
+
+    /// <summary>Keeps <paramref name="tensor"/> (the store now owns it) for <paramref name="readers"/> backward reads.</summary>
+    public void Keep(string layer, string key, SavedRole role, Tensor tensor, int readers = 1)
+    {
+        if (!tensor.OwnsMemory)
+            throw new ArgumentException($"{layer}: '{tensor.Label}' is a view; keep the tensor that owns the memory");
+        Add(layer, key, role, tensor, tensor.Label ?? key, readers, tensor.Block);
+    }
+
+    /// <summary>Keeps a Cached linear's selection (indices, scales, winner count) for one backward read.</summary>
+    public void Keep(string layer, string key, WtaCrsSelectionBuffers selection) =>
+        Add(layer, key, SavedRole.Selection, selection, layer + "." + key, 1, selection.Indices.Block, selection.Scales.Block, selection.Winners.Block);
+
+    /// <summary>Whether the store holds an entry under this layer and key.</summary>
+    public bool Holds(string layer, string key) => _entries.ContainsKey((layer, key));
+
+    /// <summary>Whether <paramref name="tensor"/> is kept under any key (its producer must then not free it).</summary>
+    public bool Holds(Tensor tensor) => _entries.Values.Any(e => ReferenceEquals(e.Item, tensor));
+
+    /// <summary>
+    /// The entry for one backward read; disposing the lease is this reader's end, and the last
+    /// reader's end frees the entry.
+    /// </summary>
+    public SavedLease<T> Take<T>(string layer, string key)
+        where T : class, IDisposable
+    {
+        if (!_entries.TryGetValue((layer, key), out var entry))
+            throw new InvalidOperationException($"{layer}: backward without forward (nothing kept as '{key}')");
+        if (entry.Item is not T item)
+            throw new InvalidOperationException($"{layer}: '{key}' holds a {entry.Item.GetType().Name}, not a {typeof(T).Name}");
+        if (entry.Leases >= entry.Readers)
+            throw new InvalidOperationException($"{layer}: '{key}' was kept for {entry.Readers} read(s) and all are taken");
+        entry.Leases++;
+        return new SavedLease<T>(item, () => Done(layer, key, entry));
+    }
+
+    /// <summary>Shorthand for a tensor entry.</summary>
+    public SavedLease<Tensor> Take(string layer, string key) => Take<Tensor>(layer, key);
+
+    /// <summary>The live entries in the order they were kept.</summary>
+    public IReadOnlyList<SavedEntryInfo> Entries =>
+        _entries.Values.OrderBy(e => e.Order).Select(e => new SavedEntryInfo(e.Name, e.Layer, e.Role, e.Bytes)).ToList();
+
+    /// <summary>Frees every entry still held (a forward with no backward, or a backward that stopped midway).</summary>
+    public void EndStep()
+    {
+        LeftAtLastEnd = _entries.Count;
+        foreach (var entry in _entries.Values.OrderBy(e => e.Order))
+            entry.Item.Dispose();
+        _entries.Clear();
+    }
+
+    private void Add(string layer, string key, SavedRole role, IDisposable item, string name, int readers, params PoolBlock[] blocks)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(readers, 1);
+        if (!_entries.TryAdd((layer, key), new Entry(layer, name, role, item, readers, blocks.Sum(b => b.Requested), _order++)))
+            throw new InvalidOperationException($"{layer}: '{key}' is kept twice in one step (the last backward did not take it)");
+        foreach (var block in blocks)
+            pool.Retag(block, MemoryTag.SavedForBackward);
+    }
+
+    private void Done(string layer, string key, Entry entry)
+    {
+        entry.Leases--;
+        entry.Readers--;
+        if (entry.Readers > 0)
+            return;
+        _entries.Remove((layer, key));
+        entry.Item.Dispose();
+    }
+
+    private sealed class Entry(string layer, string name, SavedRole role, IDisposable item, int readers, long bytes, long order)
+    {
+        public string Layer { get; } = layer;
+        public string Name { get; } = name;
+        public SavedRole Role { get; } = role;
+        public IDisposable Item { get; } = item;
+        public long Bytes { get; } = bytes;
+        public long Order { get; } = order;
+        public int Readers { get; set; } = readers;
+        public int Leases { get; set; }
+    }
+}
