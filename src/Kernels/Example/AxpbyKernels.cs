@@ -21,8 +21,14 @@ public static class AxpbyKernels
     internal static void Axpby(Index1D i, ArrayView<float> x, ArrayView<float> y, float alpha, float beta) =>
         y[i] = alpha * x[i] + beta * y[i];
 
-    /// <summary>Loads the kernel once per device (cached by name) and launches it over every element of y.</summary>
+    /// <summary>
+    /// Loads the kernel once per device (cached by name): compiles it and, on CUDA, has the driver JIT
+    /// its PTX. Apart from the launch so the device probe can tell a refused module from a failed launch.
+    /// </summary>
+    public static Action<Index1D, ArrayView<float>, ArrayView<float>, float, float> Load(DeviceContext device) =>
+        device.Kernel(Name, acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, float, float>(Axpby));
+
+    /// <summary>Launches the kernel over every element of y.</summary>
     public static void Launch(DeviceContext device, ArrayView<float> x, ArrayView<float> y, float alpha, float beta) =>
-        device.Kernel(Name, acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, float, float>(Axpby))
-            ((int)y.Length, x, y, alpha, beta);
+        Load(device)((int)y.Length, x, y, alpha, beta);
 }

@@ -97,7 +97,7 @@ public sealed class DeviceContext : IDisposable
                     throw new CrsException($"--device cuda: no usable CUDA device: {CudaProbe.Run(0).Describe()}");
                 case DeviceKind.Cuda:
                 case DeviceKind.Auto when cuda.Count > 0:
-                    accelerator = CreateCudaAccelerator(context, cuda[0], cuda.Count);
+                    accelerator = CreateCudaAccelerator(context, PickCuda(cuda, options.CudaDevice), cuda.Count);
                     break;
                 default:
                     accelerator = context.CreateCPUAccelerator(0);
@@ -115,6 +115,21 @@ public sealed class DeviceContext : IDisposable
             context.Dispose();
             throw;
         }
+    }
+
+    /// <summary>The device <see cref="DeviceOptions.CudaDevice"/> names (a driver ordinal), or ILGPU's first.</summary>
+    private static CudaDevice PickCuda(Context.DeviceCollection<CudaDevice> cuda, int? ordinal)
+    {
+        if (ordinal is not { } wanted)
+            return cuda[0];
+        var ids = new List<int>();
+        foreach (var device in cuda)
+        {
+            if (device.DeviceId == wanted)
+                return device;
+            ids.Add(device.DeviceId);
+        }
+        throw new CrsException($"CUDA device {wanted} is not among those ILGPU can use (device ids {string.Join(", ", ids)})");
     }
 
     /// <summary>

@@ -5,6 +5,12 @@ public sealed record DeviceOptions
 {
     public DeviceKind Kind { get; init; } = DeviceKind.Auto;
 
+    /// <summary>
+    /// Which CUDA device (the driver's ordinal, as nvidia-smi numbers them) when CUDA is used; null:
+    /// the first one ILGPU enumerated. The device probe opens each device by it.
+    /// </summary>
+    public int? CudaDevice { get; init; }
+
     /// <summary>Null: kernels on CUDA, the C# backend on the CPU.</summary>
     public ExecutionMode? Mode { get; init; }
 

@@ -66,7 +66,9 @@ public static class CudaDriverLibrary
             try
             {
                 NativeLibrary.SetDllImportResolver(typeof(Context).Assembly, Resolve);
-                Registration = "registered: \"cuda\" → libcuda.so.1, then libcuda.so";
+                Registration = Environment.GetEnvironmentVariable(OverrideVariable) is { Length: > 0 } path
+                    ? $"registered: \"cuda\" → {path} only ({OverrideVariable})"
+                    : "registered: \"cuda\" → libcuda.so.1, then libcuda.so";
             }
             catch (InvalidOperationException ex)
             {
@@ -122,9 +124,18 @@ public static class CudaDriverLibrary
         return new CudaDriverSearch(attempts, null, IntPtr.Zero);
     }
 
+    /// <summary>
+    /// A path (or bare name) that replaces the whole search: the one library tried. For a machine
+    /// with two drivers (a CUDA compat libcuda beside the system's) and for tests, which point it at
+    /// a library that is not a driver (libc) to see every entry point reported missing.
+    /// </summary>
+    public const string OverrideVariable = "CRS_CUDA_LIBRARY";
+
     /// <summary>The search this machine would make now (for diagnostics when ILGPU never asked).</summary>
     public static CudaDriverSearch SearchNow() =>
-        Find(Candidates(Environment.GetEnvironmentVariable("LD_LIBRARY_PATH"), UsualFolders, File.Exists), NativeLibrary.Load);
+        Find(Environment.GetEnvironmentVariable(OverrideVariable) is { Length: > 0 } path
+            ? [path]
+            : Candidates(Environment.GetEnvironmentVariable("LD_LIBRARY_PATH"), UsualFolders, File.Exists), NativeLibrary.Load);
 
     private static IntPtr Resolve(string libraryName, Assembly assembly, DllImportSearchPath? searchPath)
     {

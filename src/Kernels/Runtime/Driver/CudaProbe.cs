@@ -15,20 +15,39 @@ public static class CudaProbe
         CudaDriverLibrary.Register();
         var api = CudaAPI.CurrentAPI;
         var library = CudaDriverLibrary.Search ?? CudaDriverLibrary.SearchNow();
+        // Asked of the loaded library itself: ILGPU keeps neither cuInit's code nor which binding is missing.
+        var missing = library.Loaded is null ? [] : CudaEntryPoints.Missing(library.Handle);
+        var init = library.Loaded is null ? null : CudaDriverCalls.Of(library.Handle).Init();
         if (!api.IsSupported)
-            return new CudaStatus(CudaDriverLibrary.Registration, library, false, null, null, null, [], ilgpuDevices);
+        {
+            return new CudaStatus(CudaDriverLibrary.Registration, library, false, null, null, null, [], ilgpuDevices)
+            {
+                InitResult = init,
+                MissingEntryPoints = missing,
+            };
+        }
 
         CudaDriverVersion? driver = api.GetDriverVersion(out var reported) == CudaError.CUDA_SUCCESS ? reported : null;
         var version = driver is { } v ? $"{v.Major}.{v.Minor}" : null;
 
         var countError = api.GetDeviceCount(out var count);
         if (countError != CudaError.CUDA_SUCCESS)
-            return new CudaStatus(CudaDriverLibrary.Registration, library, true, version, null, Error(api, countError), [], ilgpuDevices);
+        {
+            return new CudaStatus(CudaDriverLibrary.Registration, library, true, version, null, Error(api, countError), [], ilgpuDevices)
+            {
+                InitResult = init,
+                MissingEntryPoints = missing,
+            };
+        }
 
         var devices = new List<CudaDeviceStatus>();
         for (var ordinal = 0; ordinal < count; ordinal++)
             devices.Add(Device(api, ordinal, driver));
-        return new CudaStatus(CudaDriverLibrary.Registration, library, true, version, count, null, devices, ilgpuDevices);
+        return new CudaStatus(CudaDriverLibrary.Registration, library, true, version, count, null, devices, ilgpuDevices)
+        {
+            InitResult = init,
+            MissingEntryPoints = missing,
+        };
     }
 
     private static CudaDeviceStatus Device(CudaAPI api, int ordinal, CudaDriverVersion? driver)
@@ -75,5 +94,5 @@ public static class CudaProbe
         }
     }
 
-    private static string Error(CudaAPI api, CudaError error) => $"{error} ({api.GetErrorString(error)})";
+    private static string Error(CudaAPI api, CudaError error) => $"{CudaResult.Describe((int)error)} ({api.GetErrorString(error)})";
 }

@@ -15,6 +15,15 @@ public sealed record CudaStatus(
     IReadOnlyList<CudaDeviceStatus> Devices,
     int IlgpuDevices)
 {
+    /// <summary>
+    /// What cuInit(0) returned when the probe called it through the loaded library itself (null: no
+    /// library loaded, or it exports no cuInit). ILGPU keeps only "supported or not".
+    /// </summary>
+    public int? InitResult { get; init; }
+
+    /// <summary>The entry points ILGPU binds that the loaded library lacks (<see cref="CudaEntryPoints"/>); empty when none or no library.</summary>
+    public IReadOnlyList<string> MissingEntryPoints { get; init; } = [];
+
     /// <summary>True when ILGPU enumerated at least one CUDA device.</summary>
     public bool Usable => IlgpuDevices > 0;
 
@@ -24,12 +33,25 @@ public sealed record CudaStatus(
         var parts = new List<string> { Library.Describe() };
         if (!ApiSupported)
         {
-            parts.Add(Library.Loaded is null
-                ? "so ILGPU's CUDA API is unavailable (no NVIDIA driver on this machine, or not where it was looked for)"
-                : "ILGPU's CUDA API is unavailable although the library loaded (cuInit failed, or the driver lacks an entry point ILGPU binds)");
+            if (Library.Loaded is null)
+            {
+                parts.Add("so ILGPU's CUDA API is unavailable (no NVIDIA driver on this machine, or not where it was looked for)");
+                return string.Join("; ", parts);
+            }
+            parts.Add("ILGPU's CUDA API is unavailable although the library loaded");
+            if (MissingEntryPoints.Count > 0)
+                parts.Add(CudaEntryPoints.DescribeMissing(MissingEntryPoints, Library.Loaded));
+            parts.Add(InitResult switch
+            {
+                null => "cuInit could not be called (not exported)",
+                CudaResult.Success => "cuInit succeeded when called directly, so ILGPU failed on something else",
+                { } code => $"cuInit returned {CudaResult.Describe(code)}",
+            });
             return string.Join("; ", parts);
         }
         parts.Add($"driver API {DriverVersion ?? "version unknown"}");
+        if (MissingEntryPoints.Count > 0)
+            parts.Add(CudaEntryPoints.DescribeMissing(MissingEntryPoints, Library.Loaded ?? "the driver library"));
         parts.Add(DeviceCountError is not null ? $"device count failed: {DeviceCountError}" : $"{DeviceCount} device(s)");
         parts.AddRange(Devices.Select(d => d.Describe()));
         parts.Add($"ILGPU enumerated {IlgpuDevices}");

@@ -24,7 +24,7 @@ public sealed class KernelLoadLog : TraceListener
     /// <summary>Where failed loads write their logs (the temp folder unless CRS_LOG_DIR is set).</summary>
     public static string Folder => Environment.GetEnvironmentVariable("CRS_LOG_DIR") is { Length: > 0 } dir ? dir : Path.GetTempPath();
 
-    /// <summary>Runs <paramref name="load"/>; a failure becomes a <see cref="CrsException"/> (exit 1) naming the log file.</summary>
+    /// <summary>Runs <paramref name="load"/>; a failure becomes a <see cref="KernelLoadException"/> (exit 1) naming the log file.</summary>
     public static T Capture<T>(string kernel, string device, Func<T> load)
     {
         // Tests (and users) may clear Trace.Listeners; make sure ours is there for this load.
@@ -50,24 +50,26 @@ public sealed class KernelLoadLog : TraceListener
     }
 
     /// <summary>The error for a failed load: the log's first informative line in the message, all of it in a file.</summary>
-    public static CrsException Failure(string kernel, string device, string log, Exception ex)
+    public static KernelLoadException Failure(string kernel, string device, string log, Exception ex)
     {
         var lines = log.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         // ILGPU's first traced line is its own header ("PTX Kernel loading failed:"); the JIT's text follows.
         var first = lines.FirstOrDefault(l => !l.StartsWith("PTX Kernel loading failed", StringComparison.Ordinal)) ?? ex.Message.Split('\n')[0];
         var file = Path.Combine(Folder, $"crs-kernel-load-{kernel}-{Environment.ProcessId}.log");
         string where;
+        string? written = null;
         try
         {
             Directory.CreateDirectory(Folder);
             File.WriteAllText(file, $"kernel: {kernel}\ndevice: {device}\nerror: {ex}\n\ntrace:\n{log}");
             where = $"full log: {file}";
+            written = file;
         }
         catch (Exception io) when (io is IOException or UnauthorizedAccessException)
         {
             where = $"the log could not be written to {file}: {io.Message}";
         }
-        return new CrsException($"kernel {kernel} failed to load on {device}: {first} ({ex.GetType().Name}; {where})", exitCode: 1, ex);
+        return new KernelLoadException($"kernel {kernel} failed to load on {device}: {first} ({ex.GetType().Name}; {where})", kernel, first, written, ex);
     }
 
     public override void Write(string? message) => _captured?.Append(message);

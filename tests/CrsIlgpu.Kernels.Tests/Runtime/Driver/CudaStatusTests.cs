@@ -45,6 +45,30 @@ public class CudaStatusTests
     }
 
     [Fact]
+    public void ALoadedLibraryWhoseCuInitFailedSaysTheCode()
+    {
+        var status = new CudaStatus("registered", Loaded, false, null, null, null, [], 0) { InitResult = 803 };
+
+        var line = status.Describe();
+        Assert.Contains("ILGPU's CUDA API is unavailable although the library loaded", line);
+        Assert.Contains("cuInit returned 803 CUDA_ERROR_SYSTEM_DRIVER_MISMATCH", line);
+        Assert.DoesNotContain("lacks", line);
+    }
+
+    [Fact]
+    public void ALoadedLibraryLackingEntryPointsNamesThem()
+    {
+        var status = new CudaStatus("registered", Loaded, false, null, null, null, [], 0)
+        {
+            MissingEntryPoints = ["cuCtxGetSharedMemConfig"],
+        };
+
+        var line = status.Describe();
+        Assert.Contains("/usr/lib64/libcuda.so.1 lacks 1 of the 48 driver entry points ILGPU binds: cuCtxGetSharedMemConfig", line);
+        Assert.Contains("cuInit could not be called (not exported)", line);
+    }
+
+    [Fact]
     public void OnThisMachineTheProbeAgreesWithIlgpu()
     {
         var ilgpuCuda = DeviceContext.ListDevices().Count(d => d.Kind == "Cuda");

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using CrsIlgpu.Kernels.Example;
+using CrsIlgpu.Kernels.Runtime.Driver;
 using CrsIlgpu.Kernels.Runtime.Memory;
 
 namespace CrsIlgpu.Kernels.Tests.Runtime.Driver;
@@ -52,7 +53,7 @@ public class KernelLoadTests
     public void AFailedLoadNamesTheKernelTheJitLogAndItsFileAndIsNotCached()
     {
         using var device = DeviceContext.Create(new DeviceOptions { Kind = DeviceKind.Cpu });
-        var ex = Assert.Throws<CrsException>(() => device.Kernel<Action>(AxpbyKernels.Name, _ =>
+        var ex = Assert.Throws<KernelLoadException>(() => device.Kernel<Action>(AxpbyKernels.Name, _ =>
         {
             // What ILGPU's CudaKernel traces before throwing CudaException on a refused module.
             Trace.WriteLine("PTX Kernel loading failed:");
@@ -62,6 +63,9 @@ public class KernelLoadTests
         }));
 
         Assert.Equal(1, ex.ExitCode);
+        Assert.Equal("ptxas application ptx input, line 42; error   : Unknown symbol 'foo'", ex.FirstLine);
+        Assert.Equal(AxpbyKernels.Name, ex.Kernel);
+        Assert.NotNull(ex.LogFile);
         Assert.DoesNotContain("\n", ex.Message);
         Assert.StartsWith($"kernel {AxpbyKernels.Name} failed to load on ", ex.Message);
         Assert.Contains("ptxas application ptx input, line 42; error   : Unknown symbol 'foo'", ex.Message);
@@ -69,6 +73,7 @@ public class KernelLoadTests
         var log = File.ReadAllText(file);
         Assert.Contains("Ptx assembly aborted due to errors", log);
         Assert.Contains("CUDA_ERROR_INVALID_PTX", log);
+        Assert.Equal(file, ex.LogFile);
         File.Delete(file);
 
         // Not cached: a later, working load of the same name succeeds.
@@ -89,7 +94,7 @@ public class KernelLoadTests
             written.Set();
         });
         other.Start();
-        var ex = Assert.Throws<CrsException>(() => device.Kernel<Action>(AxpbyKernels.Name, _ =>
+        var ex = Assert.Throws<KernelLoadException>(() => device.Kernel<Action>(AxpbyKernels.Name, _ =>
         {
             inside.Set();
             written.Wait();
