@@ -20,9 +20,8 @@ public sealed class VisionTransformer : IDisposable
     private readonly Block[] _blocks;
     private readonly ClassifierHead _head;
 
-    /// <param name="recomputeAttention">Do not keep the attention matrices for backward; each block's
-    /// backward recomputes its own (less memory, one more QKᵀ GEMM and softmax per block).</param>
-    public VisionTransformer(DeviceContext device, VitConfig config, WtaCrsConfig? sampling = null, int exampleSlots = 0, bool recomputeAttention = false)
+    /// <param name="savers">What the step keeps less of (<see cref="MemorySavers"/>; none by default).</param>
+    public VisionTransformer(DeviceContext device, VitConfig config, WtaCrsConfig? sampling = null, int exampleSlots = 0, MemorySavers? savers = null)
     {
         config.Validate();
         sampling?.Validate();
@@ -31,18 +30,18 @@ public sealed class VisionTransformer : IDisposable
             Sampling.Rows = new GradNormRows(device, Sampling); // before the layers: each sampled linear registers
         _device = device;
         Saved = new SavedTensorStore(device.Pool);
+        Savers = savers ?? MemorySavers.None;
         Config = config;
         Parameters = new ParameterStore(device, VitParameterLayout.For(config));
         _patchEmbed = new PatchEmbed(device, Parameters, config);
-        _blocks = Enumerable.Range(0, config.Depth).Select(i => new Block(device, Parameters, i, config, Sampling, recomputeAttention)).ToArray();
-        RecomputesAttention = recomputeAttention;
+        _blocks = Enumerable.Range(0, config.Depth).Select(i => new Block(device, Parameters, i, config, Sampling, Savers)).ToArray();
         _head = new ClassifierHead(device, Parameters, config);
     }
 
     public VitConfig Config { get; }
 
-    /// <summary>Whether backward recomputes the attention matrices instead of keeping them.</summary>
-    public bool RecomputesAttention { get; }
+    /// <summary>The memory savers this model's training step uses.</summary>
+    public MemorySavers Savers { get; }
 
     public ParameterStore Parameters { get; }
 

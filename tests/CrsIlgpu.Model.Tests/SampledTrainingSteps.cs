@@ -14,9 +14,9 @@ internal static class SampledTrainingSteps
     /// rows) of the same batch with the given sampling (null: dense).
     /// </summary>
     public static (float Loss, float[] Logits, Dictionary<string, float[]> Grads) Run(
-        DeviceContext device, WtaCrsConfig? sampling, int batch, int steps = 1, bool exampleIds = false, bool recomputeAttention = false)
+        DeviceContext device, WtaCrsConfig? sampling, int batch, int steps = 1, bool exampleIds = false, MemorySavers? savers = null)
     {
-        using var model = new VisionTransformer(device, Tiny, sampling, exampleSlots: exampleIds ? batch : 0, recomputeAttention: recomputeAttention);
+        using var model = new VisionTransformer(device, Tiny, sampling, exampleSlots: exampleIds ? batch : 0, savers: savers);
         var examples = Enumerable.Range(0, batch).Reverse().ToArray();
         var random = new Random(5);
         foreach (var p in model.Parameters.All)

@@ -76,7 +76,7 @@ public class WtaCrsAttentionModelTests
         using var recomputed = TestDevices.Create(deviceName);
         var config = sampled ? new WtaCrsConfig(WtaCrsConfig.PaperSites, 0.4, SamplingPolicy.Cached, KMin: 1, Seed: 9) : null;
         var expected = Run(kept, config, 3);
-        var actual = Run(recomputed, config, 3, recomputeAttention: true);
+        var actual = Run(recomputed, config, 3, savers: new MemorySavers { RecomputeAttention = true });
 
         // The recompute runs the forward's ops in the same order: the same A, the same draws. (Element-wise:
         // a sampled gradient may be all zeros, e.g. block 1's fc1 when no class-token row was drawn.)
@@ -112,7 +112,7 @@ public class WtaCrsAttentionModelTests
     private static (long Peak, long SavedAfterForward) Plan(VitConfig config, int batch, bool recompute)
     {
         using var planner = DeviceContext.CreatePlanner();
-        using var model = new VisionTransformer(planner, config, recomputeAttention: recompute);
+        using var model = new VisionTransformer(planner, config, savers: new MemorySavers { RecomputeAttention = recompute });
         using var images = new Tensor(planner.Pool, MemoryTag.Activations, "images", batch, config.Channels, config.ImageSize, config.ImageSize);
         using var labels = new IntTensor(planner.Pool, batch);
         long saved = 0;

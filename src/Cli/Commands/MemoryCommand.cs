@@ -44,7 +44,7 @@ public static class MemoryCommand
                 var maxRatios = parse.GetValue(ratios) is { } list ? OptionLists.Ratios(list, "--ratios") : [1.0];
                 sampling.WarnIfUnused(parse, maxRatios);
                 MemoryMaxBatch.Run(config, parse.GetValue(capacity), maxRatios.Select(r => sampling.Config(parse, r, seed: 0, "--ratios")).ToList(),
-                    parse.GetValue(sampling.RecomputeAttention), parse.GetValue(json), parse.GetValue(png));
+                    sampling.Savers(parse), parse.GetValue(json), parse.GetValue(png));
                 return 0;
             }
             var options = CommonOptions.DeviceOptions(parse, recordTimeline: parse.GetValue(timeline) is not null || parse.GetValue(png) is not null);
@@ -67,7 +67,7 @@ public static class MemoryCommand
                 var samplingConfig = sampling.Config(parse, ratio, seed: 0, "--ratios");
                 using var device = parse.GetValue(plan) ? DeviceContext.CreatePlanner(options, cap) : DeviceContext.Create(options);
                 var report = StepMemory.Measure(device, config, parse.GetValue(batch), sampling: samplingConfig,
-                    recomputeAttention: parse.GetValue(sampling.RecomputeAttention));
+                    savers: sampling.Savers(parse));
                 Print(report);
                 reports.Add(report);
                 timelines.Add((report.Sampling, device.Pool.Timeline()));

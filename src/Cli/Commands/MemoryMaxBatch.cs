@@ -8,7 +8,7 @@ namespace CrsIlgpu.Cli.Commands;
 public static class MemoryMaxBatch
 {
     public static void Run(
-        VitConfig config, string? capacityText, IReadOnlyList<WtaCrsConfig?> samplings, bool recomputeAttention, string? jsonPath, string? pngPath)
+        VitConfig config, string? capacityText, IReadOnlyList<WtaCrsConfig?> samplings, MemorySavers savers, string? jsonPath, string? pngPath)
     {
         if (capacityText is null)
             throw new CrsException("--max-batch needs --capacity: the device memory to fit, e.g. 80GiB or 24GiB,48GiB,80GiB");
@@ -27,7 +27,7 @@ public static class MemoryMaxBatch
         var results = new List<MaxBatchResult>();
         foreach (var capacity in capacities.Distinct())
             foreach (var sampling in samplings)
-                results.Add(MaxBatchSearch.Find(config, capacity, sampling, recomputeAttention, msg => Console.Error.WriteLine("  " + msg)));
+                results.Add(MaxBatchSearch.Find(config, capacity, sampling, savers, msg => Console.Error.WriteLine("  " + msg)));
 
         Console.WriteLine($"largest batch per step plan: {config.Name}, {config.ImageSize}×{config.ImageSize}, {config.NumClasses} classes "
             + "(pool reservation; CUDA context not counted)");

@@ -60,7 +60,7 @@ public static class ProfileCommand
             var planned = parse.GetValue(plan);
             var (runConfig, runBatch) = planned ? (StepProfilePlan.Miniature(config), StepProfilePlan.Batch) : (config, parse.GetValue(batch));
             var options = ratios.Select(rho => new StepProfileOptions(runConfig, runBatch, sampling.Config(parse, rho, parse.GetValue(seed), ratioOption),
-                parse.GetValue(warmup), parse.GetValue(steps), parse.GetValue(seed), parse.GetValue(sampling.RecomputeAttention))).ToList();
+                parse.GetValue(warmup), parse.GetValue(steps), parse.GetValue(seed), sampling.Savers(parse))).ToList();
             foreach (var o in options)
                 o.Validate();
             FileSystemError.CheckOutputFolder("--out", parse.GetValue(outDir));

@@ -2,9 +2,9 @@ namespace CrsIlgpu.Cli.Commands;
 
 /// <summary>
 /// The WTA-CRS options shared by the commands that run training steps (`crs memory`, `crs profile`,
-/// `crs train`, `crs sweep`): --policy, --crs-layers, --estimator and --recompute-attention,
-/// and the one rule turning a keep ratio into a configuration (ρ = 1 is
-/// the dense baseline, training without sampling).
+/// `crs train`, `crs sweep`): --policy, --crs-layers, --estimator, the memory savers
+/// (--recompute-attention, --recompute-gelu, the --memory preset), and the one rule turning a keep
+/// ratio into a configuration (ρ = 1 is the dense baseline, training without sampling).
 /// </summary>
 public sealed class SamplingOptions
 {
@@ -24,12 +24,32 @@ public sealed class SamplingOptions
         Description = "Do not keep the attention matrices for backward: each block's backward recomputes softmax(QKᵀ/√d) (less memory)",
     };
 
+    public Option<bool> RecomputeGelu { get; } = new("--recompute-gelu")
+    {
+        Description = "Do not keep GELU's output for fc2's weight gradient: backward recomputes it from fc1's output (less memory)",
+    };
+
+    public Option<string> Memory { get; } = CreateMemory();
+
     public void AddTo(Command command)
     {
         command.Options.Add(Policy);
         command.Options.Add(Layers);
         command.Options.Add(Estimator);
         command.Options.Add(RecomputeAttention);
+        command.Options.Add(RecomputeGelu);
+        command.Options.Add(Memory);
+    }
+
+    /// <summary>The savers: the --memory preset, with each saver's own flag turning it on as well.</summary>
+    public MemorySavers Savers(ParseResult parse)
+    {
+        var preset = MemorySavers.Presets[parse.GetValue(Memory)!];
+        return preset with
+        {
+            RecomputeAttention = preset.RecomputeAttention || parse.GetValue(RecomputeAttention),
+            RecomputeGelu = preset.RecomputeGelu || parse.GetValue(RecomputeGelu),
+        };
     }
 
     /// <summary>Says so when --policy or --crs-layers were typed but every keep ratio is dense: they would be ignored silently.</summary>
@@ -63,6 +83,17 @@ public sealed class SamplingOptions
             DefaultValueFactory = _ => "wtacrs",
         };
         option.AcceptOnlyFromAmong("wtacrs", "topk");
+        return option;
+    }
+
+    private static Option<string> CreateMemory()
+    {
+        var option = new Option<string>("--memory")
+        {
+            Description = "Memory savers preset: none, or lean (every saver: --recompute-attention --recompute-gelu)",
+            DefaultValueFactory = _ => "none",
+        };
+        option.AcceptOnlyFromAmong([.. MemorySavers.Presets.Keys]);
         return option;
     }
 

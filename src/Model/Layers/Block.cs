@@ -16,15 +16,15 @@ public sealed class Block
     private readonly MultiHeadAttention _attn;
     private readonly Mlp _mlp;
 
-    public Block(DeviceContext device, ParameterStore p, int index, VitConfig config, SamplingState? sampling = null, bool recomputeAttention = false)
+    public Block(DeviceContext device, ParameterStore p, int index, VitConfig config, SamplingState? sampling = null, MemorySavers? savers = null)
     {
         _device = device;
         _prefix = $"blocks.{index}.";
         _norm1 = new LayerNormLayer(device, p[_prefix + "norm1.weight"], p[_prefix + "norm1.bias"], config.LayerNormEps);
         _norm2 = new LayerNormLayer(device, p[_prefix + "norm2.weight"], p[_prefix + "norm2.bias"], config.LayerNormEps);
         // The block index keys the sampling RNG of its sites (SamplingLayerIds).
-        _attn = new MultiHeadAttention(device, p, _prefix + "attn.", config, sampling, index, recomputeAttention);
-        _mlp = new Mlp(device, p, _prefix + "mlp.", sampling, index);
+        _attn = new MultiHeadAttention(device, p, _prefix + "attn.", config, sampling, index, savers?.RecomputeAttention ?? false);
+        _mlp = new Mlp(device, p, _prefix + "mlp.", sampling, index, savers?.RecomputeGelu ?? false);
     }
 
     /// <summary>

@@ -44,9 +44,12 @@ public sealed class Linear(DeviceContext device, Parameter weight, Parameter bia
     /// <summary>
     /// x [rows, in] (any leading shape) → y [rows, out], a new Activations tensor the caller owns.
     /// x stays the caller's unless the store kept it (<see cref="SavedTensorStore.Holds(Tensor)"/>).
-    /// With no store (inference) nothing is kept and nothing is sampled: the same floats.
+    /// With no store (inference) nothing is kept and nothing is sampled: the same floats. With
+    /// <paramref name="keepInput"/> false the caller gives x back to <see cref="Backward"/> (it is
+    /// kept or recomputed elsewhere), so this layer keeps nothing of it: a Cached layer keeps only
+    /// its selection and reads the chosen rows from that x at backward.
     /// </summary>
-    public Tensor Forward(Tensor x, SavedTensorStore? saved)
+    public Tensor Forward(Tensor x, SavedTensorStore? saved, bool keepInput = true)
     {
         OpCheck.That(Name, x.Length % In == 0, $"input '{x.Label}' {x.ShapeText} is not a multiple of {In} features");
         var rows = (int)(x.Length / In);
@@ -55,11 +58,18 @@ public sealed class Linear(DeviceContext device, Parameter weight, Parameter bia
         if (saved is null)
             return y;
         if (KeepsInput)
-            saved.Keep(Name, InputKey, SavedRole.WeightGradientInput, x);
+        {
+            if (keepInput)
+                saved.Keep(Name, InputKey, SavedRole.WeightGradientInput, x);
+        }
         else
-            SampleInput(x, rows, saved);
-        if (!KeepsInput && ActiveProbe is { } probe)
-            _probeInput = probe.KeepInput(x, rows, In, Name); // the exact dW needs the full input
+        {
+            var selection = Select(x, rows, saved);
+            if (keepInput)
+                KeepSampledRows(x, selection, saved);
+            if (keepInput && ActiveProbe is { } probe)
+                _probeInput = probe.KeepInput(x, rows, In, Name); // the exact dW needs the full input
+        }
         return y;
     }
 
@@ -70,28 +80,20 @@ public sealed class Linear(DeviceContext device, Parameter weight, Parameter bia
         BiasOp.Add(device, y, bias.Value);
     }
 
-    /// <summary>Writes dW and db; returns dx = dy W (a new tensor) when asked, else null.</summary>
-    public Tensor? Backward(Tensor dy, SavedTensorStore saved, bool inputGradient = true)
+    /// <summary>
+    /// Writes dW and db; returns dx = dy W (a new tensor) when asked, else null. <paramref name="input"/>:
+    /// the forward's x when the forward was told not to keep it (the caller's; this layer only reads it).
+    /// </summary>
+    public Tensor? Backward(Tensor dy, SavedTensorStore saved, Tensor? input = null, bool inputGradient = true)
     {
         OpCheck.That(Name, dy.Length % Out == 0, $"gradient '{dy.Label}' {dy.ShapeText} is not a multiple of {Out} outputs");
         var rows = (int)(dy.Length / Out);
-        if (saved.Holds(Name, SampledKey))
-        {
-            using (var sampledInput = saved.Take(Name, SampledKey))
-            using (var selection = saved.Take<WtaCrsSelectionBuffers>(Name, SelectionKey))
-            {
-                OpCheck.That(Name, sampledInput.Value.Shape[1] == In, $"sampled rows {sampledInput.Value.ShapeText} are not [k, {In}]");
-                SampledGemmOp.PreSampled(device, dy, sampledInput.Value, selection.Value.Indices, weight.Grad);
-                if (_probeInput is not null)
-                    ActiveProbe?.WeightGradient(layerId, site, dy, _probeInput, weight.Grad, selection.Value);
-            }
-            ReleaseProbeInput();
-            RememberGradientNorms(dy, rows);
-        }
+        if (saved.Holds(Name, SelectionKey))
+            CachedWeightGradient(dy, rows, saved, input);
         else
         {
-            using var input = saved.Take(Name, InputKey);
-            var x = input.Value;
+            using var kept = input is null ? saved.Take(Name, InputKey) : null;
+            var x = input ?? kept!.Value;
             OpCheck.That(Name, x.Length == (long)rows * In, $"gradient '{dy.Label}' {dy.ShapeText} does not match the input {x.ShapeText}");
             if (Samples)
                 DeferredWeightGradient(x, dy, rows);
@@ -106,6 +108,35 @@ public sealed class Linear(DeviceContext device, Parameter weight, Parameter bia
         return dx;
     }
 
+    /// <summary>
+    /// Cached policy at backward: the forward's selection with its kept scaled rows, or, when the
+    /// caller gives the full input back, the same selection read from it by index (the sampled GEMM
+    /// applies the scales in its main loop; no rows were kept).
+    /// </summary>
+    private void CachedWeightGradient(Tensor dy, int rows, SavedTensorStore saved, Tensor? input)
+    {
+        using (var selection = saved.Take<WtaCrsSelectionBuffers>(Name, SelectionKey))
+        {
+            if (input is not null)
+            {
+                OpCheck.That(Name, input.Length == (long)rows * In, $"gradient '{dy.Label}' {dy.ShapeText} does not match the input {input.ShapeText}");
+                var x = input.Shape.Length == 2 ? input : input.Reshape(rows, In);
+                SampledGemmOp.Gather(device, dy, x, selection.Value.Indices, selection.Value.Scales, weight.Grad);
+                ActiveProbe?.WeightGradient(layerId, site, dy, x, weight.Grad, selection.Value);
+            }
+            else
+            {
+                using var sampledInput = saved.Take(Name, SampledKey);
+                OpCheck.That(Name, sampledInput.Value.Shape[1] == In, $"sampled rows {sampledInput.Value.ShapeText} are not [k, {In}]");
+                SampledGemmOp.PreSampled(device, dy, sampledInput.Value, selection.Value.Indices, weight.Grad);
+                if (_probeInput is not null)
+                    ActiveProbe?.WeightGradient(layerId, site, dy, _probeInput, weight.Grad, selection.Value);
+            }
+        }
+        ReleaseProbeInput();
+        RememberGradientNorms(dy, rows);
+    }
+
     /// <summary>Forgets the per-step state a forward left when no backward follows (the store frees the tensors).</summary>
     public void Release()
     {
@@ -115,9 +146,9 @@ public sealed class Linear(DeviceContext device, Parameter weight, Parameter bia
 
     /// <summary>
     /// Cached policy: p ∝ ‖x_i‖·ĝ_i with ĝ_i the last ‖G‖ seen for that example and token (‖x_i‖
-    /// alone where none is cached yet, or when the caller gives no example ids); keep k scaled rows.
+    /// alone where none is cached yet, or when the caller gives no example ids); the k rows are chosen now.
     /// </summary>
-    private void SampleInput(Tensor x, int rows, SavedTensorStore saved)
+    private WtaCrsSelectionBuffers Select(Tensor x, int rows, SavedTensorStore saved)
     {
         var config = sampling!.Config;
         using var norms = TensorAlloc.Workspace(device, Name + ".x_norms", rows);
@@ -128,6 +159,12 @@ public sealed class Linear(DeviceContext device, Parameter weight, Parameter bia
         var selection = new WtaCrsSelectionBuffers(device.Pool, config.Budget(rows, site), MemoryTag.Activations, Name + ".wtacrs");
         saved.Keep(Name, SelectionKey, selection);
         WtaCrsSelectionOp.Select(device, norms, selection, config.Seed, sampling.Step, layerId, estimator: config.Estimator);
+        return selection;
+    }
+
+    /// <summary>Keeps the k chosen rows of x, pre-scaled, instead of x.</summary>
+    private void KeepSampledRows(Tensor x, WtaCrsSelectionBuffers selection, SavedTensorStore saved)
+    {
         var sampledInput = TensorAlloc.Activation(device, Name + ".x_sampled", selection.Budget, In);
         saved.Keep(Name, SampledKey, SavedRole.SampledRows, sampledInput);
         RowGatherOp.Gather(device, x, selection.Indices, selection.Scales, sampledInput);

@@ -6,9 +6,12 @@ namespace CrsIlgpu.Model.Layers;
 
 /// <summary>
 /// fc1 → GELU (erf) → fc2. Keeps fc1's output (<c>gelu_input</c>: GELU's backward needs its input);
-/// fc1 and fc2 keep their own inputs (h and GELU's output), or their sampled rows.
+/// fc1 and fc2 keep their own inputs (h and GELU's output), or their sampled rows. With
+/// <paramref name="recomputeGelu"/> fc2 keeps nothing of its input: backward recomputes GELU's output
+/// from the kept fc1 output into a workspace and hands it to fc2 (a Cached fc2 reads its chosen rows from it).
 /// </summary>
-public sealed class Mlp(DeviceContext device, ParameterStore p, string prefix, SamplingState? sampling = null, int block = 0)
+public sealed class Mlp(DeviceContext device, ParameterStore p, string prefix, SamplingState? sampling = null, int block = 0,
+    bool recomputeGelu = false)
 {
     private const string GeluInputKey = "gelu_input";
     private readonly string _name = prefix.TrimEnd('.');
@@ -35,7 +38,7 @@ public sealed class Mlp(DeviceContext device, ParameterStore p, string prefix, S
         }
         ActivationOp.GeluForward(device, pre, act);
         using (saved.Consume(act))
-            return _fc2.Forward(act, saved);
+            return _fc2.Forward(act, saved, keepInput: !recomputeGelu);
     }
 
     /// <summary>False when fc1 keeps only sampled rows: the block may free its input after forward.</summary>
@@ -43,10 +46,19 @@ public sealed class Mlp(DeviceContext device, ParameterStore p, string prefix, S
 
     public Tensor Backward(Tensor dout, SavedTensorStore saved)
     {
-        using var dAct = _fc2.Backward(dout, saved)!;
+        Tensor dAct;
         using (var pre = saved.Take(_name, GeluInputKey))
+        {
+            using (var act = recomputeGelu ? TensorAlloc.Workspace(device, prefix + "gelu_recomputed", pre.Value.Shape) : null)
+            {
+                if (act is not null)
+                    ActivationOp.GeluForward(device, pre.Value, act);
+                dAct = _fc2.Backward(dout, saved, act)!;
+            }
             ActivationOp.GeluBackward(device, pre.Value, dAct, dAct);
-        return _fc1.Backward(dAct, saved)!;
+        }
+        using (dAct)
+            return _fc1.Backward(dAct, saved)!;
     }
 
     /// <summary>Forgets the per-step state a forward left when no backward follows (evaluation).</summary>

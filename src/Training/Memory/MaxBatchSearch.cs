@@ -18,7 +18,7 @@ public sealed record MaxBatchResult(string Sampling, double Ratio, long Capacity
 /// </summary>
 public static class MaxBatchSearch
 {
-    public static MaxBatchResult Find(VitConfig config, long capacity, WtaCrsConfig? sampling, bool recomputeAttention, Action<string>? progress = null)
+    public static MaxBatchResult Find(VitConfig config, long capacity, WtaCrsConfig? sampling, MemorySavers? savers, Action<string>? progress = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
         var limit = config.MaxBatch(); // beyond it a tensor exceeds 2^31-1 values
@@ -30,7 +30,7 @@ public static class MaxBatchSearch
             using var device = DeviceContext.CreatePlanner(capacity: cap);
             try
             {
-                return StepMemory.Measure(device, config, batch, sampling: sampling, recomputeAttention: recomputeAttention);
+                return StepMemory.Measure(device, config, batch, sampling: sampling, savers: savers);
             }
             catch (OutOfDeviceMemoryException)
             {
@@ -95,7 +95,7 @@ public static class MaxBatchSearch
         MaxBatchResult Result(int batch)
         {
             var stats = batch > 0 ? fits[batch]!.Stats : null;
-            return new MaxBatchResult(WtaCrsConfig.Describe(sampling) + (recomputeAttention ? ", attention recomputed" : ""),
+            return new MaxBatchResult(WtaCrsConfig.Describe(sampling) + (savers ?? MemorySavers.None).Describe(),
                 sampling?.Ratio ?? 1.0, capacity, batch, stats?.PeakReserved ?? 0, stats?.PeakAllocated ?? 0, plans);
         }
     }

@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using CrsIlgpu.Model.Saved;
 
 namespace CrsIlgpu.Training.Memory;
 

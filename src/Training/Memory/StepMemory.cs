@@ -2,7 +2,6 @@ using CrsIlgpu.Kernels.Loss;
 using CrsIlgpu.Kernels.Optim;
 using CrsIlgpu.Kernels.Runtime.Memory;
 using CrsIlgpu.Model;
-using CrsIlgpu.Model.Saved;
 using CrsIlgpu.Model.Sampling;
 using CrsIlgpu.Training.Data;
 using CrsIlgpu.Training.Optim;
@@ -16,12 +15,12 @@ namespace CrsIlgpu.Training.Memory;
 /// </summary>
 public static class StepMemory
 {
-    /// <param name="recomputeAttention">Backward recomputes the attention matrices instead of forward keeping them.</param>
+    /// <param name="savers">What the step keeps less of (none by default).</param>
     public static StepMemoryReport Measure(DeviceContext device, VitConfig config, int batch,
-        int seed = 0, WtaCrsConfig? sampling = null, bool recomputeAttention = false)
+        int seed = 0, WtaCrsConfig? sampling = null, MemorySavers? savers = null)
     {
         config.CheckBatch(batch);
-        using var model = new VisionTransformer(device, config, sampling, recomputeAttention: recomputeAttention);
+        using var model = new VisionTransformer(device, config, sampling, savers: savers);
         if (!device.IsPlanning)
             model.Parameters.Initialize(seed);
         using var optimizer = new AdamOptimizer(device, model.Parameters, AdamHyperParameters.Adam(3e-4));
@@ -47,10 +46,9 @@ public static class StepMemory
             device.Pool.Stats(), SavedBytesByLayer.Sum(saved), device.IsPlanning ? null : loss)
         {
             Ratio = sampling?.Ratio ?? 1.0,
-            RecomputeAttention = recomputeAttention,
+            Savers = savers ?? MemorySavers.None,
             SavedTensors = SavedBytesByLayer.ByTensor(saved),
-            Sampling = WtaCrsConfig.Describe(sampling)
-                + (recomputeAttention ? ", attention recomputed" : ""),
+            Sampling = WtaCrsConfig.Describe(sampling) + (savers ?? MemorySavers.None).Describe(),
         };
     }
 }

@@ -21,6 +21,6 @@ public sealed record StepMemoryReport(
     /// <summary>What the step's store held between forward and backward, per tensor name over the blocks.</summary>
     public IReadOnlyList<SavedTensorTotal> SavedTensors { get; init; } = [];
 
-    /// <summary>Whether backward recomputed the attention matrices instead of forward keeping them.</summary>
-    public bool RecomputeAttention { get; init; }
+    /// <summary>The step's memory savers.</summary>
+    public MemorySavers Savers { get; init; } = MemorySavers.None;
 }

@@ -35,7 +35,7 @@ public sealed class ProfiledTraining : IDisposable
         Options = options;
         var config = options.Config;
         var batch = options.Batch;
-        _model = new VisionTransformer(device, config, options.Sampling, exampleSlots: batch, options.RecomputeAttention);
+        _model = new VisionTransformer(device, config, options.Sampling, exampleSlots: batch, options.Savers);
         try
         {
             _model.Parameters.Initialize(options.Seed);

@@ -5,7 +5,7 @@ namespace CrsIlgpu.Training.Profiling;
 
 /// <summary>What `crs profile` measures: a model, a batch of synthetic data, WTA-CRS or dense, warm-up and timed steps.</summary>
 public sealed record StepProfileOptions(VitConfig Config, int Batch, WtaCrsConfig? Sampling = null,
-    int WarmupSteps = 2, int Steps = 5, int Seed = 0, bool RecomputeAttention = false)
+    int WarmupSteps = 2, int Steps = 5, int Seed = 0, MemorySavers? Savers = null)
 {
     public void Validate()
     {

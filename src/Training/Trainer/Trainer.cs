@@ -71,7 +71,7 @@ public sealed class Trainer(DeviceContext device, TrainingOptions options, strin
         device.Pool.ResetPeak(); // this run's peak, also when one device serves several runs (crs sweep)
         var sampling = run.Sampling();
         var exampleSlots = sampling?.Policy == SamplingPolicy.Cached ? train.Count : 0;
-        using var model = Model = new VisionTransformer(device, config, sampling, exampleSlots, run.RecomputeAttention);
+        using var model = Model = new VisionTransformer(device, config, sampling, exampleSlots, run.Savers);
         model.Parameters.Initialize(run.Seed);
         if (checkpoint is null && run.Init is not null)
             foreach (var note in InitCheckpoint.Apply(run.Init, config, model.Parameters))
@@ -257,7 +257,7 @@ public sealed class Trainer(DeviceContext device, TrainingOptions options, strin
     private static long PlanStep(TrainingOptions run, VitConfig config, WtaCrsConfig? sampling)
     {
         using var planner = DeviceContext.CreatePlanner();
-        return StepMemory.Measure(planner, config, run.Batch, sampling: sampling, recomputeAttention: run.RecomputeAttention).Stats.PeakAllocated;
+        return StepMemory.Measure(planner, config, run.Batch, sampling: sampling, savers: run.Savers).Stats.PeakAllocated;
     }
 
     /// <summary>The number of sites in <paramref name="sites"/> (each gives one probe record per block and probe step).</summary>

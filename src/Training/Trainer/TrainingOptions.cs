@@ -52,6 +52,13 @@ public sealed record TrainingOptions
     /// <summary>Recompute each block's attention matrix at backward instead of keeping it (less memory, one more QKᵀ and softmax per block).</summary>
     public bool RecomputeAttention { get; init; }
 
+    /// <summary>Recompute GELU's output at backward instead of fc2 keeping it (less memory, one more GELU per block).</summary>
+    public bool RecomputeGelu { get; init; }
+
+    /// <summary>The memory savers these options turn on.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public MemorySavers Savers => new() { RecomputeAttention = RecomputeAttention, RecomputeGelu = RecomputeGelu };
+
     /// <summary>Train on the first N images of the (seeded) training set only; 0: all of it.</summary>
     public int TrainLimit { get; init; }
 

@@ -1,4 +1,3 @@
-using CrsIlgpu.Model.Saved;
 using CrsIlgpu.Model.Sampling;
 
 namespace CrsIlgpu.Model.Tests.Saved;
@@ -38,7 +37,7 @@ public class SavedTensorStoreModelTests
     public void TheStoreHoldsExactlyTheSavedBytesAndNothingOutlivesTheStep(string sampling, bool recompute)
     {
         using var device = DeviceContext.CreatePlanner();
-        using var model = new VisionTransformer(device, Tiny, Sampling(sampling), recomputeAttention: recompute);
+        using var model = new VisionTransformer(device, Tiny, Sampling(sampling), savers: new MemorySavers { RecomputeAttention = recompute });
         using var images = new Tensor(device.Pool, MemoryTag.Activations, "images", 4, 3, 8, 8);
         using var labels = new IntTensor(device.Pool, 4);
         var baseline = device.Pool.Allocated;

@@ -1,5 +1,4 @@
 using CrsIlgpu.Kernels.Sampling;
-using CrsIlgpu.Model.Saved;
 
 namespace CrsIlgpu.Model.Tests.Saved;
 

@@ -26,7 +26,7 @@ public class MaxBatchSearchTests
     public void TheBatchFoundFitsAndTheNextDoesNot(long capacity)
     {
         var config = VitConfig.VitCifarTiny;
-        var result = MaxBatchSearch.Find(config, capacity, sampling: null, recomputeAttention: false);
+        var result = MaxBatchSearch.Find(config, capacity, sampling: null, savers: null);
         Assert.True(result.MaxBatch > 1, $"max batch {result.MaxBatch}");
         Assert.True(FitsOnPlanner(config, result.MaxBatch, capacity));
         Assert.False(FitsOnPlanner(config, result.MaxBatch + 1, capacity));
@@ -39,8 +39,8 @@ public class MaxBatchSearchTests
     {
         var config = VitConfig.VitCifarTiny;
         const long capacity = 256L << 20;
-        var dense = MaxBatchSearch.Find(config, capacity, null, false);
-        var sampled = MaxBatchSearch.Find(config, capacity, new WtaCrsConfig(WtaCrsConfig.PaperSites, 0.3, SamplingPolicy.Cached), false);
+        var dense = MaxBatchSearch.Find(config, capacity, null, null);
+        var sampled = MaxBatchSearch.Find(config, capacity, new WtaCrsConfig(WtaCrsConfig.PaperSites, 0.3, SamplingPolicy.Cached), null);
         Assert.True(sampled.MaxBatch > dense.MaxBatch, $"ρ = 0.3: {sampled.MaxBatch}, dense: {dense.MaxBatch}");
         Assert.True(FitsOnPlanner(config, sampled.MaxBatch, capacity, new WtaCrsConfig(WtaCrsConfig.PaperSites, 0.3, SamplingPolicy.Cached)));
     }
@@ -48,7 +48,7 @@ public class MaxBatchSearchTests
     [Fact]
     public void NothingFitsInATinyCapacity()
     {
-        var result = MaxBatchSearch.Find(VitConfig.VitCifarTiny, 1 << 20, null, false);
+        var result = MaxBatchSearch.Find(VitConfig.VitCifarTiny, 1 << 20, null, null);
         Assert.Equal(0, result.MaxBatch);
         Assert.Equal(1, result.Plans);
     }

@@ -1,0 +1,39 @@
+namespace CrsIlgpu.Model.Saved;
+
+/// <summary>
+/// What a training step keeps less of, each a policy of the step's <see cref="SavedTensorStore"/>
+/// and a flag of its own: recompute the attention matrices in backward (<c>--recompute-attention</c>),
+/// recompute GELU's output from its input in backward (<c>--recompute-gelu</c>). Every combination
+/// gives the same loss and the same update as none, up to float reassociation where a recompute
+/// takes another path through the GEMM (docs/ARCHITECTURE.md, "What each layer keeps for backward").
+/// </summary>
+public sealed record MemorySavers
+{
+    /// <summary>Backward recomputes softmax(scale·q kᵀ) into a workspace: no block keeps its attention matrix.</summary>
+    public bool RecomputeAttention { get; init; }
+
+    /// <summary>
+    /// Backward recomputes GELU(fc1's output) into a workspace: fc2 keeps nothing of width F of its
+    /// own (a Cached fc2 keeps only its selection and reads its rows from the recomputed tensor).
+    /// </summary>
+    public bool RecomputeGelu { get; init; }
+
+    /// <summary>Keeps everything: the default.</summary>
+    public static MemorySavers None { get; } = new();
+
+    /// <summary>Every saver on: the <c>--memory lean</c> preset.</summary>
+    public static MemorySavers Lean { get; } = new() { RecomputeAttention = true, RecomputeGelu = true };
+
+    /// <summary>The presets by name, for <c>--memory</c>.</summary>
+    public static IReadOnlyDictionary<string, MemorySavers> Presets { get; } = new Dictionary<string, MemorySavers>
+    {
+        ["none"] = None,
+        ["lean"] = Lean,
+    };
+
+    public bool Any => RecomputeAttention || RecomputeGelu;
+
+    /// <summary>", attention recomputed, GELU recomputed" style suffix for reports ("" when none is on).</summary>
+    public string Describe() =>
+        (RecomputeAttention ? ", attention recomputed" : "") + (RecomputeGelu ? ", GELU recomputed" : "");
+}
