@@ -64,7 +64,7 @@ public class MemoryCommandTests
         using var doc = JsonDocument.Parse(File.ReadAllText(path));
         var reports = doc.RootElement.EnumerateArray().ToList();
         Assert.Equal(2, reports.Count);
-        Assert.All(reports, r => Assert.True(r.GetProperty("recompute_attention").GetBoolean()));
+        Assert.All(reports, r => Assert.True(r.GetProperty("savers").GetProperty("recompute_attention").GetBoolean()));
         var sampling = reports[1].GetProperty("sampling").GetString()!;
         Assert.Contains("Qk", sampling);
         Assert.Contains("Av", sampling);
@@ -82,7 +82,12 @@ public class MemoryCommandTests
             using var plan = JsonDocument.Parse(File.ReadAllText(file));
             return plan.RootElement[0].GetProperty("stats").GetProperty("peak_allocated").GetInt64();
         }
-        Assert.True(PlannedPeak("--recompute-attention") < PlannedPeak());
+        var dense = PlannedPeak();
+        Assert.True(PlannedPeak("--recompute-attention") < dense);
+        Assert.True(PlannedPeak("--recompute-gelu") < dense);
+        // The preset is every saver: exactly the two flags together.
+        Assert.Equal(PlannedPeak("--recompute-attention", "--recompute-gelu"), PlannedPeak("--memory", "lean"));
+        Assert.True(PlannedPeak("--memory", "lean") < PlannedPeak("--recompute-attention"));
     }
 
     [Theory]
@@ -91,6 +96,7 @@ public class MemoryCommandTests
     [InlineData("--crs-layers", "fc3")]
     [InlineData("--model", "vit-huge")]
     [InlineData("--batch", "0")]
+    [InlineData("--memory", "huge")]
     public void BadOptionsAreOneLineErrors(string option, string value)
     {
         var (code, _, error) = CliRunner.Run("memory", "--plan", option, value);

@@ -35,15 +35,9 @@ public sealed class MultiHeadAttention(DeviceContext device, ParameterStore p, s
         Tensor qkv;
         using (saved.Consume(h))
             qkv = _qkv.Forward(h, saved);
-        var q = TensorAlloc.Activation(device, prefix + "q", s.BatchHeads, s.Tokens, s.HeadDim);
-        var k = TensorAlloc.Activation(device, prefix + "k", s.BatchHeads, s.Tokens, s.HeadDim);
-        var v = TensorAlloc.Activation(device, prefix + "v", s.BatchHeads, s.Tokens, s.HeadDim);
-        if (saved is not null)
-        {
-            saved.Keep(_name, QKey, SavedRole.InputGradient, q);
-            saved.Keep(_name, KKey, SavedRole.InputGradient, k);
-            saved.Keep(_name, VKey, SavedRole.InputGradient, v);
-        }
+        var q = Head(QKey, s, saved);
+        var k = Head(KKey, s, saved);
+        var v = Head(VKey, s, saved);
         using (qkv)
             AttentionLayoutOp.SplitQkv(device, s, qkv, q, k, v);
         var o = TensorAlloc.Activation(device, prefix + "o", s.BatchHeads, s.Tokens, s.HeadDim);
@@ -63,6 +57,14 @@ public sealed class MultiHeadAttention(DeviceContext device, ParameterStore p, s
             AttentionLayoutOp.MergeHeads(device, s, o, merged);
         using (saved.Consume(merged))
             return _proj.Forward(merged, saved);
+    }
+
+    /// <summary>A new [B·H, L, d] tensor, kept at once when there is a store (its bytes count as saved from the start).</summary>
+    private Tensor Head(string key, AttentionShape s, SavedTensorStore? saved)
+    {
+        var t = TensorAlloc.Activation(device, prefix + key, s.BatchHeads, s.Tokens, s.HeadDim);
+        saved?.Keep(_name, key, SavedRole.InputGradient, t);
+        return t;
     }
 
     /// <summary>False when the qkv projection keeps only sampled rows: the block may free its input after forward.</summary>

@@ -31,8 +31,6 @@ public sealed record MemorySavers
         ["lean"] = Lean,
     };
 
-    public bool Any => RecomputeAttention || RecomputeGelu;
-
     /// <summary>", attention recomputed, GELU recomputed" style suffix for reports ("" when none is on).</summary>
     public string Describe() =>
         (RecomputeAttention ? ", attention recomputed" : "") + (RecomputeGelu ? ", GELU recomputed" : "");
