@@ -1,3 +1,4 @@
+using CrsIlgpu.Kernels.Numerics;
 using ILGPU.Runtime;
 
 namespace CrsIlgpu.Kernels.Sampling;
@@ -23,7 +24,7 @@ public static class GradNormCacheKernels
         int tokens)
     {
         var cached = cache[(long)examples[r / tokens] * tokens + r % tokens];
-        scores[r] = xNorms[r] * (cached >= 0f ? cached : 1f);
+        scores[r] = ExactFloat.Mul(xNorms[r], cached >= 0f ? cached : 1f);
     }
 
     public static void LaunchScores(DeviceContext device, ArrayView<float> xNorms, ArrayView<float> cache, ArrayView<int> examples, ArrayView<float> scores,

@@ -1,3 +1,5 @@
+using CrsIlgpu.Kernels.Numerics;
+
 namespace CrsIlgpu.Kernels.Sampling;
 
 /// <summary>
@@ -45,8 +47,11 @@ public static class PhiloxRandom
         return new PhiloxBlock(c0, c1, c2, c3);
     }
 
-    /// <summary>A float uniform in [0, 1) from the 24 high bits of <paramref name="bits"/> (exact: every value is k·2^-24).</summary>
-    public static float ToUniform(uint bits) => (bits >> 8) * TwoPowMinus24;
+    /// <summary>
+    /// A float uniform in [0, 1) from the 24 high bits of <paramref name="bits"/> (exact: every value is k·2^-24). The product is
+    /// exact anyway; <see cref="ExactFloat"/> keeps the selection kernels free of contractible multiplies (their PTX test).
+    /// </summary>
+    public static float ToUniform(uint bits) => ExactFloat.Mul(bits >> 8, TwoPowMinus24);
 
     /// <summary>The block for draw <paramref name="draw"/> of stream (seed, step, layer, problem).</summary>
     public static PhiloxBlock Block(uint seed, ulong step, uint layer, uint draw, uint problem = 0) =>

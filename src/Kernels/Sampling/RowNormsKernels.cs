@@ -1,3 +1,4 @@
+using CrsIlgpu.Kernels.Numerics;
 using CrsIlgpu.Kernels.Reduction;
 using ILGPU.Algorithms;
 using ILGPU.Runtime;
@@ -6,7 +7,9 @@ namespace CrsIlgpu.Kernels.Sampling;
 
 /// <summary>
 /// Row L2 norms ‖X_i‖, ‖G_i‖: what the WTA-CRS scores are made of. One group per row, the group
-/// striding over the row and reducing through <see cref="GroupReduce"/>.
+/// striding over the row and reducing through <see cref="GroupReduce"/>. The squares are
+/// <see cref="ExactFloat.Mul"/>, so a GPU gives the CPU accelerator's bits (same group size, same
+/// tree) and the selection built on them picks the same rows.
 /// </summary>
 public static class RowNormsKernels
 {
@@ -26,7 +29,7 @@ public static class RowNormsKernels
         for (var j = Group.IdxX; j < d; j += Group.DimX)
         {
             var v = x[start + j];
-            squares += v * v;
+            squares += ExactFloat.Mul(v, v);
         }
         var total = GroupReduce.Sum(squares);
         if (Group.IdxX == 0)

@@ -1,3 +1,4 @@
+using CrsIlgpu.Kernels.Numerics;
 using ILGPU.Algorithms;
 using ILGPU.Runtime;
 
@@ -6,8 +7,9 @@ namespace CrsIlgpu.Kernels.Sampling;
 /// <summary>
 /// The WTA-CRS selection of ONE problem of many rows (a linear layer's N token rows) spread over the
 /// device: every phase runs in many groups, and the float operations are those of
-/// <see cref="WtaCrsSelectionReference"/> in the same order, so the rows are identical to the
-/// reference's and to the one-group kernel's (<see cref="WtaCrsSelectionKernels"/>):
+/// <see cref="WtaCrsSelectionReference"/> in the same order (every product through <see cref="ExactFloat.Mul"/>,
+/// never contracted), so the rows are identical to the reference's and to the one-group kernel's
+/// (<see cref="WtaCrsSelectionKernels"/>):
 /// <list type="number">
 /// <item>scores: s_i per row (N threads);</item>
 /// <item>Σ s in the fixed chunk order: the 1,024 chunk sums (a thread per chunk, each sequential), then
@@ -76,7 +78,7 @@ public static class WtaCrsDeviceSelectionKernels
     {
         var i = Grid.GlobalIndex.X;
         if (i < n)
-            keys[i] = normPairs != 0 ? first[i] * second[i] : first[i];
+            keys[i] = normPairs != 0 ? ExactFloat.Mul(first[i], second[i]) : first[i];
     }
 
     internal static void SelectionDeviceChunkSums(ArrayView<float> values, ArrayView<float> sums, int n)
@@ -135,7 +137,7 @@ public static class WtaCrsDeviceSelectionKernels
             var row = start + j;
             var p = -1f;
             if (row < n)
-                p = keys[row] * inverse;
+                p = ExactFloat.Mul(keys[row], inverse);
             tileKeys[j] = p;
             tileRows[j] = row;
         }
@@ -321,10 +323,10 @@ public static class WtaCrsDeviceSelectionKernels
                 var remaining = qTotal - takenMass;
                 if (remaining > 0f)
                 {
-                    var target = stream.Uniform((uint)(t - chosen), 0) * remaining;
+                    var target = ExactFloat.Mul(stream.Uniform((uint)(t - chosen), 0), remaining);
                     var lo = WtaCrsSelectionKernels.DrawPosition(prefix, takenMass, target, chosen, positive - 1);
                     indices[t] = order[lo];
-                    scales[t] = remaining / ((float)draws * keys[lo]);
+                    scales[t] = remaining / ExactFloat.Mul(draws, keys[lo]);
                 }
                 else
                 {

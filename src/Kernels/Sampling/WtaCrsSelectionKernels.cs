@@ -1,3 +1,4 @@
+using CrsIlgpu.Kernels.Numerics;
 using CrsIlgpu.Kernels.Reduction;
 using ILGPU.Algorithms;
 using ILGPU.Runtime;
@@ -10,7 +11,8 @@ namespace CrsIlgpu.Kernels.Sampling;
 /// P independent problems (attention: one per (batch, head)) run as P groups; a single selection is
 /// P = 1. Its arrays live in a global-memory workspace (N up to ~16k rows does not fit shared
 /// memory); every result is independent of the group size, and the float operations follow
-/// <see cref="WtaCrsSelectionReference"/> exactly (see there).
+/// <see cref="WtaCrsSelectionReference"/> exactly (see there), every product through
+/// <see cref="ExactFloat.Mul"/> so that no GPU compiler fuses it into an FMA.
 /// </summary>
 public static class WtaCrsSelectionKernels
 {
@@ -100,12 +102,12 @@ public static class WtaCrsSelectionKernels
         var keys = floatWork.SubView(0, padded);
         var prefix = floatWork.SubView(padded, n);
 
-        // 1. s_i into the keys (stored before any sum reads them: no multiply-add to fuse); padding sorts last.
+        // 1. s_i into the keys; padding sorts last. Every product is ExactFloat.Mul (mul.rn): never contracted into an FFMA.
         for (var i = tid; i < padded; i += threads)
         {
             var s = -1f;
             if (i < n)
-                s = normPairs != 0 ? first[i] * second[i] : first[i];
+                s = normPairs != 0 ? ExactFloat.Mul(first[i], second[i]) : first[i];
             keys[i] = s;
             order[i] = i;
         }
@@ -115,7 +117,7 @@ public static class WtaCrsSelectionKernels
         var total = ChunkedScan(keys, prefix, n, false);
         var inverse = topK != 0 ? 1f : total > 0f ? 1f / total : 0f;
         for (var i = tid; i < n; i += threads)
-            keys[i] = keys[i] * inverse;
+            keys[i] = ExactFloat.Mul(keys[i], inverse);
         Group.Barrier();
 
         // 3. Bitonic sort of (p, row) by p descending, row ascending: every stage compares disjoint pairs.
@@ -193,10 +195,10 @@ public static class WtaCrsSelectionKernels
         {
             if (remaining > 0f)
             {
-                var target = PhiloxRandom.Uniform(seed, step, layer, (uint)t, problem) * remaining;
+                var target = ExactFloat.Mul(PhiloxRandom.Uniform(seed, step, layer, (uint)t, problem), remaining);
                 var lo = DrawPosition(prefix, takenMass, target, chosen, positive - 1);
                 indices[chosen + t] = order[lo];
-                scales[chosen + t] = remaining / ((float)draws * keys[lo]);
+                scales[chosen + t] = remaining / ExactFloat.Mul(draws, keys[lo]);
             }
             else
             {

@@ -19,8 +19,10 @@ namespace CrsIlgpu.Kernels.Sampling;
 ///   j ≥ c with Q_j − P_c &gt; u_t · R (binary search over [c, npos), npos = number of p &gt; 0, clamped to
 ///   npos − 1); scale R / ((k − c) · p_j). Rows with p = 0 are never drawn; R = 0 gives scale 0.</item>
 /// </list>
-/// No step multiplies and adds in one expression, so a GPU compiler cannot fuse them into an FMA and
-/// change a rounding (PTX add/mul without .rn may be contracted; divisions are div.rn).
+/// The kernels write every product as <see cref="Numerics.ExactFloat.Mul"/> (mul.rn.f32), which no GPU
+/// compiler contracts into an FMA (ptxas fuses a plain mul.f32 with the add that consumes it, across
+/// statements too); the reciprocal and divisions are rcp.rn / div.rn. So a GPU rounds each step as
+/// this C# does (ExactKernelPtxTests reads the PTX).
 /// Special cases: k ≥ N → every row a winner with scale 1, in row order (ρ = 1 is exact); Σ s = 0 →
 /// c = 0 and all scales 0.
 /// <see cref="WtaCrsEstimator.TopK"/> (the biased baseline) sorts the scores s themselves (not p, so

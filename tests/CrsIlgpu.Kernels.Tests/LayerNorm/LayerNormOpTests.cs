@@ -179,9 +179,21 @@ public class LayerNormOpTests : DeviceTests
         device.Profiler.Enabled = true;
         t.Run();
         device.Profiler.Enabled = false;
-        Assert.Equal(dgammaRef, t.Dgamma.ToArray()); // bit for bit: the kernels add in exactly this order
-        Assert.Equal(dbetaRef, t.Dbeta.ToArray());
+        // Bit for bit off CUDA: the kernels add in exactly this order. On CUDA ptxas contracts dy·x̂ into the block sums (FFMA):
+        // each term passes through RowsPerBlock + BlocksPerChunk + chunks roundings, the derived bound of FmaTolerance.
+        var roundings = LayerNormKernels.RowsPerBlock + LayerNormKernels.BlocksPerChunk + LayerNormKernels.ParamChunks(c.Rows);
+        FmaTolerance.AssertEqual(device, dgammaRef, t.Dgamma.ToArray(), roundings, j => AbsoluteParamTerms(c, e, j), "dgamma");
+        Assert.Equal(dbetaRef, t.Dbeta.ToArray()); // Σ dy: adds only, nothing to contract, exact on every device
         Assert.Equal(2, device.Profiler.Launches.Count(l => l.Kernel == LayerNormKernels.BackwardParamsReduceName)); // the two levels
+    }
+
+    /// <summary>Σ_r |dy_rj · (x_rj − mean_r) · rstd_r|: the absolute sum of column j's dgamma terms.</summary>
+    private static double AbsoluteParamTerms(Case c, Expected e, int j)
+    {
+        var sum = 0.0;
+        for (var r = 0; r < c.Rows; r++)
+            sum += Math.Abs((double)c.Dy[r * c.D + j] * (c.X[r * c.D + j] - e.Mean[r]) * e.Rstd[r]);
+        return sum;
     }
 
     [Theory]

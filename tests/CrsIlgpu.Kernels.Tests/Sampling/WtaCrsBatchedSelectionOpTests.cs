@@ -6,7 +6,7 @@ namespace CrsIlgpu.Kernels.Tests.Sampling;
 /// <summary>
 /// The batched selection (one launch, one group per problem; attention's query rows per (batch, head))
 /// on both devices against <see cref="WtaCrsSelectionReference.SelectBatched"/>: identical indices and
-/// winner counts per problem, scales within 1e-6 relative (see <see cref="WtaCrsSelectionOpTests"/>).
+/// winner counts per problem, the same scale bits (see <see cref="WtaCrsSelectionOpTests"/>).
 /// </summary>
 public class WtaCrsBatchedSelectionOpTests : DeviceTests
 {

@@ -5,8 +5,8 @@ namespace CrsIlgpu.Kernels.Tests.Sampling;
 
 /// <summary>
 /// The device-wide selection (issue 20: a linear layer's N rows over many groups) against
-/// <see cref="WtaCrsSelectionReference"/>: IDENTICAL indices and winner counts, scales within 1e-6
-/// relative, at N ∈ {11, 1,000, 12,608, 50,000} × ρ ∈ {0.1, 0.3, 0.5, 1} — forced at every N, and
+/// <see cref="WtaCrsSelectionReference"/>: IDENTICAL indices, winner counts and scale bits
+/// (<see cref="WtaCrsSelectionOpTests"/>), at N ∈ {11, 1,000, 12,608, 50,000} × ρ ∈ {0.1, 0.3, 0.5, 1} — forced at every N, and
 /// by the automatic choice where it picks it (at ρ = 0.3, another step) — plus the one-group path at the same shapes, so both
 /// paths are shown to pick the same rows as the reference.
 /// </summary>

@@ -2,9 +2,10 @@ namespace CrsIlgpu.Kernels.Tests.Sampling;
 
 /// <summary>
 /// The device selection (ILGPU kernel on the CPU accelerator — or CUDA with CRS_TEST_DEVICE=cuda —
-/// and the C# CPU backend) against <see cref="WtaCrsSelectionReference"/>: IDENTICAL indices and
-/// winner counts, scales within 1e-6 relative (both do the same float operations in the same order,
-/// so on the CPU they agree bit for bit; 1e-6 leaves room for a GPU's reciprocal).
+/// and the C# CPU backend) against <see cref="WtaCrsSelectionReference"/>: IDENTICAL indices, winner
+/// counts and scale bits. Both do the same float operations in the same order, and the kernels are exact
+/// by construction on a GPU too: every product is mul.rn (never contracted into an FFMA, see
+/// <see cref="ExactKernelPtxTests"/>), the reciprocal and divisions rcp.rn / div.rn (IEEE-rounded).
 /// </summary>
 public class WtaCrsSelectionOpTests : DeviceTests
 {
@@ -54,8 +55,8 @@ public class WtaCrsSelectionOpTests : DeviceTests
         Assert.True(expected.Winners == winners, $"{what}: c = {winners}, reference {expected.Winners}");
         Assert.Equal(expected.Indices, indices);
         for (var i = 0; i < scales.Length; i++)
-            Assert.True(Math.Abs(expected.Scales[i] - scales[i]) <= 1e-6 * Math.Abs(expected.Scales[i]),
-                $"{what}: scale {i} = {scales[i]}, reference {expected.Scales[i]}");
+            Assert.True(BitConverter.SingleToInt32Bits(expected.Scales[i]) == BitConverter.SingleToInt32Bits(scales[i]),
+                $"{what}: scale {i} = {scales[i]:R}, reference {expected.Scales[i]:R}");
     }
 
     [Theory]
