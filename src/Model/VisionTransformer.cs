@@ -35,7 +35,7 @@ public sealed class VisionTransformer : IDisposable
         Parameters = new ParameterStore(device, VitParameterLayout.For(config));
         _patchEmbed = new PatchEmbed(device, Parameters, config);
         _blocks = Enumerable.Range(0, config.Depth).Select(i => new Block(device, Parameters, i, config, Sampling, Savers)).ToArray();
-        _head = new ClassifierHead(device, Parameters, config);
+        _head = new ClassifierHead(device, Parameters, config, Savers.LayerNormFromOutput);
     }
 
     public VitConfig Config { get; }

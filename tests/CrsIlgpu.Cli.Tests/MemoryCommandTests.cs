@@ -86,7 +86,8 @@ public class MemoryCommandTests
         Assert.True(PlannedPeak("--recompute-attention") < dense);
         Assert.True(PlannedPeak("--recompute-gelu") < dense);
         // The preset is every saver: exactly the two flags together.
-        Assert.Equal(PlannedPeak("--recompute-attention", "--recompute-gelu"), PlannedPeak("--memory", "lean"));
+        Assert.True(PlannedPeak("--layernorm-from-output") < dense);
+        Assert.Equal(PlannedPeak("--recompute-attention", "--recompute-gelu", "--layernorm-from-output"), PlannedPeak("--memory", "lean"));
         Assert.True(PlannedPeak("--memory", "lean") < PlannedPeak("--recompute-attention"));
     }
 

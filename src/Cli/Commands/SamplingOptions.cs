@@ -29,6 +29,11 @@ public sealed class SamplingOptions
         Description = "Do not keep GELU's output for fc2's weight gradient: backward recomputes it from fc1's output (less memory)",
     };
 
+    public Option<bool> LayerNormFromOutput { get; } = new("--layernorm-from-output")
+    {
+        Description = "LayerNorm backward from its output (x̂ = (y − β)/γ): no LayerNorm keeps its input; the output is kept for the next linear anyway",
+    };
+
     public Option<string> Memory { get; } = CreateMemory();
 
     public void AddTo(Command command)
@@ -38,6 +43,7 @@ public sealed class SamplingOptions
         command.Options.Add(Estimator);
         command.Options.Add(RecomputeAttention);
         command.Options.Add(RecomputeGelu);
+        command.Options.Add(LayerNormFromOutput);
         command.Options.Add(Memory);
     }
 
@@ -49,6 +55,7 @@ public sealed class SamplingOptions
         {
             RecomputeAttention = preset.RecomputeAttention || parse.GetValue(RecomputeAttention),
             RecomputeGelu = preset.RecomputeGelu || parse.GetValue(RecomputeGelu),
+            LayerNormFromOutput = preset.LayerNormFromOutput || parse.GetValue(LayerNormFromOutput),
         };
     }
 
@@ -90,7 +97,7 @@ public sealed class SamplingOptions
     {
         var option = new Option<string>("--memory")
         {
-            Description = "Memory savers preset: none, or lean (every saver: --recompute-attention --recompute-gelu)",
+            Description = "Memory savers preset: none, or lean (every saver: --recompute-attention --recompute-gelu --layernorm-from-output)",
             DefaultValueFactory = _ => "none",
         };
         option.AcceptOnlyFromAmong([.. MemorySavers.Presets.Keys]);

@@ -38,6 +38,32 @@ public static class LayerNormCpu
         }
     }
 
+    /// <summary>x = x̂/rstd + mean with x̂ = (y − β)/γ, 0 where γ = 0 (the kernel's operations in its order, so the same bits).</summary>
+    public static unsafe void RecoverInput(
+        Span<float> y, Span<float> gamma, Span<float> beta, Span<float> mean, Span<float> rstd, Span<float> x, int rows, int d)
+    {
+        fixed (float* py = y, pg = gamma, pb = beta, pm = mean, pr = rstd, px = x)
+        {
+            var (yp, gp, bp, mp, rp, xp) = ((nint)py, (nint)pg, (nint)pb, (nint)pm, (nint)pr, (nint)px);
+            ParallelRows.For(rows, d, (r0, r1) =>
+            {
+                var g = new ReadOnlySpan<float>((float*)gp, d);
+                var b = new ReadOnlySpan<float>((float*)bp, d);
+                for (var r = r0; r < r1; r++)
+                {
+                    var yr = new ReadOnlySpan<float>((float*)yp + (long)r * d, d);
+                    var xr = new Span<float>((float*)xp + (long)r * d, d);
+                    float mu = ((float*)mp)[r], rs = ((float*)rp)[r];
+                    for (var j = 0; j < d; j++)
+                    {
+                        var xhat = g[j] != 0f ? (yr[j] - b[j]) / g[j] : 0f;
+                        xr[j] = xhat / rs + mu;
+                    }
+                }
+            });
+        }
+    }
+
     /// <summary>dx (may be dy), and dgamma, dbeta overwritten with the sums over rows.</summary>
     public static unsafe void Backward(
         Span<float> x, Span<float> mean, Span<float> rstd, Span<float> gamma, Span<float> dy,

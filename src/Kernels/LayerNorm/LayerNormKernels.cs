@@ -20,6 +20,7 @@ public static class LayerNormKernels
     public const string BackwardDxName = "layernorm_backward_dx";
     public const string BackwardParamsPartialName = "layernorm_backward_dparams_partial";
     public const string BackwardParamsReduceName = "layernorm_backward_dparams_reduce";
+    public const string RecoverInputName = "layernorm_recover_input";
 
     /// <summary>Rows summed by one thread in the first dgamma/dbeta pass.</summary>
     public const int RowsPerBlock = 32;
@@ -37,6 +38,8 @@ public static class LayerNormKernels
             "per-column sums of dy * xhat and dy over blocks of rows"),
         (BackwardParamsReduceName, nameof(LayerNormBackwardParamsReduce), KernelGrouping.Implicit,
             "dgamma, dbeta partials reduced per column over fixed chunks, in order (launched twice: chunks, then their sums)"),
+        (RecoverInputName, nameof(LayerNormRecoverInput), KernelGrouping.Implicit,
+            "x = ((y - beta) / gamma) / rstd + mean from the output (0 for xhat where gamma is 0): backward from the kept output"),
     ]);
 
     /// <summary>Number of row blocks of the first dgamma/dbeta pass.</summary>
@@ -138,6 +141,34 @@ public static class LayerNormKernels
         }
         outGamma[i] = sg;
         outBeta[i] = sb;
+    }
+
+    /// <summary>
+    /// The input as the backward sees it, from the output: x̂ = (y − β)/γ, then x = x̂/rstd + mean, so
+    /// the backward's (x − mean)·rstd gives x̂ back up to rounding. Where γ_j = 0 the output holds no
+    /// trace of x̂ (y = β): x̂ is taken as 0 there. Divisions and adds only (IEEE-rounded in PTX, no
+    /// product to fuse), so the CPU backend and the reference give the same bits.
+    /// </summary>
+    internal static void LayerNormRecoverInput(
+        Index1D i, ArrayView<float> y, ArrayView<float> gamma, ArrayView<float> beta,
+        ArrayView<float> mean, ArrayView<float> rstd, ArrayView<float> x, int d)
+    {
+        var row = i / d;
+        var j = i - row * d;
+        var g = gamma[j];
+        var xhat = g != 0f ? (y[i] - beta[j]) / g : 0f;
+        x[i] = xhat / rstd[row] + mean[row];
+    }
+
+    public static void LaunchRecoverInput(
+        DeviceContext device, ArrayView<float> y, ArrayView<float> gamma, ArrayView<float> beta,
+        ArrayView<float> mean, ArrayView<float> rstd, ArrayView<float> x, int d)
+    {
+        if (x.Length == 0)
+            return;
+        device.Kernel(RecoverInputName, acc => acc.LoadAutoGroupedStreamKernel<
+            Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(LayerNormRecoverInput))
+            ((int)x.Length, y, gamma, beta, mean, rstd, x, d);
     }
 
     public static void LaunchForward(

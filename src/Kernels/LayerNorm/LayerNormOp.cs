@@ -34,6 +34,27 @@ public static class LayerNormOp
     }
 
     /// <summary>
+    /// The input the backward needs, from the output y and the saved statistics (LayerNorm backward
+    /// from its output, as in-place LayerNorms do): x = x̂/rstd + mean with x̂ = (y − β)/γ. A column
+    /// whose γ is exactly 0 kept no trace of x̂ (y = β there): its x̂ is taken as 0, so the backward's
+    /// dβ stays exact, its dγ_j is 0 and dx misses that column's x̂ term (docs/ARCHITECTURE.md).
+    /// </summary>
+    public static void RecoverInput(DeviceContext device, Tensor y, Tensor gamma, Tensor beta, Tensor mean, Tensor rstd, Tensor x)
+    {
+        const string op = LayerNormKernels.RecoverInputName;
+        var (rows, d) = CheckRows(op, y, gamma, mean, rstd);
+        OpCheck.Shape(op, beta, d);
+        OpCheck.SameShape(op, y, x);
+        if (device.IsPlanning)
+            return;
+        using var _ = device.Profiler.Launch(op, 4.0 * x.Length, 8.0 * x.Length + 8.0 * d + 8.0 * rows);
+        if (device.Mode == ExecutionMode.Kernels)
+            LayerNormKernels.LaunchRecoverInput(device, y.View, gamma.View, beta.View, mean.View, rstd.View, x.View, d);
+        else
+            LayerNormCpu.RecoverInput(y.AsSpan(), gamma.AsSpan(), beta.AsSpan(), mean.AsSpan(), rstd.AsSpan(), x.AsSpan(), rows, d);
+    }
+
+    /// <summary>
     /// dx from x, the saved mean and rstd, gamma and dy; dx may be dy. dgamma and dbeta [d] are
     /// OVERWRITTEN (not accumulated) with Σ_rows dy·x̂ and Σ_rows dy, computed deterministically
     /// (fixed blocks of rows, a two-level reduction in a fixed order, no atomics). Uses a pooled

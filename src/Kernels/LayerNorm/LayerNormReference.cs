@@ -27,6 +27,19 @@ public static class LayerNormReference
         }
     }
 
+    /// <summary>x = x̂/rstd + mean with x̂ = (y − β)/γ (0 where γ = 0): the input the backward needs, from the output.</summary>
+    public static void RecoverInput(
+        ReadOnlySpan<float> y, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta,
+        ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, Span<float> x, int d)
+    {
+        for (var i = 0; i < y.Length; i++)
+        {
+            int row = i / d, j = i % d;
+            var xhat = gamma[j] != 0f ? (y[i] - beta[j]) / gamma[j] : 0f;
+            x[i] = xhat / rstd[row] + mean[row];
+        }
+    }
+
     /// <summary>dx, and dgamma and dbeta overwritten with the sums over rows.</summary>
     public static void Backward(
         ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gamma,

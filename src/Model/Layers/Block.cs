@@ -7,6 +7,8 @@ namespace CrsIlgpu.Model.Layers;
 /// <summary>
 /// Pre-norm transformer block: x + Attn(LN1(x)), then + Mlp(LN2(·)). The block consumes its input
 /// (LN1 keeps it for backward, or it becomes the output) and hands its output to the next layer.
+/// With LayerNorm backward from the output (<see cref="MemorySavers.LayerNormFromOutput"/>) neither
+/// LayerNorm keeps its input, so both residual sums accumulate in place as in inference.
 /// </summary>
 public sealed class Block
 {
@@ -20,8 +22,9 @@ public sealed class Block
     {
         _device = device;
         _prefix = $"blocks.{index}.";
-        _norm1 = new LayerNormLayer(device, p[_prefix + "norm1.weight"], p[_prefix + "norm1.bias"], config.LayerNormEps);
-        _norm2 = new LayerNormLayer(device, p[_prefix + "norm2.weight"], p[_prefix + "norm2.bias"], config.LayerNormEps);
+        var fromOutput = savers?.LayerNormFromOutput ?? false;
+        _norm1 = new LayerNormLayer(device, p[_prefix + "norm1.weight"], p[_prefix + "norm1.bias"], config.LayerNormEps, fromOutput);
+        _norm2 = new LayerNormLayer(device, p[_prefix + "norm2.weight"], p[_prefix + "norm2.bias"], config.LayerNormEps, fromOutput);
         // The block index keys the sampling RNG of its sites (SamplingLayerIds).
         _attn = new MultiHeadAttention(device, p, _prefix + "attn.", config, sampling, index, savers?.RecomputeAttention ?? false);
         _mlp = new Mlp(device, p, _prefix + "mlp.", sampling, index, savers?.RecomputeGelu ?? false);
@@ -37,8 +40,9 @@ public sealed class Block
     {
         try
         {
-            var mid = Residual(x, _attn.Forward(_norm1.Forward(x, saved), batch, saved), _prefix + "mid", saved);
-            return Residual(mid, _mlp.Forward(_norm2.Forward(mid, saved), saved), _prefix + "out", saved);
+            // A LayerNorm that keeps its output keeps it for the linear it feeds too: that linear keeps nothing of its own.
+            var mid = Residual(x, _attn.Forward(_norm1.Forward(x, saved), batch, saved, keepInput: !_norm1.KeepsOutput), _prefix + "mid", saved);
+            return Residual(mid, _mlp.Forward(_norm2.Forward(mid, saved), saved, keepInput: !_norm2.KeepsOutput), _prefix + "out", saved);
         }
         catch when (saved is null)
         {
@@ -69,13 +73,15 @@ public sealed class Block
         Tensor dMid;
         using (dy)
         {
-            using var dh2 = _mlp.Backward(dy, saved);
+            using var h2 = _norm2.KeepsOutput ? _norm2.TakeOutput(saved) : null;
+            using var dh2 = _mlp.Backward(dy, saved, h2?.Value);
             dMid = _norm2.Backward(dh2, saved);
             ElementwiseOp.Accumulate(_device, dy, dMid); // residual path
         }
         using (dMid)
         {
-            using var dh1 = _attn.Backward(dMid, saved);
+            using var h1 = _norm1.KeepsOutput ? _norm1.TakeOutput(saved) : null;
+            using var dh1 = _attn.Backward(dMid, saved, h1?.Value);
             var dx = _norm1.Backward(dh1, saved);
             ElementwiseOp.Accumulate(_device, dMid, dx);
             return dx;

@@ -25,11 +25,11 @@ public sealed class Mlp(DeviceContext device, ParameterStore p, string prefix, S
     /// With no store GELU runs in place on fc1's output (the op allows y = x; element by element,
     /// the same floats), which is freed once fc2 has read it.
     /// </summary>
-    public Tensor Forward(Tensor h, SavedTensorStore? saved)
+    public Tensor Forward(Tensor h, SavedTensorStore? saved, bool keepInput = true)
     {
         Tensor pre;
         using (saved.Consume(h))
-            pre = _fc1.Forward(h, saved);
+            pre = _fc1.Forward(h, saved, keepInput);
         var act = pre;
         if (saved is not null)
         {
@@ -44,7 +44,8 @@ public sealed class Mlp(DeviceContext device, ParameterStore p, string prefix, S
     /// <summary>False when fc1 keeps only sampled rows: the block may free its input after forward.</summary>
     public bool KeepsInput => _fc1.KeepsInput;
 
-    public Tensor Backward(Tensor dout, SavedTensorStore saved)
+    /// <summary><paramref name="input"/>: h, when the forward was told not to keep it (fc1's weight gradient reads it).</summary>
+    public Tensor Backward(Tensor dout, SavedTensorStore saved, Tensor? input = null)
     {
         Tensor dAct;
         using (var pre = saved.Take(_name, GeluInputKey))
@@ -58,7 +59,7 @@ public sealed class Mlp(DeviceContext device, ParameterStore p, string prefix, S
             ActivationOp.GeluBackward(device, pre.Value, dAct, dAct);
         }
         using (dAct)
-            return _fc1.Backward(dAct, saved)!;
+            return _fc1.Backward(dAct, saved, input)!;
     }
 
     /// <summary>Forgets the per-step state a forward left when no backward follows (evaluation).</summary>

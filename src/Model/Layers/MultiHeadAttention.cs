@@ -29,12 +29,12 @@ public sealed class MultiHeadAttention(DeviceContext device, ParameterStore p, s
     /// owns). With no store (inference) nothing is kept and nothing sampled, and every intermediate
     /// (qkv, q/k/v, the attention matrix, the heads' output, proj's input) is freed once read.
     /// </summary>
-    public Tensor Forward(Tensor h, int batch, SavedTensorStore? saved)
+    public Tensor Forward(Tensor h, int batch, SavedTensorStore? saved, bool keepInput = true)
     {
         var s = new AttentionShape(batch, config.Tokens, config.Heads, config.HeadDim);
         Tensor qkv;
         using (saved.Consume(h))
-            qkv = _qkv.Forward(h, saved);
+            qkv = _qkv.Forward(h, saved, keepInput);
         var q = Head(QKey, s, saved);
         var k = Head(KKey, s, saved);
         var v = Head(VKey, s, saved);
@@ -70,8 +70,11 @@ public sealed class MultiHeadAttention(DeviceContext device, ParameterStore p, s
     /// <summary>False when the qkv projection keeps only sampled rows: the block may free its input after forward.</summary>
     public bool KeepsInput => _qkv.KeepsInput;
 
-    /// <summary>dout [B·L, D] → dh [B·L, D]; writes the qkv and proj gradients and frees what forward kept.</summary>
-    public Tensor Backward(Tensor dout, SavedTensorStore saved)
+    /// <summary>
+    /// dout [B·L, D] → dh [B·L, D]; writes the qkv and proj gradients and frees what forward kept.
+    /// <paramref name="input"/>: h, when the forward was told not to keep it (qkv's weight gradient reads it).
+    /// </summary>
+    public Tensor Backward(Tensor dout, SavedTensorStore saved, Tensor? input = null)
     {
         var s = new AttentionShape((int)(dout.Length / ((long)config.Tokens * config.Dim)), config.Tokens, config.Heads, config.HeadDim);
         using var dq = TensorAlloc.Activation(device, prefix + "dq", s.BatchHeads, s.Tokens, s.HeadDim);
@@ -97,7 +100,7 @@ public sealed class MultiHeadAttention(DeviceContext device, ParameterStore p, s
         }
         using var dqkv = TensorAlloc.Activation(device, prefix + "dqkv", s.Batch * s.Tokens, 3 * s.Dim);
         AttentionLayoutOp.MergeQkvGrad(device, s, dq, dk, dv, dqkv);
-        return _qkv.Backward(dqkv, saved)!;
+        return _qkv.Backward(dqkv, saved, input)!;
     }
 
     /// <summary>This step's sampling of dV and dK (sites av, qk), or null when neither samples.</summary>

@@ -3,7 +3,8 @@ namespace CrsIlgpu.Model.Saved;
 /// <summary>
 /// What a training step keeps less of, each a policy of the step's <see cref="SavedTensorStore"/>
 /// and a flag of its own: recompute the attention matrices in backward (<c>--recompute-attention</c>),
-/// recompute GELU's output from its input in backward (<c>--recompute-gelu</c>). Every combination
+/// recompute GELU's output from its input in backward (<c>--recompute-gelu</c>), LayerNorm's backward
+/// from its output (<c>--layernorm-from-output</c>). Every combination
 /// gives the same loss and the same update as none, up to float reassociation where a recompute
 /// takes another path through the GEMM (docs/ARCHITECTURE.md, "What each layer keeps for backward").
 /// </summary>
@@ -18,11 +19,18 @@ public sealed record MemorySavers
     /// </summary>
     public bool RecomputeGelu { get; init; }
 
+    /// <summary>
+    /// Every LayerNorm keeps its output (which the linear it feeds needs anyway) instead of its input,
+    /// and its backward recovers x̂ = (y − β)/γ: no residual-stream tensor is kept for a LayerNorm. A
+    /// column whose γ is exactly 0 loses its x̂ (taken as 0: its dγ is 0, dx misses that term).
+    /// </summary>
+    public bool LayerNormFromOutput { get; init; }
+
     /// <summary>Keeps everything: the default.</summary>
     public static MemorySavers None { get; } = new();
 
     /// <summary>Every saver on: the <c>--memory lean</c> preset.</summary>
-    public static MemorySavers Lean { get; } = new() { RecomputeAttention = true, RecomputeGelu = true };
+    public static MemorySavers Lean { get; } = new() { RecomputeAttention = true, RecomputeGelu = true, LayerNormFromOutput = true };
 
     /// <summary>The presets by name, for <c>--memory</c>.</summary>
     public static IReadOnlyDictionary<string, MemorySavers> Presets { get; } = new Dictionary<string, MemorySavers>
@@ -33,5 +41,6 @@ public sealed record MemorySavers
 
     /// <summary>", attention recomputed, GELU recomputed" style suffix for reports ("" when none is on).</summary>
     public string Describe() =>
-        (RecomputeAttention ? ", attention recomputed" : "") + (RecomputeGelu ? ", GELU recomputed" : "");
+        (RecomputeAttention ? ", attention recomputed" : "") + (RecomputeGelu ? ", GELU recomputed" : "")
+        + (LayerNormFromOutput ? ", LayerNorm from its output" : "");
 }

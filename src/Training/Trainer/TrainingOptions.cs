@@ -55,9 +55,12 @@ public sealed record TrainingOptions
     /// <summary>Recompute GELU's output at backward instead of fc2 keeping it (less memory, one more GELU per block).</summary>
     public bool RecomputeGelu { get; init; }
 
+    /// <summary>LayerNorm's backward from its output: no LayerNorm keeps its input (less memory, one more pass per LayerNorm).</summary>
+    public bool LayerNormFromOutput { get; init; }
+
     /// <summary>The memory savers these options turn on.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
-    public MemorySavers Savers => new() { RecomputeAttention = RecomputeAttention, RecomputeGelu = RecomputeGelu };
+    public MemorySavers Savers => new() { RecomputeAttention = RecomputeAttention, RecomputeGelu = RecomputeGelu, LayerNormFromOutput = LayerNormFromOutput };
 
     /// <summary>Train on the first N images of the (seeded) training set only; 0: all of it.</summary>
     public int TrainLimit { get; init; }

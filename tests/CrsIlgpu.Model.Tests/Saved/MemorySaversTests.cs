@@ -71,6 +71,50 @@ public class MemorySaversTests
         Assert.Equal(policy is null ? 0 : config.Depth, recomputed.Entries.Count(e => e is { Role: SavedRole.Selection } && e.Layer.EndsWith("mlp.fc2", StringComparison.Ordinal)));
     }
 
+    [Theory]
+    [InlineData("kernels")]
+    [InlineData("cpu")]
+    public void LayerNormFromItsOutputGivesTheSameLossAndGradientsUpToRounding(string deviceName)
+    {
+        using var kept = TestDevices.Create(deviceName);
+        using var fromOutput = TestDevices.Create(deviceName);
+        var expected = Run(kept, null, 3);
+        var actual = Run(fromOutput, null, 3, savers: new MemorySavers { LayerNormFromOutput = true });
+
+        // The forward is the same (residual sums in place are the same floats); backward recovers
+        // x̂ = (y − β)/γ, a few ulp off the one computed from x.
+        Assert.Equal(BitConverter.SingleToInt32Bits(expected.Loss), BitConverter.SingleToInt32Bits(actual.Loss));
+        foreach (var (name, g) in expected.Grads)
+        {
+            var largest = g.Max(MathF.Abs);
+            var error = g.Zip(actual.Grads[name], (e, a) => Math.Abs(e - a)).Max();
+            Assert.True(error <= 1e-5 * largest, $"{name}: max error {error:E2}, largest {largest:E2}");
+        }
+    }
+
+    [Fact]
+    public void LayerNormFromItsOutputKeepsNoLayerNormInputAndSamplingItsConsumerSavesNothing()
+    {
+        var config = VitConfig.VitCifarTiny;
+        const int batch = 4;
+        var savers = new MemorySavers { LayerNormFromOutput = true };
+        var kept = SavedAfterForward(config, batch, null, MemorySavers.None);
+        var fromOutput = SavedAfterForward(config, batch, null, savers);
+
+        // Per block the two LayerNorm inputs (x and mid, [N, D] each), and the head's class rows [B, D].
+        long n = batch * config.Tokens, d = config.Dim;
+        Assert.Equal((config.Depth * 2 * n * d + batch * d) * sizeof(float), kept.Total - fromOutput.Total);
+        Assert.DoesNotContain(fromOutput.Entries, e => e.Layer.Contains("norm", StringComparison.Ordinal) && e.Name != e.Layer + ".out"
+            && e.Role == SavedRole.InputGradient);
+
+        // fc1's input is norm2's output, kept whole anyway: a Cached fc1 adds its selection and saves nothing.
+        var fc1 = new WtaCrsConfig(SampledSite.Fc1, 0.3, SamplingPolicy.Cached);
+        var sampled = SavedAfterForward(config, batch, fc1, savers);
+        var selection = sampled.Entries.Where(e => e.Role == SavedRole.Selection).ToList();
+        Assert.Equal(config.Depth, selection.Count);
+        Assert.Equal(selection.Sum(e => e.Bytes), sampled.Total - fromOutput.Total);
+    }
+
     private static (long Total, IReadOnlyList<SavedEntryInfo> Entries) SavedAfterForward(VitConfig config, int batch, WtaCrsConfig? sampling, MemorySavers savers)
     {
         using var planner = DeviceContext.CreatePlanner();
