@@ -76,6 +76,15 @@ public static class MemoryCommand
             }
             if (reports.Count > 1)
                 PrintComparison(reports);
+            // ρ = 1 first (the default order): what each sampled site saves against it, under the same savers.
+            if (reports.Count > 1 && ratioList[0] >= 1)
+            {
+                for (var i = 1; i < reports.Count; i++)
+                {
+                    if (sampling.Config(parse, ratioList[i], seed: 0, "--ratios") is { } sampled)
+                        PrintSites(reports[i], SiteSavings.Compare(reports[0], reports[i], sampled));
+                }
+            }
             if (parse.GetValue(png) is { } pngPath)
             {
                 MemoryTimelinePlot.Save(timelines, pngPath,
@@ -100,6 +109,18 @@ public static class MemoryCommand
             table.AddRow(Markup.Escape(r.Sampling), ByteSize.Format(r.Stats.PeakAllocated),
                 ((double)r.Stats.PeakAllocated / baseline).ToString("0.000", CultureInfo.InvariantCulture) + "×",
                 ByteSize.Format(r.Stats.ByTagAtPeak[MemoryTag.SavedForBackward]));
+        }
+        AnsiConsole.Write(table);
+    }
+
+    private static void PrintSites(StepMemoryReport sampled, IReadOnlyList<SiteSavings> sites)
+    {
+        Console.WriteLine($"what sampling saves per site, against dense with the same savers ({Markup.Escape(sampled.Sampling)}):");
+        var table = new Table().AddColumns("site", "dense keeps", "sampled keeps", "saved", "why");
+        foreach (var s in sites)
+        {
+            table.AddRow(s.Site.ToString(), ByteSize.Format(s.DenseBytes), ByteSize.Format(s.SampledBytes),
+                (s.Saved < 0 ? "-" : "") + ByteSize.Format(Math.Abs(s.Saved)), Markup.Escape(s.Reason));
         }
         AnsiConsole.Write(table);
     }

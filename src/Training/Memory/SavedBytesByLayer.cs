@@ -36,6 +36,10 @@ public static partial class SavedBytesByLayer
             .Select(g => new SavedTensorTotal(g.Key.Name, g.Key.Role, g.Count(), g.Sum(e => e.Bytes)))
             .OrderByDescending(t => t.Bytes).ThenBy(t => t.Name, StringComparer.Ordinal).ToList();
 
+    /// <summary>Bytes per keeping layer, the block index as <c>*</c>.</summary>
+    public static IReadOnlyDictionary<string, long> ByKeeper(IEnumerable<SavedEntryInfo> entries) =>
+        entries.GroupBy(e => BlockIndex().Replace(e.Layer, "blocks.*.")).ToDictionary(g => g.Key, g => g.Sum(e => e.Bytes));
+
     [GeneratedRegex(@"^blocks\.\d+\.")]
     private static partial Regex BlockIndex();
 }

@@ -48,6 +48,7 @@ public static class StepMemory
             Ratio = sampling?.Ratio ?? 1.0,
             Savers = savers ?? MemorySavers.None,
             SavedTensors = SavedBytesByLayer.ByTensor(saved),
+            SavedByLayer = SavedBytesByLayer.ByKeeper(saved),
             Sampling = WtaCrsConfig.Describe(sampling) + (savers ?? MemorySavers.None).Describe(),
         };
     }

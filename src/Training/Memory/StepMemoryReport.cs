@@ -21,6 +21,9 @@ public sealed record StepMemoryReport(
     /// <summary>What the step's store held between forward and backward, per tensor name over the blocks.</summary>
     public IReadOnlyList<SavedTensorTotal> SavedTensors { get; init; } = [];
 
+    /// <summary>What the step's store held between forward and backward, per keeping layer (<c>blocks.*.mlp.fc1</c>: summed over blocks).</summary>
+    public IReadOnlyDictionary<string, long> SavedByLayer { get; init; } = new Dictionary<string, long>();
+
     /// <summary>The step's memory savers.</summary>
     public MemorySavers Savers { get; init; } = MemorySavers.None;
 }
