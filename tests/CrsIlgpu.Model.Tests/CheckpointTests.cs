@@ -53,6 +53,7 @@ public class CheckpointTests
     }
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(TestDevices.Names), MemberType = typeof(TestDevices))]
     public void RoundTripGivesIdenticalParametersAndLogits(string deviceName)
     {

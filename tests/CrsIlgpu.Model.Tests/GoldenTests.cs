@@ -25,6 +25,7 @@ public class GoldenTests
     private sealed record Result(double[] Logits, double Loss, Dictionary<string, double[]> Gradients);
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(TestDevices.Names), MemberType = typeof(TestDevices))]
     public void ModelMatchesThePyTorchDump(string deviceName)
     {
@@ -42,6 +43,7 @@ public class GoldenTests
     }
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(TestDevices.Names), MemberType = typeof(TestDevices))]
     public void ModelMatchesTheDoubleReferenceOnTheGoldenInputs(string deviceName)
     {

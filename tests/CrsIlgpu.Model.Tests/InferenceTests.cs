@@ -44,6 +44,7 @@ public class InferenceTests(ITestOutputHelper output)
     }
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(TestDevices.Names), MemberType = typeof(TestDevices))]
     public void InferLogitsAreBitIdenticalToTheTrainingForward(string deviceName)
     {
@@ -63,6 +64,7 @@ public class InferenceTests(ITestOutputHelper output)
     }
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(TestDevices.Names), MemberType = typeof(TestDevices))]
     public void InferKeepsNothingPeaksBelowTheTrainingForwardAndFreesEverything(string deviceName)
     {
@@ -90,6 +92,7 @@ public class InferenceTests(ITestOutputHelper output)
     }
 
     [Theory]
+    [KernelPath]
     [InlineData("cpu", SamplingPolicy.Cached)]
     [InlineData("cpu", SamplingPolicy.Deferred)]
     [InlineData("kernels", SamplingPolicy.Cached)]

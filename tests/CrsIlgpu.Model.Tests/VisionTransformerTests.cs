@@ -20,6 +20,7 @@ public class VisionTransformerTests
     }
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(TestDevices.Names), MemberType = typeof(TestDevices))]
     public void LogitsLossAndEveryGradientMatchTheDoubleReference(string deviceName)
     {
@@ -60,6 +61,7 @@ public class VisionTransformerTests
     }
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(TestDevices.Names), MemberType = typeof(TestDevices))]
     public void ATrainingStepFreesEverythingItSaved(string deviceName)
     {

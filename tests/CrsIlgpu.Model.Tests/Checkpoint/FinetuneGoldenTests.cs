@@ -16,6 +16,7 @@ public class FinetuneGoldenTests
     private static VitConfig Config => VitConfig.FromJson(File.ReadAllText(Path.Combine(Folder, "config.json")));
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(TestDevices.Names), MemberType = typeof(TestDevices))]
     public void InitResizeAndForwardMatchPyTorch(string deviceName)
     {
