@@ -116,7 +116,8 @@ public class GoldenTests
     {
         var c = golden.Config;
         var batch = golden.Labels.Length;
-        using var device = TestDevices.Create(deviceName);
+        using var lease = SharedTestDevices.Lease(deviceName); // one context per collection on CUDA: nothing here needs a fresh one
+        var device = lease.Device;
         using var model = new VisionTransformer(device, c);
         ModelCheckpoint.LoadInto(GoldenInputs.Folder, model);
         using var images = new Tensor(device.Pool, MemoryTag.Activations, "images", batch, c.Channels, c.ImageSize, c.ImageSize);

@@ -48,7 +48,8 @@ public class InferenceTests(ITestOutputHelper output)
     [MemberData(nameof(TestDevices.Names), MemberType = typeof(TestDevices))]
     public void InferLogitsAreBitIdenticalToTheTrainingForward(string deviceName)
     {
-        using var device = TestDevices.Create(deviceName);
+        using var lease = SharedTestDevices.Lease(deviceName); // one context per collection on CUDA: nothing here needs a fresh one
+        var device = lease.Device;
         using var model = new VisionTransformer(device, Tiny);
         SetRandomWeights(model, 5);
         using var images = Images(device, Tiny, Batch, 9);
