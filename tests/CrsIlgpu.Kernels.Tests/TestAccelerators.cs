@@ -11,7 +11,15 @@ public static class TestAccelerators
     private static readonly Lazy<DeviceContext> KernelDevice = new(() => TestDevices.Create("kernels"));
     private static readonly Lazy<DeviceContext> CpuDevice = new(() => TestDevices.Create("cpu"));
 
-    public static DeviceContext Kernels => KernelDevice.Value;
+    /// <summary>The kernels device; the running test must carry the kernel-path trait (<see cref="KernelPathAttribute"/>).</summary>
+    public static DeviceContext Kernels
+    {
+        get
+        {
+            KernelPathAttribute.Require("TestAccelerators.Kernels");
+            return KernelDevice.Value;
+        }
+    }
 
     public static DeviceContext CpuBackend => CpuDevice.Value;
 

@@ -53,11 +53,13 @@ public class CheckpointTests
     }
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(TestDevices.Names), MemberType = typeof(TestDevices))]
     public void RoundTripGivesIdenticalParametersAndLogits(string deviceName)
     {
         var (folder, values) = SavedTiny();
-        using var device = TestDevices.Create(deviceName);
+        using var lease = SharedTestDevices.Lease(deviceName); // one context per collection on CUDA: nothing here needs a fresh one
+        var device = lease.Device;
         using var original = new VisionTransformer(device, Tiny);
         foreach (var p in original.Parameters.All)
             p.Value.CopyFrom(values[p.Name]);

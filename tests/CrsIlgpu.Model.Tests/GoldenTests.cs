@@ -25,6 +25,7 @@ public class GoldenTests
     private sealed record Result(double[] Logits, double Loss, Dictionary<string, double[]> Gradients);
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(TestDevices.Names), MemberType = typeof(TestDevices))]
     public void ModelMatchesThePyTorchDump(string deviceName)
     {
@@ -42,6 +43,7 @@ public class GoldenTests
     }
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(TestDevices.Names), MemberType = typeof(TestDevices))]
     public void ModelMatchesTheDoubleReferenceOnTheGoldenInputs(string deviceName)
     {
@@ -114,7 +116,8 @@ public class GoldenTests
     {
         var c = golden.Config;
         var batch = golden.Labels.Length;
-        using var device = TestDevices.Create(deviceName);
+        using var lease = SharedTestDevices.Lease(deviceName); // one context per collection on CUDA: nothing here needs a fresh one
+        var device = lease.Device;
         using var model = new VisionTransformer(device, c);
         ModelCheckpoint.LoadInto(GoldenInputs.Folder, model);
         using var images = new Tensor(device.Pool, MemoryTag.Activations, "images", batch, c.Channels, c.ImageSize, c.ImageSize);

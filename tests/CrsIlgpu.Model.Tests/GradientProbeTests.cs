@@ -56,6 +56,7 @@ public class GradientProbeTests
     }
 
     [Theory]
+    [KernelPath]
     [InlineData("cpu", SamplingPolicy.Deferred)]
     [InlineData("cpu", SamplingPolicy.Cached)]
     [InlineData("kernels", SamplingPolicy.Cached)]
@@ -130,6 +131,7 @@ public class GradientProbeTests
     /// zero-gradient rows scored ‖x‖ and took every draw: dW = 0, rel error 1.)
     /// </summary>
     [Theory]
+    [KernelPath]
     [InlineData("cpu")]
     [InlineData("kernels")]
     public void CachedZeroNormsAreNotDrawnOnceSeen(string device)

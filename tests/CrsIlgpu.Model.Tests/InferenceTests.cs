@@ -44,10 +44,12 @@ public class InferenceTests(ITestOutputHelper output)
     }
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(TestDevices.Names), MemberType = typeof(TestDevices))]
     public void InferLogitsAreBitIdenticalToTheTrainingForward(string deviceName)
     {
-        using var device = TestDevices.Create(deviceName);
+        using var lease = SharedTestDevices.Lease(deviceName); // one context per collection on CUDA: nothing here needs a fresh one
+        var device = lease.Device;
         using var model = new VisionTransformer(device, Tiny);
         SetRandomWeights(model, 5);
         using var images = Images(device, Tiny, Batch, 9);
@@ -63,6 +65,7 @@ public class InferenceTests(ITestOutputHelper output)
     }
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(TestDevices.Names), MemberType = typeof(TestDevices))]
     public void InferKeepsNothingPeaksBelowTheTrainingForwardAndFreesEverything(string deviceName)
     {
@@ -90,6 +93,7 @@ public class InferenceTests(ITestOutputHelper output)
     }
 
     [Theory]
+    [KernelPath]
     [InlineData("cpu", SamplingPolicy.Cached)]
     [InlineData("cpu", SamplingPolicy.Deferred)]
     [InlineData("kernels", SamplingPolicy.Cached)]

@@ -20,6 +20,7 @@ public class VisionTransformerTests
     }
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(TestDevices.Names), MemberType = typeof(TestDevices))]
     public void LogitsLossAndEveryGradientMatchTheDoubleReference(string deviceName)
     {
@@ -32,7 +33,8 @@ public class VisionTransformerTests
         var (expected, grads) = VitReference.ForwardBackward(Tiny, ReferenceParameters.FromFloats(Tiny, parameters),
             images.Select(v => (double)v).ToArray(), labels, smoothing);
 
-        using var device = TestDevices.Create(deviceName);
+        using var lease = SharedTestDevices.Lease(deviceName); // one context per collection on CUDA: nothing here needs a fresh one
+        var device = lease.Device;
         using var model = new VisionTransformer(device, Tiny);
         foreach (var p in model.Parameters.All)
             p.Value.CopyFrom(parameters[p.Name]);
@@ -60,6 +62,7 @@ public class VisionTransformerTests
     }
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(TestDevices.Names), MemberType = typeof(TestDevices))]
     public void ATrainingStepFreesEverythingItSaved(string deviceName)
     {

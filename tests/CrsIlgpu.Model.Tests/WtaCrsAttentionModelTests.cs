@@ -11,6 +11,7 @@ public class WtaCrsAttentionModelTests
     private const SampledSite AttentionSites = SampledSite.Qk | SampledSite.Av;
 
     [Theory]
+    [KernelPath]
     [InlineData("kernels", AttentionSites, SamplingPolicy.Deferred)]
     [InlineData("cpu", AttentionSites, SamplingPolicy.Deferred)]
     [InlineData("kernels", WtaCrsConfig.PaperSites, SamplingPolicy.Cached)]
@@ -66,6 +67,7 @@ public class WtaCrsAttentionModelTests
     }
 
     [Theory]
+    [KernelPath]
     [InlineData("kernels", false)]
     [InlineData("cpu", false)]
     [InlineData("kernels", true)]

@@ -15,6 +15,7 @@ public class WtaCrsModelTests
     private static double RelativeError(float[] expected, float[] actual) => SampledTrainingSteps.RelativeError(expected, actual);
 
     [Theory]
+    [KernelPath]
     [InlineData("kernels", SamplingPolicy.Deferred)]
     [InlineData("kernels", SamplingPolicy.Cached)]
     [InlineData("cpu", SamplingPolicy.Deferred)]

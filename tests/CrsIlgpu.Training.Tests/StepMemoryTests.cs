@@ -64,6 +64,7 @@ public class StepMemoryTests
     }
 
     [Fact]
+    [KernelPath]
     public void PlannedPeakEqualsTheExecutedKernelPathPeak()
     {
         using var executed = TestDevices.Create("kernels");

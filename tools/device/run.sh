@@ -2,26 +2,35 @@
 # Runs ON the GPU machine (no .NET SDK there), from the repo root, with .dotnet-bundle/carry carried
 # (tools/device/bundle.sh makes it). Also runs here on the CPU, unchanged: tools/device/smoke.sh.
 #
-#   bash tools/device/run.sh first-light          call 1 of a session (see tools/device/README.md)
-#   bash tools/device/run.sh study                call 2
-#   bash tools/device/run.sh JOB [JOB ...]        e.g. devices tests bench-gemm
-#   bash tools/device/run.sh --list               the jobs and what each records
+#   bash tools/device/run.sh --budget S first-light   the session's call (tools/device/README.md): every job by value
+#   bash tools/device/run.sh --budget S study          the study-only tail of first-light
+#   bash tools/device/run.sh --budget S JOB [JOB ...]  e.g. devices tests bench-gemm
+#   bash tools/device/run.sh --list                    the jobs and what each records
 #
+# Where nvidia-smi sees a GPU the budget is required (--budget S or CRS_BUDGET_S): the caller
+# computes it from the device tool's status, S = min(timeout_s, budget_left_s - 120 if not warm) - 40.
 # Unpacks the packed .NET runtime into a temp dir (once per runtime) and the apps into
 # .dotnet-bundle/apps (once per bundle), sets DOTNET_ROOT/PATH to the packed runtime, and runs each
-# job in turn. Every job writes under <results>/<job>/; at the end everything is packed into
-# $OUT/results.tar.gz with $OUT/summary.txt beside it (a device call returns at most 8 files), or
-# into ./out/ when $OUT is unset. Exit status: 0 when no job failed (skipped jobs do not fail).
+# job in turn. Every job writes under <results>/<job>/. Before the first job and after EVERY job,
+# $OUT/summary.txt and $OUT/results.tar.gz are rewritten (tmp + mv), so a call killed at its limit
+# still returns what finished; an archive over 16 MiB has its biggest items split off into their own
+# $OUT files or left out, and summary.txt says which (a device call returns at most 8 files).
+# Without $OUT: ./out/. Exit status: 0 when no job failed (skipped jobs do not fail).
 #
 # Adding a job: write a function job_<name> (dashes become underscores) with a one-line
 # "# job: <what it records>" comment above it. It gets $R (its results folder) and the helpers
 # crs, run_tests, need, skip; it returns 0 (ok), 1 (failed) or 3 (skipped: call `skip "why"`).
 #
 # Knobs (environment):
-#   CRS_DEVICE          device for crs commands: auto (default: CUDA when present) | cuda | cpu
-#   CRS_TEST_DEVICE     the kernel tests' "kernels" device: cuda (default when nvidia-smi sees a GPU) | cpu
+#   CRS_BUDGET_S        seconds the call may spend (same as --budget); required on a GPU, else 3600
+#   CRS_DEVICE          device for crs commands: cuda (default where nvidia-smi sees a GPU) | auto (default elsewhere) | cpu
+#   CRS_TEST_DEVICE     the kernel tests' "kernels" device: cuda (default where nvidia-smi sees a GPU) | cpu
 #   CRS_TEST_PROJECTS   which bundled test exes `tests` runs (default: all), e.g. "CrsIlgpu.Kernels.Tests"
+#   CRS_TEST_PATH       tests: kernel (only [KernelPath] tests, -trait Path=Kernel; default on CUDA) | all (default elsewhere)
 #   CRS_TEST_ARGS       extra xunit arguments for `tests`, e.g. '-class "*GemmTests"'
+#   CRS_TESTS_S         the tests job's cap (default 240 s; see CRS_JOB_CAPS)
+#   CRS_JOB_CAPS        per-job caps in seconds, on by default on a GPU: "tests=300 ncu=off", off, or on
+#   CRS_ARCHIVE_LIMIT   bytes results.tar.gz may have (default 16 MiB - 64 KiB); CRS_MAX_EXTRAS split-off files (default 6)
 #   CRS_GEMM_SIZES      bench-gemm square sizes (default 1024,2048,3072,4096)
 #   CRS_GEMM_SHAPES     bench-gemm ViT layer shapes (default vit-tiny,vit-b16; empty: none)
 #   CRS_OPS_SIZES, CRS_OPS_ARGS           bench-ops (default vit-tiny,vit-b16; --no-reference)
@@ -33,8 +42,8 @@
 #   CRS_STEP_CASES and CRS_STEP_STEPS serve the step job too (10 steps there by default)
 #   CRS_PROFILE_CASES   profile's compare cases (default "vit-cifar-tiny:128 vit-b16:64")
 #   CRS_NCU_COUNT       ncu: GEMM launches profiled (default 1)
-#   CRS_CIFAR_ARGS      cifar: train options (default --epochs 10; the study plan: --epochs 1)
-#   CRS_BUDGET_S        stop starting jobs after this many seconds (default 540; plans 450)
+#   CRS_CIFAR_ARGS      cifar: train options (default --epochs 10; the plans: --epochs 1)
+# Set by run.sh: CRS_LOG_DIR=<results>/logs (a kernel's JIT log comes back in the archive).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
@@ -106,7 +115,8 @@ setup_dotnet() {
     [ -d "$d" ] && case ":$PATH:" in *":$d:"*) ;; *) PATH="$PATH:$d" ;; esac
   done
   if ! ldconfig -p 2>/dev/null | grep -q 'libcuda\.so\.1'; then
-    for d in /usr/local/nvidia/lib64 /usr/local/cuda/compat /usr/lib/x86_64-linux-gnu; do
+    # The compat libcuda last: it works only with a matching kernel driver (else error 803).
+    for d in /usr/local/nvidia/lib64 /usr/lib/x86_64-linux-gnu /usr/lib64 /usr/local/cuda/compat; do
       [ -e "$d/libcuda.so.1" ] && export LD_LIBRARY_PATH="$d${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" && break
     done
   fi
@@ -139,6 +149,31 @@ has_gpu() { command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L 2>/dev/null |
 
 has_torch_cuda() { python3 -c 'import sys, torch; sys.exit(0 if torch.cuda.is_available() else 1)' >/dev/null 2>&1; }
 
+# job_cap JOB: the most seconds one job may take (empty: only the budget), so one job that hangs
+# cannot take the whole call. On by default where nvidia-smi sees a GPU; CRS_JOB_CAPS="tests=300
+# ncu=off" overrides some, CRS_JOB_CAPS=off turns them off, CRS_JOB_CAPS=on turns them on here.
+# The defaults are generous guesses for an H100 (no GPU run has timed them yet); tests is sized
+# from its measured selection (tools/device/README.md).
+job_cap() {
+  local caps=${CRS_JOB_CAPS:-} entry
+  [ "$caps" = off ] && return
+  has_gpu || [ -n "$caps" ] || return
+  for entry in $caps; do
+    [ "${entry%%=*}" = "$1" ] && { [ "${entry#*=}" = off ] || echo "${entry#*=}"; return; }
+  done
+  case $1 in
+    devices) echo 120 ;;
+    bench-gemm | profile | ncu | bench-ops | memory | torch-step) echo 180 ;;
+    step) echo 240 ;;
+    golden | kernels) echo 150 ;;
+    tests) echo "${CRS_TESTS_S:-240}" ;;
+    bench-wtacrs | train-smoke) echo 120 ;;
+    data) echo 60 ;;
+    cifar) echo 300 ;;
+    memcheck) echo 400 ;;
+  esac
+}
+
 # counters TRX: "passed failed skipped" from a TRX's <Counters/> element.
 counters() {
   local line get total passed failed
@@ -161,6 +196,7 @@ run_tests() {
   # does the fault guard (tests/Shared/CudaFaultGuard.cs) name the test that caused it.
   local parallel=(-parallelAlgorithm conservative)
   [ "${CRS_TEST_DEVICE:-cpu}" = cuda ] && parallel=(-parallel none)
+  echo "$name: CRS_TEST_DEVICE=${CRS_TEST_DEVICE:-cpu} ${parallel[*]} $*" >>"$out/tests-commands.txt"
   say "$name (CRS_TEST_DEVICE=${CRS_TEST_DEVICE:-cpu}) ${parallel[*]} $*"
   CRS_CUDA_FAULT_LOG="$out/cuda-fault.txt" "$DOTNET_ROOT/dotnet" "$dll" -noColor -noLogo "${parallel[@]}" -result-trx "$out/$name.trx" "$@" >"$out/$name.log" 2>&1
   code=$?
@@ -168,6 +204,11 @@ run_tests() {
   grep -E '\[FAIL\]' "$out/$name.log" | head -n 20 >&2
   read -r p f s < <(counters "$out/$name.trx")
   [ -f "$out/$name.trx" ] || f=$((f > 0 ? f : 1))
+  # A filter that selects nothing (a renamed trait or class) must not pass as "0 failed".
+  if [ -f "$out/$name.trx" ] && [ $((p + f + s)) -eq 0 ]; then
+    f=1
+    echo "$name: the filter selected 0 tests ($*)" | tee -a "$out/tests-summary.txt"
+  fi
   echo "$name: $p passed, $f failed, $s skipped (exit $code)" | tee -a "$out/tests-summary.txt"
   echo "$p $f $s" >>"$out/.counts"
   [ "$f" -eq 0 ] && [ "$code" -eq 0 ]
@@ -205,9 +246,27 @@ job_devices() {
       echo "(no libcuda.so.1 in ldconfig, or no nm)"
     fi
   } | tee "$R/driver.txt"
-  crs devices | tee "$R/devices.txt" && crs devices --json >"$R/devices.json"
+  crs devices | tee "$R/devices.txt"
+  crs devices --json >"$R/devices.json"
   # The resolver alone, with no LD_LIBRARY_PATH help from setup_dotnet.
   env -u LD_LIBRARY_PATH "$DOTNET_ROOT/dotnet" "$APPS/crs/crs.dll" devices --json >"$R/devices-no-ld-path.json" 2>&1
+  # Where a GPU is there (or CRS_DEVICE=cuda): can CUDA run a kernel? `crs devices --device cuda`
+  # exits non-zero when it cannot (the first-contact probe); a listing without a Cuda device is no
+  # better. Then the plan runs no GPU job (run.sh's main loop reads CUDA_UNUSABLE) and packs.
+  if has_gpu || [ "$CRS_DEVICE" = cuda ]; then
+    local code
+    "$DOTNET_ROOT/dotnet" "$APPS/crs/crs.dll" devices --device cuda >"$R/devices-cuda.txt" 2>&1
+    code=$?
+    "$DOTNET_ROOT/dotnet" "$APPS/crs/crs.dll" devices --device cuda --json >"$R/devices-cuda.json" 2>>"$R/devices-cuda.txt"
+    cat "$R/devices-cuda.txt"
+    if [ "$code" -ne 0 ]; then
+      echo "crs devices --device cuda exited $code: $(grep -m1 -iE 'error|cuda' "$R/devices-cuda.txt" | cut -c1-200)" >"$R/CUDA_UNUSABLE"
+    elif ! grep -q '"kind": "Cuda"' "$R/devices-cuda.json"; then
+      echo "crs devices --device cuda lists no CUDA device" >"$R/CUDA_UNUSABLE"
+    fi
+    [ -f "$R/CUDA_UNUSABLE" ] && { cat "$R/CUDA_UNUSABLE" >&2; return 1; }
+  fi
+  return 0
 }
 
 # job: PTX gate with the machine's own ptxas (CUDA 13 on the GPU machine): registers, spills, shared memory
@@ -219,12 +278,17 @@ job_kernels() {
   return "$code"
 }
 
-# job: every bundled test exe (kernels on CUDA via CRS_TEST_DEVICE=cuda): TRX, log, "N passed, M failed, K skipped"
+# job: the bundled test exes; on CUDA the kernel-path tests only (-trait Path=Kernel): TRX, log, "N passed, M failed, K skipped"
 job_tests() {
-  local name ok=0
+  local name ok=0 filter=()
   local projects=${CRS_TEST_PROJECTS:-$(ls "$APPS/tests")}
+  # On CUDA only the tests that run kernels on the kernels device ([KernelPath], tests/Shared):
+  # the C#-only ones prove nothing new there. CRS_TEST_PATH=all|kernel overrides.
+  local path=${CRS_TEST_PATH:-$([ "${CRS_TEST_DEVICE:-cpu}" = cuda ] && echo kernel || echo all)}
+  [ "$path" = kernel ] && filter=(-trait "Path=Kernel")
+  eval "set -- ${CRS_TEST_ARGS:-}"
   for name in $projects; do
-    eval "run_tests \"$name\" \"$R\" ${CRS_TEST_ARGS:-}" || ok=1
+    run_tests "$name" "$R" "${filter[@]}" "$@" || ok=1
   done
   totals "$R"
   return $ok
@@ -362,6 +426,15 @@ job_ncu() {
   local code=$?
   [ -f "$R/gemm.ncu-rep" ] && ncu --import "$R/gemm.ncu-rep" --page details >"$R/gemm-details.txt" 2>&1
   tail -n 20 "$R/ncu.log" >&2
+  # In a container ncu may not read the counters: a skip with the reason, not a bare failure.
+  if grep -q ERR_NVGPUCTRPERM "$R/ncu.log"; then
+    skip "ncu: no permission to read the GPU performance counters in this container (ERR_NVGPUCTRPERM; see ncu.log)"
+    return 3
+  fi
+  if grep -q 'LibraryNotLoaded' "$R/ncu.log"; then
+    skip "ncu: the profiler library did not load (LibraryNotLoaded, as seen on gVisor machines; see ncu.log)"
+    return 3
+  fi
   return $code
 }
 
@@ -373,6 +446,17 @@ job_data() {
   return "$code"
 }
 
+# job: self-test of the packing (smoke.sh): random files of CRS_PACK_TEST_KIB sizes (default "3072 1536 8") and their sha256; CRS_PACK_TEST_SLEEP then waits
+job_pack_test() {
+  local kib i=0
+  for kib in ${CRS_PACK_TEST_KIB:-3072 1536 8}; do
+    head -c "$((kib * 1024))" /dev/urandom >"$R/file-$i.bin"
+    i=$((i + 1))
+  done
+  (cd "$R" && sha256sum file-*.bin) | tee "$R/sha256.txt"
+  sleep "${CRS_PACK_TEST_SLEEP:-0}"
+}
+
 # --- main ----------------------------------------------------------------------------------------
 
 # Internal: one job in a child process (environment already set up), so `timeout` can stop it.
@@ -381,76 +465,212 @@ if [ "${1:-}" = "__job" ]; then
   exit $?
 fi
 
-if [ $# -eq 0 ] || [ "$1" = "--list" ] || [ "$1" = "-h" ] || [ "$1" = "--help" ]; then
-  echo "usage: bash tools/device/run.sh first-light | study | JOB [JOB ...]   (results: \$OUT/results.tar.gz + \$OUT/summary.txt, or ./out)"
-  echo "  first-light   call 1: devices kernels tests golden bench-gemm step (Kernels + Model tests; budget 450 s)"
-  echo "  study         call 2: profile bench-wtacrs ncu data cifar (--epochs 1; budget 450 s)"
+# The plans. One session has 15 minutes of device time, a start costs 1-2 of them, one call at most
+# 10, and a machine stays warm only 30 s after a call: in practice ONE call per session. So one plan
+# runs every job in order of value and is cut at the caller's budget; what it did not start is
+# named in summary.txt with the command that runs the rest (a second call, only if time is left).
+plan_gpu="devices bench-gemm step golden kernels tests profile bench-wtacrs ncu data cifar"
+plan_study="profile bench-wtacrs ncu data cifar"
+# Jobs that need no working GPU: they still run when the devices job finds CUDA unusable.
+no_gpu_jobs=" kernels data "
+
+usage() {
+  echo "usage: bash tools/device/run.sh [--budget S] first-light | study | JOB [JOB ...]   (results: \$OUT/results.tar.gz + \$OUT/summary.txt, or ./out)"
+  echo "  first-light   the session's call: $plan_gpu"
+  echo "                (in order of value; stops starting jobs at the budget; cifar: --epochs 1)"
+  echo "  study         the study-only tail of first-light: $plan_study"
+  echo "  --budget S    seconds this call may spend (or CRS_BUDGET_S); REQUIRED where nvidia-smi sees a GPU:"
+  echo "                min(timeout_s, budget_left_s - start) - 40, from the device tool's status (tools/device/README.md)"
   describe_jobs
-  [ $# -eq 0 ] && exit 2 || exit 0
-fi
-# The two device calls of a session (15 minutes of device time in all, a machine start costs 1-2 of
-# them): each plan is a list of jobs in order of value, with a budget that leaves time to pack.
-plan_budget=540
-case "${1:-}" in
+}
+
+budget=${CRS_BUDGET_S:-}
+args=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    --budget) [ $# -ge 2 ] || die "--budget needs seconds"; budget=$2; shift 2 ;;
+    --budget=*) budget=${1#--budget=}; shift ;;
+    --list|-h|--help) usage; exit 0 ;;
+    *) args+=("$1"); shift ;;
+  esac
+done
+[ ${#args[@]} -gt 0 ] || { usage; exit 2; }
+set -- "${args[@]}"
+case "$1" in
   first-light)
-    set -- devices kernels tests golden bench-gemm step
-    export CRS_TEST_PROJECTS=${CRS_TEST_PROJECTS:-CrsIlgpu.Kernels.Tests CrsIlgpu.Model.Tests}
-    plan_budget=450 ;;
+    # shellcheck disable=SC2086
+    set -- $plan_gpu
+    export CRS_CIFAR_ARGS=${CRS_CIFAR_ARGS:---epochs 1} ;;
   study)
-    set -- profile bench-wtacrs ncu data cifar
-    export CRS_CIFAR_ARGS=${CRS_CIFAR_ARGS:---epochs 1}
-    plan_budget=450 ;;
+    # shellcheck disable=SC2086
+    set -- $plan_study
+    export CRS_CIFAR_ARGS=${CRS_CIFAR_ARGS:---epochs 1} ;;
 esac
 for job in "$@"; do
   declare -F "job_${job//-/_}" >/dev/null || die "unknown job '$job'; jobs: $(list_jobs | tr '\n' ' ') (plans: first-light, study)"
 done
 
-started=$(date +%s)
-# A device command is killed at 600 s and then returns only what is already under $OUT: stop jobs
-# at this budget so the results are packed in time. Jobs not started are listed as such.
-budget=${CRS_BUDGET_S:-$plan_budget}
-setup_dotnet
-if [ -z "${CRS_TEST_DEVICE:-}" ] && has_gpu; then export CRS_TEST_DEVICE=cuda; fi
-export CRS_DEVICE=${CRS_DEVICE:-auto}
+# The budget: the caller's, from the device tool's status. A default on a GPU would be wrong for
+# some call (a session's first call has about 13 minutes left after the start, a later one may have
+# 4): too large and the tool kills the call mid-job, too small and lent minutes go unused. The
+# refusal costs under a second, before anything is unpacked, and says how to compute it.
+if has_gpu && [ -z "$budget" ]; then
+  cat >&2 <<'MSG'
+run: error: no budget. On a GPU machine pass --budget S (or CRS_BUDGET_S), computed from the device tool's status:
+  warm=false:  S = min(timeout_s, budget_left_s - 120) - 40
+  warm=true:   S = min(timeout_s, budget_left_s) - 40
+(120 s: the worst machine start; 40 s: unpacking, the last pack, the kill of a job cut at the budget.)
+MSG
+  exit 2
+fi
+budget=${budget:-3600}
+case $budget in '' | *[!0-9]*) die "--budget must be whole seconds, not '$budget'" ;; esac
+[ "$budget" -le 560 ] || ! has_gpu \
+  || say "warning: budget ${budget}s is over 560 s: the device tool stops a command at 600 s at most (timeout_s); what is not packed by then is lost"
 
+started=$(date +%s)
 work=$(mktemp -d "${TMPDIR:-/tmp}/crs-run.XXXXXX")
 dest="${OUT:-$root/out}"
 mkdir -p "$dest"
-summary="$work/summary.txt"
+archive_limit=${CRS_ARCHIVE_LIMIT:-$((16 * 1048576 - 65536))}
+# $OUT returns at most 8 files: summary.txt, results.tar.gz and at most 6 split-off items.
+max_extras=${CRS_MAX_EXTRAS:-6}
+
+# pack: results.tar.gz and summary.txt into $dest, atomically (tmp + mv). An archive over
+# archive_limit has its biggest items moved out, largest first: each to $dest as its own file
+# (x-<path>) or in parts (x-<path>.partNN, rejoin with cat) while file slots last, else left out.
+# Every such step is a line in $work/.pack-notes, and so in summary.txt.
+pack() {
+  local tmp="$dest/results.tar.gz.tmp" size slots=$max_extras rel bytes parts name
+  local exclude=(--exclude=./.pack-notes --exclude=./.jobs --exclude=./.header --exclude=./.running)
+  local kept=" "
+  : >"$work/.pack-notes"
+  tar -czf "$tmp" -C "$work" "${exclude[@]}" . 2>/dev/null
+  size=$(stat -c %s "$tmp")
+  if [ "$size" -gt "$archive_limit" ]; then
+    while read -r bytes rel; do
+      [ "$size" -gt "$archive_limit" ] || break
+      name="x-$(echo "${rel#./}" | tr -c 'A-Za-z0-9._\n-' '_' | tr '\n' '_' | sed 's/_$//')"
+      parts=$(( (bytes + archive_limit - 1) / archive_limit ))
+      if [ "$parts" -le "$slots" ]; then
+        if [ "$parts" -eq 1 ]; then
+          cp "$work/$rel" "$dest/$name.tmp" && mv "$dest/$name.tmp" "$dest/$name"
+          kept="$kept$name "
+          echo "# packing: ${rel#./} ($((bytes / 1024)) KiB) does not fit results.tar.gz: it is \$OUT/$name" >>"$work/.pack-notes"
+        else
+          rm -f "$dest/$name".part*
+          split -b "$archive_limit" -d -a 2 "$work/$rel" "$dest/$name.part"
+          for p in "$dest/$name".part*; do kept="$kept$(basename "$p") "; done
+          printf '# packing: %s (%d KiB) split into $OUT/%s.part00..%02d (cat them to rejoin)\n' \
+            "${rel#./}" $((bytes / 1024)) "$name" $((parts - 1)) >>"$work/.pack-notes"
+        fi
+        slots=$((slots - parts))
+      else
+        printf '# packing: %s (%d KiB) LEFT OUT: too big for results.tar.gz (limit %d KiB) and no $OUT file slots left (8 files at most)\n' \
+          "${rel#./}" $((bytes / 1024)) $((archive_limit / 1024)) >>"$work/.pack-notes"
+      fi
+      exclude+=("--exclude=$rel")
+      tar -czf "$tmp" -C "$work" "${exclude[@]}" . 2>/dev/null
+      size=$(stat -c %s "$tmp")
+    done < <(cd "$work" && find . -type f ! -name '.*' -size +64k -printf '%s %p\n' | sort -rn)
+    [ "$size" -le "$archive_limit" ] || echo "# packing: results.tar.gz is still over the limit after moving out every file over 64 KiB" >>"$work/.pack-notes"
+  fi
+  mv "$tmp" "$dest/results.tar.gz"
+  # Split-off files of an earlier pack that this one did not make again.
+  for p in "$dest"/x-*; do
+    [ -e "$p" ] || continue
+    case "$kept" in *" $(basename "$p") "*) ;; *) rm -f "$p" ;; esac
+  done
+  write_summary
+}
+
+# write_summary: header, one line per job so far, the job running now, packing notes, what is left; atomically.
+write_summary() {
+  local tmp="$dest/summary.txt.tmp"
+  { cat "$work/.header" "$work/.jobs" "$work/.running" "$work/.pack-notes" 2>/dev/null; } >"$tmp"
+  mv "$tmp" "$dest/summary.txt"
+}
+
+setup_dotnet
+gpu=0
+has_gpu && gpu=1
+if [ "$gpu" = 1 ]; then
+  # A GPU is there: a broken CUDA path must fail loudly, not run every job on the C# CPU backend.
+  export CRS_DEVICE=${CRS_DEVICE:-cuda}
+  export CRS_TEST_DEVICE=${CRS_TEST_DEVICE:-cuda}
+else
+  export CRS_DEVICE=${CRS_DEVICE:-auto}
+fi
+# A kernel's JIT log (a PTX load failure) is written here and so comes back in the archive.
+export CRS_LOG_DIR="$work/logs"
+mkdir -p "$CRS_LOG_DIR"
+: >"$work/.jobs"
+: >"$work/.running"
 {
   echo "# crs device run $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(hostname)"
   echo "# bundle: $(head -n 1 "$carry/MANIFEST.txt" 2>/dev/null | sed 's/^# //')"
-  echo "# gpu: $(has_gpu && nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | head -n 1 || echo none)"
-  echo "# CRS_DEVICE=$CRS_DEVICE CRS_TEST_DEVICE=${CRS_TEST_DEVICE:-cpu} budget ${budget}s"
-} >"$summary"
+  echo "# gpu: $( [ "$gpu" = 1 ] && nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null | head -n 1 || echo none)"
+  echo "# CRS_DEVICE=$CRS_DEVICE CRS_TEST_DEVICE=${CRS_TEST_DEVICE:-cpu} budget ${budget}s (setup took $(( $(date +%s) - started ))s)"
+  echo "# jobs: $*"
+} >"$work/.header"
+pack
 
 failed=0
+cuda_unusable=""
+not_started=()
 for job in "$@"; do
   export R="$work/$job" job
-  mkdir -p "$R"
+  if [ -n "$cuda_unusable" ] && [[ "$no_gpu_jobs" != *" $job "* ]]; then
+    printf '%-13s %5ss  %s\n' "$job" 0 "NOT RUN (CUDA unusable: $cuda_unusable)" | tee -a "$work/.jobs"
+    continue
+  fi
   left=$(( budget - ($(date +%s) - started) ))
   if [ "$left" -le 5 ]; then
-    printf '%-13s %5ss  %s\n' "$job" 0 "NOT STARTED (budget of ${budget}s spent)" | tee -a "$summary"
+    printf '%-13s %5ss  %s\n' "$job" 0 "NOT STARTED (budget of ${budget}s spent)" | tee -a "$work/.jobs"
+    not_started+=("$job")
     failed=1
     continue
   fi
-  say "=== $job (at most ${left}s) ==="
+  cap=$(job_cap "$job")
+  limit=$left
+  [ -n "$cap" ] && [ "$cap" -lt "$limit" ] && limit=$cap
+  mkdir -p "$R"
+  say "=== $job (at most ${limit}s; ${left}s of the budget left) ==="
+  printf '%-13s %5s   %s\n' "$job" "-" "RUNNING since +$(( $(date +%s) - started ))s, at most ${limit}s (the call was cut in this job if this is the end)" \
+    >"$work/.running"
+  write_summary
   start=$(date +%s)
-  timeout -k 10 "$left" bash "$0" __job "$job" 2> >(tee "$R/stderr.txt" >&2) | tee "$R/stdout.txt"
+  timeout -k 10 "$limit" bash "$0" __job "$job" 2> >(tee "$R/stderr.txt" >&2) | tee "$R/stdout.txt"
   code=${PIPESTATUS[0]}
   seconds=$(( $(date +%s) - start ))
   case $code in
     0) status=ok ;;
     3) status="skipped ($(cat "$R/SKIPPED" 2>/dev/null))" ;;
-    124|137) status="TIMED OUT after ${seconds}s (CRS_BUDGET_S=$budget)"; failed=1 ;;
+    124|137)
+      status="TIMED OUT after ${seconds}s (budget ${budget}s)"
+      [ "$limit" -lt "$left" ] && status="TIMED OUT after ${seconds}s (its cap ${cap}s, CRS_JOB_CAPS)"
+      failed=1 ;;
     *) status="FAILED (exit $code)"; failed=1 ;;
   esac
-  printf '%-13s %5ss  %s\n' "$job" "$seconds" "$status" | tee -a "$summary"
-  [ -f "$R/tests-summary.txt" ] && sed 's/^/    /' "$R/tests-summary.txt" >>"$summary"
+  : >"$work/.running"
+  printf '%-13s %5ss  %s\n' "$job" "$seconds" "$status" | tee -a "$work/.jobs"
+  [ -f "$R/tests-summary.txt" ] && sed 's/^/    /' "$R/tests-summary.txt" >>"$work/.jobs"
+  if [ "$job" = devices ] && [ -f "$R/CUDA_UNUSABLE" ]; then
+    cuda_unusable=$(head -n 1 "$R/CUDA_UNUSABLE")
+    echo "# CUDA unusable ($cuda_unusable): GPU jobs are not run; see devices/devices-cuda.txt and devices/devices.json" >>"$work/.jobs"
+    failed=1
+  fi
+  pack
 done
 
-cp "$summary" "$dest/summary.txt"
-tar -czf "$dest/results.tar.gz.tmp" -C "$work" . && mv "$dest/results.tar.gz.tmp" "$dest/results.tar.gz"
+if [ ${#not_started[@]} -gt 0 ]; then
+  {
+    echo "# not started: ${not_started[*]}"
+    echo "# the rest, in a second call if device time is left: bash tools/device/run.sh --budget S ${not_started[*]}"
+  } >>"$work/.jobs"
+fi
+echo "# done in $(( $(date +%s) - started ))s of ${budget}s; exit $failed" >>"$work/.jobs"
+pack
 [ -z "${OUT:-}" ] && { rm -rf "$dest/results"; cp -r "$work" "$dest/results"; }
 rm -rf "$work"
 echo "---- summary ($dest/summary.txt; everything in $dest/results.tar.gz) ----"

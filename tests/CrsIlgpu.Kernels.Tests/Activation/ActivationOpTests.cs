@@ -15,6 +15,7 @@ public class ActivationOpTests : DeviceTests
     public static TheoryData<string, int, int> Cases() => DeviceCases.Of((1, 1), (3, 5), (37, 33), (3, 65), (1, 37));
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(Cases))]
     public void GeluForwardMatchesReference(string deviceName, int rows, int cols)
     {
@@ -35,6 +36,7 @@ public class ActivationOpTests : DeviceTests
     }
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(Cases))]
     public void GeluBackwardMatchesReference(string deviceName, int rows, int cols)
     {
@@ -60,6 +62,7 @@ public class ActivationOpTests : DeviceTests
     }
 
     [Fact]
+    [KernelPath]
     public void GeluForwardRejectsShapeMismatch()
     {
         var device = TestAccelerators.Kernels;

@@ -23,6 +23,7 @@ public class AttentionLayoutOpTests : DeviceTests
     }
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(Devices))]
     public void SplitAndMergeMatchReferenceAndInvertEachOther(string deviceName)
     {
@@ -50,6 +51,7 @@ public class AttentionLayoutOpTests : DeviceTests
     }
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(Devices))]
     public void MergeHeadsMatchesReferenceAndSplitInvertsIt(string deviceName)
     {
@@ -73,6 +75,7 @@ public class AttentionLayoutOpTests : DeviceTests
     }
 
     [Fact]
+    [KernelPath]
     public void WrongShapesNameTheOp()
     {
         var device = TestAccelerators.Kernels;

@@ -5,6 +5,7 @@ namespace CrsIlgpu.Kernels.Tests.Attention;
 public class AttentionOpTests : DeviceTests
 {
     [Theory]
+    [KernelPath]
     [MemberData(nameof(Devices))]
     public void ForwardAndBackwardMatchTheDoubleReference(string deviceName)
     {
@@ -43,6 +44,7 @@ public class AttentionOpTests : DeviceTests
     }
 
     [Fact]
+    [KernelPath]
     public void WrongScoreShapeIsRejected()
     {
         var device = TestAccelerators.Kernels;

@@ -104,6 +104,7 @@ public class AttentionSamplingTests : DeviceTests
         RelativeError(exact, actual.Select(x => (float)x).ToArray());
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(Devices))]
     public void FullBudgetEqualsTheExactBackward(string deviceName)
     {
@@ -126,6 +127,7 @@ public class AttentionSamplingTests : DeviceTests
     /// attention scale, and dQ stays exact.
     /// </summary>
     [Theory]
+    [KernelPath]
     [MemberData(nameof(Devices))]
     public void PartialBudgetIsTheReferenceSelectionsEstimate(string deviceName)
     {
@@ -211,6 +213,7 @@ public class AttentionSamplingTests : DeviceTests
     }
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(Devices))]
     public void RecomputeGivesTheForwardsAttentionMatrix(string deviceName)
     {
@@ -223,6 +226,7 @@ public class AttentionSamplingTests : DeviceTests
     }
 
     [Fact]
+    [KernelPath]
     public void SamplingBudgetIsCheckedBeforeLaunching()
     {
         var device = TestAccelerators.Kernels;

@@ -7,6 +7,7 @@ public class BiasOpTests : DeviceTests
     public static TheoryData<string, int, int> Cases() => DeviceCases.Of((1, 1), (3, 5), (37, 33), (3, 65), (37, 1));
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(Cases))]
     public void AddMatchesReferenceExactly(string deviceName, int rows, int cols)
     {
@@ -24,11 +25,13 @@ public class BiasOpTests : DeviceTests
     }
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(Cases))]
     public void GradMatchesReference(string deviceName, int rows, int cols) =>
         CheckGrad(Device(deviceName), rows, cols, BiasKernels.DefaultGroupSize, BiasKernels.DefaultRowsPerBlock);
 
     [Theory]
+    [KernelPath]
     [InlineData("kernels", 8)] // 5 row blocks: partial pass + final pass
     [InlineData("kernels", 1)] // one row per block: the final pass does all the adding
     [InlineData("cpu", 8)]
@@ -37,6 +40,7 @@ public class BiasOpTests : DeviceTests
 
     // Below a warp (1, 7, 31), a warp, not a power of two (33, 48, 100), and the default.
     [Theory]
+    [KernelPath]
     [InlineData(1)]
     [InlineData(7)]
     [InlineData(31)]
@@ -49,6 +53,7 @@ public class BiasOpTests : DeviceTests
         CheckGrad(TestAccelerators.Kernels, 37, 65, groupSize, 5);
 
     [Fact]
+    [KernelPath]
     public void GradIsDeterministic()
     {
         var device = TestAccelerators.Kernels;
@@ -81,6 +86,7 @@ public class BiasOpTests : DeviceTests
     }
 
     [Fact]
+    [KernelPath]
     public void AddRejectsBiasOfWrongLength()
     {
         var device = TestAccelerators.Kernels;

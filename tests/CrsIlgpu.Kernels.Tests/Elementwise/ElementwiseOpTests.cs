@@ -5,6 +5,7 @@ namespace CrsIlgpu.Kernels.Tests.Elementwise;
 public class ElementwiseOpTests : DeviceTests
 {
     [Theory]
+    [KernelPath]
     [MemberData(nameof(Devices))]
     public void AddMatchesReferenceExactly(string deviceName)
     {
@@ -23,6 +24,7 @@ public class ElementwiseOpTests : DeviceTests
     }
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(Devices))]
     public void AccumulateAddsIntoTarget(string deviceName)
     {
@@ -40,6 +42,7 @@ public class ElementwiseOpTests : DeviceTests
     }
 
     [Fact]
+    [KernelPath]
     public void ShapeMismatchNamesOpAndShapesBeforeLaunch()
     {
         var device = TestAccelerators.Kernels;

@@ -5,6 +5,7 @@ namespace CrsIlgpu.Kernels.Tests.Embed;
 public class ClsGatherScatterTests : DeviceTests
 {
     [Theory]
+    [KernelPath]
     [MemberData(nameof(Devices))]
     public void GatherTakesTokenZeroAndScatterPutsItBack(string deviceName)
     {
@@ -31,6 +32,7 @@ public class ClsGatherScatterTests : DeviceTests
     }
 
     [Fact]
+    [KernelPath]
     public void WrongOutputShapeNamesTheOp()
     {
         var device = TestAccelerators.Kernels;

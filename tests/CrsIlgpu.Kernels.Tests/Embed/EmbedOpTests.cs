@@ -29,6 +29,7 @@ public class EmbedOpTests : DeviceTests
     }
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(PatchCases))]
     public void ExtractPatchesMatchesReferenceExactly(string deviceName, int batch, int channels, int height, int width, int patch)
     {
@@ -60,6 +61,7 @@ public class EmbedOpTests : DeviceTests
     }
 
     [Fact]
+    [KernelPath]
     public void ExtractPatchesRejectsSizesNotMultipleOfPatch()
     {
         var device = TestAccelerators.Kernels;
@@ -79,6 +81,7 @@ public class EmbedOpTests : DeviceTests
     }
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(TokenCases))]
     public void ClsConcatMatchesReferenceExactly(string deviceName, int batch, int count, int dim)
     {
@@ -97,6 +100,7 @@ public class EmbedOpTests : DeviceTests
     }
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(TokenCases))]
     public void ClsSplitMatchesReference(string deviceName, int batch, int count, int dim)
     {
@@ -116,6 +120,7 @@ public class EmbedOpTests : DeviceTests
     }
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(TokenCases))]
     public void PosAddMatchesReferenceExactly(string deviceName, int batch, int length, int dim)
     {
@@ -133,12 +138,14 @@ public class EmbedOpTests : DeviceTests
     }
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(TokenCases))]
     public void PosGradMatchesReference(string deviceName, int batch, int length, int dim) =>
         CheckPosGrad(Device(deviceName), batch, length, dim, EmbedKernels.DefaultGroupSize);
 
     // The batch sums run through the shared column-sum tile: below a warp, not a power of two, default.
     [Theory]
+    [KernelPath]
     [InlineData(1)]
     [InlineData(7)]
     [InlineData(33)]
@@ -179,6 +186,7 @@ public class EmbedOpTests : DeviceTests
     }
 
     [Fact]
+    [KernelPath]
     public void TokenOpsRejectShapeMismatch()
     {
         var device = TestAccelerators.Kernels;

@@ -17,6 +17,7 @@ public class AxpbyOpTests : DeviceTests
         Closeness.AssertClose(expected, got, i => 2.5e-7 * (Math.Abs(alpha * x[i]) + Math.Abs(beta * y0[i])) + 1e-30, "y");
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(DevicesAndLengths))]
     public void MatchesTheReference(string deviceName, int n)
     {
@@ -36,6 +37,7 @@ public class AxpbyOpTests : DeviceTests
     }
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(Devices))]
     public void XMayBeY(string deviceName)
     {
@@ -49,6 +51,7 @@ public class AxpbyOpTests : DeviceTests
     }
 
     [Fact]
+    [KernelPath]
     public void ShapeMismatchIsReportedBeforeAnyLaunch()
     {
         var device = TestAccelerators.Kernels;
@@ -59,6 +62,7 @@ public class AxpbyOpTests : DeviceTests
     }
 
     [Fact]
+    [KernelPath]
     public void TheProfilerSeesOneLaunchUnderTheCatalogNameWithItsDeclaredWork()
     {
         using var device = TestDevices.Create("kernels");

@@ -14,6 +14,7 @@ public class GemmKernelTests
         GemmTestData.EveryLayout((1, 1, 1), (7, 13, 5), (33, 65, 17), (64, 64, 64), (5, 9, 70), (70, 9, 5));
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(Shapes))]
     public void MatchesReference(GemmLayout layout, int m, int n, int k)
     {
@@ -21,6 +22,7 @@ public class GemmKernelTests
     }
 
     [Theory]
+    [KernelPath]
     [InlineData(GemmLayout.NN)]
     [InlineData(GemmLayout.NT)]
     [InlineData(GemmLayout.TN)]
@@ -30,6 +32,7 @@ public class GemmKernelTests
     }
 
     [Theory]
+    [KernelPath]
     [InlineData(GemmLayout.NN)]
     [InlineData(GemmLayout.NT)]
     [InlineData(GemmLayout.TN)]
@@ -46,6 +49,7 @@ public class GemmKernelTests
     }
 
     [Theory]
+    [KernelPath]
     [InlineData(GemmLayout.NN)]
     [InlineData(GemmLayout.NT)]
     [InlineData(GemmLayout.TN)]
@@ -63,6 +67,7 @@ public class GemmKernelTests
     }
 
     [Fact]
+    [KernelPath]
     public void LaunchValidatesBeforeLaunching()
     {
         var accelerator = TestAccelerators.Accelerator;

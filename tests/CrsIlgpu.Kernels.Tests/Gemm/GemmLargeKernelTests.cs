@@ -44,6 +44,7 @@ public class GemmLargeKernelTests
     }
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(Shapes))]
     public void MatchesReference(GemmTile tile, GemmLayout layout, int m, int n, int k)
     {
@@ -52,6 +53,7 @@ public class GemmLargeKernelTests
 
     /// <summary>Attention's batched shape (L = 197 tokens, head dim 64): Q·Kᵀ (NT), A·V (NN), Aᵀ·dO (TN).</summary>
     [Theory]
+    [KernelPath]
     [InlineData(GemmLayout.NT, 197, 197, 64)]
     [InlineData(GemmLayout.NN, 197, 64, 197)]
     [InlineData(GemmLayout.TN, 197, 64, 197)]
@@ -62,6 +64,7 @@ public class GemmLargeKernelTests
 
     /// <summary>A skinny ViT linear: many token rows (M = B·L), few features (vit-cifar-tiny fc2 backward: N = 192).</summary>
     [Theory]
+    [KernelPath]
     [InlineData(GemmLayout.NT)]
     [InlineData(GemmLayout.TN)]
     public void VitSkinnyLinearShapeMatchesReference(GemmLayout layout)
@@ -70,6 +73,7 @@ public class GemmLargeKernelTests
     }
 
     [Theory]
+    [KernelPath]
     [InlineData(GemmLayout.NN)]
     [InlineData(GemmLayout.NT)]
     [InlineData(GemmLayout.TN)]
@@ -79,6 +83,7 @@ public class GemmLargeKernelTests
     }
 
     [Theory]
+    [KernelPath]
     [InlineData(GemmLayout.NN)]
     [InlineData(GemmLayout.NT)]
     [InlineData(GemmLayout.TN)]
@@ -100,6 +105,7 @@ public class GemmLargeKernelTests
     }
 
     [Theory]
+    [KernelPath]
     [InlineData(GemmLayout.NN, 128, 128, 127)]
     [InlineData(GemmLayout.NN, 128, 129, 128)]
     [InlineData(GemmLayout.NT, 128, 131, 130)]
@@ -118,6 +124,7 @@ public class GemmLargeKernelTests
     }
 
     [Theory]
+    [KernelPath]
     [InlineData(1, false)]
     [InlineData(2, false)]
     [InlineData(4, true)]
@@ -150,6 +157,7 @@ public class GemmLargeKernelTests
     }
 
     [Theory]
+    [KernelPath]
     [InlineData(GemmLayout.NN)]
     [InlineData(GemmLayout.TN)]
     public void BetaZeroOverwritesNaN(GemmLayout layout)

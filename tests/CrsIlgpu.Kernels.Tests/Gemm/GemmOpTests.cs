@@ -9,6 +9,7 @@ public class GemmOpTests : DeviceTests
     };
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(Cases))]
     public void BatchedOpOnTensorsMatchesReference(string deviceName, GemmLayout layout)
     {
@@ -29,6 +30,7 @@ public class GemmOpTests : DeviceTests
     }
 
     [Fact]
+    [KernelPath]
     public void TooSmallTensorIsRejectedBeforeLaunch()
     {
         var device = TestAccelerators.Kernels;

@@ -9,13 +9,9 @@ namespace CrsIlgpu.Kernels.Tests.Gemm;
 public class GemmPrecisionTests
 {
     private static DeviceContext Create(ExecutionMode mode, MatmulPrecision precision) =>
-        DeviceContext.Create(new DeviceOptions
-        {
-            Kind = TestDevices.IsCuda && mode == ExecutionMode.Kernels ? DeviceKind.Cuda : DeviceKind.Cpu,
-            Mode = mode,
-            Profile = true,
-            MatmulPrecision = precision,
-        });
+        mode == ExecutionMode.Kernels
+            ? TestDevices.CreateKernels(new DeviceOptions { Profile = true, MatmulPrecision = precision })
+            : DeviceContext.Create(new DeviceOptions { Kind = DeviceKind.Cpu, Mode = mode, Profile = true, MatmulPrecision = precision });
 
     /// <summary>Inputs 1 + 2^-12 (TF32 rounds them to 1): K = 24 gives 24 exactly under TF32, ≈ 24.0117 in fp32.</summary>
     private static (float[] Result, string Kernel) Run(DeviceContext device, GemmLayout layout)
@@ -31,6 +27,7 @@ public class GemmPrecisionTests
     }
 
     [Theory]
+    [KernelPath]
     [InlineData(GemmLayout.NN)]
     [InlineData(GemmLayout.NT)]
     [InlineData(GemmLayout.TN)]
@@ -46,6 +43,7 @@ public class GemmPrecisionTests
     }
 
     [Fact]
+    [KernelPath]
     public void DefaultIsFp32()
     {
         Assert.Equal(MatmulPrecision.Fp32, new DeviceOptions().MatmulPrecision);

@@ -55,6 +55,7 @@ public class GemmSplitKTests
     }
 
     [Fact]
+    [KernelPath]
     public void LaunchShapeReportsGroupsPerLaunch()
     {
         var device = TestAccelerators.Kernels;
@@ -65,6 +66,7 @@ public class GemmSplitKTests
     }
 
     [Fact]
+    [KernelPath]
     public void DevicePathSplitsOnTheKernelPathOnly()
     {
         var p = GemmProblem.Create(GemmLayout.TN, 192, 192, 8320);
@@ -78,6 +80,7 @@ public class GemmSplitKTests
     /// = 8,192), 32 groups of 256 K, through GemmOp on the shared kernel device.
     /// </summary>
     [Fact]
+    [KernelPath]
     public void VitTinyPatchEmbeddingWeightGradientMatchesReference()
     {
         var p = GemmProblem.Create(GemmLayout.TN, 192, 48, 8192);
@@ -88,6 +91,7 @@ public class GemmSplitKTests
 
     /// <summary>Scaled-down K (the CPU accelerator is slow) at qkv's output and a ragged batched shape, with padded strides, alpha and beta.</summary>
     [Theory]
+    [KernelPath]
     [InlineData(576, 192, 520, 1, 1f, 0f)]      // qkv's output, K / 16: 2 groups
     [InlineData(130, 70, 777, 3, 1.5f, -0.5f)]  // ragged tiles and K, three batches: 3 groups
     public void ScaledShapesMatchReference(int m, int n, int k, int batch, float alpha, float beta)
@@ -103,6 +107,7 @@ public class GemmSplitKTests
 
     /// <summary>The kernels directly, forced to 5 groups, against the reference (the launchers' own checks included).</summary>
     [Fact]
+    [KernelPath]
     public void ForcedSplitMatchesReference()
     {
         var p = GemmProblem.Create(GemmLayout.TN, 70, 66, 300, alpha: 2f, beta: 1f);
@@ -119,6 +124,7 @@ public class GemmSplitKTests
     }
 
     [Fact]
+    [KernelPath]
     public void TwoRunsGiveTheSameBytes()
     {
         var p = GemmProblem.Create(GemmLayout.TN, 130, 70, 520, alpha: 0.75f, beta: 0.5f);

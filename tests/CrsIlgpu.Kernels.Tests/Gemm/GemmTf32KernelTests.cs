@@ -41,6 +41,7 @@ public class GemmTf32KernelTests
     }
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(Shapes))]
     public void MatchesReference(GemmLayout layout, int m, int n, int k)
     {
@@ -48,6 +49,7 @@ public class GemmTf32KernelTests
     }
 
     [Theory]
+    [KernelPath]
     [InlineData(GemmLayout.NN)]
     [InlineData(GemmLayout.NT)]
     [InlineData(GemmLayout.TN)]
@@ -57,6 +59,7 @@ public class GemmTf32KernelTests
     }
 
     [Theory]
+    [KernelPath]
     [InlineData(GemmLayout.NN)]
     [InlineData(GemmLayout.NT)]
     [InlineData(GemmLayout.TN)]
@@ -76,6 +79,7 @@ public class GemmTf32KernelTests
 
     /// <summary>vit-cifar-tiny's attention (L = 65 tokens, head dim 64), batched: Q·Kᵀ (NT), A·V (NN), Aᵀ·dO (TN).</summary>
     [Theory]
+    [KernelPath]
     [InlineData(GemmLayout.NT, 65, 65, 64)]
     [InlineData(GemmLayout.NN, 65, 64, 65)]
     [InlineData(GemmLayout.TN, 65, 64, 65)]
@@ -85,6 +89,7 @@ public class GemmTf32KernelTests
     }
 
     [Theory]
+    [KernelPath]
     [InlineData(GemmLayout.NN)]
     [InlineData(GemmLayout.TN)]
     public void BetaZeroOverwritesNaN(GemmLayout layout)
@@ -97,6 +102,7 @@ public class GemmTf32KernelTests
     }
 
     [Theory]
+    [KernelPath]
     [InlineData(GemmLayout.NN)]
     [InlineData(GemmLayout.NT)]
     [InlineData(GemmLayout.TN)]

@@ -86,6 +86,7 @@ public class WarpMmaTests
         16 * Math.Pow(2, -24) * (8 * a.Max(Math.Abs) * b.Max(Math.Abs) + c.Max(Math.Abs));
 
     [Fact]
+    [KernelPath]
     public void DocumentedFragmentLayoutGivesTheProduct()
     {
         var a = GemmTestData.Random(16 * 8, seed: 1);
@@ -99,6 +100,7 @@ public class WarpMmaTests
     }
 
     [Fact]
+    [KernelPath]
     public void IndexMatricesLandWhereTheLayoutSays()
     {
         // A = row index one-hot sums, B = identity: D = A·I + 0 = A's first 8 columns, element by element.
@@ -109,6 +111,7 @@ public class WarpMmaTests
     }
 
     [Theory]
+    [KernelPath]
     [InlineData(1)]
     [InlineData(2)]
     [InlineData(3)]
@@ -211,6 +214,7 @@ public class MmaAccumulatorTests
     }
 
     [Fact]
+    [KernelPath]
     public void StepEmulationEqualsSixteenSingleMmaBitForBit()
     {
         var accelerator = TestAccelerators.Accelerator;

@@ -94,6 +94,7 @@ public class LayerNormOpTests : DeviceTests
         Closeness.AssertClose(expected, actual, i => tolerance * Math.Max(1.0, Math.Abs(expected[i])), what);
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(DevicesAndShapes))]
     public void ForwardMatchesReference(string deviceName, int rows, int d)
     {
@@ -114,6 +115,7 @@ public class LayerNormOpTests : DeviceTests
     }
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(Devices))]
     public void ForwardTakesEpsAndAnyRankAndAnOffsetMean(string deviceName)
     {
@@ -136,6 +138,7 @@ public class LayerNormOpTests : DeviceTests
     }
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(Devices))]
     public void ConstantRowGivesBetaAndRstdOfEps(string deviceName)
     {
@@ -156,15 +159,18 @@ public class LayerNormOpTests : DeviceTests
     }
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(DevicesAndShapes))]
     public void BackwardMatchesReference(string deviceName, int rows, int d) => CheckBackward(Device(deviceName), Case.Make(rows, d, d + 1));
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(Devices))]
     public void BackwardSumsParamGradsOverPartialRowBlocksAndOverwritesThem(string deviceName) =>
         CheckBackward(Device(deviceName), Case.Make(70, 37, 3)); // 70 rows: two full blocks of 32 and a partial one
 
     [Fact]
+    [KernelPath]
     public void ParamGradsReduceInTwoLevelsInTheReferencesExactOrder()
     {
         // 1100 rows: 35 blocks of 32 rows → 3 chunks of 16 blocks (the last partial) → dgamma, dbeta.
@@ -197,6 +203,7 @@ public class LayerNormOpTests : DeviceTests
     }
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(Devices))]
     public void ZeroRowsLaunchNothingAndGiveZeroParamGrads(string deviceName)
     {
@@ -226,6 +233,7 @@ public class LayerNormOpTests : DeviceTests
     }
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(Devices))]
     public void BackwardIsBitwiseReproducibleAndMayWriteDxOverDy(string deviceName)
     {
@@ -253,6 +261,7 @@ public class LayerNormOpTests : DeviceTests
     }
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(GroupSizeCases.GroupSizesAndRowLengths), MemberType = typeof(GroupSizeCases))]
     public void KernelsAreRightForAnyGroupSize(int groupSize, int d)
     {
@@ -316,6 +325,7 @@ public class LayerNormOpTests : DeviceTests
     }
 
     [Fact]
+    [KernelPath]
     public void WrongParameterOrStatisticShapesNameTheOp()
     {
         var device = TestAccelerators.Kernels;

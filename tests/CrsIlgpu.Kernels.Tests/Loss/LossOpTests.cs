@@ -40,6 +40,7 @@ public class LossOpTests : DeviceTests
     }
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(DevicesShapesSmoothing))]
     public void LossesGradientAndMeanMatchReference(string deviceName, int rows, int classes, float smoothing)
     {
@@ -97,6 +98,7 @@ public class LossOpTests : DeviceTests
     }
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(Devices))]
     public void UniformLogitsGiveLogClassesAndKnownGradient(string deviceName)
     {
@@ -122,6 +124,7 @@ public class LossOpTests : DeviceTests
     }
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(Devices))]
     public void HugeLogitsStayFiniteAndGradientMayOverwriteLogits(string deviceName)
     {
@@ -145,6 +148,7 @@ public class LossOpTests : DeviceTests
     }
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(Devices))]
     public void OutOfRangeHostLabelsAreRejectedBeforeLaunch(string deviceName)
     {
@@ -163,6 +167,7 @@ public class LossOpTests : DeviceTests
     }
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(Devices))]
     public void OutOfRangeDeviceLabelsAreGuardedInTheKernel(string deviceName)
     {
@@ -193,6 +198,7 @@ public class LossOpTests : DeviceTests
     }
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(GroupSizeCases.GroupSizesAndRowLengths), MemberType = typeof(GroupSizeCases))]
     public void KernelsAreRightForAnyGroupSize(int groupSize, int classes)
     {
@@ -209,6 +215,7 @@ public class LossOpTests : DeviceTests
     }
 
     [Theory]
+    [KernelPath]
     [InlineData(1)]
     [InlineData(7)]
     [InlineData(33)]
@@ -248,6 +255,7 @@ public class LossOpTests : DeviceTests
     }
 
     [Fact]
+    [KernelPath]
     public void BadSmoothingAndShapesNameTheOp()
     {
         var device = TestAccelerators.Kernels;

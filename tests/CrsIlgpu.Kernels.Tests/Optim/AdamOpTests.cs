@@ -28,6 +28,7 @@ public class AdamOpTests : DeviceTests
     }
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(DevicesModesSizes))]
     public void FiveStepsMatchReference(string deviceName, AdamDecayMode mode, int size)
     {
@@ -92,6 +93,7 @@ public class AdamOpTests : DeviceTests
     }
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(RunnersAndHandComputedCases))]
     public void HandComputedScalarSteps(
         string runner, AdamDecayMode mode, double wd, float gradScale, double eps, int steps, double expectedP, double expectedM, double expectedV)
@@ -150,6 +152,7 @@ public class AdamOpTests : DeviceTests
     }
 
     [Theory]
+    [KernelPath]
     [InlineData(1)]
     [InlineData(2)]
     [InlineData(3)]

@@ -18,6 +18,7 @@ public class GlobalNormTests : DeviceTests
         Sizes.Select((n, k) => TestData.Uniform(n, 40 + k, Scales[k])).ToArray();
 
     [Theory]
+    [KernelPath]
     [InlineData("kernels", 1)]
     [InlineData("kernels", 7)]   // smaller than a warp
     [InlineData("kernels", 32)]
@@ -42,6 +43,7 @@ public class GlobalNormTests : DeviceTests
     }
 
     [Theory]
+    [KernelPath]
     [InlineData("kernels")]
     [InlineData("cpu")]
     public void IsBitReproducible(string deviceName)
@@ -62,6 +64,7 @@ public class GlobalNormTests : DeviceTests
     }
 
     [Theory]
+    [KernelPath]
     [InlineData("kernels")]
     [InlineData("cpu")]
     public void EmptyListAndEmptyTensorsContributeNothing(string deviceName)
@@ -85,6 +88,7 @@ public class GlobalNormTests : DeviceTests
     }
 
     [Theory]
+    [KernelPath]
     [InlineData(0)]
     [InlineData(1025)]
     public void RejectsGroupSizesOutsideOneToMaxGroupSize(int groupSize)
@@ -124,6 +128,7 @@ public class GlobalNormTests : DeviceTests
     }
 
     [Theory]
+    [KernelPath]
     [InlineData("kernels")]
     [InlineData("cpu")]
     public void ClippedAdamStepMatchesReference(string deviceName)

@@ -27,6 +27,7 @@ public class GroupReduceTests
     }
 
     [Theory]
+    [KernelPath]
     [InlineData(1)]
     [InlineData(7)]
     [InlineData(16)]

@@ -46,6 +46,7 @@ public class ResizeOpTests : DeviceTests
     }
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(Cases))]
     public void MatchesTheReference(string deviceName, int inH, int inW, int outH, int outW)
     {
@@ -67,6 +68,7 @@ public class ResizeOpTests : DeviceTests
     }
 
     [Fact]
+    [KernelPath]
     public void MismatchedBatchOrChannelsIsReportedBeforeAnyLaunch()
     {
         var device = TestAccelerators.Kernels;

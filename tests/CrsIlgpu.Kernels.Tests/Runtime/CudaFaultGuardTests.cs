@@ -23,6 +23,7 @@ public sealed class CudaFaultGuardTests : IDisposable
     }
 
     [Fact]
+    [KernelPath]
     public void OnTheCpuNothingIsTrackedOrPoisoned()
     {
         if (TestDevices.IsCuda)

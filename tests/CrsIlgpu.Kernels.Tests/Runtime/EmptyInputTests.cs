@@ -28,6 +28,7 @@ public sealed class EmptyInputTests
     private static Tensor Empty(DeviceContext device, params int[] shape) => new(device.Pool, MemoryTag.Activations, "empty", shape);
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(TestDevices.Names), MemberType = typeof(TestDevices))]
     public void ElementwiseAndAxpby(string name)
     {
@@ -44,6 +45,7 @@ public sealed class EmptyInputTests
     }
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(TestDevices.Names), MemberType = typeof(TestDevices))]
     public void Gelu(string name)
     {
@@ -58,6 +60,7 @@ public sealed class EmptyInputTests
     }
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(TestDevices.Names), MemberType = typeof(TestDevices))]
     public void ClassTokenGatherAndScatter(string name)
     {
@@ -72,6 +75,7 @@ public sealed class EmptyInputTests
     }
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(TestDevices.Names), MemberType = typeof(TestDevices))]
     public void AttentionLayout(string name)
     {
@@ -92,6 +96,7 @@ public sealed class EmptyInputTests
     }
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(TestDevices.Names), MemberType = typeof(TestDevices))]
     public void AccuracyWritesZeroHitsWithoutALaunch(string name)
     {
@@ -105,6 +110,7 @@ public sealed class EmptyInputTests
     }
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(TestDevices.Names), MemberType = typeof(TestDevices))]
     public void OptimizerOnNoParameters(string name)
     {
@@ -123,6 +129,7 @@ public sealed class EmptyInputTests
     }
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(TestDevices.Names), MemberType = typeof(TestDevices))]
     public void SamplingRowNormsAndCachedScores(string name)
     {

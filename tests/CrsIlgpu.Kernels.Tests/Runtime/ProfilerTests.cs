@@ -9,6 +9,7 @@ public class ProfilerTests
     private static void Scale(Index1D i, ArrayView<float> x, float s) => x[i] *= s;
 
     [Fact]
+    [KernelPath]
     public void CountsLaunchesPerKernelAndDerivesRates()
     {
         var accelerator = TestAccelerators.Accelerator;
@@ -44,6 +45,7 @@ public class ProfilerTests
     }
 
     [Fact]
+    [KernelPath]
     public void ChromeTraceHasOneCompleteEventPerLaunch()
     {
         var accelerator = TestAccelerators.Accelerator;

@@ -6,6 +6,7 @@ namespace CrsIlgpu.Kernels.Tests.Runtime;
 public sealed class SyncCounterTests
 {
     [Fact]
+    [KernelPath]
     public void BlockingCopiesAndSynchronizesCountStagedCopiesDoNot()
     {
         using var device = TestDevices.Create("kernels");
@@ -48,6 +49,7 @@ public sealed class SyncCounterTests
     }
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(TestDevices.Names), MemberType = typeof(TestDevices))]
     public void SlicesSeeTheirPartOfOneAllocation(string name)
     {

@@ -9,6 +9,7 @@ public class GradNormCacheOpTests : DeviceTests
     /// 0, so it is never drawn — and an unseen one (<see cref="GradNormCacheReference.Unseen"/>) ‖x‖ alone.
     /// </summary>
     [Theory]
+    [KernelPath]
     [MemberData(nameof(Devices))]
     public void ScoreUsesTheCachedNormOrOneWhereNeverSeen(string deviceName)
     {

@@ -90,6 +90,7 @@ public class PhiloxRandomTests
 
     /// <summary>The same bits inside a kernel (CPU accelerator, or CUDA with CRS_TEST_DEVICE=cuda) as in C#.</summary>
     [Fact]
+    [KernelPath]
     public void KernelGivesTheSameBitsAsCSharp()
     {
         const int draws = 100;

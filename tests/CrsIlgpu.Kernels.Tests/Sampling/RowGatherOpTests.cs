@@ -5,6 +5,7 @@ namespace CrsIlgpu.Kernels.Tests.Sampling;
 public class RowGatherOpTests : DeviceTests
 {
     [Theory]
+    [KernelPath]
     [MemberData(nameof(Devices))]
     public void GathersScaledRowsLikeTheReference(string deviceName)
     {

@@ -17,6 +17,7 @@ public class RowNormsOpTests : DeviceTests
     // fp32 sums of ≤ 192 squares against a double reference: relative error ≲ d·2^-24 ≈ 1e-5 in the
     // worst case, far less in practice; 1e-5 relative. A wrong norm (no sqrt, L1) is off by ≫ 1e-2.
     [Theory]
+    [KernelPath]
     [MemberData(nameof(DevicesAndShapes))]
     public void RowNormsMatchReference(string deviceName, int rows, int d)
     {

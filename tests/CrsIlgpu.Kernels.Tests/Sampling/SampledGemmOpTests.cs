@@ -28,6 +28,7 @@ public class SampledGemmOpTests : DeviceTests
     }
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(GatherShapes))]
     public void GatherFormMatchesReference(string deviceName, int dout, int din, int n, int k)
     {
@@ -45,6 +46,7 @@ public class SampledGemmOpTests : DeviceTests
     }
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(Devices))]
     public void DuplicateIndicesAddTheirScaledTerms(string deviceName)
     {
@@ -67,6 +69,7 @@ public class SampledGemmOpTests : DeviceTests
     }
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(Devices))]
     public void NoSamplesOverwritesWithZeros(string deviceName)
     {
@@ -90,6 +93,7 @@ public class SampledGemmOpTests : DeviceTests
     }
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(Devices))]
     public void AllRowsWithUnitScalesEqualsDenseTnGemm(string deviceName)
     {
@@ -108,6 +112,7 @@ public class SampledGemmOpTests : DeviceTests
     }
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(Devices))]
     public void PreSampledFormEqualsGatherForm(string deviceName)
     {
@@ -138,6 +143,7 @@ public class SampledGemmOpTests : DeviceTests
     }
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(Devices))]
     public void BatchedFormEqualsSingleFormPerBatch(string deviceName)
     {
@@ -173,6 +179,7 @@ public class SampledGemmOpTests : DeviceTests
     }
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(Devices))]
     public void BatchedAlphaScalesTheSum(string deviceName)
     {
@@ -202,6 +209,7 @@ public class SampledGemmOpTests : DeviceTests
     }
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(Devices))]
     public void DeviceWrittenOutOfRangeIndicesContributeNothing(string deviceName)
     {
@@ -228,6 +236,7 @@ public class SampledGemmOpTests : DeviceTests
     }
 
     [Fact]
+    [KernelPath]
     public void HostIndexOutOfRangeIsRejectedBeforeLaunch()
     {
         var device = TestAccelerators.Kernels;

@@ -19,6 +19,7 @@ public class SampledGemmTileTests
     /// (k = ⌊0.3·N⌋ = 2,496 / 3,782) on the 132-SM test accelerator: the groups each launch gets.
     /// </summary>
     [Theory]
+    [KernelPath]
     [InlineData(192, 192, 2496, 9, "sampled_gemm_tn_gather", 81L)]          // tiny proj: 9 tiles × 9 K groups (⌊2496/256⌋)
     [InlineData(576, 192, 2496, 9, "sampled_gemm_tn_gather", 243L)]         // tiny qkv: 27 tiles × 9
     [InlineData(768, 192, 2496, 9, "sampled_gemm_tn_gather", 324L)]         // tiny fc1: 36 tiles × 9 (wanted 15, capped by K)
@@ -38,6 +39,7 @@ public class SampledGemmTileTests
 
     /// <summary>Attention's batched sampled GEMMs (dV, dK over query rows) have enough tiles: no split.</summary>
     [Fact]
+    [KernelPath]
     public void AttentionProblemsDoNotSplit()
     {
         // vit-cifar-tiny b128: 384 (batch, head) problems of 65 × 64 over k = 19 of 65 rows.
@@ -56,6 +58,7 @@ public class SampledGemmTileTests
 
     /// <summary>The split kernels forced, batched with padded strides and alpha, against the reference.</summary>
     [Theory]
+    [KernelPath]
     [MemberData(nameof(SplitCases))]
     public void ForcedSplitMatchesReference(SampledGemmForm form, int m, int n, int rows, int k, int splits)
     {
@@ -85,6 +88,7 @@ public class SampledGemmTileTests
 
     /// <summary>The 128×128 sampled kernels forced, with an out-of-range index among the samples, against the reference.</summary>
     [Theory]
+    [KernelPath]
     [MemberData(nameof(LargeCases))]
     public void LargeTileMatchesReference(SampledGemmForm form, int m, int n, int rows, int k, int batch)
     {
@@ -98,6 +102,7 @@ public class SampledGemmTileTests
 
     /// <summary>Through the op: a long sample count splits (and gives the same bytes twice); 128 tiles of 128×128 take the large kernel.</summary>
     [Fact]
+    [KernelPath]
     public void OpSplitsLongSampleCountsDeterministically()
     {
         var p = SampledGemmProblem.Create(SampledGemmForm.Gather, 33, 20, 520, 600);
@@ -112,6 +117,7 @@ public class SampledGemmTileTests
 
     /// <summary>The profiler records each launch's groups: what `crs profile` prints per kernel.</summary>
     [Fact]
+    [KernelPath]
     public void ProfilerRecordsGroupsPerLaunch()
     {
         using var device = TestDevices.Create("kernels");
@@ -136,6 +142,7 @@ public class SampledGemmTileTests
     }
 
     [Fact]
+    [KernelPath]
     public void OpRunsTheLargeTileWhenTheRuleSaysSo()
     {
         // 128 problems of 128 × 128: 128 tiles of 128×128, the large kernel (attention-like batch, k = 3 of 5 rows).
@@ -147,13 +154,7 @@ public class SampledGemmTileTests
     }
 
     private static DeviceContext Tf32Device() =>
-        DeviceContext.Create(new DeviceOptions
-        {
-            Kind = TestDevices.IsCuda ? DeviceKind.Cuda : DeviceKind.Cpu,
-            Mode = ExecutionMode.Kernels,
-            Profile = true,
-            MatmulPrecision = MatmulPrecision.Tf32,
-        });
+        TestDevices.CreateKernels(new DeviceOptions { Profile = true, MatmulPrecision = MatmulPrecision.Tf32 });
 
     /// <summary>
     /// Under <see cref="MatmulPrecision.Tf32"/> the sampled GEMM runs the TF32 kernel as every dense GEMM
@@ -161,6 +162,7 @@ public class SampledGemmTileTests
     /// (fp32 would give ≈ 48.023), even where the rule would split in fp32.
     /// </summary>
     [Theory]
+    [KernelPath]
     [InlineData(SampledGemmForm.Gather)]
     [InlineData(SampledGemmForm.PreSampled)]
     public void Tf32DeviceRunsTheTensorCoreSampledKernel(SampledGemmForm form)
@@ -190,6 +192,7 @@ public class SampledGemmTileTests
     /// the fp32 bound alone: the inputs really were rounded.
     /// </summary>
     [Theory]
+    [KernelPath]
     [InlineData(SampledGemmForm.Gather, 130, 70, 50, 37, 2)]
     [InlineData(SampledGemmForm.PreSampled, 65, 129, 40, 21, 1)]
     public void Tf32SampledKernelMatchesReferenceWithinTf32Rounding(SampledGemmForm form, int m, int n, int rows, int k, int batch)

@@ -55,6 +55,7 @@ public class WtaCrsBatchedSelectionOpTests : DeviceTests
     }
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(Cases))]
     public void BatchedSelectionIsIdenticalToTheReference(string deviceName, int problems, int l, double rho)
     {
@@ -79,6 +80,7 @@ public class WtaCrsBatchedSelectionOpTests : DeviceTests
     }
 
     [Theory]
+    [KernelPath]
     [InlineData("kernels")]
     [InlineData("cpu")]
     public void RatioOneKeepsEveryRowOfEveryProblemWithScaleOne(string deviceName)
@@ -97,6 +99,7 @@ public class WtaCrsBatchedSelectionOpTests : DeviceTests
 
     /// <summary>Problem b draws from its own stream: equal scores in every problem still give different rows; problem 0 is the single selection.</summary>
     [Theory]
+    [KernelPath]
     [InlineData("kernels")]
     [InlineData("cpu")]
     public void EachProblemHasItsOwnStream(string deviceName)
@@ -118,6 +121,7 @@ public class WtaCrsBatchedSelectionOpTests : DeviceTests
 
     /// <summary>One group per problem: the result does not depend on the group size.</summary>
     [Theory]
+    [KernelPath]
     [InlineData(1)]
     [InlineData(7)]
     [InlineData(31)]
@@ -138,6 +142,7 @@ public class WtaCrsBatchedSelectionOpTests : DeviceTests
     }
 
     [Fact]
+    [KernelPath]
     public void ChecksShapesBeforeLaunching()
     {
         var device = TestAccelerators.Kernels;

@@ -12,6 +12,7 @@ public class WtaCrsBenchTests
     /// the CPU accelerator would take minutes: its dense GEMM is timed too.)
     /// </summary>
     [Fact]
+    [KernelPath]
     public void RowsReportTheSelectionsLaunchesAndGroups()
     {
         var size = new OpBenchSize("toy", 64, 70, 4, 2); // N = 4,480 rows ≥ DeviceWideMinRows, D = 4

@@ -45,6 +45,7 @@ public class WtaCrsDeviceSelectionTests
     }
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(Cases))]
     public void DeviceWideSelectionIsIdenticalToTheReference(int n, double rho, string pattern)
     {
@@ -64,6 +65,7 @@ public class WtaCrsDeviceSelectionTests
 
     /// <summary>The one-group kernel (one problem) at the same shapes: the same rows as the reference, so as the device-wide path.</summary>
     [Theory]
+    [KernelPath]
     [InlineData(11, 0.5)]
     [InlineData(1000, 0.1)]
     [InlineData(1000, 1.0)]
@@ -88,6 +90,7 @@ public class WtaCrsDeviceSelectionTests
 
     /// <summary>Every group size gives the same rows: 5,000 rows are 3 tiles and 2 merge passes, 1,024 chunks of 5.</summary>
     [Theory]
+    [KernelPath]
     [InlineData(1)]
     [InlineData(7)]
     [InlineData(64)]
@@ -108,6 +111,7 @@ public class WtaCrsDeviceSelectionTests
 
     /// <summary>What the plan lists is what runs: the profiler sees exactly its launches, in order, under the catalog names.</summary>
     [Theory]
+    [KernelPath]
     [InlineData(12608, 0.3, 11)]
     [InlineData(2048, 0.3, 8)]
     [InlineData(50000, 0.1, 13)]
@@ -136,6 +140,7 @@ public class WtaCrsDeviceSelectionTests
     }
 
     [Fact]
+    [KernelPath]
     public void AutoChoosesDeviceWideForOneLargeProblemOnly()
     {
         Assert.Equal(WtaCrsSelectionPath.GroupPerProblem, WtaCrsSelectionPlan.Resolve(1, WtaCrsSelectionPlan.DeviceWideMinRows - 1, WtaCrsSelectionPath.Auto));

@@ -60,6 +60,7 @@ public class WtaCrsSelectionOpTests : DeviceTests
     }
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(Cases))]
     public void SelectionIsIdenticalToTheReference(string deviceName, string pattern, int n, double rho)
     {
@@ -77,6 +78,7 @@ public class WtaCrsSelectionOpTests : DeviceTests
     }
 
     [Theory]
+    [KernelPath]
     [InlineData("kernels")]
     [InlineData("cpu")]
     public void SelectionFromNormsIsIdenticalToTheReference(string deviceName)
@@ -97,6 +99,7 @@ public class WtaCrsSelectionOpTests : DeviceTests
 
     /// <summary>The result does not depend on the group size (fixed chunking, order-free comparisons).</summary>
     [Theory]
+    [KernelPath]
     [InlineData(1)]
     [InlineData(7)]
     [InlineData(64)]

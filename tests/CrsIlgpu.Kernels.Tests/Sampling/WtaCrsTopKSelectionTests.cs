@@ -86,6 +86,7 @@ public class WtaCrsTopKSelectionTests : DeviceTests
     }
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(PathCases))]
     public void EveryPathPicksTheReferenceRows(string path, string pattern, int n, double rho)
     {
@@ -109,6 +110,7 @@ public class WtaCrsTopKSelectionTests : DeviceTests
     }
 
     [Theory]
+    [KernelPath]
     [InlineData("cpu")]
     [InlineData("kernels")]
     public void TheBatchedSelectionKeepsEachProblemsTopRows(string deviceName)
@@ -132,6 +134,7 @@ public class WtaCrsTopKSelectionTests : DeviceTests
     /// ‖A_i‖·‖B_i‖ (rows scaled apart so the ranking is clear in any precision) — and not the full sum.
     /// </summary>
     [Theory]
+    [KernelPath]
     [InlineData("cpu")]
     [InlineData("kernels")]
     public void TheTopKEstimateIsThePlainSumOverTheKeptRows(string deviceName)

@@ -16,6 +16,7 @@ public class SoftmaxOpTests : DeviceTests
     private const double Tolerance = 2e-6;
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(DevicesAndShapes))]
     public void ForwardMatchesReferenceAndRowsSumToOne(string deviceName, int rows, int n)
     {
@@ -36,6 +37,7 @@ public class SoftmaxOpTests : DeviceTests
     }
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(Devices))]
     public void RowsAreTheLeadingDimensionsOfAnyRank(string deviceName)
     {
@@ -52,6 +54,7 @@ public class SoftmaxOpTests : DeviceTests
     }
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(Devices))]
     public void ForwardIsStableForHugeLogitsAndMaskedEntries(string deviceName)
     {
@@ -82,6 +85,7 @@ public class SoftmaxOpTests : DeviceTests
     }
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(DevicesAndShapes))]
     public void BackwardMatchesReference(string deviceName, int rows, int n)
     {
@@ -101,6 +105,7 @@ public class SoftmaxOpTests : DeviceTests
     }
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(Devices))]
     public void InPlaceForwardAndBackwardMatchOutOfPlace(string deviceName)
     {
@@ -125,6 +130,7 @@ public class SoftmaxOpTests : DeviceTests
     }
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(GroupSizeCases.GroupSizesAndRowLengths), MemberType = typeof(GroupSizeCases))]
     public void KernelsAreRightForAnyGroupSize(int groupSize, int n)
     {
@@ -179,6 +185,7 @@ public class SoftmaxOpTests : DeviceTests
     }
 
     [Fact]
+    [KernelPath]
     public void ShapeMismatchNamesOpAndShapes()
     {
         var device = TestAccelerators.Kernels;
@@ -188,6 +195,7 @@ public class SoftmaxOpTests : DeviceTests
     }
 
     [Fact]
+    [KernelPath]
     public void GroupSizeOutsideTheLimitsIsRejected()
     {
         var device = TestAccelerators.Kernels;
@@ -197,6 +205,7 @@ public class SoftmaxOpTests : DeviceTests
     }
 
     [Theory]
+    [KernelPath]
     [InlineData(1, 32)]
     [InlineData(65, 96)]
     [InlineData(197, 224)]

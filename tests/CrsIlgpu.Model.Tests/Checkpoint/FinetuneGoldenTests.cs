@@ -16,12 +16,14 @@ public class FinetuneGoldenTests
     private static VitConfig Config => VitConfig.FromJson(File.ReadAllText(Path.Combine(Folder, "config.json")));
 
     [Theory]
+    [KernelPath]
     [MemberData(nameof(TestDevices.Names), MemberType = typeof(TestDevices))]
     public void InitResizeAndForwardMatchPyTorch(string deviceName)
     {
         var c = Config;
         var expected = Expected.Tensors;
-        using var device = TestDevices.Create(deviceName);
+        using var lease = SharedTestDevices.Lease(deviceName); // one context per collection on CUDA: nothing here needs a fresh one
+        var device = lease.Device;
         using var model = new VisionTransformer(device, c);
         model.Parameters.Initialize(5);
         var seededHead = model.Parameters["head.weight"].Value.ToArray();

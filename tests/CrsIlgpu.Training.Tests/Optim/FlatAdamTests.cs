@@ -15,6 +15,7 @@ public sealed class FlatAdamTests
     private static readonly VitConfig Tiny = new() { Name = "flat", ImageSize = 8, PatchSize = 4, Dim = 8, Depth = 2, Heads = 2, MlpRatio = 2, NumClasses = 3 };
 
     [Theory]
+    [KernelPath]
     [InlineData("kernels", 0.05f)]
     [InlineData("kernels", null)]
     [InlineData("cpu", 0.05f)]
@@ -32,6 +33,7 @@ public sealed class FlatAdamTests
     }
 
     [Fact]
+    [KernelPath]
     public void OneLaunchUpdatesEveryTensor()
     {
         using var device = TestDevices.Create("kernels");

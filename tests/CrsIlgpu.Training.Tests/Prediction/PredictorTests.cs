@@ -35,6 +35,7 @@ public sealed class PredictorTests : TinyCifarTests
 
     /// <summary>Image size 32: no resize; 40 and 48: CIFAR upsampled on the device in both pipelines.</summary>
     [Theory]
+    [KernelPath]
     [MemberData(nameof(DevicesAndSizes))]
     public void APngOfACifarImageGetsTheProbabilitiesOfEvaluationsLogits(string deviceName, int imageSize)
     {

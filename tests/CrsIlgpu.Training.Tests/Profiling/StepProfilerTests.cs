@@ -35,6 +35,7 @@ public class StepProfilerTests
     }
 
     [Fact]
+    [KernelPath]
     public void DenseProfileListsEveryKernelTheStepUsesWithPositiveTimesAndShares()
     {
         var p = Profile(null, steps: 2);
@@ -84,6 +85,7 @@ public class StepProfilerTests
     }
 
     [Fact]
+    [KernelPath]
     public void TraceIsValidJsonWithOneEventPerLaunch()
     {
         var p = Profile(null, steps: 2);
@@ -113,6 +115,7 @@ public class StepProfilerTests
     }
 
     [Theory]
+    [KernelPath]
     [InlineData(SamplingPolicy.Deferred, new[] { "selection_row_norms", "selection_wtacrs" }, "sampled_gemm_tn_gather")]
     [InlineData(SamplingPolicy.Cached, new[] { "selection_row_norms", "selection_wtacrs",
         "row_gather_scaled", "gradnorm_cache_scores" }, "sampled_gemm_tn_presampled")]

@@ -12,6 +12,7 @@ public sealed class StepSynchronizationTests : IDisposable
     public void Dispose() => _temp.Dispose();
 
     [Theory]
+    [KernelPath]
     [InlineData(1.0, "cached")]
     [InlineData(0.5, "cached")]
     [InlineData(0.5, "deferred")]
