@@ -18,10 +18,11 @@ public static class OpBenchRegistry
         ("embed", EmbedBench.Cases),
         ("optim", OptimBench.Cases),
         ("sampling", SampledGemmBench.Cases),
+        ("codec", CodecBench.Cases),
     ];
 
     /// <summary>Kernels `crs bench kernel` can build at any shape; a new kernel adds its entry here.</summary>
-    public static IReadOnlyList<KernelBenchEntry> Kernels { get; } = [.. KernelBenchCases.Entries, AxpbyBench.Entry, ResizeBench.Entry];
+    public static IReadOnlyList<KernelBenchEntry> Kernels { get; } = [.. KernelBenchCases.Entries, .. CodecBench.Entries, AxpbyBench.Entry, ResizeBench.Entry];
 
     /// <summary>The entry of a catalog kernel name; an unknown name is a user error listing the known ones.</summary>
     public static KernelBenchEntry Kernel(string name) =>

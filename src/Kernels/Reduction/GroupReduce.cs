@@ -10,14 +10,19 @@ public static class GroupReduce
 {
     public const int MaxGroupSize = 1024;
 
-    public static float Sum(float value) => Reduce<SumOp>(value);
+    public static float Sum(float value) => Reduce<float, SumOp>(value);
 
-    public static float Max(float value) => Reduce<MaxOp>(value);
+    public static float Max(float value) => Reduce<float, MaxOp>(value);
+
+    /// <summary>Integer max: exact and order-free, e.g. over float bit patterns, where a float max would drop NaNs.</summary>
+    public static int Max(int value) => Reduce<int, IntMaxOp>(value);
 
     /// <summary>The tree over shared memory; TOp is a struct, so each use is its own specialised code.</summary>
-    private static float Reduce<TOp>(float value) where TOp : struct, IReduceOp
+    private static T Reduce<T, TOp>(T value)
+        where T : unmanaged
+        where TOp : struct, IReduceOp<T>
     {
-        var shared = SharedMemory.Allocate<float>(MaxGroupSize);
+        var shared = SharedMemory.Allocate<T>(MaxGroupSize);
         var tid = Group.IdxX;
         var n = Group.DimX;
         shared[tid] = value;
@@ -36,19 +41,24 @@ public static class GroupReduce
         return result;
     }
 
-    private interface IReduceOp
+    private interface IReduceOp<T>
     {
-        float Apply(float a, float b);
+        T Apply(T a, T b);
     }
 
-    private readonly struct SumOp : IReduceOp
+    private readonly struct SumOp : IReduceOp<float>
     {
         public float Apply(float a, float b) => a + b;
     }
 
-    private readonly struct MaxOp : IReduceOp
+    private readonly struct MaxOp : IReduceOp<float>
     {
         public float Apply(float a, float b) => IntrinsicMath.Max(a, b);
+    }
+
+    private readonly struct IntMaxOp : IReduceOp<int>
+    {
+        public int Apply(int a, int b) => IntrinsicMath.Max(a, b);
     }
 
     /// <summary>Half of the smallest power of two ≥ n: the first stride of the tree (0 for n = 1).</summary>
