@@ -29,8 +29,8 @@ public sealed class VisionTransformer : IDisposable
         if (Sampling is { ExampleSlots: > 0 } && sampling!.Policy == SamplingPolicy.Cached)
             Sampling.Rows = new GradNormRows(device, Sampling); // before the layers: each sampled linear registers
         _device = device;
-        Saved = new SavedTensorStore(device.Pool);
         Savers = savers ?? MemorySavers.None;
+        Saved = new SavedTensorStore(device, Savers.Precision);
         Config = config;
         Parameters = new ParameterStore(device, VitParameterLayout.For(config));
         _patchEmbed = new PatchEmbed(device, Parameters, config);
@@ -109,9 +109,15 @@ public sealed class VisionTransformer : IDisposable
                 throw;
             }
         }
+        saved?.Seal(); // encodes what the patch embedding kept (a no-op at fp32)
         foreach (var block in _blocks)
+        {
             x = block.Forward(x, batch, saved);
-        return _head.Forward(x, batch, saved);
+            saved?.Seal(); // the block's kept tensors are no longer read by the forward
+        }
+        var logits = _head.Forward(x, batch, saved);
+        saved?.Seal();
+        return logits;
     }
 
     /// <summary>dlogits [B, classes] → every parameter's gradient (overwritten); frees what forward kept.</summary>

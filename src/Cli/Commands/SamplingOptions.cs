@@ -36,6 +36,14 @@ public sealed class SamplingOptions
 
     public Option<string> Memory { get; } = CreateMemory();
 
+    public Option<string> SavePrecision { get; } = CreateSavePrecision();
+
+    public Option<string?> SavePrecisionFor { get; } = new("--save-precision-for")
+    {
+        Description = "Per-tensor overrides of --save-precision, KEY=PRECISION,... with KEY one of "
+            + string.Join(", ", SavedPrecisionPolicy.Keys) + " (e.g. attn=bf16)",
+    };
+
     public void AddTo(Command command)
     {
         command.Options.Add(Policy);
@@ -45,6 +53,8 @@ public sealed class SamplingOptions
         command.Options.Add(RecomputeGelu);
         command.Options.Add(LayerNormFromOutput);
         command.Options.Add(Memory);
+        command.Options.Add(SavePrecision);
+        command.Options.Add(SavePrecisionFor);
     }
 
     /// <summary>The savers: the --memory preset, with each saver's own flag turning it on as well.</summary>
@@ -56,6 +66,7 @@ public sealed class SamplingOptions
             RecomputeAttention = preset.RecomputeAttention || parse.GetValue(RecomputeAttention),
             RecomputeGelu = preset.RecomputeGelu || parse.GetValue(RecomputeGelu),
             LayerNormFromOutput = preset.LayerNormFromOutput || parse.GetValue(LayerNormFromOutput),
+            Precision = SavedPrecisionPolicy.Parse(parse.GetValue(SavePrecision)!, parse.GetValue(SavePrecisionFor)),
         };
     }
 
@@ -101,6 +112,17 @@ public sealed class SamplingOptions
             DefaultValueFactory = _ => "none",
         };
         option.AcceptOnlyFromAmong([.. MemorySavers.Presets.Keys]);
+        return option;
+    }
+
+    private static Option<string> CreateSavePrecision()
+    {
+        var option = new Option<string>("--save-precision")
+        {
+            Description = "How tensors kept for backward are stored: fp32, bf16 (round to nearest even) or int8 (per-row absmax scale); compute stays fp32",
+            DefaultValueFactory = _ => "fp32",
+        };
+        option.AcceptOnlyFromAmong("fp32", "bf16", "int8");
         return option;
     }
 

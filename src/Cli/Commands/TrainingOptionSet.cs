@@ -82,7 +82,7 @@ public sealed class TrainingOptionSet
 
     /// <summary>Options that define the run (not where the data is): a resume takes these from the checkpoint.</summary>
     public IEnumerable<Option> RunDefining =>
-        [Dataset, Model, Ratio, Sampling.Layers, Sampling.Policy, Sampling.Estimator, Sampling.RecomputeAttention, Sampling.RecomputeGelu, Sampling.LayerNormFromOutput, Sampling.Memory,
+        [Dataset, Model, Ratio, Sampling.Layers, Sampling.Policy, Sampling.Estimator, Sampling.RecomputeAttention, Sampling.RecomputeGelu, Sampling.LayerNormFromOutput, Sampling.Memory, Sampling.SavePrecision, Sampling.SavePrecisionFor,
         Batch, Lr, MinLr, Warmup, Optimizer, WeightDecay, ClipNorm, LabelSmoothing, Seed, Init, TrainLimit, TestLimit, LogEvery, ProbeEvery];
 
     public void AddTo(Command command, bool withDataset = true)
@@ -108,6 +108,8 @@ public sealed class TrainingOptionSet
         RecomputeAttention = Sampling.Savers(parse).RecomputeAttention,
         RecomputeGelu = Sampling.Savers(parse).RecomputeGelu,
         LayerNormFromOutput = Sampling.Savers(parse).LayerNormFromOutput,
+        SavePrecision = parse.GetValue(Sampling.SavePrecision)!,
+        SavePrecisionFor = parse.GetValue(Sampling.SavePrecisionFor),
         Epochs = parse.GetValue(Epochs),
         Batch = parse.GetValue(Batch),
         LearningRate = parse.GetValue(Lr),

@@ -26,6 +26,13 @@ public sealed record MemorySavers
     /// </summary>
     public bool LayerNormFromOutput { get; init; }
 
+    /// <summary>How kept tensors are stored (<c>--save-precision</c>; fp32 by default): a policy of the store, not a saver of one layer.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public SavedPrecisionPolicy Precision { get; init; } = SavedPrecisionPolicy.Fp32;
+
+    /// <summary>The precision policy as reports print it ("fp32", "bf16", "int8 (attn bf16)").</summary>
+    public string SavePrecision => Precision.Describe();
+
     /// <summary>Keeps everything: the default.</summary>
     public static MemorySavers None { get; } = new();
 
@@ -42,5 +49,5 @@ public sealed record MemorySavers
     /// <summary>", attention recomputed, GELU recomputed" style suffix for reports ("" when none is on).</summary>
     public string Describe() =>
         (RecomputeAttention ? ", attention recomputed" : "") + (RecomputeGelu ? ", GELU recomputed" : "")
-        + (LayerNormFromOutput ? ", LayerNorm from its output" : "");
+        + (LayerNormFromOutput ? ", LayerNorm from its output" : "") + (Precision.Encodes ? ", saved as " + Precision.Describe() : "");
 }

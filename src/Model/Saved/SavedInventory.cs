@@ -1,3 +1,5 @@
+using CrsIlgpu.Kernels.Codec;
+
 namespace CrsIlgpu.Model.Saved;
 
 /// <summary>Why a forward keeps a tensor for its backward (the inventory's "role" column).</summary>
@@ -21,6 +23,6 @@ public enum SavedRole
 
 /// <summary>
 /// One live entry of the store: the tensor's inventory name (its label: the module path that made
-/// it), the layer that keeps it, why, and the bytes it holds in the pool.
+/// it), the layer that keeps it, why, the bytes it holds in the pool and how they are stored.
 /// </summary>
-public sealed record SavedEntryInfo(string Name, string Layer, SavedRole Role, long Bytes);
+public sealed record SavedEntryInfo(string Name, string Layer, SavedRole Role, long Bytes, SavedPrecision Precision = SavedPrecision.Fp32);

@@ -1,3 +1,4 @@
+using CrsIlgpu.Kernels.Codec;
 using CrsIlgpu.Kernels.Runtime.Memory;
 using CrsIlgpu.Kernels.Sampling;
 
@@ -10,11 +11,19 @@ namespace CrsIlgpu.Model.Saved;
 /// is left. Keeping moves the tensor's pool bytes to <see cref="MemoryTag.SavedForBackward"/>, so the
 /// store's <see cref="Entries"/> are exactly the pool's saved bytes. A forward with no store (null) is
 /// inference: nothing is kept. Entries read by several backwards (<c>readers</c>) are freed by the last one.
+/// With a <see cref="SavedPrecisionPolicy"/> that encodes, <see cref="Seal"/> (called by the model after
+/// each block's forward, when nothing reads the block's tensors any more) replaces each kept fp32 tensor
+/// by its bf16 or int8 encoding, and every <see cref="Take{T}"/> decodes into a workspace that lives as
+/// long as its lease: one layer's backward.
 /// </summary>
-public sealed class SavedTensorStore(MemoryPool pool)
+public sealed class SavedTensorStore(DeviceContext device, SavedPrecisionPolicy? precision = null)
 {
+    private readonly MemoryPool pool = device.Pool;
     private readonly Dictionary<(string Layer, string Key), Entry> _entries = [];
     private long _order;
+
+    /// <summary>How kept tensors are stored.</summary>
+    public SavedPrecisionPolicy Precision { get; } = precision ?? SavedPrecisionPolicy.Fp32;
 
     /// <summary>Number of entries live now.</summary>
     public int Count => _entries.Count;
@@ -28,6 +37,7 @@ public sealed class SavedTensorStore(MemoryPool pool)
         if (!tensor.OwnsMemory)
             throw new ArgumentException($"{layer}: '{tensor.Label}' is a view; keep the tensor that owns the memory");
         Add(layer, key, role, tensor, tensor.Label ?? key, readers, tensor.Block);
+        _entries[(layer, key)].Pending = Precision.For(key, role);
     }
 
     /// <summary>Keeps a Cached linear's selection (indices, scales, winner count) for one backward read.</summary>
@@ -49,12 +59,40 @@ public sealed class SavedTensorStore(MemoryPool pool)
     {
         if (!_entries.TryGetValue((layer, key), out var entry))
             throw new InvalidOperationException($"{layer}: backward without forward (nothing kept as '{key}')");
-        if (entry.Item is not T item)
+        if (entry.Item is not T && !(entry.Item is EncodedTensor && typeof(T) == typeof(Tensor)))
             throw new InvalidOperationException($"{layer}: '{key}' holds a {entry.Item.GetType().Name}, not a {typeof(T).Name}");
         if (entry.Leases >= entry.Readers)
             throw new InvalidOperationException($"{layer}: '{key}' was kept for {entry.Readers} read(s) and all are taken");
         entry.Leases++;
-        return new SavedLease<T>(item, () => Done(layer, key, entry));
+        if (entry.Item is EncodedTensor encoded && typeof(T) == typeof(Tensor))
+        {
+            var decoded = new Tensor(pool, MemoryTag.Workspace, encoded.Label + ".decoded", encoded.Shape);
+            CodecOp.Decode(device, encoded, decoded);
+            return new SavedLease<T>((decoded as T)!, () =>
+            {
+                decoded.Dispose();
+                Done(layer, key, entry);
+            });
+        }
+        return new SavedLease<T>((T)entry.Item, () => Done(layer, key, entry));
+    }
+
+    /// <summary>
+    /// Encodes every entry kept since the last seal whose policy is not fp32 (the fp32 tensor is freed).
+    /// Only once the forward no longer reads or writes them: the model calls it after each block.
+    /// </summary>
+    public void Seal()
+    {
+        foreach (var entry in _entries.Values.Where(e => e.Pending != SavedPrecision.Fp32 && e.Item is Tensor).OrderBy(e => e.Order).ToList())
+        {
+            var tensor = (Tensor)entry.Item;
+            var encoded = CodecOp.Encode(device, tensor, entry.Pending, MemoryTag.SavedForBackward, tensor.Label);
+            tensor.Dispose();
+            entry.Item = encoded;
+            entry.Bytes = encoded.Bytes;
+            entry.Precision = entry.Pending;
+            entry.Pending = SavedPrecision.Fp32;
+        }
     }
 
     /// <summary>Shorthand for a tensor entry.</summary>
@@ -62,7 +100,7 @@ public sealed class SavedTensorStore(MemoryPool pool)
 
     /// <summary>The live entries in the order they were kept.</summary>
     public IReadOnlyList<SavedEntryInfo> Entries =>
-        _entries.Values.OrderBy(e => e.Order).Select(e => new SavedEntryInfo(e.Name, e.Layer, e.Role, e.Bytes)).ToList();
+        _entries.Values.OrderBy(e => e.Order).Select(e => new SavedEntryInfo(e.Name, e.Layer, e.Role, e.Bytes, e.Precision)).ToList();
 
     /// <summary>Frees every entry still held (a forward with no backward, or a backward that stopped midway).</summary>
     public void EndStep()
@@ -97,8 +135,10 @@ public sealed class SavedTensorStore(MemoryPool pool)
         public string Layer { get; } = layer;
         public string Name { get; } = name;
         public SavedRole Role { get; } = role;
-        public IDisposable Item { get; } = item;
-        public long Bytes { get; } = bytes;
+        public IDisposable Item { get; set; } = item;
+        public long Bytes { get; set; } = bytes;
+        public SavedPrecision Precision { get; set; } = SavedPrecision.Fp32;
+        public SavedPrecision Pending { get; set; } = SavedPrecision.Fp32;
         public long Order { get; } = order;
         public int Readers { get; set; } = readers;
         public int Leases { get; set; }

@@ -58,9 +58,16 @@ public sealed record TrainingOptions
     /// <summary>LayerNorm's backward from its output: no LayerNorm keeps its input (less memory, one more pass per LayerNorm).</summary>
     public bool LayerNormFromOutput { get; init; }
 
+    /// <summary>How kept tensors are stored: fp32, bf16 or int8 (<c>--save-precision</c>).</summary>
+    public string SavePrecision { get; init; } = "fp32";
+
+    /// <summary>Per-tensor overrides, KEY=PRECISION,... (<c>--save-precision-for</c>); null: none.</summary>
+    public string? SavePrecisionFor { get; init; }
+
     /// <summary>The memory savers these options turn on.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
-    public MemorySavers Savers => new() { RecomputeAttention = RecomputeAttention, RecomputeGelu = RecomputeGelu, LayerNormFromOutput = LayerNormFromOutput };
+    public MemorySavers Savers => new() { RecomputeAttention = RecomputeAttention, RecomputeGelu = RecomputeGelu, LayerNormFromOutput = LayerNormFromOutput,
+        Precision = SavedPrecisionPolicy.Parse(SavePrecision, SavePrecisionFor) };
 
     /// <summary>Train on the first N images of the (seeded) training set only; 0: all of it.</summary>
     public int TrainLimit { get; init; }

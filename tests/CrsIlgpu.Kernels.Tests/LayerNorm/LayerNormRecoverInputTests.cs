@@ -8,6 +8,7 @@ namespace CrsIlgpu.Kernels.Tests.LayerNorm;
 /// backend and the reference give the same bits; the backward from the recovered input equals the
 /// backward from the real one up to rounding; a γ of exactly 0 gives x̂ = 0 in that column, as documented.
 /// </summary>
+[KernelPath]
 public class LayerNormRecoverInputTests : DeviceTests
 {
     public static TheoryData<string, int, int> DevicesAndShapes => DeviceCases.Of((1, 1), (3, 5), (37, 33), (2, 768));

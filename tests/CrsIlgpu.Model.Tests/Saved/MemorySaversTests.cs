@@ -13,6 +13,7 @@ public class MemorySaversTests
 
     private static WtaCrsConfig Sampled(SamplingPolicy policy) => new(WtaCrsConfig.PaperSites, 0.4, policy, KMin: 1, Seed: 9);
 
+    [KernelPath]
     [Theory]
     [InlineData("kernels")]
     [InlineData("cpu")]
@@ -29,6 +30,7 @@ public class MemorySaversTests
             Assert.True(g.Select(BitConverter.SingleToInt32Bits).SequenceEqual(actual.Grads[name].Select(BitConverter.SingleToInt32Bits)), name);
     }
 
+    [KernelPath]
     [Theory]
     [InlineData("kernels", SamplingPolicy.Cached)]
     [InlineData("cpu", SamplingPolicy.Cached)]
@@ -71,6 +73,7 @@ public class MemorySaversTests
         Assert.Equal(policy is null ? 0 : config.Depth, recomputed.Entries.Count(e => e is { Role: SavedRole.Selection } && e.Layer.EndsWith("mlp.fc2", StringComparison.Ordinal)));
     }
 
+    [KernelPath]
     [Theory]
     [InlineData("kernels")]
     [InlineData("cpu")]

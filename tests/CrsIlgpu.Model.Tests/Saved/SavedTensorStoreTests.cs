@@ -12,7 +12,7 @@ public class SavedTensorStoreTests
     public void KeepingMovesTheBytesToSavedForBackwardAndTheLastReadFreesThem()
     {
         using var device = DeviceContext.CreatePlanner();
-        var store = new SavedTensorStore(device.Pool);
+        var store = new SavedTensorStore(device);
         var x = Activation(device, "blocks.0.norm1.out", 6, 8);
         Assert.Equal(6 * 8 * 4, device.Pool.LiveBytes(MemoryTag.Activations));
 
@@ -34,7 +34,7 @@ public class SavedTensorStoreTests
     public void AnEntryKeptForTwoReadersLivesUntilTheSecondIsDone()
     {
         using var device = DeviceContext.CreatePlanner();
-        var store = new SavedTensorStore(device.Pool);
+        var store = new SavedTensorStore(device);
         store.Keep("norm", "input", SavedRole.InputGradient, Activation(device, "x", 4), readers: 2);
 
         var first = store.Take("norm", "input");
@@ -52,7 +52,7 @@ public class SavedTensorStoreTests
     public void MistakesAreRefusedWithTheLayersName()
     {
         using var device = DeviceContext.CreatePlanner();
-        var store = new SavedTensorStore(device.Pool);
+        var store = new SavedTensorStore(device);
         var x = Activation(device, "x", 2, 3);
         Assert.Contains("view", Assert.Throws<ArgumentException>(() => store.Keep("fc1", "input", SavedRole.WeightGradientInput, x.Reshape(6))).Message);
         Assert.Contains("fc1: backward without forward", Assert.Throws<InvalidOperationException>(() => store.Take("fc1", "input")).Message);
@@ -67,7 +67,7 @@ public class SavedTensorStoreTests
     public void EndStepFreesWhatNoBackwardTookAndCountsIt()
     {
         using var device = DeviceContext.CreatePlanner();
-        var store = new SavedTensorStore(device.Pool);
+        var store = new SavedTensorStore(device);
         store.Keep("a", "x", SavedRole.InputGradient, Activation(device, "a.x", 5));
         store.Keep("b", "selection", new WtaCrsSelectionBuffers(device.Pool, 3, MemoryTag.Activations, "b.wtacrs"));
         Assert.Equal(20 + 3 * 4 + 3 * 4 + 4, device.Pool.LiveBytes(MemoryTag.SavedForBackward));
