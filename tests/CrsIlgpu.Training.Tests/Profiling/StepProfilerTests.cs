@@ -1,4 +1,5 @@
 using System.Text.Json;
+using CrsIlgpu.Model.Saved;
 using CrsIlgpu.Model.Sampling;
 using CrsIlgpu.Training.Profiling;
 
@@ -136,6 +137,20 @@ public class StepProfilerTests
         Assert.Equal(4, p.Kernels.Single(k => k.Kernel == "selection_wtacrs").LaunchesPerStep);
         Assert.Equal(100, p.Phases.Sum(x => x.SharePercent), 9);
         Assert.Equal(ProfilePhase.All, p.Phases.Select(x => x.Phase));
+    }
+
+    [Fact]
+    public void ASavedPrecisionStepShowsItsCodecsAsTheirOwnPhase()
+    {
+        using var device = TestDevices.Create("cpu");
+        var savers = new MemorySavers { Precision = SavedPrecisionPolicy.Parse("bf16", "attn=int8") };
+        var p = StepProfiler.Run(device, new StepProfileOptions(Tiny, Batch: 2, null, WarmupSteps: 0, Steps: 1, Savers: savers));
+
+        var codec = p.Kernels.Where(k => k.Phase == ProfilePhase.Codec).Select(k => k.Kernel).Order().ToList();
+        Assert.Equal(["codec_bf16_decode", "codec_bf16_encode", "codec_int8_decode", "codec_int8_encode"], codec);
+        Assert.Equal(ProfilePhase.Codec, p.Phases[^1].Phase);
+        Assert.True(p.Phases[^1].SharePercent > 0);
+        Assert.DoesNotContain(p.Kernels, k => k.Kernel.StartsWith("codec_", StringComparison.Ordinal) && k.Phase != ProfilePhase.Codec);
     }
 
     [Fact]
