@@ -8,6 +8,7 @@ namespace CrsIlgpu.Kernels.Tests.Codec;
 /// 2^-8/(1 + 2^-8) ≈ 3.9e-3. Note the bound is 2^-8, not 2^-9: half of bf16's epsilon 2^-7.
 /// Subnormals have a fixed ulp of 2^-133, so their error is at most 2^-134 absolute.
 /// </summary>
+[KernelPath]
 public class Bf16BoundTests(ITestOutputHelper output) : DeviceTests
 {
     private static readonly double RelativeBound = Math.ScaleB(1, -8) / (1 + Math.ScaleB(1, -8));

@@ -8,6 +8,7 @@ namespace CrsIlgpu.Kernels.Tests.Codec;
 /// by the carry trick (<see cref="CodecMath"/>), by the definition (<see cref="CodecReference"/>) and
 /// on both devices (rotated so the CPU backend's vector lanes and scalar tail both see each case).
 /// </summary>
+[KernelPath]
 public class Bf16RuleTests : DeviceTests
 {
     /// <summary>(fp32 bits, bf16 bits, why). A truncating or round-half-up encoder fails the tie rows; one without the NaN branch the NaN rows.</summary>

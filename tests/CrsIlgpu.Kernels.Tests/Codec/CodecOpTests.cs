@@ -9,6 +9,7 @@ namespace CrsIlgpu.Kernels.Tests.Codec;
 /// int8 scales and decoded values, at row widths 1, 3, 32, 33, 768 and 3072 with odd and even lengths,
 /// on inputs laced with the special values (NaN, ±Inf, ±0, subnormals, bf16 ties, a zero row).
 /// </summary>
+[KernelPath]
 public class CodecOpTests
 {
     public static TheoryData<SavedPrecision, int, int> Shapes()

@@ -8,6 +8,7 @@ namespace CrsIlgpu.Kernels.Tests.Codec;
 /// tested bound is s·(1/2 + 2^-16); where the scale is subnormal (absmax &lt; 127·2^-126 ≈ 1.5e-36)
 /// it rounds by up to 2^-150, which adds up to 64·2^-149 absolute.
 /// </summary>
+[KernelPath]
 public class Int8BoundTests(ITestOutputHelper output) : DeviceTests
 {
     private static readonly double Slack = Math.ScaleB(1, -16);

@@ -8,6 +8,7 @@ namespace CrsIlgpu.Kernels.Tests.Codec;
 /// of 8): ties round half to even, all-zero rows decode to exact zeros, a NaN or an Inf makes the
 /// whole row NaN and no other, −0 comes back +0, tiny rows keep the bound, and q never leaves ±127.
 /// </summary>
+[KernelPath]
 public class Int8RuleTests : DeviceTests
 {
     private const int Width = 40;
