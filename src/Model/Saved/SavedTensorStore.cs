@@ -18,7 +18,7 @@ namespace CrsIlgpu.Model.Saved;
 /// </summary>
 public sealed class SavedTensorStore(DeviceContext device, SavedPrecisionPolicy? precision = null)
 {
-    private readonly MemoryPool pool = device.Pool;
+    private readonly MemoryPool _pool = device.Pool;
     private readonly Dictionary<(string Layer, string Key), Entry> _entries = [];
     private long _order;
 
@@ -36,13 +36,13 @@ public sealed class SavedTensorStore(DeviceContext device, SavedPrecisionPolicy?
     {
         if (!tensor.OwnsMemory)
             throw new ArgumentException($"{layer}: '{tensor.Label}' is a view; keep the tensor that owns the memory");
-        Add(layer, key, role, tensor, tensor.Label ?? key, readers, tensor.Block);
-        _entries[(layer, key)].Pending = Precision.For(key, role);
+        Add(layer, key, role, tensor, tensor.Label ?? key, readers, Precision.For(key, role), tensor.Block);
     }
 
     /// <summary>Keeps a Cached linear's selection (indices, scales, winner count) for one backward read.</summary>
     public void Keep(string layer, string key, WtaCrsSelectionBuffers selection) =>
-        Add(layer, key, SavedRole.Selection, selection, layer + "." + key, 1, selection.Indices.Block, selection.Scales.Block, selection.Winners.Block);
+        Add(layer, key, SavedRole.Selection, selection, layer + "." + key, 1, SavedPrecision.Fp32,
+            selection.Indices.Block, selection.Scales.Block, selection.Winners.Block);
 
     /// <summary>Whether the store holds an entry under this layer and key.</summary>
     public bool Holds(string layer, string key) => _entries.ContainsKey((layer, key));
@@ -66,7 +66,7 @@ public sealed class SavedTensorStore(DeviceContext device, SavedPrecisionPolicy?
         entry.Leases++;
         if (entry.Item is EncodedTensor encoded && typeof(T) == typeof(Tensor))
         {
-            var decoded = new Tensor(pool, MemoryTag.Workspace, encoded.Label + ".decoded", encoded.Shape);
+            var decoded = new Tensor(_pool, MemoryTag.Workspace, encoded.Label + ".decoded", encoded.Shape);
             CodecOp.Decode(device, encoded, decoded);
             return new SavedLease<T>((decoded as T)!, () =>
             {
@@ -111,13 +111,14 @@ public sealed class SavedTensorStore(DeviceContext device, SavedPrecisionPolicy?
         _entries.Clear();
     }
 
-    private void Add(string layer, string key, SavedRole role, IDisposable item, string name, int readers, params PoolBlock[] blocks)
+    private void Add(string layer, string key, SavedRole role, IDisposable item, string name, int readers, SavedPrecision pending,
+        params PoolBlock[] blocks)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(readers, 1);
-        if (!_entries.TryAdd((layer, key), new Entry(layer, name, role, item, readers, blocks.Sum(b => b.Requested), _order++)))
+        if (!_entries.TryAdd((layer, key), new Entry(layer, name, role, item, readers, blocks.Sum(b => b.Requested), _order++) { Pending = pending }))
             throw new InvalidOperationException($"{layer}: '{key}' is kept twice in one step (the last backward did not take it)");
         foreach (var block in blocks)
-            pool.Retag(block, MemoryTag.SavedForBackward);
+            _pool.Retag(block, MemoryTag.SavedForBackward);
     }
 
     private void Done(string layer, string key, Entry entry)
@@ -138,6 +139,7 @@ public sealed class SavedTensorStore(DeviceContext device, SavedPrecisionPolicy?
         public IDisposable Item { get; set; } = item;
         public long Bytes { get; set; } = bytes;
         public SavedPrecision Precision { get; set; } = SavedPrecision.Fp32;
+        /// <summary>The precision <see cref="Seal"/> encodes it in (fp32: left as is, or already sealed).</summary>
         public SavedPrecision Pending { get; set; } = SavedPrecision.Fp32;
         public long Order { get; } = order;
         public int Readers { get; set; } = readers;
