@@ -118,15 +118,10 @@ public class MemorySaversTests
         Assert.Equal(selection.Sum(e => e.Bytes), sampled.Total - fromOutput.Total);
     }
 
-    private static (long Total, IReadOnlyList<SavedEntryInfo> Entries) SavedAfterForward(VitConfig config, int batch, WtaCrsConfig? sampling, MemorySavers savers)
+    private static (long Total, IReadOnlyList<SavedEntryInfo> Entries) SavedAfterForward(VitConfig config, int batch, WtaCrsConfig? sampling,
+        MemorySavers savers)
     {
-        using var planner = DeviceContext.CreatePlanner();
-        using var model = new VisionTransformer(planner, config, sampling, savers: savers);
-        using var images = new Tensor(planner.Pool, MemoryTag.Activations, "images", batch, config.Channels, config.ImageSize, config.ImageSize);
-        using var labels = new IntTensor(planner.Pool, batch);
-        IReadOnlyList<SavedEntryInfo> entries = [];
-        model.ForwardBackward(images, labels, afterForward: () => entries = model.Saved.Entries);
-        Assert.Equal(0, model.Saved.LeftAtLastEnd);
+        var entries = PlannedSteps.SavedAfterForward(config, batch, sampling, savers);
         return (entries.Sum(e => e.Bytes), entries);
     }
 }

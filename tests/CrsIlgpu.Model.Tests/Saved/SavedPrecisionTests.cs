@@ -79,18 +79,9 @@ public class SavedPrecisionTests
         _ => Tiny.Dim,
     };
 
-    private static IReadOnlyList<SavedEntryInfo> Entries(SavedPrecisionPolicy policy)
-    {
-        using var planner = DeviceContext.CreatePlanner();
-        using var model = new VisionTransformer(planner, Tiny, new WtaCrsConfig(WtaCrsConfig.PaperSites, 0.5, SamplingPolicy.Cached, KMin: 1),
-            savers: new MemorySavers { Precision = policy });
-        using var images = new Tensor(planner.Pool, MemoryTag.Activations, "images", 4, 3, 8, 8);
-        using var labels = new IntTensor(planner.Pool, 4);
-        IReadOnlyList<SavedEntryInfo> entries = [];
-        model.ForwardBackward(images, labels, afterForward: () => entries = model.Saved.Entries);
-        Assert.Equal(0, model.Saved.LeftAtLastEnd);
-        return entries;
-    }
+    private static IReadOnlyList<SavedEntryInfo> Entries(SavedPrecisionPolicy policy) =>
+        PlannedSteps.SavedAfterForward(Tiny, 4, new WtaCrsConfig(WtaCrsConfig.PaperSites, 0.5, SamplingPolicy.Cached, KMin: 1),
+            new MemorySavers { Precision = policy });
 
     /// <summary>
     /// A first-order bound: a gradient of the 2-block model is a product along the backward of at
