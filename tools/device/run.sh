@@ -260,7 +260,8 @@ job_devices() {
     "$DOTNET_ROOT/dotnet" "$APPS/crs/crs.dll" devices --device cuda --json >"$R/devices-cuda.json" 2>>"$R/devices-cuda.txt"
     cat "$R/devices-cuda.txt"
     if [ "$code" -ne 0 ]; then
-      echo "crs devices --device cuda exited $code: $(grep -m1 -iE 'error|cuda' "$R/devices-cuda.txt" | cut -c1-200)" >"$R/CUDA_UNUSABLE"
+      # The probe's one `error:` line says at which stage and why; any line naming CUDA otherwise.
+      echo "crs devices --device cuda exited $code: $( (grep -m1 '^error:' "$R/devices-cuda.txt" || grep -m1 -iE 'error|cuda' "$R/devices-cuda.txt") | cut -c1-300)" >"$R/CUDA_UNUSABLE"
     elif ! grep -q '"kind": "Cuda"' "$R/devices-cuda.json"; then
       echo "crs devices --device cuda lists no CUDA device" >"$R/CUDA_UNUSABLE"
     fi
