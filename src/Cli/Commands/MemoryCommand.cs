@@ -60,11 +60,13 @@ public static class MemoryCommand
             var ratioList = parse.GetValue(ratios) is { } text2 ? OptionLists.Ratios(text2, "--ratios") : [1.0];
             sampling.WarnIfUnused(parse, ratioList);
             var reports = new List<StepMemoryReport>();
+            var samplingConfigs = new List<WtaCrsConfig?>();
             var timelines = new List<(string, IReadOnlyList<MemoryEvent>)>();
             foreach (var ratio in ratioList)
             {
                 // ρ = 1 is the dense baseline: the comparison is against training without sampling.
                 var samplingConfig = sampling.Config(parse, ratio, seed: 0, "--ratios");
+                samplingConfigs.Add(samplingConfig);
                 using var device = parse.GetValue(plan) ? DeviceContext.CreatePlanner(options, cap) : DeviceContext.Create(options);
                 var report = StepMemory.Measure(device, config, parse.GetValue(batch), sampling: samplingConfig,
                     savers: sampling.Savers(parse));
@@ -81,7 +83,7 @@ public static class MemoryCommand
             {
                 for (var i = 1; i < reports.Count; i++)
                 {
-                    if (sampling.Config(parse, ratioList[i], seed: 0, "--ratios") is { } sampled)
+                    if (samplingConfigs[i] is { } sampled)
                         PrintSites(reports[i], SiteSavings.Compare(reports[0], reports[i], sampled));
                 }
             }

@@ -97,7 +97,9 @@ public sealed class TrainingOptionSet
             RunDefining.Append(Epochs).Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToHashSet())
         : BindTyped(parse);
 
-    private TrainingOptions BindTyped(ParseResult parse) => new()
+    private TrainingOptions BindTyped(ParseResult parse) => BindTyped(parse, Sampling.Savers(parse));
+
+    private TrainingOptions BindTyped(ParseResult parse, MemorySavers savers) => new()
     {
         Dataset = parse.GetValue(Dataset)!,
         Model = parse.GetValue(Model)!,
@@ -105,9 +107,9 @@ public sealed class TrainingOptionSet
         CrsLayers = parse.GetValue(Sampling.Layers)!,
         Policy = parse.GetValue(Sampling.Policy)!,
         Estimator = parse.GetValue(Sampling.Estimator)!,
-        RecomputeAttention = Sampling.Savers(parse).RecomputeAttention,
-        RecomputeGelu = Sampling.Savers(parse).RecomputeGelu,
-        LayerNormFromOutput = Sampling.Savers(parse).LayerNormFromOutput,
+        RecomputeAttention = savers.RecomputeAttention,
+        RecomputeGelu = savers.RecomputeGelu,
+        LayerNormFromOutput = savers.LayerNormFromOutput,
         SavePrecision = parse.GetValue(Sampling.SavePrecision)!,
         SavePrecisionFor = parse.GetValue(Sampling.SavePrecisionFor),
         Epochs = parse.GetValue(Epochs),

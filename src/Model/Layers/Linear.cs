@@ -120,7 +120,7 @@ public sealed class Linear(DeviceContext device, Parameter weight, Parameter bia
             if (input is not null)
             {
                 OpCheck.That(Name, input.Length == (long)rows * In, $"gradient '{dy.Label}' {dy.ShapeText} does not match the input {input.ShapeText}");
-                var x = input.Shape.Length == 2 ? input : input.Reshape(rows, In);
+                var x = AsMatrix(input, rows);
                 SampledGemmOp.Gather(device, dy, x, selection.Value.Indices, selection.Value.Scales, weight.Grad);
                 ActiveProbe?.WeightGradient(layerId, site, dy, x, weight.Grad, selection.Value);
             }
@@ -152,7 +152,7 @@ public sealed class Linear(DeviceContext device, Parameter weight, Parameter bia
     {
         var config = sampling!.Config;
         using var norms = TensorAlloc.Workspace(device, Name + ".x_norms", rows);
-        RowNormsOp.Run(device, x.Shape.Length == 2 ? x : x.Reshape(rows, In), norms);
+        RowNormsOp.Run(device, AsMatrix(x, rows), norms);
         _cachedRows = _rowSlot >= 0 && sampling.Rows is { Active: true };
         if (_cachedRows)
             ScaleByCachedGradientNorms(norms, rows);
@@ -176,13 +176,16 @@ public sealed class Linear(DeviceContext device, Parameter weight, Parameter bia
         var config = sampling!.Config;
         using var xNorms = TensorAlloc.Workspace(device, Name + ".x_norms", rows);
         using var gNorms = TensorAlloc.Workspace(device, Name + ".g_norms", rows);
-        RowNormsOp.Run(device, x.Shape.Length == 2 ? x : x.Reshape(rows, In), xNorms);
+        RowNormsOp.Run(device, AsMatrix(x, rows), xNorms);
         RowNormsOp.Run(device, dy, gNorms);
         using var selection = new WtaCrsSelectionBuffers(device.Pool, config.Budget(rows, site), MemoryTag.Workspace, Name + ".wtacrs");
         WtaCrsSelectionOp.SelectFromNorms(device, xNorms, gNorms, selection, config.Seed, sampling.Step, layerId, estimator: config.Estimator);
-        SampledGemmOp.Gather(device, dy, x.Shape.Length == 2 ? x : x.Reshape(rows, In), selection.Indices, selection.Scales, weight.Grad);
-        ActiveProbe?.WeightGradient(layerId, site, dy, x.Shape.Length == 2 ? x : x.Reshape(rows, In), weight.Grad, selection);
+        SampledGemmOp.Gather(device, dy, AsMatrix(x, rows), selection.Indices, selection.Scales, weight.Grad);
+        ActiveProbe?.WeightGradient(layerId, site, dy, AsMatrix(x, rows), weight.Grad, selection);
     }
+
+    /// <summary>x seen as [rows, in] (a view when it has more dimensions), as the row ops and sampled GEMMs take it.</summary>
+    private Tensor AsMatrix(Tensor x, int rows) => x.Shape.Length == 2 ? x : x.Reshape(rows, In);
 
     /// <summary>The gradient probe when this step is probed (docs/wtacrs.md, "The gradient probe").</summary>
     private GradientProbe? ActiveProbe => sampling?.Probe is { Active: true } probe ? probe : null;

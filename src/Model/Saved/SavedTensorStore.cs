@@ -59,13 +59,15 @@ public sealed class SavedTensorStore(DeviceContext device, SavedPrecisionPolicy?
     {
         if (!_entries.TryGetValue((layer, key), out var entry))
             throw new InvalidOperationException($"{layer}: backward without forward (nothing kept as '{key}')");
-        if (entry.Item is not T && !(entry.Item is EncodedTensor && typeof(T) == typeof(Tensor)))
+        var decodes = entry.Item is EncodedTensor && typeof(T) == typeof(Tensor);
+        if (entry.Item is not T && !decodes)
             throw new InvalidOperationException($"{layer}: '{key}' holds a {entry.Item.GetType().Name}, not a {typeof(T).Name}");
         if (entry.Leases >= entry.Readers)
             throw new InvalidOperationException($"{layer}: '{key}' was kept for {entry.Readers} read(s) and all are taken");
         entry.Leases++;
-        if (entry.Item is EncodedTensor encoded && typeof(T) == typeof(Tensor))
+        if (decodes)
         {
+            var encoded = (EncodedTensor)entry.Item;
             var decoded = new Tensor(_pool, MemoryTag.Workspace, encoded.Label + ".decoded", encoded.Shape);
             CodecOp.Decode(device, encoded, decoded);
             return new SavedLease<T>((decoded as T)!, () =>
